@@ -1,0 +1,117 @@
+"""Gateway: provider capability assessment for accountable care commissioning."""
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, render_template
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import OperationalError
+
+from .config import INSTANCE_DIR, build_config
+from .extensions import csrf, db, limiter, login_manager, migrate
+
+
+def create_app(config: dict | None = None) -> Flask:
+    app = Flask(__name__, instance_path=str(INSTANCE_DIR))
+    app.config.update(build_config(config))
+    INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(app.root_path + "/../migrations"))
+    csrf.init_app(app)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "Sign in to continue."
+    login_manager.session_protection = "strong"
+
+    with app.app_context():
+        _configure_sqlite(db.engine)
+
+    from . import auth, cli, provider, review
+
+    app.register_blueprint(auth.bp)
+    app.register_blueprint(provider.bp)
+    app.register_blueprint(review.bp)
+    cli.register(app)
+
+    _register_security_headers(app)
+    _register_error_pages(app)
+    _register_template_helpers(app)
+    return app
+
+
+def _configure_sqlite(engine: Engine) -> None:
+    """WAL, a busy timeout and BEGIN IMMEDIATE stop concurrent saves failing with 'database is locked'.
+
+    pysqlite only sends BEGIN before the first write, so a read-then-write transaction would
+    upgrade its lock late and fail at once; taking the write lock at BEGIN makes writers queue.
+    """
+    if engine.dialect.name != "sqlite":
+        return
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, _record):
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=15000")
+        if engine.url.database not in (None, "", ":memory:"):
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection):
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def _register_security_headers(app: Flask) -> None:
+    @app.after_request
+    def _headers(response):
+        response.headers.setdefault(
+            "Content-Security-Policy",
+            "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+            "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'",
+        )
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        return response
+
+
+def _register_error_pages(app: Flask) -> None:
+    for code in (400, 403, 404, 405, 409, 413, 429, 500):
+        app.register_error_handler(
+            code, lambda exc, code=code: (render_template("errors/error.html", code=code, error=exc), code)
+        )
+
+    @app.errorhandler(OperationalError)
+    def _database_unavailable(exc):
+        logging.getLogger(__name__).error("database unavailable: %s", exc.__class__.__name__)
+        db.session.rollback()
+        return render_template("errors/error.html", code=503, error=None), 503
+
+
+def _register_template_helpers(app: Flask) -> None:
+    from reports.rendering import format_answer
+    from scoring import RECOMMENDATION_LABELS
+
+    app.add_template_filter(format_answer, "answer")
+
+    @app.template_filter("score")
+    def _score(value, digits: int = 1):
+        return "–" if value is None else f"{value:.{digits}f}"
+
+    @app.template_filter("recommendation")
+    def _recommendation(value):
+        return RECOMMENDATION_LABELS.get(value, "Not yet scored") if value else "Not yet scored"
+
+    @app.template_filter("datetime")
+    def _datetime(value):
+        return value.strftime("%d %b %Y %H:%M") if value else ""
+
+    @app.template_filter("date")
+    def _date(value):
+        return value.strftime("%d %B %Y") if value else ""

@@ -1,0 +1,113 @@
+"""Sign-in and sign-out.  Login is rate-limited per IP address and per account."""
+from __future__ import annotations
+
+import secrets
+from functools import lru_cache
+from urllib.parse import urlsplit
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask_login import current_user, login_required, login_user, logout_user
+from flask_wtf import FlaskForm
+from wtforms import EmailField, PasswordField
+from wtforms.validators import DataRequired, Length
+
+from .extensions import db, limiter, login_manager
+from .models import User
+from .passwords import hash_password, verify_password
+from .services.audit import record
+
+bp = Blueprint("auth", __name__)
+
+
+
+@lru_cache(maxsize=1)
+def _dummy_hash() -> str:
+    # Verifying against a real hash when the account does not exist keeps timing from revealing it.
+    return hash_password(secrets.token_hex(16))
+
+
+class LoginForm(FlaskForm):
+    email = EmailField("Email address", validators=[DataRequired("Enter your email address"), Length(max=254)])
+    password = PasswordField("Password", validators=[DataRequired("Enter your password"), Length(max=200)])
+
+
+@login_manager.user_loader
+def load_user(user_id: str) -> User | None:
+    try:
+        raw_id, token = user_id.split(":", 1)
+        user = db.session.get(User, int(raw_id))
+    except (ValueError, TypeError):
+        return None
+    if user is None or not secrets.compare_digest(user.session_token, token):
+        return None
+    return user
+
+
+def _login_rate() -> str:
+    return current_app.config["LOGIN_RATE_LIMIT"]
+
+
+def _account_key() -> str:
+    return "login-account:" + (request.form.get("email") or "").strip().lower()[:254]
+
+
+def _ip_key() -> str:
+    return "login-ip:" + (request.remote_addr or "unknown")
+
+
+def safe_next_url(target: str | None) -> str | None:
+    """Only same-site relative paths: an open redirect after login is a phishing aid."""
+    if not target:
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return None
+    return target
+
+
+def home_for(user: User) -> str:
+    return url_for("provider.home") if user.is_provider else url_for("review.home")
+
+
+@bp.route("/")
+def index():
+    if current_user.is_authenticated:
+        return redirect(home_for(current_user))
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(_login_rate, key_func=_ip_key, methods=["POST"])
+@limiter.limit(_login_rate, key_func=_account_key, methods=["POST"])
+def login():
+    if current_user.is_authenticated:
+        return redirect(home_for(current_user))
+    form = LoginForm()
+    error = None
+    if form.validate_on_submit():
+        email = form.email.data.strip().lower()
+        user = db.session.scalar(db.select(User).filter_by(email=email))
+        password_ok = verify_password(user.password_hash if user else _dummy_hash(), form.password.data)
+        if user and password_ok and user.is_active:
+            # A fresh session on login: nothing set before authentication survives (fixation).
+            session.clear()
+            login_user(user)
+            record("auth.login", user=user)
+            db.session.commit()
+            return redirect(safe_next_url(request.args.get("next")) or home_for(user))
+        error = "The email address or password is not correct"
+    return render_template("auth/login.html", form=form, error=error)
+
+
+@bp.route("/logout", methods=["POST"])
+@login_required
+def logout():
+    user = current_user._get_current_object()
+    # Rotating the token invalidates this cookie and any copy of it.
+    user.session_token = secrets.token_hex(16)
+    record("auth.logout", user=user)
+    db.session.commit()
+    logout_user()
+    session.clear()
+    flash("You have signed out.")
+    return redirect(url_for("auth.login"))

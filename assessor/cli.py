@@ -1,0 +1,275 @@
+"""Command-line tasks: demo data, definitions, reports."""
+from __future__ import annotations
+
+import json
+import secrets
+from datetime import date
+from pathlib import Path
+
+import click
+from flask import Flask
+from flask.cli import AppGroup
+
+from questionnaires.loader import DEFAULT_FRAMEWORK_PATH, DEFAULT_QUESTIONNAIRE_PATH, DefinitionError, validate_files
+
+from .extensions import db
+from .models import (
+    Answer,
+    Applicant,
+    ApplicantMember,
+    Evidence,
+    ModeratedScore,
+    Organisation,
+    Round,
+    Submission,
+    User,
+    utcnow,
+)
+from .passwords import hash_password, password_problems
+from .services.definitions import DefinitionConflict, import_definition
+
+DEMO_DIR = Path(__file__).parent / "demo"
+DEMO_PASSWORD = "gateway-demo-2026"
+DEMO_ROUND = "Northshire frailty and long-term conditions: capability assessment 2026"
+
+# (applicant key, applicant name, [(organisation, kind, users)], status, answers file)
+DEMO_APPLICANTS = [
+    ("alliance", "Northshire Care Alliance", [
+        ("Northshire Acute and Community NHS Trust", "acute_community_trust",
+         [("lead@northshire-trust.example", "Priya Shah", "lead"),
+          ("cio@northshire-trust.example", "Tom Okafor", "contributor")]),
+        ("Northshire Primary Care Collaborative", "gp_federation",
+         [("gp@northshire-pcc.example", "Dr Helen Marsh", "contributor")]),
+        ("Northshire Mental Health NHS Trust", "mental_health_trust",
+         [("mh@northshire-mh.example", "Sam Reid", "contributor")]),
+        ("Northshire County Council Adult Social Care", "social_care",
+         [("asc@northshire-council.example", "Jo Kaur", "contributor")]),
+     ], "under_review", "alliance.json"),
+    ("gp_federation", "Southvale GP Federation", [
+        ("Southvale GP Federation", "gp_federation",
+         [("lead@southvale-gpfed.example", "Dr Aaron Bell", "lead")]),
+     ], "submitted", "gp_federation.json"),
+    ("integrated_provider", "Riverside Integrated Care", [
+        ("Riverside Integrated Care", "integrated_provider",
+         [("lead@riverside-icp.example", "Grace Adeyemi", "lead")]),
+     ], "decided", "integrated_provider.json"),
+    ("draft", "Eastbrook Community Partnership", [
+        ("Eastbrook Community Health", "community_trust",
+         [("lead@eastbrook.example", "Olu Martins", "lead")]),
+     ], "draft", None),
+]
+
+DEMO_COMMISSIONERS = [
+    ("evaluator@northshire-icb.example", "Ravi Patel", "evaluator"),
+    ("moderator@northshire-icb.example", "Claire Dunn", "moderator"),
+    ("panel@northshire-icb.example", "Martin Hughes", "panel"),
+    ("admin@northshire-icb.example", "Fiona Grant", "round_admin"),
+    ("siteadmin@gateway.example", "Site Administrator", "site_admin"),
+]
+
+
+def register(app: Flask) -> None:
+    app.cli.add_command(seed_demo)
+    app.cli.add_command(questionnaire_group)
+    app.cli.add_command(report_group)
+    app.cli.add_command(create_user)
+
+
+def _user(email: str, name: str, role: str, organisation: Organisation | None) -> User:
+    user = db.session.scalar(db.select(User).filter_by(email=email))
+    if user is None:
+        user = User(email=email, name=name, role=role, organisation_id=organisation.id if organisation else None,
+                    password_hash=hash_password(DEMO_PASSWORD), session_token=secrets.token_hex(16))
+        db.session.add(user)
+        db.session.flush()
+    return user
+
+
+def _organisation(name: str, kind: str) -> Organisation:
+    organisation = db.session.scalar(db.select(Organisation).filter_by(name=name))
+    if organisation is None:
+        organisation = Organisation(name=name, kind=kind)
+        db.session.add(organisation)
+        db.session.flush()
+    return organisation
+
+
+def _demo_pdf(title: str) -> bytes:
+    # A tiny but genuine one-page PDF so downloads open in a viewer.
+    text = title.replace("(", "").replace(")", "")
+    stream = f"BT /F1 14 Tf 72 720 Td ({text}) Tj ET".encode()
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
+        b"/Resources << /Font << /F1 5 0 R >> >> >>",
+        b"<< /Length " + str(len(stream)).encode() + b" >>\nstream\n" + stream + b"\nendstream",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    ]
+    out, offsets = bytearray(b"%PDF-1.4\n"), []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += f"{number} 0 obj\n".encode() + body + b"\nendobj\n"
+    xref = len(out)
+    out += f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode()
+    out += b"".join(f"{offset:010d} 00000 n \n".encode() for offset in offsets)
+    out += f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
+    return bytes(out)
+
+
+def _seed_answers(submission: Submission, answers: dict, questionnaire, author: User) -> None:
+    import hashlib
+
+    from .services.submissions import storage
+
+    for question_id, value in answers.items():
+        question = questionnaire.question(question_id)
+        if question is None:
+            raise click.ClickException(f"demo answers name an unknown question {question_id!r}")
+        if question.type == "evidence":
+            for name in value:
+                data = _demo_pdf(f"{submission.applicant.name}: {name}")
+                db.session.add(Evidence(
+                    submission_id=submission.id, question_id=question_id, original_name=name,
+                    stored_name=storage().save(data), content_type="application/pdf", size=len(data),
+                    sha256=hashlib.sha256(data).hexdigest(), uploaded_by_id=author.id,
+                ))
+        else:
+            db.session.add(Answer(submission_id=submission.id, question_id=question_id,
+                                  value_json=json.dumps(value), version=1, updated_by_id=author.id))
+
+
+@click.command("seed-demo")
+def seed_demo() -> None:
+    """Load the demo round (safe to run again: existing demo data is left as it is)."""
+    from .services.definitions import questionnaire_for
+    from .services.scores import score
+
+    if db.session.scalar(db.select(Round).filter_by(name=DEMO_ROUND)) is None:
+        questionnaire_row, _ = import_definition(DEFAULT_QUESTIONNAIRE_PATH)
+        framework_row, _ = import_definition(DEFAULT_FRAMEWORK_PATH)
+        round_ = Round(
+            name=DEMO_ROUND,
+            description=("County-wide round for frail older people and people with several long-term conditions: "
+                         "about 540,000 residents and £935m of combined health and social care spend, "
+                         "on a 5 to 10 year outcomes-based capitated contract."),
+            questionnaire_id=questionnaire_row.id, framework_id=framework_row.id,
+            deadline=date(2027, 1, 29), status="open",
+        )
+        db.session.add(round_)
+        db.session.flush()
+        questionnaire = questionnaire_for(round_)
+        moderation = json.loads((DEMO_DIR / "moderation.json").read_text())
+        commissioners = {role: _user(email, name, role, None) for email, name, role in DEMO_COMMISSIONERS}
+        for key, name, organisations, status, answers_file in DEMO_APPLICANTS:
+            orgs = []
+            for org_name, kind, users in organisations:
+                organisation = _organisation(org_name, kind)
+                orgs.append((organisation, [_user(e, n, r, organisation) for e, n, r in users]))
+            lead_org, lead_users = orgs[0]
+            applicant = Applicant(name=name, lead_organisation_id=lead_org.id)
+            db.session.add(applicant)
+            db.session.flush()
+            for organisation, _ in orgs:
+                db.session.add(ApplicantMember(applicant_id=applicant.id, organisation_id=organisation.id))
+            submission = Submission(round_id=round_.id, applicant_id=applicant.id, status=status)
+            db.session.add(submission)
+            db.session.flush()
+            if answers_file:
+                answers = json.loads((DEMO_DIR / answers_file).read_text())
+                _seed_answers(submission, answers, questionnaire, lead_users[0])
+            if status != "draft":
+                submission.submitted_at = utcnow()
+                submission.submitted_by_id = lead_users[0].id
+            if status in ("under_review", "decided"):
+                for question_id, value in moderation.get(key, {}).items():
+                    db.session.add(ModeratedScore(
+                        submission_id=submission.id, question_id=question_id, score=value,
+                        rationale="Consensus of the evaluation panel (demo data).",
+                        moderator_id=commissioners["moderator"].id,
+                    ))
+            db.session.flush()
+            db.session.refresh(submission)
+            score(submission)
+        db.session.commit()
+        click.echo("Demo data loaded.")
+    else:
+        click.echo("Demo data already present; nothing changed.")
+    click.echo(f"\nDemo logins (password for every account: {DEMO_PASSWORD})")
+    for _, name, organisations, _, _ in DEMO_APPLICANTS:
+        for org_name, _, users in organisations:
+            for email, person, role in users:
+                click.echo(f"  {email:<36} {role:<12} {org_name}")
+    for email, person, role in DEMO_COMMISSIONERS:
+        click.echo(f"  {email:<36} {role:<12} commissioner")
+
+
+@click.command("create-user")
+@click.option("--email", required=True)
+@click.option("--name", required=True)
+@click.option("--role", type=click.Choice(["contributor", "lead", "evaluator", "moderator", "panel",
+                                           "round_admin", "site_admin"]), required=True)
+@click.option("--organisation", help="Organisation name (provider roles only)")
+@click.password_option()
+def create_user(email: str, name: str, role: str, organisation: str | None, password: str) -> None:
+    """Create an account."""
+    problems = password_problems(password)
+    if problems:
+        raise click.ClickException("; ".join(problems))
+    org = None
+    if role in ("contributor", "lead"):
+        if not organisation:
+            raise click.ClickException("provider users need --organisation")
+        org = db.session.scalar(db.select(Organisation).filter_by(name=organisation))
+        if org is None:
+            raise click.ClickException(f"no organisation named {organisation!r}")
+    db.session.add(User(email=email.strip().lower(), name=name, role=role,
+                        organisation_id=org.id if org else None, password_hash=hash_password(password),
+                        session_token=secrets.token_hex(16)))
+    db.session.commit()
+    click.echo(f"Created {role} {email}")
+
+
+questionnaire_group = AppGroup("questionnaire", help="Validate and import questionnaire and framework files.")
+
+
+@questionnaire_group.command("validate")
+@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
+def questionnaire_validate(files: tuple[str, ...]) -> None:
+    """Check definition files; prints every problem, or OK with counts."""
+    ok, report = validate_files(list(files))
+    click.echo(report)
+    if not ok:
+        raise SystemExit(1)
+
+
+@questionnaire_group.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+def questionnaire_import(file: str) -> None:
+    """Store a definition in the database with its content hash."""
+    try:
+        definition, created = import_definition(file)
+    except (DefinitionError, DefinitionConflict) as exc:
+        raise click.ClickException(str(exc)) from None
+    db.session.commit()
+    state = "Imported" if created else "Already imported (same content)"
+    click.echo(f"{state}: {definition.kind} {definition.key} version {definition.version} "
+               f"sha256 {definition.content_hash}")
+
+
+report_group = AppGroup("report", help="Render reports to files.")
+
+
+@report_group.command("panel")
+@click.argument("submission_id", type=int)
+@click.option("--out", "out", required=True, type=click.Path(dir_okay=False))
+def report_panel(submission_id: int, out: str) -> None:
+    """Write the gateway panel report for one submission as a PDF."""
+    from .services.reporting import panel_report_pdf
+
+    submission = db.session.get(Submission, submission_id)
+    if submission is None:
+        raise click.ClickException(f"no submission {submission_id}")
+    Path(out).write_bytes(panel_report_pdf(submission, None))
+    db.session.commit()
+    click.echo(f"Wrote {out}")

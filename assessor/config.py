@@ -1,0 +1,70 @@
+"""Configuration from environment variables, validated when the app starts."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+INSTANCE_DIR = Path(os.environ.get("GATEWAY_INSTANCE_DIR", PROJECT_ROOT / "instance"))
+
+
+class ConfigError(RuntimeError):
+    """Raised at start-up when the environment does not describe a runnable app."""
+
+
+def _int_env(name: str, default: int) -> int:
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        return int(raw)
+    except ValueError as exc:
+        raise ConfigError(f"{name} must be a whole number, got {raw!r}") from exc
+
+
+def build_config(overrides: dict | None = None) -> dict:
+    overrides = dict(overrides or {})
+    env_name = overrides.get("ENV_NAME") or os.environ.get("GATEWAY_ENV", "development")
+    config = {
+        "ENV_NAME": env_name,
+        "SECRET_KEY": os.environ.get("SECRET_KEY"),
+        "SQLALCHEMY_DATABASE_URI": os.environ.get(
+            "DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'gateway.sqlite'}"
+        ),
+        "UPLOAD_FOLDER": os.environ.get("UPLOAD_STORAGE", str(INSTANCE_DIR / "uploads")),
+        "MAX_UPLOAD_BYTES": _int_env("MAX_UPLOAD_BYTES", 20 * 1024 * 1024),
+        "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
+        "RATELIMIT_HEADERS_ENABLED": True,
+        "LOGIN_RATE_LIMIT": os.environ.get("LOGIN_RATE_LIMIT", "10 per minute"),
+        # Long sections take people more than an hour; autosave refreshes the token too.
+        "WTF_CSRF_TIME_LIMIT": _int_env("WTF_CSRF_TIME_LIMIT", 8 * 3600),
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": env_name == "production",
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SECURE": env_name == "production",
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "PASSWORD_MIN_LENGTH": 12,
+    }
+    # Uploads ride in a multipart body next to the answers; leave room for the form itself.
+    config["MAX_CONTENT_LENGTH"] = config["MAX_UPLOAD_BYTES"] * 5 + 1024 * 1024
+    config.update(overrides)
+    if "MAX_UPLOAD_BYTES" in overrides and "MAX_CONTENT_LENGTH" not in overrides:
+        config["MAX_CONTENT_LENGTH"] = config["MAX_UPLOAD_BYTES"] * 5 + 1024 * 1024
+
+    if not config.get("SECRET_KEY"):
+        if env_name in ("development", "testing"):
+            config["SECRET_KEY"] = "dev-only-not-secret"
+        else:
+            raise ConfigError("SECRET_KEY must be set outside development and testing")
+    if env_name == "production" and config["SECRET_KEY"] == "dev-only-not-secret":
+        raise ConfigError("SECRET_KEY must not be the development key in production")
+    uri = config["SQLALCHEMY_DATABASE_URI"]
+    if uri.startswith("postgres://"):
+        uri = "postgresql+psycopg://" + uri[len("postgres://"):]
+    elif uri.startswith("postgresql://"):
+        uri = "postgresql+psycopg://" + uri[len("postgresql://"):]
+    if not (uri.startswith("sqlite:") or uri.startswith("postgresql+psycopg://")):
+        raise ConfigError(f"DATABASE_URL must be a SQLite or PostgreSQL URL, got {uri.split(':')[0]!r}")
+    config["SQLALCHEMY_DATABASE_URI"] = uri
+    return config

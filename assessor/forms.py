@@ -1,0 +1,162 @@
+"""WTForms built from a questionnaire domain, and the conversion of what people type into answers.
+
+Field input is validated here (formats, ranges, known options); whether an answer is *required*
+is checked only at submission, so people can save half-finished sections.
+"""
+from __future__ import annotations
+
+import math
+import re
+from typing import Any
+
+from flask_wtf import FlaskForm
+from wtforms import (
+    Field,
+    HiddenField,
+    MultipleFileField,
+    RadioField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import Length, Optional, ValidationError
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from questionnaires.model import Domain, Question
+
+from .services.answers import fingerprint
+
+TEXT_MAX_LENGTH = 10_000
+NUMBER_LIMIT = 1e12
+# Tab, newline and carriage return are ordinary in narrative answers; other control characters are not.
+_CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+class MultiCheckboxField(SelectMultipleField):
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+def field_name(question_id: str) -> str:
+    return "q-" + question_id
+
+
+def base_name(question_id: str) -> str:
+    return "base-" + question_id
+
+
+def _no_control_characters(_form, field: Field) -> None:
+    if field.data and _CONTROL_CHARACTERS.search(field.data):
+        raise ValidationError("Remove the invisible control characters from your answer")
+
+
+def _number_in_range(_form, field: Field) -> None:
+    raw = (field.data or "").strip().replace(",", "")
+    if not raw:
+        return
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ValidationError("Enter a number, like 540000") from None
+    if not math.isfinite(value) or abs(value) >= NUMBER_LIMIT:
+        raise ValidationError("Enter a number smaller than a trillion")
+
+
+def _field_for(question: Question) -> Field:
+    label = question.text
+    description = question.hint or ""
+    if question.type == "scale":
+        choices = [(str(i), level) for i, level in enumerate(question.levels or [])]
+        return RadioField(label, choices=choices, validators=[Optional()], description=description)
+    if question.type == "yesno":
+        return RadioField(label, choices=[("yes", "Yes"), ("no", "No")], validators=[Optional()],
+                          description=description)
+    if question.type == "choice":
+        choices = [(o.value, o.label) for o in question.options or []]
+        return RadioField(label, choices=choices, validators=[Optional()], description=description)
+    if question.type == "multichoice":
+        choices = [(o.value, o.label) for o in question.options or []]
+        return MultiCheckboxField(label, choices=choices, validators=[Optional()], description=description)
+    if question.type == "number":
+        return StringField(label, validators=[Optional(), Length(max=40, message="Enter a shorter number"),
+                                              _number_in_range], description=description)
+    if question.type == "text":
+        return TextAreaField(
+            label,
+            validators=[Optional(), Length(max=TEXT_MAX_LENGTH,
+                                           message=f"Answer must be {TEXT_MAX_LENGTH:,} characters or fewer"),
+                        _no_control_characters],
+            description=description,
+        )
+    if question.type == "evidence":
+        return MultipleFileField(label, description=description)
+    raise ValueError(f"unsupported question type {question.type!r} for {question.id}")  # pragma: no cover
+
+
+class SectionForm(FlaskForm):
+    """Subclassed per domain with one field per question plus its version marker."""
+
+
+def section_form_class(questions: list[Question]) -> type[SectionForm]:
+    attrs: dict[str, Any] = {}
+    for question in questions:
+        attrs[field_name(question.id)] = _field_for(question)
+        attrs[base_name(question.id)] = HiddenField()
+    return type("SectionForm", (SectionForm,), attrs)
+
+
+def initial_form_data(domain: Domain, stored: dict[str, Any], versions: dict[str, int]) -> dict[str, Any]:
+    data: dict[str, Any] = {}
+    for question in domain.questions:
+        value = stored.get(question.id)
+        data[field_name(question.id)] = to_field_value(question, value)
+        data[base_name(question.id)] = f"{versions.get(question.id, 0)}:{fingerprint(value)}"
+    return data
+
+
+def to_field_value(question: Question, value: Any) -> Any:
+    if value is None:
+        return None
+    if question.type == "scale":
+        return str(value)
+    if question.type == "yesno":
+        return "yes" if value else "no"
+    if question.type == "number":
+        return f"{value:g}" if isinstance(value, float) else str(value)
+    return value
+
+
+def canonical_value(question: Question, raw: Any) -> Any:
+    """The engine's encoding of a validated field value; None means unanswered."""
+    if question.type == "scale":
+        return int(raw) if raw not in (None, "", "None") else None
+    if question.type == "yesno":
+        return {"yes": True, "no": False}.get(raw)
+    if question.type == "choice":
+        return raw or None
+    if question.type == "multichoice":
+        # Keep the definition's option order so equal selections compare equal.
+        chosen = set(raw or [])
+        ordered = [o.value for o in question.options or [] if o.value in chosen]
+        return ordered or None
+    if question.type == "number":
+        text = (raw or "").strip().replace(",", "")
+        if not text:
+            return None
+        number = float(text)
+        return int(number) if number.is_integer() and abs(number) < 2**53 else number
+    if question.type == "text":
+        text = (raw or "").replace("\r\n", "\n").strip()
+        return text or None
+    return None
+
+
+def parse_base(raw: str | None) -> tuple[int, str | None]:
+    """Split a 'version:fingerprint' marker; a missing or forged marker means 'version 0, unknown'."""
+    if not raw or ":" not in raw:
+        return 0, None
+    version, _, digest = raw.partition(":")
+    try:
+        return max(int(version), 0), digest or None
+    except ValueError:
+        return 0, None

@@ -1,0 +1,261 @@
+"""Database models.  The schema itself is created by the Alembic migrations in ``migrations/``."""
+from __future__ import annotations
+
+import json
+from datetime import date, datetime, timezone
+from typing import Any
+
+from flask_login import UserMixin
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from .extensions import db
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+PROVIDER_ROLES = ("contributor", "lead")
+COMMISSIONER_ROLES = ("evaluator", "moderator", "panel", "round_admin")
+ROLES = PROVIDER_ROLES + COMMISSIONER_ROLES + ("site_admin",)
+ROLE_LABELS = {
+    "contributor": "Provider contributor",
+    "lead": "Provider lead",
+    "evaluator": "Evaluator",
+    "moderator": "Moderator",
+    "panel": "Panel member",
+    "round_admin": "Round administrator",
+    "site_admin": "Site administrator",
+}
+
+ORGANISATION_KINDS = {
+    "acute_trust": "Acute trust",
+    "acute_community_trust": "Acute and community trust",
+    "community_trust": "Community trust",
+    "gp_federation": "GP federation",
+    "mental_health_trust": "Mental health trust",
+    "social_care": "Adult social care",
+    "voluntary": "Voluntary sector",
+    "integrated_provider": "Integrated care provider",
+    "commissioner": "Commissioner",
+}
+
+SUBMISSION_STATUSES = {
+    "draft": "Draft",
+    "submitted": "Submitted",
+    "under_review": "Under moderation",
+    "decided": "Decided",
+}
+
+
+class Organisation(db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    kind: Mapped[str] = mapped_column(String(40))
+
+    @property
+    def kind_label(self) -> str:
+        return ORGANISATION_KINDS.get(self.kind, self.kind)
+
+
+class User(UserMixin, db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(20))
+    organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"))
+    active: Mapped[bool] = mapped_column(default=True)
+    # Changing this invalidates every session cookie issued before (logout everywhere).
+    session_token: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    organisation: Mapped[Organisation | None] = relationship()
+
+    def get_id(self) -> str:
+        return f"{self.id}:{self.session_token}"
+
+    @property
+    def is_active(self) -> bool:  # type: ignore[override]
+        return self.active
+
+    @property
+    def is_provider(self) -> bool:
+        return self.role in PROVIDER_ROLES
+
+    @property
+    def is_commissioner(self) -> bool:
+        return self.role in COMMISSIONER_ROLES or self.role == "site_admin"
+
+    @property
+    def role_label(self) -> str:
+        return ROLE_LABELS.get(self.role, self.role)
+
+
+class Definition(db.Model):
+    """An imported questionnaire or framework file, pinned by rounds through its content hash."""
+
+    __table_args__ = (UniqueConstraint("kind", "key", "version"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))  # questionnaire | framework
+    key: Mapped[str] = mapped_column(String(100))
+    version: Mapped[str] = mapped_column(String(50))
+    title: Mapped[str] = mapped_column(String(300))
+    content_hash: Mapped[str] = mapped_column(String(64))
+    source: Mapped[str] = mapped_column(Text)
+    imported_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Round(db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    questionnaire_id: Mapped[int] = mapped_column(ForeignKey("definition.id"))
+    framework_id: Mapped[int] = mapped_column(ForeignKey("definition.id"))
+    deadline: Mapped[date | None]
+    status: Mapped[str] = mapped_column(String(20), default="open")  # open | closed
+
+    questionnaire: Mapped[Definition] = relationship(foreign_keys=[questionnaire_id])
+    framework: Mapped[Definition] = relationship(foreign_keys=[framework_id])
+
+
+class Applicant(db.Model):
+    """One organisation applying alone, or an alliance: a lead organisation plus partners."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    lead_organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"))
+
+    lead_organisation: Mapped[Organisation] = relationship()
+    members: Mapped[list["ApplicantMember"]] = relationship(
+        back_populates="applicant", cascade="all, delete-orphan", order_by="ApplicantMember.id"
+    )
+
+    @property
+    def is_alliance(self) -> bool:
+        return len(self.members) > 1
+
+    @property
+    def partners(self) -> list[Organisation]:
+        return [m.organisation for m in self.members if m.organisation_id != self.lead_organisation_id]
+
+
+class ApplicantMember(db.Model):
+    __table_args__ = (UniqueConstraint("applicant_id", "organisation_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    applicant_id: Mapped[int] = mapped_column(ForeignKey("applicant.id"))
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"))
+
+    applicant: Mapped[Applicant] = relationship(back_populates="members")
+    organisation: Mapped[Organisation] = relationship()
+
+
+class Submission(db.Model):
+    __table_args__ = (UniqueConstraint("round_id", "applicant_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("round.id"))
+    applicant_id: Mapped[int] = mapped_column(ForeignKey("applicant.id"))
+    status: Mapped[str] = mapped_column(String(20), default="draft")
+    submitted_at: Mapped[datetime | None]
+    submitted_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    # The engine's last result, stored so dashboards never rescore a whole round per page view.
+    overall: Mapped[float | None]
+    rag: Mapped[str | None] = mapped_column(String(40))
+    recommendation: Mapped[str | None] = mapped_column(String(40))
+    awaiting_count: Mapped[int] = mapped_column(default=0)
+    answered_count: Mapped[int] = mapped_column(default=0)
+    required_count: Mapped[int] = mapped_column(default=0)
+    result_json: Mapped[str | None] = mapped_column(Text)
+    inputs_hash: Mapped[str | None] = mapped_column(String(64))
+    scored_at: Mapped[datetime | None]
+
+    round: Mapped[Round] = relationship()
+    applicant: Mapped[Applicant] = relationship()
+    submitted_by: Mapped[User | None] = relationship()
+
+    @property
+    def status_label(self) -> str:
+        return SUBMISSION_STATUSES.get(self.status, self.status)
+
+    @property
+    def editable(self) -> bool:
+        return self.status == "draft" and self.round.status == "open"
+
+    @property
+    def result(self) -> dict[str, Any] | None:
+        return json.loads(self.result_json) if self.result_json else None
+
+
+class Answer(db.Model):
+    __table_args__ = (UniqueConstraint("submission_id", "question_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    submission_id: Mapped[int] = mapped_column(ForeignKey("submission.id"), index=True)
+    question_id: Mapped[str] = mapped_column(String(100))
+    value_json: Mapped[str] = mapped_column(Text)
+    version: Mapped[int] = mapped_column(default=1)
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    updated_by: Mapped[User | None] = relationship()
+
+    @property
+    def value(self) -> Any:
+        return json.loads(self.value_json)
+
+
+class Evidence(db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    submission_id: Mapped[int] = mapped_column(ForeignKey("submission.id"), index=True)
+    question_id: Mapped[str] = mapped_column(String(100))
+    original_name: Mapped[str] = mapped_column(String(255))
+    stored_name: Mapped[str] = mapped_column(String(64), unique=True)
+    content_type: Mapped[str] = mapped_column(String(100))
+    size: Mapped[int]
+    sha256: Mapped[str] = mapped_column(String(64))
+    uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    uploaded_at: Mapped[datetime] = mapped_column(default=utcnow)
+    removed_at: Mapped[datetime | None]
+
+    uploaded_by: Mapped[User | None] = relationship()
+
+
+class ModeratedScore(db.Model):
+    """The consensus score for one question, which replaces the self-score in the engine."""
+
+    __table_args__ = (UniqueConstraint("submission_id", "question_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    submission_id: Mapped[int] = mapped_column(ForeignKey("submission.id"), index=True)
+    question_id: Mapped[str] = mapped_column(String(100))
+    score: Mapped[float]
+    rationale: Mapped[str] = mapped_column(Text)
+    moderator_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    moderator: Mapped[User] = relationship()
+
+
+class AuditEvent(db.Model):
+    """Append-only: database triggers refuse UPDATE and DELETE on this table."""
+
+    __table_args__ = (Index("ix_audit_event_submission", "submission_id", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    submission_id: Mapped[int | None] = mapped_column(ForeignKey("submission.id"))
+    action: Mapped[str] = mapped_column(String(60))
+    detail_json: Mapped[str] = mapped_column(Text, default="{}")
+
+    user: Mapped[User | None] = relationship()
+
+    @property
+    def detail(self) -> dict[str, Any]:
+        return json.loads(self.detail_json)

@@ -1,0 +1,1 @@
+"""Domain operations used by the views and the CLI; views stay thin and call these."""

@@ -1,0 +1,41 @@
+"""Who may see which submission: the one place organisation-level access is decided."""
+from __future__ import annotations
+
+from flask import abort
+from sqlalchemy import Select
+
+from ..extensions import db
+from ..models import ApplicantMember, Evidence, Submission, User
+
+
+def visible_submissions(user: User) -> Select:
+    query = db.select(Submission).order_by(Submission.id)
+    if user.is_commissioner:
+        return query
+    if not user.is_provider or user.organisation_id is None:
+        return query.where(False)
+    member_of = db.select(ApplicantMember.applicant_id).where(
+        ApplicantMember.organisation_id == user.organisation_id
+    )
+    return query.where(Submission.applicant_id.in_(member_of))
+
+
+def submission_for(user: User, submission_id: int) -> Submission:
+    """The submission if ``user`` may see it; otherwise 404, so existence is never disclosed."""
+    submission = db.session.scalar(visible_submissions(user).where(Submission.id == submission_id))
+    if submission is None:
+        abort(404)
+    return submission
+
+
+def evidence_for(user: User, submission_id: int, evidence_id: int) -> tuple[Submission, Evidence]:
+    submission = submission_for(user, submission_id)
+    evidence = db.session.get(Evidence, evidence_id)
+    if evidence is None or evidence.submission_id != submission.id or evidence.removed_at is not None:
+        abort(404)
+    return submission, evidence
+
+
+def can_submit(user: User, submission: Submission) -> bool:
+    """Only the lead organisation's lead users may submit on behalf of an alliance."""
+    return user.role == "lead" and user.organisation_id == submission.applicant.lead_organisation_id

@@ -1,0 +1,143 @@
+"""Saving answers without ever losing one: optimistic locking on a per-answer version."""
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import update
+from sqlalchemy.exc import IntegrityError
+
+from ..extensions import db
+from ..models import Answer, Evidence, Submission, User, utcnow
+from .audit import record
+
+
+def fingerprint(value: Any) -> str:
+    """A short digest of a canonical answer, carried by the form to tell 'untouched' from 'changed'."""
+    return hashlib.sha256(json.dumps(value, sort_keys=True).encode()).hexdigest()[:16]
+
+
+@dataclass(frozen=True)
+class Conflict:
+    question_id: str
+    yours: Any
+    theirs: Any
+    their_version: int
+    by: str
+    at: datetime | None
+
+
+@dataclass(frozen=True)
+class Saved:
+    question_id: str
+    version: int
+
+
+@dataclass(frozen=True)
+class Unchanged:
+    question_id: str
+    version: int
+
+
+def answer_rows(submission: Submission) -> dict[str, Answer]:
+    rows = db.session.scalars(
+        db.select(Answer).filter_by(submission_id=submission.id).execution_options(populate_existing=True)
+    )
+    return {row.question_id: row for row in rows}
+
+
+def evidence_rows(submission: Submission) -> dict[str, list[Evidence]]:
+    rows = db.session.scalars(
+        db.select(Evidence)
+        .filter_by(submission_id=submission.id, removed_at=None)
+        .order_by(Evidence.id)
+    )
+    grouped: dict[str, list[Evidence]] = {}
+    for row in rows:
+        grouped.setdefault(row.question_id, []).append(row)
+    return grouped
+
+
+def engine_answers(submission: Submission) -> dict[str, Any]:
+    """Answers in the scoring engine's encoding; evidence questions list their attached files."""
+    answers = {qid: row.value for qid, row in answer_rows(submission).items() if row.value is not None}
+    for qid, files in evidence_rows(submission).items():
+        answers[qid] = [f.original_name for f in files]
+    return answers
+
+
+def save_answer(
+    submission: Submission,
+    question_id: str,
+    value: Any,
+    *,
+    base_version: int,
+    base_fingerprint: str | None,
+    user: User,
+) -> Saved | Unchanged | Conflict:
+    """Write ``value`` unless a colleague changed the answer since this user loaded version ``base_version``.
+
+    ``base_fingerprint`` is the digest of the value the user was shown: when the posted value still
+    equals it the user did not touch the field, so a colleague's newer answer is left alone.
+    """
+    row = db.session.scalar(
+        db.select(Answer)
+        .filter_by(submission_id=submission.id, question_id=question_id)
+        .execution_options(populate_existing=True)
+    )
+    current_version = row.version if row is not None else 0
+    current_value = row.value if row is not None else None
+    if base_fingerprint is not None and fingerprint(value) == base_fingerprint:
+        return Unchanged(question_id, current_version)
+    if current_value == value:
+        return Unchanged(question_id, current_version)
+    if current_version != base_version:
+        return _conflict(row, question_id, value)
+
+    now = utcnow()
+    if row is None:
+        try:
+            with db.session.begin_nested():
+                db.session.add(
+                    Answer(submission_id=submission.id, question_id=question_id, value_json=json.dumps(value),
+                           version=1, updated_by_id=user.id, updated_at=now)
+                )
+        except IntegrityError:
+            # A colleague created this answer between our read and our insert.
+            return _conflict(_reload(submission, question_id), question_id, value)
+        new_version = 1
+    else:
+        result = db.session.execute(
+            update(Answer)
+            .where(Answer.id == row.id, Answer.version == base_version)
+            .values(value_json=json.dumps(value), version=base_version + 1, updated_by_id=user.id, updated_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        if result.rowcount != 1:
+            return _conflict(_reload(submission, question_id), question_id, value)
+        new_version = base_version + 1
+    record("answer.changed", user=user, submission_id=submission.id, question=question_id,
+           old=current_value, new=value, version=new_version)
+    return Saved(question_id, new_version)
+
+
+def _reload(submission: Submission, question_id: str) -> Answer | None:
+    return db.session.scalar(
+        db.select(Answer)
+        .filter_by(submission_id=submission.id, question_id=question_id)
+        .execution_options(populate_existing=True)
+    )
+
+
+def _conflict(row: Answer | None, question_id: str, yours: Any) -> Conflict:
+    return Conflict(
+        question_id=question_id,
+        yours=yours,
+        theirs=row.value if row is not None else None,
+        their_version=row.version if row is not None else 0,
+        by=row.updated_by.name if row is not None and row.updated_by else "a colleague",
+        at=row.updated_at if row is not None else None,
+    )

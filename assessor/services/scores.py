@@ -1,0 +1,107 @@
+"""The one scoring path used by web pages, reports and the CLI: database rows in, engine result out."""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+from questionnaires.model import Framework, Questionnaire
+from scoring import ScoreResult, inputs_hash, score_submission
+
+from ..extensions import db
+from ..models import ModeratedScore, Submission, utcnow
+from .answers import engine_answers
+from .definitions import framework_for, questionnaire_for
+
+
+@dataclass(frozen=True)
+class EngineInputs:
+    questionnaire: Questionnaire
+    framework: Framework
+    answers: dict
+    moderation: dict[str, float]
+    inputs_hash: str
+
+
+def moderation_for(submission: Submission) -> dict[str, float]:
+    rows = db.session.scalars(db.select(ModeratedScore).filter_by(submission_id=submission.id))
+    return {row.question_id: row.score for row in rows}
+
+
+def engine_inputs(submission: Submission) -> EngineInputs:
+    questionnaire = questionnaire_for(submission.round)
+    framework = framework_for(submission.round)
+    answers = engine_answers(submission)
+    moderation = moderation_for(submission)
+    digest = inputs_hash(
+        submission.round.questionnaire.content_hash, submission.round.framework.content_hash, answers, moderation
+    )
+    return EngineInputs(questionnaire, framework, answers, moderation, digest)
+
+
+def score(submission: Submission) -> tuple[EngineInputs, ScoreResult]:
+    """Score from the current answers and keep the summary on the submission row for dashboards."""
+    inputs = engine_inputs(submission)
+    result = score_submission(inputs.questionnaire, inputs.framework, inputs.answers, inputs.moderation)
+    if submission.inputs_hash != inputs.inputs_hash:
+        _store(submission, inputs, result)
+    return inputs, result
+
+
+def _store(submission: Submission, inputs: EngineInputs, result: ScoreResult) -> None:
+    progress = section_progress(inputs.questionnaire, result)
+    submission.overall = result.overall
+    submission.rag = result.rag
+    submission.recommendation = result.recommendation
+    submission.awaiting_count = len(result.awaiting_evaluation)
+    submission.answered_count = sum(p.answered for p in progress.values())
+    submission.required_count = sum(p.required for p in progress.values())
+    submission.result_json = json.dumps(result.to_dict(), sort_keys=True)
+    submission.inputs_hash = inputs.inputs_hash
+    submission.scored_at = utcnow()
+
+
+@dataclass(frozen=True)
+class SectionProgress:
+    answered: int
+    required: int
+    touched: int
+
+    @property
+    def status(self) -> str:
+        if self.required and self.answered >= self.required:
+            return "Complete"
+        if self.touched:
+            return "In progress"
+        return "Not started"
+
+    @property
+    def percent(self) -> int:
+        return 100 if not self.required else round(100 * self.answered / self.required)
+
+
+def section_progress(questionnaire: Questionnaire, result: ScoreResult) -> dict[str, SectionProgress]:
+    """Answered / required visible questions per domain, as the overview and the submit check show."""
+    progress = {}
+    for domain in questionnaire.domains:
+        answered = required = touched = 0
+        for question in domain.questions:
+            detail = result.question(question.id)
+            if detail is None or not detail.visible:
+                continue
+            touched += detail.answered
+            if question.required:
+                required += 1
+                answered += detail.answered
+        progress[domain.id] = SectionProgress(answered, required, touched)
+    return progress
+
+
+def missing_required(questionnaire: Questionnaire, result: ScoreResult) -> list[tuple[str, str, str]]:
+    """(domain id, question id, question text) for each unanswered required visible question."""
+    missing = []
+    for domain in questionnaire.domains:
+        for question in domain.questions:
+            detail = result.question(question.id)
+            if question.required and detail is not None and detail.visible and not detail.answered:
+                missing.append((domain.id, question.id, question.text))
+    return missing

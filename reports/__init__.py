@@ -1,0 +1,1 @@
+"""Reports rendered from results handed in by the caller; nothing here queries the database."""

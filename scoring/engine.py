@@ -1,0 +1,497 @@
+"""Score one submission: answers (+ evaluators' moderation) -> domain scores, gates, recommendation.
+
+The per-question rules, visibility and criterion checks live here as small functions because the
+what-if search (``scoring.whatif``) re-uses them on partial changes; the vectorised cohort path
+(``scoring.cohort``) re-implements the same rules column-wise and is tested for equality with this
+module, which is the reference.
+
+Threshold comparisons allow ``TOLERANCE`` (absolute, 1e-9) below the threshold.  Domain scores are
+ratios of float sums, so a submission that "exactly" meets a minimum of 50 can come out as
+49.99999999999999 depending on summation order; without the tolerance that artefact would flip a
+gate.  1e-9 is far below anything visible (scores display to 1 dp, question scores to 2 dp) and far
+above float noise on the 0..100 and 0..1 scales and on the whole-number thresholds used for
+number_min.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any, Iterable, Mapping
+
+from questionnaires.model import Criterion, Domain, Framework, Question, Questionnaire
+
+from .results import (
+    RECOMMENDATION_ORDER,
+    CriterionResult,
+    DomainResult,
+    GateResult,
+    QuestionScore,
+    ScoreResult,
+)
+
+TOLERANCE = 1e-9
+
+
+def meets(value: float, threshold: float) -> bool:
+    return value >= threshold - TOLERANCE
+
+
+# --------------------------------------------------------------------------------------------------
+# Plan: everything about the definitions that does not depend on the answers, computed once.
+
+
+class ScoringPlan:
+    def __init__(self, questionnaire: Questionnaire, framework: Framework):
+        self.questionnaire = questionnaire
+        self.framework = framework
+        self.domains: list[Domain] = list(questionnaire.domains)
+        self.questions: list[Question] = questionnaire.questions()
+        self.question_index: dict[str, Question] = {q.id: q for q in self.questions}
+        self.domain_of: dict[str, Domain] = {q.id: d for d in self.domains for q in d.questions}
+        self.domain_index: dict[str, Domain] = {d.id: d for d in self.domains}
+        self.criteria: list[Criterion] = [c for g in framework.gates for c in g.criteria]
+        self.controllers: frozenset[str] = frozenset(
+            q.show_if.question for q in self.questions if q.show_if is not None)
+        # A text question is sent to evaluators when it is weighted, or when a gate reads its score
+        # directly; in both cases an unmoderated answer is a gap the panel has to fill.
+        self.evaluated: frozenset[str] = frozenset(
+            [q.id for q in self.questions if q.type == "text" and q.weight > 0]
+            + [c.question for c in self.criteria if c.type == "question_min" and c.question])
+        self.visibility_order, self.cyclic = _visibility_order(self.questions, self.question_index)
+
+    def needs_evaluation(self, question: Question) -> bool:
+        return question.type == "text" and question.id in self.evaluated
+
+
+def _visibility_order(questions: list[Question], index: dict[str, Question]) -> tuple[list[Question], frozenset[str]]:
+    """Controllers before the questions they show or hide, so visibility is one forward pass.
+
+    The loader refuses show_if cycles; should one slip through, the questions on it are treated as
+    hidden rather than recursing forever.
+    """
+    order: list[Question] = []
+    state: dict[str, int] = {}  # 1 = on the current path, 2 = placed
+    cyclic: set[str] = set()
+
+    def place(question: Question, path: list[str]) -> None:
+        if state.get(question.id) == 2:
+            return
+        if state.get(question.id) == 1:
+            cyclic.update(path[path.index(question.id):])
+            return
+        state[question.id] = 1
+        controller = index.get(question.show_if.question) if question.show_if else None
+        if controller is not None:
+            place(controller, path + [question.id])
+        state[question.id] = 2
+        order.append(question)
+
+    for question in questions:
+        place(question, [])
+    return order, frozenset(cyclic)
+
+
+_PLAN_CACHE: dict[tuple[int, int], tuple[Questionnaire, Framework, ScoringPlan]] = {}
+_PLAN_CACHE_SIZE = 16
+
+
+def plan_for(questionnaire: Questionnaire, framework: Framework) -> ScoringPlan:
+    # Keyed by identity and holding strong references, so an id cannot be recycled while cached.
+    key = (id(questionnaire), id(framework))
+    hit = _PLAN_CACHE.get(key)
+    if hit is not None and hit[0] is questionnaire and hit[1] is framework:
+        return hit[2]
+    plan = ScoringPlan(questionnaire, framework)
+    if len(_PLAN_CACHE) >= _PLAN_CACHE_SIZE:
+        _PLAN_CACHE.pop(next(iter(_PLAN_CACHE)))
+    _PLAN_CACHE[key] = (questionnaire, framework, plan)
+    return plan
+
+
+# --------------------------------------------------------------------------------------------------
+# Per-question rules
+
+
+def is_answered(question: Question, value: Any) -> bool:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return False
+    if question.type == "text":
+        # Whitespace is not an answer an evaluator could mark.
+        return isinstance(value, str) and value.strip() != ""
+    return True
+
+
+def answer_score(question: Question, value: Any) -> float | None:
+    """The self-assessed score in [0, 1] of an answered question; None for text (evaluator-only).
+
+    A number question without bands scores 0: nothing says what a good value is.  The loader is
+    where such a definition should be refused; the engine just stays total.
+    """
+    kind = question.type
+    if kind == "scale":
+        top = len(question.levels or ()) - 1
+        return value / top if top > 0 else 0.0
+    if kind == "yesno":
+        scores = question.yes_no_scores
+        return scores.yes if value else scores.no
+    if kind == "choice":
+        option = question.option(value)
+        return option.score if option is not None else 0.0
+    if kind == "multichoice":
+        chosen = (question.option(v) for v in dict.fromkeys(value))
+        return min(1.0, math.fsum(o.score for o in chosen if o is not None))
+    if kind == "number":
+        for band in question.bands or ():
+            if band.contains(value):
+                return band.score
+        return 0.0
+    if kind == "evidence":
+        return 1.0 if len(value) > 0 else 0.0
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class QuestionState:
+    question: Question
+    visible: bool
+    answered: bool
+    self_score: float | None
+    moderated: float | None
+    # The unweighted score gates read (question_min); None when hidden.
+    gate_value: float | None
+    # What the question adds to its domain's weighted mean; None when hidden or weight 0.
+    domain_value: float | None
+    awaiting: bool
+    number: float | None
+    file_count: int | None
+
+
+def evaluate_question(question: Question, value: Any, moderated: float | None, visible: bool,
+                      needs_evaluation: bool) -> QuestionState:
+    answered = is_answered(question, value)
+    if not visible:
+        return QuestionState(question, False, answered, None, None, None, None, False, None, None)
+    if answered:
+        own = answer_score(question, value)
+    else:
+        own = None if question.type == "text" else 0.0
+    if moderated is not None:
+        effective = float(moderated)
+    else:
+        effective = own if own is not None else 0.0
+    awaiting = question.type == "text" and needs_evaluation and answered and moderated is None
+    number = value if question.type == "number" and answered else None
+    file_count = (len(value) if answered else 0) if question.type == "evidence" else None
+    return QuestionState(
+        question=question,
+        visible=True,
+        answered=answered,
+        self_score=own,
+        moderated=None if moderated is None else float(moderated),
+        gate_value=effective,
+        domain_value=effective if question.weight > 0 else None,
+        awaiting=awaiting,
+        number=number,
+        file_count=file_count,
+    )
+
+
+def compute_visibility(plan: ScoringPlan, answers: Mapping[str, Any]) -> dict[str, bool]:
+    visible: dict[str, bool] = {}
+    for question in plan.visibility_order:
+        condition = question.show_if
+        if question.id in plan.cyclic:
+            visible[question.id] = False
+        elif condition is None:
+            visible[question.id] = True
+        else:
+            controller = plan.question_index.get(condition.question)
+            answer = answers.get(condition.question)
+            visible[question.id] = (
+                controller is not None
+                and visible.get(controller.id, False)
+                and is_answered(controller, answer)
+                and condition.holds(answer)
+            )
+    return visible
+
+
+# --------------------------------------------------------------------------------------------------
+# Aggregation
+
+
+def domain_score(terms: Iterable[tuple[float, float]]) -> float | None:
+    """100 × Σ(w·s)/Σw over (weight, score) pairs; None when there is nothing to score.
+
+    ``math.fsum`` is exactly rounded, so the result does not depend on question order.  The clamp
+    only removes a possible last-bit overshoot of (100·Σw)/Σw.
+    """
+    terms = list(terms)
+    total_weight = math.fsum(w for w, _ in terms)
+    if total_weight <= 0:
+        return None
+    return min(100.0, 100.0 * math.fsum(w * s for w, s in terms) / total_weight)
+
+
+def overall_score(weighted_domain_scores: Iterable[tuple[float, float | None]]) -> float | None:
+    scored = [(w, s) for w, s in weighted_domain_scores if s is not None]
+    if not scored:
+        return None
+    return min(100.0, math.fsum(w * s for w, s in scored) / math.fsum(w for w, _ in scored))
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    states: dict[str, QuestionState]
+    domain_scores: dict[str, float | None]
+    overall: float | None
+
+
+def evaluate(plan: ScoringPlan, answers: Mapping[str, Any], moderation: Mapping[str, float]) -> Evaluation:
+    visible = compute_visibility(plan, answers)
+    states = {
+        q.id: evaluate_question(q, answers.get(q.id), moderation.get(q.id), visible[q.id],
+                                plan.needs_evaluation(q))
+        for q in plan.questions
+    }
+    domain_scores = {d.id: domain_score(domain_terms(d, states)) for d in plan.domains}
+    overall = overall_score((d.weight, domain_scores[d.id]) for d in plan.domains)
+    return Evaluation(states, domain_scores, overall)
+
+
+def domain_terms(domain: Domain, states: Mapping[str, QuestionState]) -> list[tuple[float, float]]:
+    out = []
+    for question in domain.questions:
+        value = states[question.id].domain_value
+        if value is not None:
+            out.append((question.weight, value))
+    return out
+
+
+# --------------------------------------------------------------------------------------------------
+# Criteria
+
+
+def criterion_check(criterion: Criterion, states: Mapping[str, QuestionState],
+                    domain_scores: Mapping[str, float | None], overall: float | None) -> tuple[bool, float | None]:
+    """(passed, value the threshold was compared with)."""
+    kind = criterion.type
+    if kind == "domain_min":
+        value = domain_scores.get(criterion.domain)
+        return (value is not None and meets(value, criterion.min)), value
+    if kind == "overall_min":
+        return (overall is not None and meets(overall, criterion.min)), overall
+    state = states.get(criterion.question)
+    if state is None or not state.visible:
+        return False, None
+    if kind == "question_min":
+        return meets(state.gate_value, criterion.min), state.gate_value
+    if kind == "number_min":
+        if state.number is None:
+            return False, None
+        return meets(state.number, criterion.min), float(state.number)
+    if kind == "evidence_required":
+        return (state.file_count or 0) > 0, float(state.file_count or 0)
+    return False, None
+
+
+def gate_outcome(results: Iterable[tuple[Criterion, bool]]) -> str:
+    outcome = "pass"
+    for criterion, passed in results:
+        if not passed:
+            if criterion.on_fail == "fail":
+                return "fail"
+            outcome = "conditional"
+    return outcome
+
+
+def recommendation_for(outcomes: Iterable[str]) -> str:
+    outcomes = set(outcomes)
+    if "fail" in outcomes:
+        return "open_procurement"
+    if "conditional" in outcomes:
+        return "proceed_with_conditions"
+    return "proceed"
+
+
+def required_criteria(plan: ScoringPlan, recommendation: str) -> list[Criterion]:
+    """The criteria that must all pass for a recommendation at least as good as ``recommendation``."""
+    rank = RECOMMENDATION_ORDER.index(recommendation)
+    if rank == 0:
+        return []
+    if rank == 1:
+        return [c for c in plan.criteria if c.on_fail == "fail"]
+    return list(plan.criteria)
+
+
+# --------------------------------------------------------------------------------------------------
+# Plain-words explanations
+
+
+def format_number(value: float) -> str:
+    """Thousands separators, and no trailing zeros: 100000 -> '100,000', 0.5 -> '0.5'."""
+    value = float(value)
+    if value.is_integer():
+        return f"{int(value):,}"
+    return f"{value:,.6f}".rstrip("0").rstrip(".")
+
+
+def _shown(value: float, decimals: int, threshold: float, passed: bool) -> str:
+    # Rounding must not contradict the verdict ("scored 50.0, below the minimum of 50"), so add
+    # decimals until the displayed value is on the right side of the threshold.
+    for places in range(decimals, 10):
+        text = f"{value:.{places}f}"
+        if passed or float(text) < threshold:
+            return text
+    return repr(value)
+
+
+def _consequence(criterion: Criterion) -> str:
+    return "gate fails" if criterion.on_fail == "fail" else "gate is conditional"
+
+
+def default_title(plan: ScoringPlan, criterion: Criterion) -> str:
+    minimum = format_number(criterion.min) if criterion.min is not None else ""
+    if criterion.type == "domain_min":
+        domain = plan.domain_index.get(criterion.domain)
+        return f"{domain.title if domain else criterion.domain} score of at least {minimum}"
+    if criterion.type == "overall_min":
+        return f"Overall score of at least {minimum}"
+    question = plan.question_index.get(criterion.question)
+    text = question.text if question else criterion.question
+    if criterion.type == "evidence_required":
+        return f"File attached for '{text}'"
+    return f"'{text}' at least {minimum}"
+
+
+def explain(plan: ScoringPlan, criterion: Criterion, passed: bool, value: float | None,
+            states: Mapping[str, QuestionState]) -> str:
+    then = _consequence(criterion)
+    minimum = format_number(criterion.min) if criterion.min is not None else ""
+    kind = criterion.type
+    if kind == "domain_min":
+        domain = plan.domain_index.get(criterion.domain)
+        if domain is None:
+            return f"The criterion refers to an unknown domain '{criterion.domain}': {then}."
+        if value is None:
+            return (f"{domain.title} has no applicable scored questions, so it has no score to meet "
+                    f"the minimum of {minimum}: {then}.")
+        shown = _shown(value, 1, criterion.min, passed)
+        if passed:
+            return f"{domain.title} scored {shown}, meeting the minimum of {minimum}."
+        return f"{domain.title} scored {shown}, below the minimum of {minimum}: {then}."
+    if kind == "overall_min":
+        if value is None:
+            return f"No domain was scored, so there is no overall score to meet the minimum of {minimum}: {then}."
+        shown = _shown(value, 1, criterion.min, passed)
+        if passed:
+            return f"The overall score is {shown}, meeting the minimum of {minimum}."
+        return f"The overall score is {shown}, below the minimum of {minimum}: {then}."
+
+    question = plan.question_index.get(criterion.question)
+    if question is None:
+        return f"The criterion refers to an unknown question '{criterion.question}': {then}."
+    text = question.text.strip()
+    state = states.get(question.id)
+    if state is None or not state.visible:
+        requirement = "a file is required" if kind == "evidence_required" else f"the minimum of {minimum} is not met"
+        return (f"'{text}' was not applicable to this submission (hidden by an earlier answer), "
+                f"so {requirement}: {then}.")
+    if kind == "question_min":
+        shown = _shown(value, 2, criterion.min, passed)
+        if state.awaiting:
+            how = " (awaiting evaluation, so it counts as 0)"
+        elif state.moderated is not None:
+            how = " after moderation"
+        elif not state.answered:
+            how = " (not answered)"
+        else:
+            how = ""
+        if passed:
+            return f"'{text}' scored {shown}{how}, meeting the minimum of {minimum}."
+        return f"'{text}' scored {shown}{how}, below the minimum of {minimum}: {then}."
+    if kind == "number_min":
+        if value is None:
+            return f"{text} was not answered, so the minimum of {minimum} is not met: {then}."
+        if passed:
+            return f"{text} is {format_number(value)}, meeting the minimum of {minimum}."
+        return f"{text} is {format_number(value)}, below the minimum of {minimum}: {then}."
+    if kind == "evidence_required":
+        count = int(value or 0)
+        if passed:
+            return f"{count} file{'s' if count != 1 else ''} attached for '{text}'."
+        return f"No file attached for '{text}': {then}."
+    return f"Unknown criterion type '{kind}': {then}."
+
+
+# --------------------------------------------------------------------------------------------------
+# Public entry point
+
+
+def score_submission(questionnaire: Questionnaire, framework: Framework, answers: Mapping[str, Any],
+                     moderation: Mapping[str, float] | None = None) -> ScoreResult:
+    """Score one submission.  Assumes ``validate_answers`` found nothing wrong; missing answers are
+    simply unanswered."""
+    plan = plan_for(questionnaire, framework)
+    evaluation = evaluate(plan, answers or {}, moderation or {})
+    return build_result(plan, evaluation)
+
+
+def build_result(plan: ScoringPlan, evaluation: Evaluation) -> ScoreResult:
+    states = evaluation.states
+    domains = []
+    for domain in plan.domains:
+        total_weight = math.fsum(w for w, _ in domain_terms(domain, states))
+        questions = []
+        for question in domain.questions:
+            state = states[question.id]
+            score = state.domain_value
+            contribution = 100.0 * question.weight * score / total_weight if score is not None else 0.0
+            questions.append(QuestionScore(
+                id=question.id,
+                domain_id=domain.id,
+                visible=state.visible,
+                answered=state.answered,
+                weight=question.weight,
+                self_score=state.self_score,
+                moderated=state.moderated,
+                score=score,
+                contribution=contribution,
+                awaiting_evaluation=state.awaiting,
+            ))
+        domains.append(DomainResult(domain.id, domain.title, domain.weight,
+                                    evaluation.domain_scores[domain.id], tuple(questions)))
+
+    gates = []
+    for gate in plan.framework.gates:
+        checked = []
+        for criterion in gate.criteria:
+            passed, value = criterion_check(criterion, states, evaluation.domain_scores, evaluation.overall)
+            checked.append((criterion, passed, value))
+        criteria = tuple(
+            CriterionResult(
+                id=c.id,
+                title=c.title or default_title(plan, c),
+                type=c.type,
+                passed=passed,
+                value=value,
+                threshold=c.min,
+                on_fail=c.on_fail,
+                explanation=explain(plan, c, passed, value, states),
+                rationale=c.rationale,
+            )
+            for c, passed, value in checked
+        )
+        gates.append(GateResult(gate.id, gate.title, gate_outcome((c, p) for c, p, _ in checked), criteria))
+
+    overall = evaluation.overall
+    return ScoreResult(
+        overall=overall,
+        # Same tolerance as the gates, so a score that meets a gate threshold of 65 also lands in a
+        # RAG band that starts at 65.
+        rag=plan.framework.rag_label(overall + TOLERANCE) if overall is not None else None,
+        domains=tuple(domains),
+        gates=tuple(gates),
+        recommendation=recommendation_for(g.outcome for g in gates),
+        awaiting_evaluation=tuple(q.id for q in plan.questions if states[q.id].awaiting),
+    )

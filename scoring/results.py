@@ -1,0 +1,175 @@
+"""Immutable results of scoring one submission, with JSON-safe ``to_dict`` views.
+
+Scores are kept at full precision here; rounding is a presentation concern (the explanation
+sentences round, the numbers stay exact so that reports can be reproduced bit for bit).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+RECOMMENDATION_LABELS: dict[str, str] = {
+    "proceed": "Proceed",
+    "proceed_with_conditions": "Proceed with conditions",
+    "open_procurement": "Default to open procurement",
+}
+
+OUTCOME_LABELS: dict[str, str] = {
+    "pass": "Pass",
+    "conditional": "Conditional",
+    "fail": "Fail",
+}
+
+# Worst first, so that the index doubles as a rank for "did this get better or worse".
+RECOMMENDATION_ORDER: tuple[str, ...] = ("open_procurement", "proceed_with_conditions", "proceed")
+OUTCOME_ORDER: tuple[str, ...] = ("fail", "conditional", "pass")
+
+
+@dataclass(frozen=True)
+class QuestionScore:
+    id: str
+    domain_id: str
+    visible: bool
+    answered: bool
+    weight: float
+    self_score: float | None
+    moderated: float | None
+    score: float | None
+    contribution: float
+    awaiting_evaluation: bool
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "domain_id": self.domain_id,
+            "visible": self.visible,
+            "answered": self.answered,
+            "weight": self.weight,
+            "self_score": self.self_score,
+            "moderated": self.moderated,
+            "score": self.score,
+            "contribution": self.contribution,
+            "awaiting_evaluation": self.awaiting_evaluation,
+        }
+
+
+@dataclass(frozen=True)
+class DomainResult:
+    id: str
+    title: str
+    weight: float
+    score: float | None
+    questions: tuple[QuestionScore, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "title": self.title,
+            "weight": self.weight,
+            "score": self.score,
+            "questions": [q.to_dict() for q in self.questions],
+        }
+
+
+@dataclass(frozen=True)
+class CriterionResult:
+    id: str
+    title: str
+    type: str
+    passed: bool
+    value: float | None
+    threshold: float | None
+    on_fail: str
+    explanation: str
+    rationale: str | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "title": self.title,
+            "type": self.type,
+            "passed": self.passed,
+            "value": self.value,
+            "threshold": self.threshold,
+            "on_fail": self.on_fail,
+            "explanation": self.explanation,
+            "rationale": self.rationale,
+        }
+
+
+@dataclass(frozen=True)
+class GateResult:
+    id: str
+    title: str
+    outcome: str
+    criteria: tuple[CriterionResult, ...]
+
+    @property
+    def outcome_label(self) -> str:
+        return OUTCOME_LABELS[self.outcome]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "title": self.title,
+            "outcome": self.outcome,
+            "criteria": [c.to_dict() for c in self.criteria],
+        }
+
+
+@dataclass(frozen=True)
+class ScoreResult:
+    overall: float | None
+    rag: str | None
+    domains: tuple[DomainResult, ...]
+    gates: tuple[GateResult, ...]
+    recommendation: str
+    awaiting_evaluation: tuple[str, ...]
+
+    @property
+    def recommendation_label(self) -> str:
+        return RECOMMENDATION_LABELS[self.recommendation]
+
+    def domain(self, domain_id: str) -> DomainResult:
+        for domain in self.domains:
+            if domain.id == domain_id:
+                return domain
+        raise KeyError(domain_id)
+
+    def question(self, question_id: str) -> QuestionScore:
+        for domain in self.domains:
+            for question in domain.questions:
+                if question.id == question_id:
+                    return question
+        raise KeyError(question_id)
+
+    def gate(self, gate_id: str) -> GateResult:
+        for gate in self.gates:
+            if gate.id == gate_id:
+                return gate
+        raise KeyError(gate_id)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The stable summary shape printed by ``python -m scoring`` and stored with reports."""
+        return {
+            "overall": self.overall,
+            "rag": self.rag,
+            "domains": {d.id: d.score for d in self.domains},
+            "gates": [g.to_dict() for g in self.gates],
+            "recommendation": self.recommendation,
+            "awaiting_evaluation": list(self.awaiting_evaluation),
+        }
+
+    def to_trace_dict(self) -> dict[str, Any]:
+        """Everything behind the numbers, question by question, for audit and for the UI."""
+        return {
+            "overall": self.overall,
+            "rag": self.rag,
+            "recommendation": self.recommendation,
+            "recommendation_label": self.recommendation_label,
+            "domains": [d.to_dict() for d in self.domains],
+            "gates": [g.to_dict() for g in self.gates],
+            "awaiting_evaluation": list(self.awaiting_evaluation),
+        }
+
+    trace = to_trace_dict

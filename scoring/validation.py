@@ -1,0 +1,131 @@
+"""Check answers and moderation against a questionnaire before scoring.
+
+The engine itself is deliberately forgiving (a missing answer is just unanswered) so that it never
+crashes on a half-finished submission; anything that would be silently mis-scored instead, such as
+a string where a level index belongs or ``True`` posing as the number 1, is reported here.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from numbers import Integral, Real
+from typing import Any, Mapping
+
+from questionnaires.model import Question, Questionnaire
+
+
+@dataclass(frozen=True)
+class AnswerProblem:
+    question_id: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.question_id}: {self.message}" if self.question_id else self.message
+
+
+def _is_number(value: Any) -> bool:
+    # bool is an int subclass in Python; in answers it always means a yes/no slipped into the wrong place.
+    return isinstance(value, Real) and not isinstance(value, bool)
+
+
+def _is_finite_number(value: Any) -> bool:
+    return _is_number(value) and math.isfinite(value)
+
+
+def _describe(value: Any) -> str:
+    shown = repr(value)
+    if len(shown) > 60:
+        shown = shown[:57] + "..."
+    return f"{shown} ({type(value).__name__})"
+
+
+def _is_list(value: Any) -> bool:
+    return isinstance(value, (list, tuple))
+
+
+def _answer_problem(question: Question, value: Any) -> str | None:
+    kind = question.type
+    if kind == "scale":
+        if not isinstance(value, Integral) or isinstance(value, bool):
+            return f"a scale answer must be a level index (whole number), got {_describe(value)}"
+        top = len(question.levels or ()) - 1
+        if not 0 <= value <= top:
+            return f"level {value} is out of range: this question has levels 0 to {top}"
+        return None
+    if kind == "yesno":
+        if not isinstance(value, bool):
+            return f"a yes/no answer must be true or false, got {_describe(value)}"
+        return None
+    if kind == "choice":
+        if not isinstance(value, str):
+            return f"a choice answer must be an option value (text), got {_describe(value)}"
+        if question.option(value) is None:
+            return f"unknown option {value!r}; expected one of {_option_list(question)}"
+        return None
+    if kind == "multichoice":
+        if not _is_list(value):
+            return f"a multiple-choice answer must be a list of option values, got {_describe(value)}"
+        for item in value:
+            if not isinstance(item, str):
+                return f"multiple-choice options must be text, got {_describe(item)}"
+            if question.option(item) is None:
+                return f"unknown option {item!r}; expected any of {_option_list(question)}"
+        return None
+    if kind == "number":
+        if not _is_number(value):
+            return f"a number answer must be a number, got {_describe(value)}"
+        if not math.isfinite(value):
+            return f"a number answer must be finite, got {value!r}"
+        return None
+    if kind == "text":
+        if not isinstance(value, str):
+            return f"a text answer must be text, got {_describe(value)}"
+        return None
+    if kind == "evidence":
+        if not _is_list(value):
+            return f"an evidence answer must be a list of file names, got {_describe(value)}"
+        for item in value:
+            if not isinstance(item, str) or not item.strip():
+                return f"evidence file names must be non-empty text, got {_describe(item)}"
+        return None
+    return f"unsupported question type {kind!r}"
+
+
+def _option_list(question: Question) -> str:
+    return ", ".join(repr(o.value) for o in question.options or ())
+
+
+def validate_answers(questionnaire: Questionnaire, answers: Any,
+                     moderation: Any = None) -> list[AnswerProblem]:
+    """Every problem found, in a stable order; an empty list means the input can be scored."""
+    problems: list[AnswerProblem] = []
+    index = questionnaire.question_index
+    if not isinstance(answers, Mapping):
+        problems.append(AnswerProblem("", f"answers must be an object keyed by question id, got {_describe(answers)}"))
+    else:
+        for key, value in answers.items():
+            question = index.get(key) if isinstance(key, str) else None
+            if question is None:
+                problems.append(AnswerProblem(str(key), "unknown question id"))
+                continue
+            if value is None:
+                continue
+            message = _answer_problem(question, value)
+            if message:
+                problems.append(AnswerProblem(key, message))
+
+    if moderation is None:
+        return problems
+    if not isinstance(moderation, Mapping):
+        problems.append(AnswerProblem("", f"moderation must be an object keyed by question id, got {_describe(moderation)}"))
+        return problems
+    for key, value in moderation.items():
+        if not isinstance(key, str) or key not in index:
+            problems.append(AnswerProblem(str(key), "moderation given for an unknown question id"))
+        elif value is None:
+            continue
+        elif not _is_finite_number(value):
+            problems.append(AnswerProblem(key, f"a moderated score must be a number from 0 to 1, got {_describe(value)}"))
+        elif not 0.0 <= value <= 1.0:
+            problems.append(AnswerProblem(key, f"a moderated score must be from 0 to 1, got {value!r}"))
+    return problems
