@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 from flask import Flask
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 
 from questionnaires.loader import DEFAULT_FRAMEWORK_PATH, DEFAULT_QUESTIONNAIRE_PATH, DefinitionError, validate_files
 
@@ -140,6 +140,7 @@ def _seed_answers(submission: Submission, answers: dict, questionnaire, author: 
 
 
 @click.command("seed-demo")
+@with_appcontext
 def seed_demo() -> None:
     """Load the demo round (safe to run again: existing demo data is left as it is)."""
     from .services.definitions import questionnaire_for
@@ -205,6 +206,7 @@ def seed_demo() -> None:
 
 
 @click.command("create-user")
+@with_appcontext
 @click.option("--email", required=True)
 @click.option("--name", required=True)
 @click.option("--role", type=click.Choice(["contributor", "lead", "evaluator", "moderator", "panel",

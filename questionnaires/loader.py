@@ -116,10 +116,12 @@ class _Report:
     def __init__(self, source: str, lines: dict[Loc, int] | None = None):
         self.source = source
         self.lines = lines or {}
-        self._items: list[tuple[Loc, str, int | None]] = []
+        self._items: list[tuple[Loc, str, int | None, bool]] = []
 
-    def add(self, loc: Loc, message: str, line: int | None = None) -> None:
-        self._items.append((tuple(loc), message, line))
+    def add(self, loc: Loc, message: str, line: int | None = None, exclusive: bool = False) -> None:
+        """``exclusive`` marks a problem that makes any other complaint about the same value noise
+        (a .nan weight is not usefully also "below 0")."""
+        self._items.append((tuple(loc), message, line, exclusive))
 
     def line_of(self, loc: Loc) -> int | None:
         # Errors about a missing key point at a path that does not exist; the nearest enclosing
@@ -133,7 +135,10 @@ class _Report:
     def problems(self) -> list[DefinitionProblem]:
         seen: set[tuple[int | None, str, str]] = set()
         out = []
-        for loc, message, line in self._items:
+        silenced = {loc for loc, _, _, exclusive in self._items if exclusive}
+        for loc, message, line, exclusive in self._items:
+            if loc in silenced and not exclusive:
+                continue
             problem = DefinitionProblem(self.source, line if line is not None else self.line_of(loc),
                                         format_path(loc), message)
             key = (problem.line, problem.path, problem.message)
@@ -165,8 +170,9 @@ def _num(value: float) -> str:
 
 
 def _is_number(value: Any) -> bool:
-    # bool is an int subclass in Python, but `true` is never a sensible number in a definition.
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
+    # bool is an int subclass in Python, but `true` is never a sensible number in a definition;
+    # .nan/.inf are reported once when read and would only make every comparison misleading.
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
 
 
 def _show(value: Any) -> str:
@@ -178,12 +184,18 @@ def _show(value: Any) -> str:
     if _is_number(value):
         return _num(value)
     if isinstance(value, str):
-        return f"'{value}'"
+        return f"'{value}'" if len(value) <= 60 else f"'{value[:57]}...'"
+    if isinstance(value, float):
+        return str(value)
     if isinstance(value, list):
         return "a list"
     if isinstance(value, dict):
         return "a mapping"
     return str(value)
+
+
+def _a(word: str) -> str:
+    return f"an {word}" if word[:1] in "aeiou" else f"a {word}"
 
 
 def _plural(count: int, word: str, plural: str | None = None) -> str:
@@ -255,7 +267,8 @@ class _Builder:
             self.report.add(loc, f"cannot read value {node.value!r}: {getattr(exc, 'problem', None) or exc}")
             return None
         if isinstance(value, float) and not math.isfinite(value):
-            self.report.add(loc, f"{node.value} is not a usable number")
+            self.report.add(loc, f"{node.value} is read as a number that cannot be used (not-a-number or "
+                                 "infinity); write a real number, or put it in quotes if it is text", exclusive=True)
         return value
 
     def _mapping(self, node: yaml.MappingNode, loc: Loc, depth: int) -> dict[str, Any]:
@@ -470,7 +483,7 @@ def _subject(loc: Loc) -> str:
 def _not_text_hint(value: Any, raw: str | None) -> str:
     written = raw if raw is not None else _show(value)
     if isinstance(value, bool):
-        return f", but {written} is read as {_show(value)}; put it in quotes: \"{written}\""
+        return f", but {written} is read as true/false; put it in quotes: \"{written}\""
     if _is_number(value) or isinstance(value, date):
         return f", but {written} is read as a {'number' if _is_number(value) else 'date'}; " \
                f"put it in quotes: \"{written}\""
@@ -483,7 +496,9 @@ def _message(error: dict[str, Any], root: type[BaseModel], raw: dict[Loc, str]) 
     value = error.get("input")
     ctx = error.get("ctx") or {}
     subject = _subject(loc)
-    shown = raw.get(loc) if loc in raw and not isinstance(value, str) else _show(value)
+    # Numbers and true/false are quoted back as written (2026.10, yes), not as Python read them.
+    written = raw.get(loc)
+    shown = written if written and isinstance(value, (bool, int, float)) else _show(value)
 
     if kind == "extra_forbidden":
         key = str(loc[-1])
@@ -513,7 +528,10 @@ def _message(error: dict[str, Any], root: type[BaseModel], raw: dict[Loc, str]) 
     if kind in ("bool_type", "bool_parsing"):
         return f"{subject} should be true or false, got {_show(value)}"
     if kind == "literal_error":
-        return f"{subject} {shown} is not one of {ctx.get('expected', 'the allowed values')}"
+        expected = ctx.get("expected", "the allowed values")
+        if isinstance(value, (list, dict)) or value is None:
+            return f"{subject} should be one of {expected}, got {shown}"
+        return f"{subject} {shown} is not one of {expected}"
     if kind == "string_pattern_mismatch":
         letters = "letters" if "A-Z" in str(ctx.get("pattern", "")) else "lower-case letters"
         return f"{subject} {shown} may only contain {letters}, digits, '.', '_' and '-'"
@@ -611,7 +629,7 @@ def _check_question_shape(doc: _Document, entry: _QuestionEntry) -> None:
         return  # pydantic already reports the unknown type; anything more would be guesswork
     for key, kinds in _TYPE_ONLY_KEYS.items():
         if key in question and kind not in kinds:
-            doc.report.add(loc + (key,), f"'{key}' does not apply to a {kind} question "
+            doc.report.add(loc + (key,), f"'{key}' does not apply to {_a(kind)} question "
                                          f"(only to {' and '.join(kinds)} questions)")
     if kind == "scale":
         _check_list_length(doc, question, loc, "levels", "a scale question", "levels")
@@ -807,7 +825,7 @@ def _check_criterion(doc: _Document, loc: Loc, criterion: dict[str, Any], questi
                                        "(a question_min compares a question's score, which runs from 0 to 1)")
     if kind in ("domain_min", "overall_min") and _is_number(low) and not 0 <= low <= 100:
         doc.report.add(loc + ("min",), f"min {_num(low)} is outside 0 to 100 "
-                                       f"(a {kind} compares a percentage score)")
+                                       f"({_a(kind)} compares a percentage score)")
     if questionnaire is None:
         return
     question_id = criterion.get("question")

@@ -23,6 +23,11 @@ QuestionType = Literal["scale", "yesno", "choice", "multichoice", "number", "tex
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
+    # Frozen models hash their fields, and list fields cannot be hashed; caches keyed on a
+    # definition only need identity.
+    def __hash__(self) -> int:
+        return id(self)
+
 
 class Option(Strict):
     value: Annotated[str, StringConstraints(min_length=1, max_length=100)]

@@ -21,7 +21,6 @@ def environment() -> Environment:
     return env
 
 
-@lru_cache(maxsize=1)
 def format_answer(value, question) -> str:
     """An answer as a reader would say it: level descriptors and option labels, not codes."""
     if value is None:

@@ -411,11 +411,14 @@ def explain(plan: ScoringPlan, criterion: Criterion, passed: bool, value: float 
             return f"'{text}' scored {shown}{how}, meeting the minimum of {minimum}."
         return f"'{text}' scored {shown}{how}, below the minimum of {minimum}: {then}."
     if kind == "number_min":
+        # Definitions phrase some number questions as labels ("Population covered") and some as
+        # questions; a question has to be quoted to make a readable sentence.
+        subject = f"The answer to '{text}'" if text.endswith("?") else text
         if value is None:
-            return f"{text} was not answered, so the minimum of {minimum} is not met: {then}."
+            return f"'{text}' was not answered, so the minimum of {minimum} is not met: {then}."
         if passed:
-            return f"{text} is {format_number(value)}, meeting the minimum of {minimum}."
-        return f"{text} is {format_number(value)}, below the minimum of {minimum}: {then}."
+            return f"{subject} is {format_number(value)}, meeting the minimum of {minimum}."
+        return f"{subject} is {format_number(value)}, below the minimum of {minimum}: {then}."
     if kind == "evidence_required":
         count = int(value or 0)
         if passed:

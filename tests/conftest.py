@@ -83,7 +83,7 @@ def _truncate_postgres(url: str) -> None:
         tables = [row[0] for row in connection.execute(sa.text(
             "SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'alembic_version'"))]
         if tables:
-            connection.execute(sa.text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+            connection.execute(sa.text(f"TRUNCATE {', '.join(chr(34) + t + chr(34) for t in tables)} RESTART IDENTITY CASCADE"))
     engine.dispose()
 
 
@@ -104,11 +104,30 @@ def app(database_url, tmp_path):
     from assessor.extensions import db, limiter
 
     app = create_app(_config(database_url, tmp_path))
-    limiter.reset()
     with app.app_context():
-        yield app
+        limiter.reset()
+    # No app context stays pushed during the test: each request must get its own, as in production
+    # (a shared one would share `g`, the CSRF token cache and the database session between requests).
+    yield app
+    with app.app_context():
         db.session.remove()
         db.engine.dispose()
+
+
+@pytest.fixture
+def data(app):
+    """``with data() as session:`` reads or writes the database outside any request."""
+    from contextlib import contextmanager
+
+    from assessor.extensions import db
+
+    @contextmanager
+    def session_scope():
+        with app.app_context():
+            yield db.session
+            db.session.remove()
+
+    return session_scope
 
 
 @pytest.fixture
@@ -130,6 +149,21 @@ def csrf_token(html: str) -> str:
     return match.group(1) or match.group(2)
 
 
+_HIDDEN = re.compile(r'<input(?=[^>]*type="hidden")[^>]*>')
+_ATTR = re.compile(r'(name|value)="([^"]*)"')
+
+
+def hidden_fields(html: str) -> dict[str, str]:
+    import html as html_lib
+
+    fields = {}
+    for tag in _HIDDEN.findall(html):
+        attrs = dict(_ATTR.findall(tag))
+        if "name" in attrs and attrs["name"] != "csrf_token":
+            fields[attrs["name"]] = html_lib.unescape(attrs.get("value", ""))
+    return fields
+
+
 class Browser:
     """A test client that behaves like a person's browser: it reads the CSRF token from the page."""
 
@@ -140,10 +174,14 @@ class Browser:
         return self.client.get(url, **kwargs)
 
     def post(self, url, data=None, *, page=None, **kwargs):
-        data = dict(data or {})
-        if "csrf_token" not in data:
-            data["csrf_token"] = csrf_token(self.client.get(page or url).get_data(as_text=True))
-        return self.client.post(url, data=data, **kwargs)
+        """Post ``data`` as the form on ``page`` (default ``url``) would: with its hidden fields."""
+        posted = dict(data or {})
+        if "csrf_token" not in posted:
+            html = self.client.get(page or url).get_data(as_text=True)
+            for name, value in hidden_fields(html).items():
+                posted.setdefault(name, value)
+            posted["csrf_token"] = csrf_token(html)
+        return self.client.post(url, data=posted, **kwargs)
 
     def login(self, email, password=DEMO_PASSWORD):
         response = self.post("/login", {"email": email, "password": password})

@@ -8,8 +8,9 @@ from assessor.models import Evidence, Submission
 from tests.conftest import csrf_token
 
 
-def _submission(name: str) -> Submission:
-    return db.session.scalar(db.select(Submission).join(Submission.applicant).filter_by(name=name))
+def _submission_id(data, name: str) -> int:
+    with data() as session:
+        return session.scalar(db.select(Submission.id).join(Submission.applicant).filter_by(name=name))
 
 
 def _provider_rules_with_ids(app):
@@ -31,16 +32,17 @@ def _url(app, rule, submission_id, evidence_id):
         return url_for(rule.endpoint, **values, _external=False)
 
 
-def test_every_provider_route_with_an_id_hides_other_applicants(demo, browser):
-    alliance = _submission("Northshire Care Alliance")
-    evidence = db.session.scalar(db.select(Evidence).filter_by(submission_id=alliance.id))
-    assert evidence is not None, "demo alliance should have evidence to probe"
+def test_every_provider_route_with_an_id_hides_other_applicants(demo, data, browser):
+    alliance_id = _submission_id(data, "Northshire Care Alliance")
+    with data() as session:
+        evidence_id = session.scalar(db.select(Evidence.id).filter_by(submission_id=alliance_id))
+    assert evidence_id is not None, "demo alliance should have evidence to probe"
     browser.login("lead@southvale-gpfed.example")
     token = csrf_token(browser.get("/provider/").get_data(as_text=True))
     rules = _provider_rules_with_ids(demo)
     assert len(rules) >= 8
     for rule in rules:
-        url = _url(demo, rule, alliance.id, evidence.id)
+        url = _url(demo, rule, alliance_id, evidence_id)
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
             if method == "GET":
                 response = browser.client.get(url)
@@ -49,12 +51,13 @@ def test_every_provider_route_with_an_id_hides_other_applicants(demo, browser):
             assert response.status_code == 404, f"{method} {url} gave {response.status_code}"
 
 
-def test_alliance_partner_sees_the_alliance_submission_but_cannot_submit(demo, browser):
-    alliance = _submission("Northshire Care Alliance")
+def test_alliance_partner_sees_the_alliance_submission_but_cannot_submit(demo, data, browser):
+    alliance_id = _submission_id(data, "Northshire Care Alliance")
     browser.login("gp@northshire-pcc.example")
-    assert browser.get(f"/provider/submissions/{alliance.id}").status_code == 200
-    check = browser.get(f"/provider/submissions/{alliance.id}/check").get_data(as_text=True)
-    assert "Only a lead user of" in check
+    assert browser.get(f"/provider/submissions/{alliance_id}").status_code == 200
+    response = browser.post(f"/provider/submissions/{alliance_id}/submit", {},
+                            page=f"/provider/submissions/{alliance_id}/check")
+    assert response.status_code == 403
 
 
 @pytest.mark.parametrize("path", ["/review/", "/review/rounds/1"])

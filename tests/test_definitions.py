@@ -259,7 +259,7 @@ def test_bare_yes_as_option_value_is_refused_with_a_quoting_hint():
             - {value: yes, label: Yes please}
             - {value: maybe, label: Maybe}
     """) == [(HEAD + 5, "domains[0].questions[0].options[0].value",
-              'value should be text, but yes is read as true; put it in quotes: "yes"')]
+              'value should be text, but yes is read as true/false; put it in quotes: "yes"')]
 
 
 def test_quoted_number_is_not_coerced():
@@ -271,6 +271,28 @@ def test_quoted_number_is_not_coerced():
 def test_empty_questions_list():
     text = Q_HEADER.replace("    questions:\n", "    questions: []\n")
     assert problems_in(text) == [(7, "domains[0].questions", "questions needs at least 1 entry")]
+
+
+def test_nan_is_reported_once():
+    assert q_problems("""
+        - {id: q1, type: yesno, text: Do you, weight: .nan}
+    """) == [(HEAD + 1, "domains[0].questions[0].weight",
+              ".nan is read as a number that cannot be used (not-a-number or infinity); write a real number, "
+              "or put it in quotes if it is text")]
+
+
+def test_anchors_and_merge_keys_can_share_settings():
+    questionnaire = parse_questionnaire(questionnaire_text("""
+        - id: q1
+          type: scale
+          text: First
+          levels: &levels [low, mid, high]
+        - &base {id: q2, type: scale, text: Second, levels: *levels}
+        - <<: *base
+          id: q3
+    """))
+    assert [q.levels for q in questionnaire.questions()] == [["low", "mid", "high"]] * 3
+    assert questionnaire.question("q3").text == "Second"
 
 
 def test_empty_text_is_refused():
@@ -369,7 +391,7 @@ def test_multichoice_needs_at_least_two_options():
     ("{id: q1, type: text, text: T, unit: kg}", "unit",
      "'unit' does not apply to a text question (only to number questions)"),
     ("{id: q1, type: evidence, text: T, scores: {yes: 1}}", "scores",
-     "'scores' does not apply to a evidence question (only to yesno questions)"),
+     "'scores' does not apply to an evidence question (only to yesno questions)"),
     ("{id: q1, type: number, text: T, options: [{value: a, label: A}, {value: b, label: B}]}", "options",
      "'options' does not apply to a number question (only to choice and multichoice questions)"),
 ])
@@ -760,14 +782,14 @@ def test_question_min_must_be_a_unit_score():
          "min 60 is outside 0 to 1 (a question_min compares a question's score, which runs from 0 to 1)")]
 
 
-@pytest.mark.parametrize("criterion, kind", [
-    ("{id: c1, type: domain_min, domain: d1, min: 101}", "domain_min"),
-    ("{id: c1, type: overall_min, min: -5}", "overall_min"),
+@pytest.mark.parametrize("criterion, message", [
+    ("{id: c1, type: domain_min, domain: d1, min: 101}",
+     "min 101 is outside 0 to 100 (a domain_min compares a percentage score)"),
+    ("{id: c1, type: overall_min, min: -5}",
+     "min -5 is outside 0 to 100 (an overall_min compares a percentage score)"),
 ])
-def test_domain_and_overall_min_must_be_percentages(criterion, kind):
-    low = "101" if kind == "domain_min" else "-5"
-    assert f_problems(f"- {criterion}\n") == [
-        (FHEAD + 1, "gates[0].criteria[0].min", f"min {low} is outside 0 to 100 (a {kind} compares a percentage score)")]
+def test_domain_and_overall_min_must_be_percentages(criterion, message):
+    assert f_problems(f"- {criterion}\n") == [(FHEAD + 1, "gates[0].criteria[0].min", message)]
 
 
 def test_criterion_fields_must_match_its_type():

@@ -81,11 +81,12 @@ class SectionProgress:
 
 def section_progress(questionnaire: Questionnaire, result: ScoreResult) -> dict[str, SectionProgress]:
     """Answered / required visible questions per domain, as the overview and the submit check show."""
+    details = _question_details(result)
     progress = {}
     for domain in questionnaire.domains:
         answered = required = touched = 0
         for question in domain.questions:
-            detail = result.question(question.id)
+            detail = details.get(question.id)
             if detail is None or not detail.visible:
                 continue
             touched += detail.answered
@@ -98,10 +99,15 @@ def section_progress(questionnaire: Questionnaire, result: ScoreResult) -> dict[
 
 def missing_required(questionnaire: Questionnaire, result: ScoreResult) -> list[tuple[str, str, str]]:
     """(domain id, question id, question text) for each unanswered required visible question."""
+    details = _question_details(result)
     missing = []
     for domain in questionnaire.domains:
         for question in domain.questions:
-            detail = result.question(question.id)
+            detail = details.get(question.id)
             if question.required and detail is not None and detail.visible and not detail.answered:
                 missing.append((domain.id, question.id, question.text))
     return missing
+
+
+def _question_details(result: ScoreResult) -> dict:
+    return {q.id: q for d in result.domains for q in d.questions}

@@ -1,0 +1,38 @@
+"""Scoring engine: pure, deterministic scoring of questionnaire submissions against a gateway framework.
+
+No web framework or database code lives here; callers pass definitions (``questionnaires.model``)
+and plain answer mappings, and get back immutable results.
+"""
+from .cohort import score_cohort
+from .engine import TOLERANCE, score_submission
+from .hashing import inputs_hash
+from .results import (
+    OUTCOME_LABELS,
+    RECOMMENDATION_LABELS,
+    CriterionResult,
+    DomainResult,
+    GateResult,
+    QuestionScore,
+    ScoreResult,
+)
+from .validation import AnswerProblem, validate_answers
+from .whatif import Change, WhatIfResult, what_if
+
+__all__ = [
+    "OUTCOME_LABELS",
+    "RECOMMENDATION_LABELS",
+    "TOLERANCE",
+    "AnswerProblem",
+    "Change",
+    "CriterionResult",
+    "DomainResult",
+    "GateResult",
+    "QuestionScore",
+    "ScoreResult",
+    "WhatIfResult",
+    "inputs_hash",
+    "score_cohort",
+    "score_submission",
+    "validate_answers",
+    "what_if",
+]

@@ -1,0 +1,313 @@
+"""Score many submissions at once, column-wise.
+
+Same rules as ``scoring.engine`` (the reference, and the tests check the two agree), but organised
+for thousands of submissions: each question becomes one numpy column over all submissions, so the
+only Python loops are over the questionnaire's questions, domains and criteria - never over
+submissions or answer rows.  Sums are plain floating-point sums rather than ``math.fsum``, so scores
+can differ from the single path in the last bits; gates use the same tolerance, which is what keeps
+such differences from changing any outcome.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from questionnaires.model import Framework, Question, Questionnaire, ShowIf
+
+from .engine import TOLERANCE, ScoringPlan, plan_for
+
+_LIST_TYPES = ("multichoice", "evidence")
+# Joins list answers into one comparable string for show_if on list-valued controllers; option
+# values are short identifiers that never contain this control character.
+_LIST_SEPARATOR = "\x1f"
+
+
+@dataclass
+class _Column:
+    """One question's answers over all submissions, aligned to the output index."""
+    positions: np.ndarray  # submission positions that answered (one entry each)
+    values: np.ndarray     # their raw answers (object)
+    answered: np.ndarray   # bool[n]
+    self_score: np.ndarray  # float[n]; NaN for text, 0 where unanswered otherwise
+    number: np.ndarray | None = None  # float[n], NaN where unanswered (number questions)
+    files: np.ndarray | None = None   # float[n] file counts (evidence questions)
+
+
+def _rows_by_question(questions: pd.Series) -> dict[str, np.ndarray]:
+    # One factorize + stable sort instead of a boolean mask per question; stable keeps file order,
+    # which decides which duplicate answer wins.
+    codes, uniques = pd.factorize(questions, sort=False)
+    order = np.argsort(codes, kind="stable")
+    counts = np.bincount(codes[codes >= 0], minlength=len(uniques))
+    starts = np.concatenate([[0], np.cumsum(counts)])
+    offset = int((codes < 0).sum())  # missing question ids sort first; skip them
+    return {str(q): order[offset + starts[i]: offset + starts[i + 1]] for i, q in enumerate(uniques)}
+
+
+def _last_per_submission(positions: np.ndarray, n: int) -> np.ndarray | None:
+    """Indices keeping only the last answer per submission, or None when there are no duplicates."""
+    if len(positions) == 0 or np.bincount(positions, minlength=n).max() <= 1:
+        return None
+    reversed_positions = positions[::-1]
+    _, first_in_reversed = np.unique(reversed_positions, return_index=True)
+    return np.sort(len(positions) - 1 - first_in_reversed)
+
+
+def _select(rows: np.ndarray | None, positions: np.ndarray, values: np.ndarray, n: int
+            ) -> tuple[np.ndarray, np.ndarray]:
+    if rows is None or len(rows) == 0:
+        return np.empty(0, dtype=np.intp), np.empty(0, dtype=object)
+    pos, vals = positions[rows], values[rows]
+    present = pd.notna(vals) & (pos >= 0)
+    pos, vals = pos[present], vals[present]
+    keep = _last_per_submission(pos, n)
+    if keep is not None:
+        pos, vals = pos[keep], vals[keep]
+    return pos, vals
+
+
+def _score_column(question: Question, pos: np.ndarray, vals: np.ndarray, n: int) -> _Column:
+    kind = question.type
+    answered = np.zeros(n, dtype=bool)
+    self_score = np.full(n, np.nan) if kind == "text" else np.zeros(n)
+    column = _Column(pos, vals, answered, self_score)
+    if kind == "number":
+        column.number = np.full(n, np.nan)
+    if kind == "evidence":
+        column.files = np.zeros(n)
+    if len(pos) == 0:
+        return column
+
+    if kind == "text":
+        answered[pos] = pd.Series(vals).str.strip().str.len().fillna(0).to_numpy() > 0
+        return column
+    answered[pos] = True
+    if kind == "scale":
+        top = len(question.levels or ()) - 1
+        self_score[pos] = vals.astype(float) / top if top > 0 else 0.0
+    elif kind == "yesno":
+        scores = question.yes_no_scores
+        self_score[pos] = np.where(vals.astype(bool), scores.yes, scores.no)
+    elif kind == "choice":
+        option_scores = {o.value: o.score for o in question.options or ()}
+        self_score[pos] = pd.Series(vals).map(option_scores).fillna(0.0).to_numpy(dtype=float)
+    elif kind == "multichoice":
+        option_scores = {o.value: o.score for o in question.options or ()}
+        chosen = pd.Series(vals, index=pos).explode().dropna()
+        # A repeated option counts once, as in the single path.
+        pairs = pd.DataFrame({"row": chosen.index.to_numpy(), "option": chosen.to_numpy()}).drop_duplicates()
+        pairs["score"] = pairs["option"].map(option_scores).fillna(0.0).astype(float)
+        totals = pairs.groupby("row")["score"].sum()
+        self_score[pos] = 0.0
+        self_score[totals.index.to_numpy(dtype=np.intp)] = np.minimum(1.0, totals.to_numpy())
+    elif kind == "number":
+        numbers = vals.astype(float)
+        column.number[pos] = numbers
+        scores = np.zeros(len(pos))
+        placed = np.zeros(len(pos), dtype=bool)
+        for band in question.bands or ():  # first matching band wins, as in Band.contains order
+            inside = ~placed & (numbers >= band.min)
+            if band.max is not None:
+                inside &= numbers < band.max
+            scores[inside] = band.score
+            placed |= inside
+        self_score[pos] = scores
+    elif kind == "evidence":
+        counts = pd.Series(vals).str.len().fillna(0).to_numpy(dtype=float)
+        column.files[pos] = counts
+        self_score[pos] = (counts > 0).astype(float)
+    return column
+
+
+def _condition_holds(condition: ShowIf, controller: Question, column: _Column, n: int) -> np.ndarray:
+    holds = np.zeros(n, dtype=bool)
+    if len(column.positions) == 0:
+        return holds
+    if controller.type in _LIST_TYPES:
+        # Lists are unhashable; compare them as joined strings, and only against list targets
+        # (a list answer never equals a scalar).
+        targets = [condition.equals] if condition.in_ is None else list(condition.in_)
+        keys = {_LIST_SEPARATOR.join(t) for t in targets
+                if isinstance(t, list) and all(isinstance(x, str) for x in t)}
+        joined = pd.Series(column.values).map(list).str.join(_LIST_SEPARATOR)
+        holds[column.positions] = joined.isin(keys).to_numpy()
+        return holds
+    # Evaluate the model's own ShowIf.holds once per distinct answer, so equality semantics match
+    # the single path exactly (True == 1, 2 == 2.0, ...).
+    codes, uniques = pd.factorize(pd.Series(column.values, dtype=object))
+    verdicts = np.array([bool(condition.holds(u)) for u in uniques], dtype=bool)
+    holds[column.positions] = verdicts[codes]
+    return holds
+
+
+def _moderation_columns(plan: ScoringPlan, moderation: pd.DataFrame | None, index: pd.Index
+                        ) -> dict[str, np.ndarray]:
+    if moderation is None or moderation.empty:
+        return {}
+    score_column = "score" if "score" in moderation.columns else "value"
+    positions = index.get_indexer(moderation["submission"])
+    values = moderation[score_column].to_numpy(dtype=object)
+    out = {}
+    n = len(index)
+    for qid, rows in _rows_by_question(moderation["question"]).items():
+        if qid not in plan.question_index:
+            continue
+        pos, vals = _select(rows, positions, values, n)
+        scores = np.full(n, np.nan)
+        scores[pos] = vals.astype(float)
+        out[qid] = scores
+    return out
+
+
+def _require(frame: pd.DataFrame, columns: tuple[str, ...], name: str) -> None:
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        raise ValueError(f"{name} is missing column(s): {', '.join(missing)}")
+
+
+def _output_columns(plan: ScoringPlan) -> list[str]:
+    names = ([d.id for d in plan.domains] + ["overall", "rag"] + [g.id for g in plan.framework.gates]
+             + ["recommendation", "awaiting_evaluation"])
+    clashes = sorted({c for c in names if names.count(c) > 1})
+    if clashes:
+        raise ValueError(f"cannot tabulate: domain and gate ids clash with each other or with result columns: "
+                         f"{', '.join(clashes)}")
+    return names
+
+
+def score_cohort(questionnaire: Questionnaire, framework: Framework, answers: pd.DataFrame,
+                 moderation: pd.DataFrame | None = None) -> pd.DataFrame:
+    """One row per submission (index ``submission``, sorted).
+
+    ``answers``: long format, columns ``submission``, ``question``, ``value`` (encoded as for
+    ``score_submission``; None/NaN = unanswered; if a submission answers a question twice the
+    later row wins).  ``moderation``: columns ``submission``, ``question`` and ``score`` (or
+    ``value``).  Rows for unknown questions are ignored: validate first.
+    Columns: each domain id (NaN = not scored), ``overall``, ``rag``, each gate id (outcome),
+    ``recommendation``, ``awaiting_evaluation`` (number of questions awaiting evaluation).
+    """
+    plan = plan_for(questionnaire, framework)
+    columns = _output_columns(plan)
+    _require(answers, ("submission", "question", "value"), "answers")
+    if moderation is not None:
+        _require(moderation, ("submission", "question"), "moderation")
+        if "score" not in moderation.columns and "value" not in moderation.columns:
+            raise ValueError("moderation needs a 'score' (or 'value') column")
+
+    submissions = answers["submission"]
+    if moderation is not None and not moderation.empty:
+        submissions = pd.concat([submissions, moderation["submission"]], ignore_index=True)
+    index = pd.Index(pd.unique(submissions.to_numpy()), name="submission").sort_values()
+    n = len(index)
+
+    positions = index.get_indexer(answers["submission"])
+    values = answers["value"].to_numpy(dtype=object)
+    rows = _rows_by_question(answers["question"]) if len(answers) else {}
+    moderated = _moderation_columns(plan, moderation, index)
+
+    scored: dict[str, _Column] = {}
+    for question in plan.questions:
+        pos, vals = _select(rows.get(question.id), positions, values, n)
+        scored[question.id] = _score_column(question, pos, vals, n)
+
+    visible: dict[str, np.ndarray] = {}
+    for question in plan.visibility_order:
+        condition = question.show_if
+        controller = plan.question_index.get(condition.question) if condition else None
+        if question.id in plan.cyclic or (condition is not None and controller is None):
+            visible[question.id] = np.zeros(n, dtype=bool)
+        elif condition is None:
+            visible[question.id] = np.ones(n, dtype=bool)
+        else:
+            controller_column = scored[controller.id]
+            visible[question.id] = (visible[controller.id] & controller_column.answered
+                                    & _condition_holds(condition, controller, controller_column, n))
+
+    named = {c.question for c in plan.criteria if c.question}
+    gate_values: dict[str, np.ndarray] = {}
+    domain_num = {d.id: np.zeros(n) for d in plan.domains}
+    domain_den = {d.id: np.zeros(n) for d in plan.domains}
+    awaiting = np.zeros(n, dtype=np.int64)
+    for question in plan.questions:
+        column, shown = scored[question.id], visible[question.id]
+        moderation_scores = moderated.get(question.id)
+        unmoderated = np.ones(n, dtype=bool) if moderation_scores is None else np.isnan(moderation_scores)
+        own = np.zeros(n) if question.type == "text" else column.self_score
+        effective = own if moderation_scores is None else np.where(unmoderated, own, moderation_scores)
+        if question.id in named:
+            gate_values[question.id] = np.where(shown, effective, np.nan)
+        if question.weight > 0:
+            domain_id = plan.domain_of[question.id].id
+            domain_num[domain_id] += question.weight * np.where(shown, effective, 0.0)
+            domain_den[domain_id] += question.weight * shown
+        if plan.needs_evaluation(question):
+            awaiting += shown & column.answered & unmoderated
+
+    domain_scores: dict[str, np.ndarray] = {}
+    overall_num, overall_den = np.zeros(n), np.zeros(n)
+    for domain in plan.domains:
+        den = domain_den[domain.id]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            score = np.where(den > 0, np.minimum(100.0, 100.0 * domain_num[domain.id] / den), np.nan)
+        domain_scores[domain.id] = score
+        has_score = ~np.isnan(score)
+        overall_num += np.where(has_score, domain.weight * score, 0.0)
+        overall_den += domain.weight * has_score
+    with np.errstate(invalid="ignore", divide="ignore"):
+        overall = np.where(overall_den > 0, np.minimum(100.0, overall_num / overall_den), np.nan)
+
+    rag = np.full(n, None, dtype=object)
+    labelled = np.zeros(n, dtype=bool)
+    for band in framework.rag:  # first band whose minimum is met, as Framework.rag_label does
+        hit = ~labelled & (overall >= band.min - TOLERANCE)
+        rag[hit] = band.label
+        labelled |= hit
+
+    table: dict[str, object] = {d.id: domain_scores[d.id] for d in plan.domains}
+    table["overall"] = overall
+    table["rag"] = rag
+    any_fail, any_conditional = np.zeros(n, dtype=bool), np.zeros(n, dtype=bool)
+    for gate in framework.gates:
+        fails, conditional = np.zeros(n, dtype=bool), np.zeros(n, dtype=bool)
+        for criterion in gate.criteria:
+            passed = _criterion_passes(criterion, plan, scored, visible, gate_values, domain_scores, overall, n)
+            if criterion.on_fail == "fail":
+                fails |= ~passed
+            else:
+                conditional |= ~passed
+        table[gate.id] = np.where(fails, "fail", np.where(conditional, "conditional", "pass")).astype(object)
+        any_fail |= fails
+        any_conditional |= conditional & ~fails
+    table["recommendation"] = np.where(
+        any_fail, "open_procurement", np.where(any_conditional, "proceed_with_conditions", "proceed")).astype(object)
+    table["awaiting_evaluation"] = awaiting
+    return pd.DataFrame(table, index=index, columns=columns)
+
+
+def _criterion_passes(criterion, plan: ScoringPlan, scored: dict[str, _Column], visible: dict[str, np.ndarray],
+                      gate_values: dict[str, np.ndarray], domain_scores: dict[str, np.ndarray],
+                      overall: np.ndarray, n: int) -> np.ndarray:
+    threshold = (criterion.min - TOLERANCE) if criterion.min is not None else None
+    with np.errstate(invalid="ignore"):
+        if criterion.type == "domain_min":
+            scores = domain_scores.get(criterion.domain)
+            return np.zeros(n, dtype=bool) if scores is None else scores >= threshold
+        if criterion.type == "overall_min":
+            return overall >= threshold
+        if criterion.question not in plan.question_index:
+            return np.zeros(n, dtype=bool)
+        shown = visible[criterion.question]
+        column = scored[criterion.question]
+        if criterion.type == "question_min":
+            return gate_values[criterion.question] >= threshold
+        if criterion.type == "number_min":
+            if column.number is None:
+                return np.zeros(n, dtype=bool)
+            return shown & (column.number >= threshold)
+        if criterion.type == "evidence_required":
+            if column.files is None:
+                return np.zeros(n, dtype=bool)
+            return shown & (column.files > 0)
+    return np.zeros(n, dtype=bool)

@@ -1,0 +1,530 @@
+"""What would it take? The fewest answer changes that lift a submission to the next recommendation.
+
+A change moves one question to a strictly better answer: a higher level, 'Yes', a better option,
+more options, a number in a better band (the band's minimum) or up to a number_min threshold, an
+attached file, or - for text and already-moderated questions - a higher moderated score (in steps
+of 0.25, plus any question_min threshold on that question).
+
+The answer is exact: the fewest changes, then the smallest total increase in question scores (each
+on its 0..1 scale), within ``max_changes``.  It is found by a branch-and-bound search that is fast
+because of three facts about the rules:
+
+* Only failing criteria can be the obstacle, so only questions that can move them are tried:
+  questions those criteria name, weighted questions in failing domains (all of them when the
+  overall minimum fails), and the show_if controllers that could reveal or hide any of those.
+* Apart from show_if controllers, an improvement never lowers anything: domain scores and gate
+  values only rise.  So each combination of controller changes is fixed first (a "context", with
+  visibility re-computed), and inside it every domain/overall shortfall is a linear covering
+  problem whose best-case gain and cheapest cost can be bounded from the remaining candidates.
+* A question named by a failing question_min/number_min/evidence_required criterion must itself
+  change (nothing else can make that criterion pass), and only to an answer that passes it.
+
+Bounds use a slack far above float noise and every candidate set that survives is scored exactly
+with the same functions as ``score_submission``, so float rounding cannot change the answer; the
+final set is re-scored with ``score_submission`` as a guard.
+"""
+from __future__ import annotations
+
+import math
+from collections import ChainMap
+from dataclasses import dataclass, field
+from itertools import combinations, product
+from typing import Any, Mapping
+
+from questionnaires.model import Criterion, Framework, Question, Questionnaire
+
+from .engine import (
+    TOLERANCE,
+    Evaluation,
+    QuestionState,
+    ScoringPlan,
+    criterion_check,
+    domain_score,
+    domain_terms,
+    evaluate,
+    evaluate_question,
+    format_number,
+    is_answered,
+    overall_score,
+    plan_for,
+    recommendation_for,
+    gate_outcome,
+    required_criteria,
+    score_submission,
+)
+from .results import RECOMMENDATION_LABELS, RECOMMENDATION_ORDER, ScoreResult
+
+PLACEHOLDER_FILE = "file-to-be-attached"
+MODERATION_STEPS = (0.25, 0.5, 0.75, 1.0)
+# Largest multichoice remainder for which every superset of the current selection is tried; beyond
+# it only up to three extra options are considered, to keep the candidate list small.
+_MAX_EXHAUSTIVE_OPTIONS = 10
+# Linear gain estimates differ from the exact fsum-based scores by ~1e-13; bounds give this much
+# benefit of the doubt so they never discard a set the exact check would accept.
+_SLACK = 1e-7
+_COST_EPS = 1e-12
+
+_KEEP = object()
+
+
+@dataclass(frozen=True)
+class Change:
+    question_id: str
+    question_text: str
+    from_value: Any
+    to_value: Any
+    description: str
+    # "answer" or "moderation": which of the two inputs this change edits.
+    applies_to: str = "answer"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "question_id": self.question_id,
+            "question_text": self.question_text,
+            "from_value": self.from_value,
+            "to_value": self.to_value,
+            "description": self.description,
+            "applies_to": self.applies_to,
+        }
+
+
+@dataclass(frozen=True)
+class WhatIfResult:
+    current: str
+    target: str
+    changes: tuple[Change, ...]
+    result: ScoreResult = field(repr=False)
+
+    @property
+    def target_label(self) -> str:
+        return RECOMMENDATION_LABELS[self.target]
+
+    def apply(self, answers: Mapping[str, Any], moderation: Mapping[str, float] | None = None
+              ) -> tuple[dict[str, Any], dict[str, float]]:
+        new_answers, new_moderation = dict(answers), dict(moderation or {})
+        for change in self.changes:
+            (new_moderation if change.applies_to == "moderation" else new_answers)[change.question_id] = change.to_value
+        return new_answers, new_moderation
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "current": self.current,
+            "target": self.target,
+            "target_label": self.target_label,
+            "changes": [c.to_dict() for c in self.changes],
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class _Move:
+    question: Question
+    order: int
+    answer: Any
+    moderation: Any
+    state: QuestionState  # the question's state after the move, when visible
+    cost: float
+    change: Change
+
+
+# --------------------------------------------------------------------------------------------------
+# Candidate moves
+
+
+def _same(a: float, b: float) -> bool:
+    return abs(a - b) <= _COST_EPS
+
+
+def _answer_candidates(plan: ScoringPlan, question: Question, answer: Any) -> list[tuple[Any, bool]]:
+    """(value, is_number_min_threshold) pairs, most conservative edits first."""
+    kind = question.type
+    if kind == "scale":
+        return [(level, False) for level in range(len(question.levels or ()))]
+    if kind == "yesno":
+        return [(True, False), (False, False)]
+    if kind == "choice":
+        return [(o.value, False) for o in question.options or ()]
+    if kind == "multichoice":
+        chosen = list(answer) if is_answered(question, answer) else []
+        remaining = [o.value for o in question.options or () if o.value not in chosen]
+        largest = len(remaining) if len(remaining) <= _MAX_EXHAUSTIVE_OPTIONS else 3
+        # Fewest extra options first, so the representative of each score level is the smallest edit.
+        return [(chosen + list(extra), False)
+                for size in range(1, largest + 1) for extra in combinations(remaining, size)]
+    if kind == "number":
+        def tidy(v: float) -> float:
+            return int(v) if float(v).is_integer() else v
+        values = [(tidy(band.min), False) for band in question.bands or ()]
+        values += [(tidy(c.min), True) for c in plan.criteria if c.type == "number_min" and c.question == question.id]
+        return values
+    if kind == "evidence":
+        has_file = is_answered(question, answer) and len(answer) > 0
+        return [] if has_file else [([PLACEHOLDER_FILE], False)]
+    return []
+
+
+def _moves_for(plan: ScoringPlan, question: Question, order: int, answer: Any, moderated: float | None,
+               own_criteria: list[Criterion]) -> list[_Move]:
+    needs_evaluation = plan.needs_evaluation(question)
+    now = evaluate_question(question, answer, moderated, True, needs_evaluation)
+    moves: list[_Move] = []
+
+    def add(new_answer: Any, new_moderation: Any) -> None:
+        state = evaluate_question(question,
+                                  answer if new_answer is _KEEP else new_answer,
+                                  moderated if new_moderation is _KEEP else new_moderation,
+                                  True, needs_evaluation)
+        # A move that breaks a criterion on its own question can never be part of a solution.
+        if all(criterion_check(c, {question.id: state}, {}, None)[0] for c in own_criteria):
+            cost = state.gate_value - now.gate_value
+            moves.append(_Move(question, order, new_answer, new_moderation, state, cost,
+                               _change(question, answer, moderated, new_answer, new_moderation, now)))
+
+    moderated_by_panel = moderated is not None or question.type == "text"
+    if moderated_by_panel:
+        levels = set(MODERATION_STEPS)
+        levels.update(c.min for c in own_criteria if c.type == "question_min" and 0 < c.min <= 1)
+        for level in sorted(levels):
+            if level > now.gate_value + _COST_EPS:
+                add(_KEEP, level)
+
+    # With a moderated score in place a new answer no longer moves the score, so it is only worth
+    # suggesting for what the raw answer still decides: visibility, attached files, raw numbers.
+    answer_matters = (not moderated_by_panel or question.id in plan.controllers
+                      or question.type in ("evidence", "number"))
+    if not answer_matters:
+        return moves
+    current_own = now.self_score if now.self_score is not None else 0.0
+    # Any better value of a show_if controller may matter (options with equal scores can show
+    # different questions); elsewhere one representative per score level is enough.
+    distinct_only = question.id not in plan.controllers
+    seen_scores: list[float] = []
+    seen_values: list[Any] = []
+    for candidate, is_threshold in _answer_candidates(plan, question, answer):
+        own = evaluate_question(question, candidate, None, True, needs_evaluation).self_score
+        if own is None or candidate in seen_values:
+            continue
+        if is_threshold:
+            # Reaching a number_min threshold is an improvement even within the same band.
+            if (now.number is not None and candidate <= now.number) or own < current_own - _COST_EPS:
+                continue
+        else:
+            if own <= current_own + _COST_EPS:
+                continue
+            if distinct_only and any(_same(own, s) for s in seen_scores):
+                continue
+            seen_scores.append(own)
+        seen_values.append(candidate)
+        add(candidate, _KEEP)
+    moves.sort(key=lambda m: m.cost)
+    return moves
+
+
+def _level_text(value: Any) -> str:
+    return "0" if value is None else f"{value:g}"
+
+
+def _change(question: Question, answer: Any, moderated: float | None, new_answer: Any, new_moderation: Any,
+            now: QuestionState) -> Change:
+    qid = question.id
+    if new_answer is _KEEP:
+        before = moderated if moderated is not None else None
+        text = f"Raise the moderated score of {qid} from {_level_text(before)} to {new_moderation:g}"
+        if before is None and now.awaiting:
+            text += " (it is awaiting evaluation)"
+        return Change(qid, question.text, before, new_moderation, text, "moderation")
+    answered = is_answered(question, answer)
+    kind = question.type
+    if kind == "scale":
+        text = (f"Raise {qid} from level {answer} to {new_answer}" if answered
+                else f"Answer {qid} at level {new_answer}")
+    elif kind == "yesno":
+        text = f"Answer '{'Yes' if new_answer else 'No'}' to {qid}"
+    elif kind == "choice":
+        label = question.option(new_answer).label
+        text = f"Choose '{label}' for {qid}"
+        if answered and question.option(answer) is not None:
+            text += f" instead of '{question.option(answer).label}'"
+    elif kind == "multichoice":
+        before = set(answer) if answered else set()
+        added = [question.option(v).label for v in new_answer if v not in before]
+        verb = "Also select" if before else "Select"
+        text = f"{verb} {', '.join(repr(a) for a in added)} for {qid}"
+    elif kind == "number":
+        if answered:
+            verb = "Raise" if new_answer > answer else "Change"
+            text = f"{verb} {qid} from {format_number(answer)} to {format_number(new_answer)}"
+        else:
+            text = f"Enter {format_number(new_answer)} for {qid}"
+    elif kind == "evidence":
+        text = f"Attach a file for {qid}"
+    else:
+        text = f"Change the answer to {qid}"
+    return Change(qid, question.text, answer if answered else None, new_answer, text, "answer")
+
+
+# --------------------------------------------------------------------------------------------------
+# Search
+
+
+@dataclass
+class _Constraint:
+    domain_id: str | None  # None: the overall score
+    need: float            # how far the score is below its threshold
+
+
+class _Context:
+    """The submission with one combination of show_if-controller changes applied.
+
+    Visibility is fixed inside a context, which is what makes the linear bounds valid.
+    """
+
+    def __init__(self, search: "_Search", controller_moves: tuple[_Move, ...]):
+        self.moves = controller_moves
+        self.cost = math.fsum(m.cost for m in controller_moves)
+        answers, moderation = search.apply(controller_moves)
+        plan = search.plan
+        self.evaluation: Evaluation = evaluate(plan, answers, moderation)
+        states = self.evaluation.states
+        self.feasible = True
+        self.forced: list[list[_Move]] = []
+        self.free: list[list[_Move]] = []
+        self.constraints: list[_Constraint] = []
+
+        changed = {m.question.id for m in controller_moves}
+        named_failing: list[str] = []
+        constraint_domains: set[str] = set()
+        for criterion in search.required:
+            passed, value = criterion_check(criterion, states, self.evaluation.domain_scores, self.evaluation.overall)
+            if passed:
+                continue
+            if criterion.type in ("domain_min", "overall_min"):
+                need = math.inf if value is None else criterion.min - TOLERANCE - value
+                self.constraints.append(_Constraint(criterion.domain, need))
+                constraint_domains.update([criterion.domain] if criterion.domain else [d.id for d in plan.domains])
+                continue
+            qid = criterion.question
+            state = states.get(qid)
+            # Only a visible, not-yet-changed, non-controller question can still be fixed here.
+            if state is None or not state.visible or qid in changed or qid in plan.controllers:
+                self.feasible = False
+                return
+            if qid not in named_failing:
+                named_failing.append(qid)
+
+        for qid in named_failing:
+            moves = search.moves(qid)
+            if not moves:
+                self.feasible = False
+                return
+            self.forced.append(moves)
+
+        candidates = []
+        for domain in plan.domains:
+            if domain.id not in constraint_domains:
+                continue
+            for question in domain.questions:
+                qid = question.id
+                if (question.weight > 0 and states[qid].visible and qid not in plan.controllers
+                        and qid not in named_failing):
+                    moves = search.moves(qid)
+                    if moves:
+                        candidates.append(moves)
+
+        self._den = {d.id: math.fsum(w for w, _ in domain_terms(d, states)) for d in plan.domains}
+        scored = [(d.weight, d.id) for d in plan.domains if self.evaluation.domain_scores[d.id] is not None]
+        total_domain_weight = math.fsum(w for w, _ in scored)
+        self._overall_share = {d: w / total_domain_weight for w, d in scored} if scored else {}
+        self.gains: dict[int, tuple[float, ...]] = {}
+        for moves in self.forced + candidates:
+            for move in moves:
+                self.gains[id(move)] = self._gains_of(search, move)
+
+        def promise(moves: list[_Move]) -> tuple:
+            best = max((sum(self.gains[id(m)]) for m in moves), default=0.0)
+            return (-best, moves[0].cost, moves[0].order)
+
+        self.free = sorted(candidates, key=promise)
+        self._build_bounds(search.max_changes)
+
+    def _gains_of(self, search: "_Search", move: _Move) -> tuple[float, ...]:
+        question = move.question
+        before = self.evaluation.states[question.id].domain_value
+        domain_id = search.plan.domain_of[question.id].id
+        if before is None or move.state.domain_value is None:
+            return tuple(0.0 for _ in self.constraints)
+        domain_gain = 100.0 * question.weight * (move.state.domain_value - before) / self._den[domain_id]
+        out = []
+        for constraint in self.constraints:
+            if constraint.domain_id is None:
+                out.append(self._overall_share.get(domain_id, 0.0) * domain_gain)
+            else:
+                out.append(domain_gain if constraint.domain_id == domain_id else 0.0)
+        return tuple(out)
+
+    def _build_bounds(self, max_slots: int) -> None:
+        """Suffix tables over ``self.free``: best total gain of r more picks, cheapest move, best gain per cost."""
+        n, k = len(self.free), len(self.constraints)
+        self.top_gain = [[[0.0] * (max_slots + 1) for _ in range(k)] for _ in range(n + 1)]
+        self.min_cost = [math.inf] * (n + 1)
+        self.max_efficiency = [[0.0] * k for _ in range(n + 1)]
+        best_per_constraint: list[list[float]] = [[] for _ in range(k)]
+        for j in range(n - 1, -1, -1):
+            moves = self.free[j]
+            self.min_cost[j] = min(self.min_cost[j + 1], min(m.cost for m in moves))
+            for c in range(k):
+                gain = max(self.gains[id(m)][c] for m in moves)
+                tops = sorted(best_per_constraint[c] + [gain], reverse=True)[:max_slots]
+                best_per_constraint[c] = tops
+                running = 0.0
+                for r in range(1, max_slots + 1):
+                    running += tops[r - 1] if r <= len(tops) else 0.0
+                    self.top_gain[j][c][r] = running
+                efficiency = max((self.gains[id(m)][c] / m.cost if m.cost > 0 else
+                                  (math.inf if self.gains[id(m)][c] > 0 else 0.0)) for m in moves)
+                self.max_efficiency[j][c] = max(self.max_efficiency[j + 1][c], efficiency)
+
+
+class _Search:
+    def __init__(self, plan: ScoringPlan, answers: dict[str, Any], moderation: dict[str, float],
+                 required: list[Criterion], max_changes: int):
+        self.plan = plan
+        self.answers = answers
+        self.moderation = moderation
+        self.required = required
+        self.max_changes = max_changes
+        self.order = {q.id: i for i, q in enumerate(plan.questions)}
+        self._moves: dict[str, list[_Move]] = {}
+        self._contexts: dict[tuple[int, ...], _Context] = {}
+        self.best_cost = math.inf
+        self.best: tuple[_Move, ...] | None = None
+
+    def moves(self, qid: str) -> list[_Move]:
+        if qid not in self._moves:
+            question = self.plan.question_index[qid]
+            own = [c for c in self.required if c.question == qid]
+            self._moves[qid] = _moves_for(self.plan, question, self.order[qid], self.answers.get(qid),
+                                          self.moderation.get(qid), own)
+        return self._moves[qid]
+
+    def apply(self, moves: tuple[_Move, ...]) -> tuple[dict[str, Any], dict[str, float]]:
+        answers, moderation = dict(self.answers), dict(self.moderation)
+        for move in moves:
+            if move.answer is not _KEEP:
+                answers[move.question.id] = move.answer
+            if move.moderation is not _KEEP:
+                moderation[move.question.id] = move.moderation
+        return answers, moderation
+
+    def context(self, controller_moves: tuple[_Move, ...]) -> _Context:
+        key = tuple(id(m) for m in controller_moves)
+        if key not in self._contexts:
+            self._contexts[key] = _Context(self, controller_moves)
+        return self._contexts[key]
+
+    def run(self) -> tuple[_Move, ...] | None:
+        controllers = [qid for qid in self.plan.controllers if self.moves(qid)]
+        controllers.sort(key=self.order.get)
+        for size in range(1, self.max_changes + 1):
+            self.best_cost, self.best = math.inf, None
+            for controller_count in range(0, size + 1):
+                for chosen in combinations(controllers, controller_count):
+                    for controller_moves in product(*(self.moves(q) for q in chosen)):
+                        self._search_context(controller_moves, size - controller_count)
+            if self.best is not None:
+                return self.best
+        return None
+
+    def _search_context(self, controller_moves: tuple[_Move, ...], slots: int) -> None:
+        if math.fsum(m.cost for m in controller_moves) >= self.best_cost - _COST_EPS and controller_moves:
+            return
+        context = self.context(controller_moves)
+        if not context.feasible or len(context.forced) > slots:
+            return
+        free_slots = slots - len(context.forced)
+        if free_slots > len(context.free):
+            return
+        zero = tuple(0.0 for _ in context.constraints)
+        self._choose_forced(context, 0, free_slots, context.cost, zero, controller_moves)
+
+    def _choose_forced(self, context: _Context, i: int, free_slots: int, cost: float,
+                       gains: tuple[float, ...], chosen: tuple[_Move, ...]) -> None:
+        if i == len(context.forced):
+            self._choose_free(context, 0, free_slots, cost, gains, chosen)
+            return
+        for move in context.forced[i]:
+            new_cost = cost + move.cost
+            if new_cost >= self.best_cost - _COST_EPS:
+                break
+            self._choose_forced(context, i + 1, free_slots, new_cost,
+                                _add(gains, context.gains[id(move)]), chosen + (move,))
+
+    def _choose_free(self, context: _Context, start: int, slots: int, cost: float,
+                     gains: tuple[float, ...], chosen: tuple[_Move, ...]) -> None:
+        constraints = context.constraints
+        if slots == 0:
+            if all(g >= c.need - _SLACK for g, c in zip(gains, constraints)) and self._reaches(context, chosen):
+                self.best_cost, self.best = cost, chosen
+            return
+        for j in range(start, len(context.free) - slots + 1):
+            # Suffix tables only shrink as j grows, so once a bound fails it fails for every later j.
+            if any(g + context.top_gain[j][c][slots] < constraint.need - _SLACK
+                   for c, (g, constraint) in enumerate(zip(gains, constraints))):
+                break
+            lower_bound = slots * context.min_cost[j]
+            for c, (g, constraint) in enumerate(zip(gains, constraints)):
+                missing = constraint.need - _SLACK - g
+                if missing > 0:
+                    efficiency = context.max_efficiency[j][c]
+                    lower_bound = max(lower_bound, missing / efficiency if efficiency > 0 else math.inf)
+            if cost + lower_bound >= self.best_cost - _COST_EPS:
+                break
+            for move in context.free[j]:
+                new_cost = cost + move.cost
+                if new_cost >= self.best_cost - _COST_EPS:
+                    break
+                self._choose_free(context, j + 1, slots - 1, new_cost,
+                                  _add(gains, context.gains[id(move)]), chosen + (move,))
+
+    def _reaches(self, context: _Context, chosen: tuple[_Move, ...]) -> bool:
+        """Exact check, with the engine's own functions, that ``chosen`` meets every required criterion."""
+        plan = self.plan
+        controller_ids = {id(m) for m in context.moves}
+        changed = {m.question.id: m.state for m in chosen if id(m) not in controller_ids}
+        states = ChainMap(changed, context.evaluation.states)
+        domain_scores = dict(context.evaluation.domain_scores)
+        for qid in changed:
+            domain = plan.domain_of[qid]
+            domain_scores[domain.id] = domain_score(domain_terms(domain, states))
+        overall = overall_score((d.weight, domain_scores[d.id]) for d in plan.domains)
+        return all(criterion_check(c, states, domain_scores, overall)[0] for c in self.required)
+
+
+def _add(a: tuple[float, ...], b: tuple[float, ...]) -> tuple[float, ...]:
+    return tuple(x + y for x, y in zip(a, b))
+
+
+def what_if(questionnaire: Questionnaire, framework: Framework, answers: Mapping[str, Any],
+            moderation: Mapping[str, float] | None = None, max_changes: int = 4) -> WhatIfResult | None:
+    """The smallest set of improvements that reaches the next better recommendation, or None when the
+    submission already proceeds or no set of at most ``max_changes`` changes is enough."""
+    plan = plan_for(questionnaire, framework)
+    answers = dict(answers or {})
+    moderation = {k: float(v) for k, v in (moderation or {}).items() if v is not None}
+    base = evaluate(plan, answers, moderation)
+    outcomes = [gate_outcome((c, criterion_check(c, base.states, base.domain_scores, base.overall)[0])
+                             for c in gate.criteria) for gate in framework.gates]
+    current = recommendation_for(outcomes)
+    rank = RECOMMENDATION_ORDER.index(current)
+    if rank == len(RECOMMENDATION_ORDER) - 1 or max_changes < 1:
+        return None
+    target = RECOMMENDATION_ORDER[rank + 1]
+    search = _Search(plan, answers, moderation, required_criteria(plan, target), max_changes)
+    found = search.run()
+    if found is None:
+        return None
+    chosen = sorted(found, key=lambda m: m.order)
+    new_answers, new_moderation = search.apply(tuple(chosen))
+    result = score_submission(questionnaire, framework, new_answers, new_moderation)
+    if RECOMMENDATION_ORDER.index(result.recommendation) < rank + 1:
+        raise RuntimeError("what-if search disagrees with score_submission; this is a bug in scoring.whatif")
+    return WhatIfResult(current, target, tuple(m.change for m in chosen), result)

@@ -1,0 +1,193 @@
+"""``python -m scoring`` end to end, in a subprocess, with definitions and answers in temporary files."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+
+QUESTIONNAIRE = """\
+id: cli-test
+version: "1"
+title: CLI test questionnaire
+domains:
+  - id: gov
+    title: Governance
+    weight: 2
+    questions:
+      - id: gov.legal_entity
+        type: yesno
+        text: Do you have a legal entity?
+        weight: 0
+      - id: gov.structure
+        type: scale
+        text: How mature is your governance?
+        weight: 2
+        levels: [Nothing yet, Talking, Drafted, Agreed, Embedded]
+      - id: gov.board
+        type: choice
+        text: Who chairs the joint board?
+        weight: 1
+        options:
+          - {value: independent, label: An independent chair, score: 1.0}
+          - {value: rotating, label: Partners in rotation, score: 0.5}
+  - id: fin
+    title: Finance
+    weight: 1
+    questions:
+      - id: fin.population
+        type: number
+        text: Population covered
+        weight: 1
+        bands:
+          - {min: 0, max: 100000, score: 0.5}
+          - {min: 100000, score: 1.0}
+      - id: fin.accounts
+        type: evidence
+        text: Latest audited annual accounts
+        weight: 1
+      - id: fin.case
+        type: text
+        text: Set out your case for change
+        weight: 2
+"""
+
+FRAMEWORK = """\
+id: cli-gates
+version: "1"
+questionnaire: cli-test
+rag:
+  - {min: 70, label: Green}
+  - {min: 40, label: Amber}
+  - {min: 0, label: Red}
+gates:
+  - id: G1
+    title: Eligibility
+    criteria:
+      - {id: G1.legal, type: question_min, question: gov.legal_entity, min: 1, on_fail: fail}
+      - {id: G1.population, type: number_min, question: fin.population, min: 100000, on_fail: conditional}
+  - id: G2
+    title: Capability
+    criteria:
+      - {id: G2.gov, type: domain_min, domain: gov, min: 50, on_fail: fail}
+      - {id: G2.accounts, type: evidence_required, question: fin.accounts, on_fail: conditional}
+"""
+
+ANSWERS = {"gov.legal_entity": True, "gov.structure": 3, "gov.board": "rotating", "fin.population": 54000,
+           "fin.accounts": ["accounts.pdf"], "fin.case": "Because"}
+
+
+@pytest.fixture()
+def files(tmp_path: Path) -> dict[str, Path]:
+    paths = {"questionnaire": tmp_path / "q.yaml", "framework": tmp_path / "f.yaml",
+             "answers": tmp_path / "answers.json", "moderation": tmp_path / "moderation.json"}
+    paths["questionnaire"].write_text(QUESTIONNAIRE, encoding="utf-8")
+    paths["framework"].write_text(FRAMEWORK, encoding="utf-8")
+    paths["answers"].write_text(json.dumps(ANSWERS), encoding="utf-8")
+    paths["moderation"].write_text(json.dumps({"fin.case": 0.5}), encoding="utf-8")
+    return paths
+
+
+def run(files: dict[str, Path], moderation: bool = True) -> subprocess.CompletedProcess:
+    command = [sys.executable, "-m", "scoring", "--questionnaire", str(files["questionnaire"]),
+               "--framework", str(files["framework"]), "--answers", str(files["answers"])]
+    if moderation:
+        command += ["--moderation", str(files["moderation"])]
+    env = dict(os.environ, PYTHONPATH=str(REPO))
+    return subprocess.run(command, cwd=REPO, env=env, capture_output=True, text=True, timeout=60)
+
+
+def test_valid_input_prints_the_result(files):
+    done = run(files)
+    assert done.returncode == 0, done.stderr
+    data = json.loads(done.stdout)
+    gov = 100 * (2 * 0.75 + 1 * 0.5) / 3           # 66.67
+    fin = 100 * (1 * 0.5 + 1 * 1 + 2 * 0.5) / 4     # 62.5
+    assert data["domains"] == {"gov": pytest.approx(gov), "fin": pytest.approx(fin)}
+    assert data["overall"] == pytest.approx((2 * gov + fin) / 3)
+    assert data["rag"] == "Amber"
+    assert [g["id"] for g in data["gates"]] == ["G1", "G2"]
+    assert [g["outcome"] for g in data["gates"]] == ["conditional", "pass"]
+    population = data["gates"][0]["criteria"][1]
+    assert population == {**population, "id": "G1.population", "passed": False, "value": 54000,
+                          "threshold": 100000, "on_fail": "conditional",
+                          "explanation": "Population covered is 54,000, below the minimum of 100,000: gate is conditional."}
+    assert data["recommendation"] == "proceed_with_conditions"
+    assert data["awaiting_evaluation"] == []
+
+
+def test_without_moderation_text_awaits_evaluation(files):
+    done = run(files, moderation=False)
+    assert done.returncode == 0, done.stderr
+    data = json.loads(done.stdout)
+    assert data["awaiting_evaluation"] == ["fin.case"]
+    assert data["domains"]["fin"] == pytest.approx(100 * 1.5 / 4)
+
+
+@pytest.mark.parametrize("answers, named", [
+    ({"gov.nonsense": 1}, "gov.nonsense"),
+    ({"fin.population": True}, "fin.population"),
+    ({"fin.population": "54000"}, "fin.population"),
+    ({"gov.structure": 5}, "gov.structure"),
+    ({"gov.board": "chaired"}, "gov.board"),
+    ({"fin.accounts": "accounts.pdf"}, "fin.accounts"),
+])
+def test_invalid_answers_exit_non_zero_naming_the_question(files, answers, named):
+    files["answers"].write_text(json.dumps(answers), encoding="utf-8")
+    done = run(files)
+    assert done.returncode != 0
+    assert named in done.stderr
+    assert done.stdout == ""
+
+
+def test_invalid_moderation_names_the_question(files):
+    files["moderation"].write_text(json.dumps({"fin.case": 1.5}), encoding="utf-8")
+    done = run(files)
+    assert done.returncode != 0 and "fin.case" in done.stderr
+
+
+def test_unreadable_json(files):
+    files["answers"].write_text("{not json", encoding="utf-8")
+    done = run(files)
+    assert done.returncode != 0
+    assert "not valid JSON" in done.stderr and "answers.json" in done.stderr
+
+
+def test_nan_is_not_json(files):
+    files["answers"].write_text('{"fin.population": NaN}', encoding="utf-8")
+    done = run(files)
+    assert done.returncode != 0 and "NaN" in done.stderr
+
+
+def test_missing_answers_file(files, tmp_path):
+    files["answers"] = tmp_path / "missing.json"
+    done = run(files)
+    assert done.returncode != 0 and "missing.json" in done.stderr
+
+
+def test_answers_must_be_an_object(files):
+    files["answers"].write_text("[1, 2]", encoding="utf-8")
+    done = run(files)
+    assert done.returncode != 0 and "answers must be an object" in done.stderr
+
+
+def test_invalid_definition_is_reported(files):
+    files["questionnaire"].write_text(QUESTIONNAIRE.replace("weight: 2\n    questions", "wieght: 2\n    questions", 1),
+                                      encoding="utf-8")
+    done = run(files)
+    assert done.returncode != 0
+    assert "wieght" in done.stderr
+    assert done.stdout == ""
+
+
+def test_framework_naming_an_unknown_question_is_reported(files):
+    files["framework"].write_text(FRAMEWORK.replace("question: fin.accounts", "question: fin.acounts"),
+                                  encoding="utf-8")
+    done = run(files)
+    assert done.returncode != 0
+    assert "fin.acounts" in done.stderr

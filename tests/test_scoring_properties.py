@@ -1,0 +1,240 @@
+"""Properties that must hold for any definitions and answers (hypothesis drives random seeds into
+``scoring.synthetic``, so a failure can be replayed from the seed it reports)."""
+from __future__ import annotations
+
+import math
+import random
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from questionnaires.model import Questionnaire
+from scoring import score_cohort, score_submission
+from scoring.results import OUTCOME_ORDER, RECOMMENDATION_ORDER
+from scoring.synthetic import (
+    moderation_to_long,
+    random_answers,
+    random_framework,
+    random_moderation,
+    random_questionnaire,
+    to_long,
+)
+
+SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+seeds = st.integers(min_value=0, max_value=2**32 - 1)
+
+
+def scenario(seed: int, n_questions: int = 14, show_if_share: float = 0.25):
+    rng = random.Random(seed)
+    questionnaire = random_questionnaire(rng, n_questions=rng.randint(3, n_questions), n_domains=rng.randint(1, 4),
+                                         show_if_share=show_if_share)
+    framework = random_framework(rng, questionnaire)
+    return rng, questionnaire, framework
+
+
+@SETTINGS
+@given(seeds)
+def test_scores_are_within_their_ranges(seed):
+    rng, questionnaire, framework = scenario(seed)
+    answers = random_answers(rng, questionnaire, answer_rate=rng.random())
+    result = score_submission(questionnaire, framework, answers, random_moderation(rng, questionnaire))
+    for domain in result.domains:
+        if domain.score is not None:
+            assert 0.0 <= domain.score <= 100.0
+            assert math.fsum(q.contribution for q in domain.questions) == pytest.approx(domain.score, abs=1e-9)
+        for question in domain.questions:
+            assert question.score is None or 0.0 <= question.score <= 1.0
+            assert question.visible or question.score is None
+    assert result.overall is None or 0.0 <= result.overall <= 100.0
+    assert (result.overall is None) == all(d.score is None for d in result.domains)
+    assert result.recommendation in RECOMMENDATION_ORDER
+
+
+# --------------------------------------------------------------------------------------------------
+# Monotonicity
+
+
+def improved(rng: random.Random, question, answer, moderated):
+    """A random answer/moderation at least as good as the current one, or None if there is none."""
+    if moderated is not None or question.type == "text":
+        current = moderated or 0.0
+        return (answer, rng.uniform(current, 1.0)) if current < 1.0 else None
+    kind = question.type
+    if kind == "scale":
+        top = len(question.levels) - 1
+        return (rng.randint(answer, top) if answer is not None else rng.randint(0, top)), None
+    if kind == "yesno":
+        scores = question.yes_no_scores
+        best = scores.yes >= scores.no
+        return best, None
+    if kind == "choice":
+        current = question.option(answer).score if answer is not None else 0.0
+        better = [o.value for o in question.options if o.score >= current]
+        return rng.choice(better), None
+    if kind == "multichoice":
+        chosen = list(answer or [])
+        extra = [o.value for o in question.options if o.value not in chosen]
+        return chosen + rng.sample(extra, rng.randint(0, len(extra))), None
+    if kind == "number":
+        # Synthetic bands score non-decreasingly with the value, so a bigger number is never worse.
+        return (answer if answer is not None else 0) + rng.choice([0, 1, 7.5, 50, 120]), None
+    if kind == "evidence":
+        return list(answer or []) + ["more.pdf"], None
+    return None
+
+
+def rank(order, value):
+    return order.index(value)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(seeds)
+def test_improving_an_answer_never_lowers_a_score_or_outcome(seed):
+    rng, questionnaire, framework = scenario(seed)
+    answers = random_answers(rng, questionnaire, answer_rate=rng.random())
+    moderation = random_moderation(rng, questionnaire)
+    controllers = {q.show_if.question for q in questionnaire.questions() if q.show_if}
+    # Improving a show_if controller may reveal unanswered (zero-scoring) questions, which is why
+    # the property is stated for every other question.
+    candidates = [q for q in questionnaire.questions() if q.id not in controllers]
+    if not candidates:
+        return
+    before = score_submission(questionnaire, framework, answers, moderation)
+    for question in rng.sample(candidates, min(4, len(candidates))):
+        change = improved(rng, question, answers.get(question.id), moderation.get(question.id))
+        if change is None:
+            continue
+        new_answers, new_moderation = dict(answers), dict(moderation)
+        new_answers[question.id] = change[0]
+        if change[1] is not None:
+            new_moderation[question.id] = change[1]
+        after = score_submission(questionnaire, framework, new_answers, new_moderation)
+        for old, new in zip(before.domains, after.domains):
+            assert (old.score is None) == (new.score is None)
+            if old.score is not None:
+                assert new.score >= old.score - 1e-9, (question.id, old.id)
+        if before.overall is not None:
+            assert after.overall >= before.overall - 1e-9
+        for old, new in zip(before.gates, after.gates):
+            assert rank(OUTCOME_ORDER, new.outcome) >= rank(OUTCOME_ORDER, old.outcome), (question.id, old.id)
+        assert rank(RECOMMENDATION_ORDER, after.recommendation) >= rank(RECOMMENDATION_ORDER, before.recommendation)
+
+
+# --------------------------------------------------------------------------------------------------
+# Order independence
+
+
+def shuffled(rng: random.Random, questionnaire: Questionnaire) -> Questionnaire:
+    data = questionnaire.model_dump(by_alias=True, exclude_none=True)
+    for domain in data["domains"]:
+        rng.shuffle(domain["questions"])
+    rng.shuffle(data["domains"])
+    return Questionnaire.model_validate(data)
+
+
+@SETTINGS
+@given(seeds)
+def test_question_and_domain_order_change_nothing(seed):
+    rng, questionnaire, framework = scenario(seed)
+    answers = random_answers(rng, questionnaire, answer_rate=rng.random())
+    moderation = random_moderation(rng, questionnaire)
+    reordered = shuffled(rng, questionnaire)
+    original = score_submission(questionnaire, framework, answers, moderation)
+    permuted = score_submission(reordered, framework, answers, moderation)
+    # Exact equality: sums are exactly rounded (math.fsum), so order cannot even move the last bit.
+    assert permuted.overall == original.overall
+    assert permuted.rag == original.rag
+    for domain in original.domains:
+        assert permuted.domain(domain.id).score == domain.score
+        for question in domain.questions:
+            assert permuted.question(question.id) == question
+    assert permuted.gates == original.gates
+    assert permuted.recommendation == original.recommendation
+    assert sorted(permuted.awaiting_evaluation) == sorted(original.awaiting_evaluation)
+
+
+# --------------------------------------------------------------------------------------------------
+# Cohort path == single path
+
+
+def assert_cohort_matches(questionnaire, framework, submissions, moderation):
+    answers_long = to_long(submissions)
+    moderation_long = moderation_to_long(moderation)
+    table = score_cohort(questionnaire, framework, answers_long, moderation_long)
+    # A submission exists for the cohort only through its rows; one with no rows at all cannot appear.
+    present = set(answers_long["submission"]) | set(moderation_long["submission"])
+    assert list(table.index) == sorted(present)
+    assert table.index.name == "submission"
+    for submission in table.index:
+        expected = score_submission(questionnaire, framework, submissions.get(submission, {}),
+                                    moderation.get(submission, {}))
+        row = table.loc[submission]
+        for domain in expected.domains:
+            if domain.score is None:
+                assert np.isnan(row[domain.id]), (submission, domain.id)
+            else:
+                assert row[domain.id] == pytest.approx(domain.score, abs=1e-9), (submission, domain.id)
+        if expected.overall is None:
+            assert np.isnan(row["overall"])
+        else:
+            assert row["overall"] == pytest.approx(expected.overall, abs=1e-9)
+        assert row["rag"] == expected.rag
+        for gate in expected.gates:
+            assert row[gate.id] == gate.outcome, (submission, gate.id)
+        assert row["recommendation"] == expected.recommendation
+        assert row["awaiting_evaluation"] == len(expected.awaiting_evaluation)
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(seeds)
+def test_cohort_equals_single_path(seed):
+    rng, questionnaire, framework = scenario(seed, n_questions=20, show_if_share=0.3)
+    submissions, moderation = {}, {}
+    for s in range(rng.randint(40, 120)):
+        sid = f"sub-{rng.randrange(10**6):06d}"
+        answers = random_answers(rng, questionnaire, answer_rate=rng.random())
+        for qid in list(answers):
+            if rng.random() < 0.05:
+                answers[qid] = None  # an explicit "unanswered" row
+        submissions[sid] = answers
+        if rng.random() < 0.7:
+            moderation[sid] = random_moderation(rng, questionnaire, rate=rng.random())
+    assert_cohort_matches(questionnaire, framework, submissions, moderation)
+
+
+def test_cohort_equals_single_path_on_hundreds_of_submissions():
+    rng = random.Random(20261125)
+    questionnaire = random_questionnaire(rng, n_questions=40, n_domains=5, show_if_share=0.3)
+    framework = random_framework(rng, questionnaire, n_gates=4)
+    submissions = {i: random_answers(rng, questionnaire, answer_rate=rng.random()) for i in range(500)}
+    moderation = {i: random_moderation(rng, questionnaire, rate=rng.random()) for i in range(0, 500, 2)}
+    assert_cohort_matches(questionnaire, framework, submissions, moderation)
+
+
+def test_cohort_later_duplicate_answer_wins_and_unknown_questions_are_ignored():
+    rng = random.Random(5)
+    questionnaire = random_questionnaire(rng, n_questions=6, n_domains=2, show_if_share=0.0)
+    framework = random_framework(rng, questionnaire)
+    first, second = random_answers(rng, questionnaire, 1.0), random_answers(rng, questionnaire, 1.0)
+    long = pd.concat([to_long({"a": first}), to_long({"a": second}),
+                      pd.DataFrame({"submission": ["a"], "question": ["no.such.question"], "value": [1]})],
+                     ignore_index=True)
+    table = score_cohort(questionnaire, framework, long)
+    expected = score_submission(questionnaire, framework, second)
+    assert table.loc["a", "recommendation"] == expected.recommendation
+    for domain in expected.domains:
+        assert table.loc["a", domain.id] == pytest.approx(domain.score, abs=1e-9)
+
+
+def test_cohort_columns_and_empty_input():
+    rng = random.Random(9)
+    questionnaire = random_questionnaire(rng, n_questions=5, n_domains=2)
+    framework = random_framework(rng, questionnaire, n_gates=2)
+    table = score_cohort(questionnaire, framework, pd.DataFrame(columns=["submission", "question", "value"]))
+    assert list(table.columns) == ["d0", "d1", "overall", "rag", "G0", "G1", "recommendation", "awaiting_evaluation"]
+    assert len(table) == 0
+    with pytest.raises(ValueError, match="value"):
+        score_cohort(questionnaire, framework, pd.DataFrame(columns=["submission", "question"]))
