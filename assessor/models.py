@@ -259,3 +259,123 @@ class AuditEvent(db.Model):
     @property
     def detail(self) -> dict[str, Any]:
         return json.loads(self.detail_json)
+
+
+class Invitation(db.Model):
+    """A single-use, expiring link a provider lead sends to a colleague; only its hash is stored."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"))
+    email: Mapped[str] = mapped_column(String(254))
+    role: Mapped[str] = mapped_column(String(20))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    invited_by_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+
+    organisation: Mapped[Organisation] = relationship()
+    invited_by: Mapped[User] = relationship()
+
+
+class SectionAssignment(db.Model):
+    """Which named person is answering a section (domain) of a submission."""
+
+    __table_args__ = (UniqueConstraint("submission_id", "domain_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    submission_id: Mapped[int] = mapped_column(ForeignKey("submission.id"), index=True)
+    domain_id: Mapped[str] = mapped_column(String(100))
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    assigned_by_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    assigned_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    user: Mapped[User] = relationship(foreign_keys=[user_id])
+
+
+class EvaluatorScore(db.Model):
+    """One evaluator's independent score for one answer, on the 0–4 scale stored as 0..1."""
+
+    __table_args__ = (UniqueConstraint("submission_id", "question_id", "evaluator_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    submission_id: Mapped[int] = mapped_column(ForeignKey("submission.id"), index=True)
+    question_id: Mapped[str] = mapped_column(String(100))
+    evaluator_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    score: Mapped[float]
+    rationale: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    evaluator: Mapped[User] = relationship()
+
+
+class Clarification(db.Model):
+    """A commissioner's question to the provider about an answer, and the provider's reply."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    submission_id: Mapped[int] = mapped_column(ForeignKey("submission.id"), index=True)
+    question_id: Mapped[str | None] = mapped_column(String(100))
+    question_text: Mapped[str] = mapped_column(Text)
+    asked_by_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    asked_at: Mapped[datetime] = mapped_column(default=utcnow)
+    reply_text: Mapped[str | None] = mapped_column(Text)
+    replied_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    replied_at: Mapped[datetime | None]
+
+    asked_by: Mapped[User] = relationship(foreign_keys=[asked_by_id])
+    replied_by: Mapped[User | None] = relationship(foreign_keys=[replied_by_id])
+
+
+DECISION_OUTCOMES = {
+    "proceed": "Proceed",
+    "proceed_with_conditions": "Proceed with conditions",
+    "open_procurement": "Default to open procurement",
+}
+
+
+class PanelDecision(db.Model):
+    """The gateway panel's decision.  Never edited: a correction is a new version of the decision."""
+
+    __table_args__ = (UniqueConstraint("submission_id", "version"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    submission_id: Mapped[int] = mapped_column(ForeignKey("submission.id"), index=True)
+    version: Mapped[int] = mapped_column(default=1)
+    outcome: Mapped[str] = mapped_column(String(40))
+    gate_outcomes_json: Mapped[str] = mapped_column(Text, default="{}")
+    recommendation_at_decision: Mapped[str] = mapped_column(String(40))
+    inputs_hash_at_decision: Mapped[str | None] = mapped_column(String(64))
+    differs_reason: Mapped[str | None] = mapped_column(Text)
+    correction_reason: Mapped[str | None] = mapped_column(Text)
+    decided_on: Mapped[date]
+    panel_members: Mapped[str] = mapped_column(Text)
+    minutes: Mapped[str] = mapped_column(Text, default="")
+    recorded_by_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    recorded_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    recorded_by: Mapped[User] = relationship()
+    conditions: Mapped[list["DecisionCondition"]] = relationship(
+        back_populates="decision", order_by="DecisionCondition.id"
+    )
+
+    @property
+    def gate_outcomes(self) -> dict[str, str]:
+        return json.loads(self.gate_outcomes_json or "{}")
+
+    @property
+    def outcome_label(self) -> str:
+        return DECISION_OUTCOMES.get(self.outcome, self.outcome)
+
+
+class DecisionCondition(db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    decision_id: Mapped[int] = mapped_column(ForeignKey("panel_decision.id"), index=True)
+    text: Mapped[str] = mapped_column(Text)
+    owner: Mapped[str] = mapped_column(String(200))
+    due_on: Mapped[date]
+    status: Mapped[str] = mapped_column(String(20), default="open")  # open | met
+    closed_at: Mapped[datetime | None]
+    closure_note: Mapped[str | None] = mapped_column(Text)
+
+    decision: Mapped[PanelDecision] = relationship(back_populates="conditions")

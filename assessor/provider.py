@@ -19,7 +19,7 @@ from flask_wtf.csrf import generate_csrf
 from werkzeug.datastructures import MultiDict
 
 from questionnaires.model import Domain, Question
-from scoring import score_submission
+from scoring import visible_question_ids
 
 from .extensions import db
 from .forms import (
@@ -95,19 +95,7 @@ def overview(submission_id: int):
 
 
 def _visible_ids(questionnaire, answers) -> set[str]:
-    result = score_submission(questionnaire, _framework_stub(questionnaire), answers)
-    return {q.id for d in result.domains for q in d.questions if q.visible}
-
-
-def _framework_stub(questionnaire):
-    from questionnaires.model import Framework
-
-    # Visibility depends only on answers, so an empty framework lets us reuse the engine's rules.
-    return Framework.model_validate({
-        "id": "visibility", "version": "0", "questionnaire": questionnaire.id,
-        "rag": [{"min": 0, "label": "-"}],
-        "gates": [{"id": "v", "title": "v", "criteria": [{"id": "v", "type": "overall_min", "min": 0}]}],
-    })
+    return visible_question_ids(questionnaire, answers)
 
 
 @bp.route("/submissions/<int:submission_id>/sections/<domain_id>", methods=["GET", "POST"])

@@ -16,6 +16,7 @@ from .results import (
     ScoreResult,
 )
 from .validation import AnswerProblem, validate_answers
+from .visibility import visible_question_ids
 from .whatif import Change, WhatIfResult, what_if
 
 __all__ = [
@@ -34,5 +35,6 @@ __all__ = [
     "score_cohort",
     "score_submission",
     "validate_answers",
+    "visible_question_ids",
     "what_if",
 ]

@@ -261,7 +261,7 @@ def score_cohort(questionnaire: Questionnaire, framework: Framework, answers: pd
     rag = np.full(n, None, dtype=object)
     labelled = np.zeros(n, dtype=bool)
     for band in framework.rag:  # first band whose minimum is met, as Framework.rag_label does
-        hit = ~labelled & (overall >= band.min - TOLERANCE)
+        hit = ~labelled & (overall + TOLERANCE >= band.min)  # same expression as the single path
         rag[hit] = band.label
         labelled |= hit
 

@@ -9,7 +9,8 @@ from assessor import create_app
 from tests.conftest import PG_URL, _config, _pg_url
 
 EXPECTED_TABLES = {"organisation", "user", "definition", "round", "applicant", "applicant_member", "submission",
-                   "answer", "evidence", "moderated_score", "audit_event"}
+                   "answer", "evidence", "moderated_score", "audit_event", "invitation", "section_assignment",
+                   "evaluator_score", "clarification", "panel_decision", "decision_condition"}
 
 
 def _tables(engine) -> set[str]:

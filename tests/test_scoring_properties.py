@@ -23,7 +23,7 @@ from scoring.synthetic import (
     to_long,
 )
 
-SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 seeds = st.integers(min_value=0, max_value=2**32 - 1)
 
 
@@ -90,7 +90,7 @@ def rank(order, value):
     return order.index(value)
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=250, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(seeds)
 def test_improving_an_answer_never_lowers_a_score_or_outcome(seed):
     rng, questionnaire, framework = scenario(seed)
@@ -188,7 +188,7 @@ def assert_cohort_matches(questionnaire, framework, submissions, moderation):
         assert row["awaiting_evaluation"] == len(expected.awaiting_evaluation)
 
 
-@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(seeds)
 def test_cohort_equals_single_path(seed):
     rng, questionnaire, framework = scenario(seed, n_questions=20, show_if_share=0.3)

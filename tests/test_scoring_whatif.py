@@ -255,7 +255,7 @@ def what_if_cost(questionnaire, answers, moderation, found):
     return total
 
 
-@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.integers(min_value=0, max_value=2**32 - 1))
 def test_what_if_matches_brute_force(seed):
     rng = random.Random(seed)

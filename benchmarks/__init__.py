@@ -1,0 +1,1 @@
+"""Reproducible performance measurements; run each module with ``python -m benchmarks.<name>``."""

@@ -1,0 +1,140 @@
+"""Vectorised cohort scoring versus the per-submission loop.
+
+    python -m benchmarks.scoring_bench            # 200 questions x 10,000 submissions
+    python -m benchmarks.scoring_bench --quick    # small smoke run
+
+Builds a synthetic questionnaire (mixed question types, a few show_if) and framework, plus random
+long-format answers and moderation, then times ``score_cohort`` on the whole cohort and
+``score_submission`` in a plain loop.  The loop is timed on a sample and extrapolated unless
+``--full-loop`` is given (the output says which).  Both paths are compared on a sample of
+submissions before any figure is printed as trustworthy.
+"""
+from __future__ import annotations
+
+import argparse
+import math
+import os
+import platform
+import random
+import statistics
+import sys
+import time
+
+import numpy as np
+import pandas as pd
+
+from scoring import score_cohort, score_submission
+from scoring.synthetic import random_cohort, random_cohort_moderation, random_framework, random_questionnaire
+
+
+def _submission_dicts(answers: pd.DataFrame, moderation: pd.DataFrame, ids) -> tuple[dict, dict]:
+    wanted = set(ids)
+    a = answers[answers["submission"].isin(wanted)]
+    m = moderation[moderation["submission"].isin(wanted)]
+    by_answers = {s: {} for s in ids}
+    for s, q, v in zip(a["submission"], a["question"], a["value"]):
+        by_answers[s][q] = v
+    by_moderation = {s: {} for s in ids}
+    for s, q, v in zip(m["submission"], m["question"], m["score"]):
+        by_moderation[s][q] = float(v)
+    return by_answers, by_moderation
+
+
+def _agree(table: pd.DataFrame, questionnaire, framework, answers: dict, moderation: dict) -> list[str]:
+    problems = []
+    for s in answers:
+        expected = score_submission(questionnaire, framework, answers[s], moderation[s])
+        row = table.loc[s]
+        for domain in expected.domains:
+            got = row[domain.id]
+            if (domain.score is None) != bool(np.isnan(got)) or (
+                    domain.score is not None and not math.isclose(got, domain.score, abs_tol=1e-9)):
+                problems.append(f"submission {s}: domain {domain.id} {got} != {domain.score}")
+        if expected.overall is not None and not math.isclose(row["overall"], expected.overall, abs_tol=1e-9):
+            problems.append(f"submission {s}: overall {row['overall']} != {expected.overall}")
+        for gate in expected.gates:
+            if row[gate.id] != gate.outcome:
+                problems.append(f"submission {s}: gate {gate.id} {row[gate.id]} != {gate.outcome}")
+        if row["recommendation"] != expected.recommendation or row["rag"] != expected.rag:
+            problems.append(f"submission {s}: recommendation/rag differ")
+        if row["awaiting_evaluation"] != len(expected.awaiting_evaluation):
+            problems.append(f"submission {s}: awaiting_evaluation differs")
+    return problems
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.scoring_bench")
+    parser.add_argument("--quick", action="store_true", help="small smoke run (40 questions x 500 submissions)")
+    parser.add_argument("--questions", type=int, default=None)
+    parser.add_argument("--submissions", type=int, default=None)
+    parser.add_argument("--loop-sample", type=int, default=None, help="submissions timed in the plain loop")
+    parser.add_argument("--full-loop", action="store_true", help="time the loop over every submission")
+    parser.add_argument("--repeats", type=int, default=3, help="cohort timings to take (median reported)")
+    parser.add_argument("--seed", type=int, default=20261125)
+    args = parser.parse_args(argv)
+
+    n_questions = args.questions or (40 if args.quick else 200)
+    n_submissions = args.submissions or (500 if args.quick else 10_000)
+    loop_sample = n_submissions if args.full_loop else min(n_submissions, args.loop_sample or (200 if args.quick else 1_000))
+
+    rng = random.Random(args.seed)
+    questionnaire = random_questionnaire(rng, n_questions=n_questions, n_domains=8, show_if_share=0.05)
+    framework = random_framework(rng, questionnaire, n_gates=5, max_criteria=4)
+    started = time.perf_counter()
+    answers = random_cohort(questionnaire, n_submissions, seed=args.seed)
+    moderation = random_cohort_moderation(questionnaire, n_submissions, seed=args.seed + 1)
+    setup = time.perf_counter() - started
+
+    kinds = pd.Series([q.type for q in questionnaire.questions()]).value_counts().to_dict()
+    shown_if = sum(q.show_if is not None for q in questionnaire.questions())
+    print(f"machine: {platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}, "
+          f"pandas {pd.__version__}, numpy {np.__version__}")
+    print(f"questionnaire: {n_questions} questions in {len(questionnaire.domains)} domains "
+          f"({', '.join(f'{k} {v}' for k, v in sorted(kinds.items()))}; {shown_if} with show_if); "
+          f"{sum(len(g.criteria) for g in framework.gates)} criteria in {len(framework.gates)} gates")
+    print(f"cohort: {n_submissions:,} submissions, {len(answers):,} answer rows, "
+          f"{len(moderation):,} moderation rows (generated in {setup:.2f} s, not timed)")
+
+    timings = []
+    for _ in range(max(1, args.repeats)):
+        started = time.perf_counter()
+        table = score_cohort(questionnaire, framework, answers, moderation)
+        timings.append(time.perf_counter() - started)
+    cohort_time = statistics.median(timings)
+    print(f"score_cohort:      {cohort_time:.3f} s for {n_submissions:,} submissions "
+          f"(median of {len(timings)}: {', '.join(f'{t:.3f}' for t in timings)})")
+
+    ids = list(range(n_submissions)) if loop_sample == n_submissions else \
+        sorted(random.Random(args.seed + 2).sample(range(n_submissions), loop_sample))
+    loop_answers, loop_moderation = _submission_dicts(answers, moderation, ids)
+    started = time.perf_counter()
+    for s in ids:
+        score_submission(questionnaire, framework, loop_answers[s], loop_moderation[s])
+    loop_sample_time = time.perf_counter() - started
+    loop_time = loop_sample_time * n_submissions / loop_sample
+    if loop_sample == n_submissions:
+        print(f"score_submission loop: {loop_time:.3f} s for all {n_submissions:,} submissions (measured)")
+    else:
+        print(f"score_submission loop: {loop_sample_time:.3f} s for a sample of {loop_sample:,}; "
+              f"extrapolated to {n_submissions:,}: {loop_time:.2f} s")
+    print(f"speed-up: {loop_time / cohort_time:.1f}x  ({n_submissions / cohort_time:,.0f} submissions/s vectorised, "
+          f"{n_submissions / loop_time:,.0f} submissions/s looped)")
+
+    check_ids = ids[: min(len(ids), 300)]
+    problems = _agree(table, questionnaire, framework, {s: loop_answers[s] for s in check_ids},
+                      {s: loop_moderation[s] for s in check_ids})
+    if problems:
+        print(f"MISMATCH between cohort and single path on {len(problems)} value(s):")
+        for problem in problems[:10]:
+            print("  " + problem)
+        return 1
+    print(f"agreement: cohort == single path on {len(check_ids)} sampled submissions "
+          f"(scores within 1e-9; rag, gates, recommendation, awaiting identical)")
+    if not args.quick:
+        target_ok = cohort_time < 2.0 and loop_time / cohort_time >= 20
+        print(f"targets (cohort < 2 s and >= 20x the loop): {'met' if target_ok else 'NOT met'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
