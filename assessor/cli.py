@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 import secrets
 from datetime import date
+from functools import lru_cache
 from pathlib import Path
 
 import click
@@ -75,11 +76,18 @@ def register(app: Flask) -> None:
     app.cli.add_command(create_user)
 
 
+@lru_cache(maxsize=1)
+def _demo_password_hash() -> str:
+    # Every demo account shares the printed password, so one (salted) hash serves them all and
+    # seeding does not pay for a deliberately slow hash per account.
+    return hash_password(DEMO_PASSWORD)
+
+
 def _user(email: str, name: str, role: str, organisation: Organisation | None) -> User:
     user = db.session.scalar(db.select(User).filter_by(email=email))
     if user is None:
         user = User(email=email, name=name, role=role, organisation_id=organisation.id if organisation else None,
-                    password_hash=hash_password(DEMO_PASSWORD), session_token=secrets.token_hex(16))
+                    password_hash=_demo_password_hash(), session_token=secrets.token_hex(16))
         db.session.add(user)
         db.session.flush()
     return user

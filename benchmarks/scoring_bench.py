@@ -2,6 +2,7 @@
 
     python -m benchmarks.scoring_bench            # 200 questions x 10,000 submissions
     python -m benchmarks.scoring_bench --quick    # small smoke run
+    python -m benchmarks.scoring_bench --what-if 300   # what_if timings on the shipped questionnaire
 
 Builds a synthetic questionnaire (mixed question types, a few show_if) and framework, plus random
 long-format answers and moderation, then times ``score_cohort`` on the whole cohort and
@@ -62,6 +63,41 @@ def _agree(table: pd.DataFrame, questionnaire, framework, answers: dict, moderat
     return problems
 
 
+def what_if_timings(count: int, seed: int) -> int:
+    """Time what_if on random submissions to the shipped questionnaire (half of them nudged towards
+    strong answers, so that all of 1-4 changes and "not reachable" cases occur)."""
+    from questionnaires.loader import DEFAULT_FRAMEWORK_PATH, DEFAULT_QUESTIONNAIRE_PATH, load_framework, \
+        load_questionnaire
+    from scoring import what_if
+    from scoring.synthetic import random_answers, random_moderation
+
+    questionnaire = load_questionnaire(DEFAULT_QUESTIONNAIRE_PATH)
+    framework = load_framework(DEFAULT_FRAMEWORK_PATH, questionnaire)
+    rng = random.Random(seed)
+    timings, sizes = [], {}
+    for i in range(count):
+        answers = random_answers(rng, questionnaire, answer_rate=rng.choice([0.5, 0.9, 1.0]))
+        if i % 2:
+            for question in questionnaire.questions():
+                if question.type == "scale" and rng.random() < 0.7:
+                    answers[question.id] = len(question.levels) - 1 - rng.randint(0, 1)
+                if question.type == "yesno" and rng.random() < 0.7:
+                    answers[question.id] = True
+        moderation = random_moderation(rng, questionnaire, rate=0.5)
+        started = time.perf_counter()
+        found = what_if(questionnaire, framework, answers, moderation)
+        timings.append(time.perf_counter() - started)
+        key = "none" if found is None else str(len(found.changes))
+        sizes[key] = sizes.get(key, 0) + 1
+    timings.sort()
+    pick = lambda q: timings[min(len(timings) - 1, int(q * len(timings)))]  # noqa: E731
+    print(f"what_if on {DEFAULT_QUESTIONNAIRE_PATH.name} ({len(questionnaire.questions())} questions), "
+          f"{count} random submissions: median {pick(0.5) * 1000:.1f} ms, p90 {pick(0.9) * 1000:.1f} ms, "
+          f"p99 {pick(0.99) * 1000:.1f} ms, max {timings[-1] * 1000:.1f} ms")
+    print("changes found: " + ", ".join(f"{k}: {v}" for k, v in sorted(sizes.items())))
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.scoring_bench")
     parser.add_argument("--quick", action="store_true", help="small smoke run (40 questions x 500 submissions)")
@@ -71,7 +107,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--full-loop", action="store_true", help="time the loop over every submission")
     parser.add_argument("--repeats", type=int, default=3, help="cohort timings to take (median reported)")
     parser.add_argument("--seed", type=int, default=20261125)
+    parser.add_argument("--what-if", type=int, metavar="N", default=None,
+                        help="instead, time what_if on N random submissions to the shipped questionnaire")
     args = parser.parse_args(argv)
+    if args.what_if:
+        return what_if_timings(args.what_if, args.seed)
 
     n_questions = args.questions or (40 if args.quick else 200)
     n_submissions = args.submissions or (500 if args.quick else 10_000)

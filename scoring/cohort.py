@@ -126,13 +126,13 @@ def _condition_holds(condition: ShowIf, controller: Question, column: _Column, n
     if len(column.positions) == 0:
         return holds
     if controller.type in _LIST_TYPES:
-        # Lists are unhashable; compare them as joined strings, and only against list targets
-        # (a list answer never equals a scalar).
-        targets = [condition.equals] if condition.in_ is None else list(condition.in_)
-        keys = {_LIST_SEPARATOR.join(t) for t in targets
-                if isinstance(t, list) and all(isinstance(x, str) for x in t)}
-        joined = pd.Series(column.values).map(list).str.join(_LIST_SEPARATOR)
-        holds[column.positions] = joined.isin(keys).to_numpy()
+        # Lists are unhashable, so group identical lists by their joined text and ask the model's
+        # own ShowIf.holds once per distinct list; whatever holds means for lists stays in one place.
+        joined = pd.Series(column.values).str.join(_LIST_SEPARATOR)
+        codes, uniques = pd.factorize(joined)
+        verdicts = np.array([bool(condition.holds(u.split(_LIST_SEPARATOR) if u else [])) for u in uniques] + [False],
+                            dtype=bool)
+        holds[column.positions] = verdicts[codes]  # code -1 (not a list of text) picks the trailing False
         return holds
     # Evaluate the model's own ShowIf.holds once per distinct answer, so equality semantics match
     # the single path exactly (True == 1, 2 == 2.0, ...).

@@ -394,7 +394,7 @@ def explain(plan: ScoringPlan, criterion: Criterion, passed: bool, value: float 
     text = question.text.strip()
     state = states.get(question.id)
     if state is None or not state.visible:
-        requirement = "a file is required" if kind == "evidence_required" else f"the minimum of {minimum} is not met"
+        requirement = "no file was attached" if kind == "evidence_required" else f"the minimum of {minimum} is not met"
         return (f"'{text}' was not applicable to this submission (hidden by an earlier answer), "
                 f"so {requirement}: {then}.")
     if kind == "question_min":

@@ -14,7 +14,7 @@ import pandas as pd
 from questionnaires.model import Framework, Question, Questionnaire
 
 ALL_TYPES = ("scale", "yesno", "choice", "multichoice", "number", "text", "evidence")
-CONTROLLER_TYPES = ("yesno", "choice", "scale")
+CONTROLLER_TYPES = ("yesno", "choice", "scale", "multichoice")
 
 
 def _question(rng: random.Random, qid: str, kind: str, monotone_bands: bool, zero_weight_share: float) -> dict:
@@ -78,7 +78,7 @@ def _condition(rng: random.Random, controller: dict) -> dict:
     kind = controller["type"]
     if kind == "yesno":
         return {"equals": rng.random() < 0.7}
-    if kind == "choice":
+    if kind in ("choice", "multichoice"):
         values = [o["value"] for o in controller["options"]]
         if rng.random() < 0.5:
             return {"equals": rng.choice(values)}

@@ -227,11 +227,10 @@ def _change(question: Question, answer: Any, moderated: float | None, new_answer
             now: QuestionState) -> Change:
     qid = question.id
     if new_answer is _KEEP:
-        before = moderated if moderated is not None else None
-        text = f"Raise the moderated score of {qid} from {_level_text(before)} to {new_moderation:g}"
-        if before is None and now.awaiting:
+        text = f"Raise the moderated score of {qid} from {_level_text(moderated)} to {new_moderation:g}"
+        if moderated is None and now.awaiting:
             text += " (it is awaiting evaluation)"
-        return Change(qid, question.text, before, new_moderation, text, "moderation")
+        return Change(qid, question.text, moderated, new_moderation, text, "moderation")
     answered = is_answered(question, answer)
     kind = question.type
     if kind == "scale":

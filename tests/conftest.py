@@ -60,21 +60,27 @@ def sqlite_template(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="session")
 def postgres_ready(tmp_path_factory) -> str:
+    """A database of this test session's own on the TEST_DATABASE_URL server, dropped at the end.
+
+    Its own database lets several test runs share one server without disturbing each other.
+    """
     if not PG_URL:
         pytest.skip("PostgreSQL leg skipped: TEST_DATABASE_URL is not set")
-    url = _pg_url()
-    engine = sa.create_engine(url)
+    server = sa.create_engine(_pg_url(), isolation_level="AUTOCOMMIT")
+    name = f"gateway_test_{os.getpid()}"
     try:
-        with engine.begin() as connection:
-            # A clean slate: whatever an earlier run left in this database goes.
-            connection.execute(sa.text("DROP SCHEMA IF EXISTS public CASCADE"))
-            connection.execute(sa.text("CREATE SCHEMA public"))
+        with server.connect() as connection:
+            connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
     except sa.exc.OperationalError as exc:
+        server.dispose()
         pytest.fail(f"TEST_DATABASE_URL is set but PostgreSQL is unreachable: {exc}", pytrace=False)
-    finally:
-        engine.dispose()
+    url = server.url.set(database=name).render_as_string(hide_password=False)
     migrate_to_head(url, tmp_path_factory.mktemp("pg"))
-    return url
+    yield url
+    with server.connect() as connection:
+        connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    server.dispose()
 
 
 def _truncate_postgres(url: str) -> None:

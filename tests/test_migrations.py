@@ -1,6 +1,8 @@
 """The schema is built only by migrations: upgrade to head, down to base and up again on each database."""
 from __future__ import annotations
 
+import os
+
 import pytest
 import sqlalchemy as sa
 from flask_migrate import downgrade, upgrade
@@ -39,7 +41,7 @@ def test_postgresql_upgrade_downgrade_upgrade(tmp_path):
     if not PG_URL:
         pytest.skip("PostgreSQL leg skipped: TEST_DATABASE_URL is not set")
     server = sa.create_engine(_pg_url(), isolation_level="AUTOCOMMIT")
-    name = "gateway_migration_check"
+    name = f"gateway_migration_check_{os.getpid()}"
     with server.connect() as connection:
         connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}"'))
         connection.execute(sa.text(f'CREATE DATABASE "{name}"'))

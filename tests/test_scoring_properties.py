@@ -238,3 +238,28 @@ def test_cohort_columns_and_empty_input():
     assert len(table) == 0
     with pytest.raises(ValueError, match="value"):
         score_cohort(questionnaire, framework, pd.DataFrame(columns=["submission", "question"]))
+
+
+def test_cohort_show_if_on_list_answers_matches_single_path():
+    questionnaire = Questionnaire.model_validate({"id": "t", "version": "1", "title": "T", "domains": [
+        {"id": "d", "title": "D", "questions": [
+            {"id": "m", "type": "multichoice", "text": "M", "options": [
+                {"value": v, "label": v.upper(), "score": 0.3} for v in ("a", "b", "c")]},
+            {"id": "has_a", "type": "yesno", "text": "Shown when a is chosen",
+             "show_if": {"question": "m", "equals": "a"}},
+            {"id": "b_or_c", "type": "yesno", "text": "Shown when b or c is chosen",
+             "show_if": {"question": "m", "in": ["b", "c"]}},
+        ]}]})
+    framework = random_framework(random.Random(1), questionnaire)
+    submissions = {
+        "s1": {"m": ["a", "b"], "has_a": True, "b_or_c": True},
+        "s2": {"m": ("a",), "has_a": True, "b_or_c": True},
+        "s3": {"m": [], "has_a": True, "b_or_c": True},
+        "s4": {"m": ["c"], "has_a": True, "b_or_c": False},
+        "s5": {"has_a": True, "b_or_c": True},
+    }
+    visible = {s: {q.id for d in score_submission(questionnaire, framework, a).domains for q in d.questions
+                   if q.visible} for s, a in submissions.items()}
+    assert visible == {"s1": {"m", "has_a", "b_or_c"}, "s2": {"m", "has_a"}, "s3": {"m"},
+                       "s4": {"m", "b_or_c"}, "s5": {"m"}}
+    assert_cohort_matches(questionnaire, framework, submissions, {})
