@@ -29,11 +29,16 @@ def create_app(config: dict | None = None) -> Flask:
     with app.app_context():
         _configure_sqlite(db.engine)
 
-    from . import auth, cli, provider, review
+    from . import auth, cli, jobs, ops, provider, review
+    from .observability import configure_logging, register_request_ids
 
+    configure_logging(app)
+    register_request_ids(app)
     app.register_blueprint(auth.bp)
     app.register_blueprint(provider.bp)
     app.register_blueprint(review.bp)
+    app.register_blueprint(jobs.bp)
+    app.register_blueprint(ops.bp)
     cli.register(app)
 
     _register_security_headers(app)

@@ -34,6 +34,12 @@ def build_config(overrides: dict | None = None) -> dict:
         "UPLOAD_FOLDER": os.environ.get("UPLOAD_STORAGE", str(INSTANCE_DIR / "uploads")),
         "MAX_UPLOAD_BYTES": _int_env("MAX_UPLOAD_BYTES", 20 * 1024 * 1024),
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
+        "REDIS_URL": os.environ.get("REDIS_URL") or None,
+        "JSON_LOGS": os.environ.get("JSON_LOGS", "1" if env_name == "production" else "0") == "1",
+        "LOG_LEVEL": os.environ.get("LOG_LEVEL", "INFO"),
+        "JOB_QUEUE": os.environ.get("JOB_QUEUE", "reports"),
+        "JOB_TIMEOUT_SECONDS": _int_env("JOB_TIMEOUT_SECONDS", 600),
+        "JOB_STALE_SECONDS": _int_env("JOB_STALE_SECONDS", 900),
         "RATELIMIT_HEADERS_ENABLED": True,
         "LOGIN_RATE_LIMIT": os.environ.get("LOGIN_RATE_LIMIT", "10 per minute"),
         # Long sections take people more than an hour; autosave refreshes the token too.
@@ -67,4 +73,16 @@ def build_config(overrides: dict | None = None) -> dict:
     if not (uri.startswith("sqlite:") or uri.startswith("postgresql+psycopg://")):
         raise ConfigError(f"DATABASE_URL must be a SQLite or PostgreSQL URL, got {uri.split(':')[0]!r}")
     config["SQLALCHEMY_DATABASE_URI"] = uri
+    for key in ("REDIS_URL",):
+        value = config.get(key)
+        if value and not value.startswith(("redis://", "rediss://", "unix://")):
+            raise ConfigError(f"{key} must be a redis:// or rediss:// URL")
+    limiter_uri = config["RATELIMIT_STORAGE_URI"]
+    if not limiter_uri.startswith(("memory://", "redis://", "rediss://")):
+        raise ConfigError("RATELIMIT_STORAGE_URI must be memory:// or a redis:// URL")
+    if env_name == "production" and limiter_uri.startswith("memory://"):
+        # Each gunicorn worker would count separately and the login limit would be N times looser.
+        raise ConfigError("RATELIMIT_STORAGE_URI must point at Redis in production")
+    if config["LOG_LEVEL"] not in ("DEBUG", "INFO", "WARNING", "ERROR"):
+        raise ConfigError("LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR")
     return config

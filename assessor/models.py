@@ -379,3 +379,29 @@ class DecisionCondition(db.Model):
     closure_note: Mapped[str | None] = mapped_column(Text)
 
     decision: Mapped[PanelDecision] = relationship(back_populates="conditions")
+
+
+class ReportJob(db.Model):
+    """A report or export being prepared; its id is also the background queue's job id."""
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    params_json: Mapped[str] = mapped_column(Text, default="{}")
+    status: Mapped[str] = mapped_column(String(20), default="queued")  # queued | running | finished | failed
+    progress: Mapped[str] = mapped_column(String(200), default="Waiting for a worker")
+    error: Mapped[str | None] = mapped_column(Text)
+    attempts: Mapped[int] = mapped_column(default=0)
+    filename: Mapped[str | None] = mapped_column(String(255))
+    content_type: Mapped[str | None] = mapped_column(String(100))
+    stored_name: Mapped[str | None] = mapped_column(String(64))
+    requested_by_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Written by the worker as it goes; a running job whose heartbeat stops was abandoned by a dead worker.
+    heartbeat_at: Mapped[datetime | None]
+    finished_at: Mapped[datetime | None]
+
+    requested_by: Mapped[User] = relationship()
+
+    @property
+    def params(self) -> dict[str, Any]:
+        return json.loads(self.params_json or "{}")

@@ -12,7 +12,7 @@ from tests.conftest import PG_URL, _config, _pg_url
 
 EXPECTED_TABLES = {"organisation", "user", "definition", "round", "applicant", "applicant_member", "submission",
                    "answer", "evidence", "moderated_score", "audit_event", "invitation", "section_assignment",
-                   "evaluator_score", "clarification", "panel_decision", "decision_condition"}
+                   "evaluator_score", "clarification", "panel_decision", "decision_condition", "report_job"}
 
 
 def _tables(engine) -> set[str]:
