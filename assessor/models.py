@@ -116,9 +116,15 @@ class Round(db.Model):
     framework_id: Mapped[int] = mapped_column(ForeignKey("definition.id"))
     deadline: Mapped[date | None]
     status: Mapped[str] = mapped_column(String(20), default="open")  # open | closed
+    # A checkpoint round follows an earlier one (selection → preferred bidder → before service start).
+    previous_round_id: Mapped[int | None] = mapped_column(ForeignKey("round.id"))
+    checkpoint_label: Mapped[str | None] = mapped_column(String(100))
+    standstill_days: Mapped[int] = mapped_column(default=8)
+    further_period_days: Mapped[int] = mapped_column(default=5)
 
     questionnaire: Mapped[Definition] = relationship(foreign_keys=[questionnaire_id])
     framework: Mapped[Definition] = relationship(foreign_keys=[framework_id])
+    previous_round: Mapped["Round | None"] = relationship(remote_side="Round.id")
 
 
 class Applicant(db.Model):
@@ -349,6 +355,7 @@ class PanelDecision(db.Model):
     differs_reason: Mapped[str | None] = mapped_column(Text)
     correction_reason: Mapped[str | None] = mapped_column(Text)
     decided_on: Mapped[date]
+    follow_up_on: Mapped[date | None]
     panel_members: Mapped[str] = mapped_column(Text)
     minutes: Mapped[str] = mapped_column(Text, default="")
     recorded_by_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
@@ -405,3 +412,117 @@ class ReportJob(db.Model):
     @property
     def params(self) -> dict[str, Any]:
         return json.loads(self.params_json or "{}")
+
+
+class BankHoliday(db.Model):
+    """Days that do not count as working days in standstill periods; configured by administrators."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    day: Mapped[date] = mapped_column(unique=True)
+    name: Mapped[str] = mapped_column(String(100))
+
+
+class MemberAnswer(db.Model):
+    """An alliance member organisation's own answer to a per-member (declaration) question."""
+
+    __table_args__ = (UniqueConstraint("submission_id", "organisation_id", "question_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    submission_id: Mapped[int] = mapped_column(ForeignKey("submission.id"), index=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"))
+    question_id: Mapped[str] = mapped_column(String(100))
+    value_json: Mapped[str] = mapped_column(Text)
+    version: Mapped[int] = mapped_column(default=1)
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    organisation: Mapped[Organisation] = relationship()
+    updated_by: Mapped[User | None] = relationship()
+
+    @property
+    def value(self) -> Any:
+        return json.loads(self.value_json)
+
+
+class ConflictDeclaration(db.Model):
+    """A reviewer's declaration about one applicant in a round, made before seeing any submission."""
+
+    __table_args__ = (UniqueConstraint("round_id", "user_id", "applicant_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("round.id"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    applicant_id: Mapped[int] = mapped_column(ForeignKey("applicant.id"))
+    has_conflict: Mapped[bool] = mapped_column(default=False)
+    description: Mapped[str] = mapped_column(Text, default="")
+    declared_at: Mapped[datetime] = mapped_column(default=utcnow)
+    mitigation: Mapped[str | None] = mapped_column(Text)
+    mitigated_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    mitigated_at: Mapped[datetime | None]
+
+    user: Mapped[User] = relationship(foreign_keys=[user_id])
+    applicant: Mapped[Applicant] = relationship()
+    mitigated_by: Mapped[User | None] = relationship(foreign_keys=[mitigated_by_id])
+
+    @property
+    def blocks(self) -> bool:
+        return self.has_conflict and not self.mitigation
+
+
+RECOMMENDATION_URGENCIES = {
+    "critical": "Critical (do now)",
+    "essential": "Essential (do by a date)",
+    "recommended": "Recommended",
+}
+
+
+class ReviewRecommendation(db.Model):
+    """An improvement reviewers ask of an applicant, tracked to closure."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    submission_id: Mapped[int] = mapped_column(ForeignKey("submission.id"), index=True)
+    urgency: Mapped[str] = mapped_column(String(20))
+    text: Mapped[str] = mapped_column(Text)
+    owner: Mapped[str] = mapped_column(String(200))
+    due_on: Mapped[date | None]
+    status: Mapped[str] = mapped_column(String(20), default="open")  # open | closed
+    closure_note: Mapped[str | None] = mapped_column(Text)
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    closed_at: Mapped[datetime | None]
+
+    @property
+    def urgency_label(self) -> str:
+        return RECOMMENDATION_URGENCIES.get(self.urgency, self.urgency)
+
+
+class DecisionPublication(db.Model):
+    """A decision made known to the applicant, which starts the standstill period."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    submission_id: Mapped[int] = mapped_column(ForeignKey("submission.id"), index=True)
+    decision_id: Mapped[int] = mapped_column(ForeignKey("panel_decision.id"))
+    published_on: Mapped[date]
+    standstill_ends_on: Mapped[date]
+    published_by_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    published_at: Mapped[datetime] = mapped_column(default=utcnow)
+    final_on: Mapped[date | None]
+
+    decision: Mapped[PanelDecision] = relationship()
+
+
+class Representation(db.Model):
+    """An applicant's challenge to a published decision, made within the standstill period."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    publication_id: Mapped[int] = mapped_column(ForeignKey("decision_publication.id"), index=True)
+    submitted_by_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    text: Mapped[str] = mapped_column(Text)
+    submitted_at: Mapped[datetime] = mapped_column(default=utcnow)
+    outcome: Mapped[str | None] = mapped_column(String(30))  # not_upheld | upheld | sent_back
+    review_note: Mapped[str | None] = mapped_column(Text)
+    reviewed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    reviewed_at: Mapped[datetime | None]
+    further_period_ends_on: Mapped[date | None]
+
+    publication: Mapped[DecisionPublication] = relationship()

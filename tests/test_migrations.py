@@ -12,7 +12,9 @@ from tests.conftest import PG_URL, _config, _pg_url
 
 EXPECTED_TABLES = {"organisation", "user", "definition", "round", "applicant", "applicant_member", "submission",
                    "answer", "evidence", "moderated_score", "audit_event", "invitation", "section_assignment",
-                   "evaluator_score", "clarification", "panel_decision", "decision_condition", "report_job"}
+                   "evaluator_score", "clarification", "panel_decision", "decision_condition", "report_job", "bank_holiday",
+                   "member_answer", "conflict_declaration", "review_recommendation", "decision_publication",
+                   "representation"}
 
 
 def _tables(engine) -> set[str]:
