@@ -10,7 +10,7 @@ def _anyone(user, params):
     return None
 
 
-def _slow(params, progress):
+def _slow(params, user, progress):
     progress("Working slowly on purpose")
     time.sleep(float(params.get("seconds", 3)))
     return JobOutput("slow.txt", "text/plain", b"finished after a pause")

@@ -1,4 +1,8 @@
-"""The reports and exports that can be prepared as jobs, with who may ask for each."""
+"""The reports that can be prepared as jobs, with who may ask for each.
+
+A job renders exactly what its requester would get from the direct download: the same access
+checks, and the requester as the viewer (an evaluator's report stays blind to colleagues' scores).
+"""
 from __future__ import annotations
 
 from typing import Any
@@ -6,31 +10,56 @@ from typing import Any
 from flask import abort
 
 from ..extensions import db
-from ..models import Submission, User
+from ..models import Round, Submission, User
 from . import access
 from .jobs import JobKind, JobOutput, Progress, register
 
 
-def _submission_id(params: dict[str, Any]) -> int:
+def _int_param(params: dict[str, Any], name: str) -> int:
     try:
-        return int(params["submission_id"])
+        return int(params[name])
     except (KeyError, TypeError, ValueError):
         abort(404)
 
 
-def _authorise_panel_report(user: User, params: dict[str, Any]) -> None:
+def _commissioner_submission(user: User, params: dict[str, Any]) -> None:
     if not user.is_commissioner:
         abort(403)
-    access.submission_for(user, _submission_id(params))
+    access.submission_for(user, _int_param(params, "submission_id"))
 
 
-def _build_panel_report(params: dict[str, Any], progress: Progress) -> JobOutput:
+def _commissioner_round(user: User, params: dict[str, Any]) -> None:
+    if not user.is_commissioner:
+        abort(403)
+    if db.session.get(Round, _int_param(params, "round_id")) is None:
+        abort(404)
+
+
+def _panel_report(params: dict[str, Any], user: User, progress: Progress) -> JobOutput:
     from .reporting import panel_report_pdf
 
-    submission = db.session.get(Submission, _submission_id(params))
+    submission = db.session.get(Submission, _int_param(params, "submission_id"))
     progress("Scoring the submission and drawing the report")
-    pdf = panel_report_pdf(submission, None)
-    return JobOutput(f"panel-report-{submission.id}.pdf", "application/pdf", pdf)
+    return JobOutput(f"panel-report-{submission.id}.pdf", "application/pdf", panel_report_pdf(submission, user))
 
 
-register("panel_report", JobKind("Gateway panel report", _authorise_panel_report, _build_panel_report))
+def _programme_summary(params: dict[str, Any], user: User, progress: Progress) -> JobOutput:
+    from .reporting import programme_report_pdf
+
+    round_ = db.session.get(Round, _int_param(params, "round_id"))
+    progress("Comparing every applicant in the round")
+    return JobOutput(f"programme-summary-round-{round_.id}.pdf", "application/pdf",
+                     programme_report_pdf(round_, user))
+
+
+def _panel_pack(params: dict[str, Any], user: User, progress: Progress) -> JobOutput:
+    from .reporting import panel_pack_pdf
+
+    round_ = db.session.get(Round, _int_param(params, "round_id"))
+    progress("Drawing every applicant's panel report into one pack")
+    return JobOutput(f"panel-pack-round-{round_.id}.pdf", "application/pdf", panel_pack_pdf(round_, user))
+
+
+register("panel_report", JobKind("Gateway panel report", _commissioner_submission, _panel_report))
+register("programme_summary", JobKind("Programme summary", _commissioner_round, _programme_summary))
+register("panel_pack", JobKind("Panel pack", _commissioner_round, _panel_pack))

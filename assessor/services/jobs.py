@@ -34,7 +34,7 @@ class JobKind:
     label: str
     # Raises (404/403) when the user may not have this output; called when the job is requested.
     authorise: Callable[[User, dict[str, Any]], None]
-    build: Callable[[dict[str, Any], "Progress"], JobOutput]
+    build: Callable[[dict[str, Any], User, "Progress"], JobOutput]
 
 
 JOB_KINDS: dict[str, JobKind] = {}
@@ -112,7 +112,7 @@ def run_job(job_id: str) -> None:
     progress = Progress(job)
     progress("Started")
     try:
-        output = JOB_KINDS[job.kind].build(job.params, progress)
+        output = JOB_KINDS[job.kind].build(job.params, job.requested_by, progress)
     except Exception as exc:  # the user needs a message and a retry button, whatever went wrong
         db.session.rollback()
         job = db.session.get(ReportJob, job_id)
