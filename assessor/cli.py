@@ -13,12 +13,14 @@ from flask.cli import AppGroup, with_appcontext
 
 from questionnaires.loader import DEFAULT_FRAMEWORK_PATH, DEFAULT_QUESTIONNAIRE_PATH, DefinitionError, validate_files
 
+from . import cli_ops
 from .extensions import db
 from .models import (
     Answer,
     Applicant,
     ApplicantMember,
     Evidence,
+    MemberAnswer,
     ModeratedScore,
     Organisation,
     Round,
@@ -74,6 +76,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(questionnaire_group)
     app.cli.add_command(report_group)
     app.cli.add_command(create_user)
+    cli_ops.register(app)
 
 
 @lru_cache(maxsize=1)
@@ -151,7 +154,11 @@ def _seed_answers(submission: Submission, answers: dict, questionnaire, author: 
 @with_appcontext
 def seed_demo() -> None:
     """Load the demo round (safe to run again: existing demo data is left as it is)."""
+    from .models import EvaluatorScore
+    from .services.clarifications import ask as ask_clarification
+    from .services.decisions import DecisionInput, record_decision
     from .services.definitions import questionnaire_for
+    from .services.evaluation import SCALE
     from .services.scores import score
 
     if db.session.scalar(db.select(Round).filter_by(name=DEMO_ROUND)) is None:
@@ -169,7 +176,9 @@ def seed_demo() -> None:
         db.session.flush()
         questionnaire = questionnaire_for(round_)
         moderation = json.loads((DEMO_DIR / "moderation.json").read_text())
+        declarations = json.loads((DEMO_DIR / "member_declarations.json").read_text())
         commissioners = {role: _user(email, name, role, None) for email, name, role in DEMO_COMMISSIONERS}
+        seeded: dict[str, Submission] = {}
         for key, name, organisations, status, answers_file in DEMO_APPLICANTS:
             orgs = []
             for org_name, kind, users in organisations:
@@ -187,6 +196,13 @@ def seed_demo() -> None:
             if answers_file:
                 answers = json.loads((DEMO_DIR / answers_file).read_text())
                 _seed_answers(submission, answers, questionnaire, lead_users[0])
+            for org_name, declared in declarations.get(key, {}).items():
+                organisation = next(org for org, _ in orgs if org.name == org_name)
+                author = next(users for org, users in orgs if org.name == org_name)[0]
+                for question_id, value in declared.items():
+                    db.session.add(MemberAnswer(submission_id=submission.id, organisation_id=organisation.id,
+                                                question_id=question_id, value_json=json.dumps(value),
+                                                updated_by_id=author.id))
             if status != "draft":
                 submission.submitted_at = utcnow()
                 submission.submitted_by_id = lead_users[0].id
@@ -200,6 +216,34 @@ def seed_demo() -> None:
             db.session.flush()
             db.session.refresh(submission)
             score(submission)
+            seeded[key] = submission
+
+        # Review activity, so every review page has something to show: the evaluator's own scores and
+        # the panel's recorded decision for the decided applicant, and an open question to the alliance.
+        decided = seeded["integrated_provider"]
+        for question_id, value in moderation["integrated_provider"].items():
+            step = min(SCALE, key=lambda s: abs(s.score - value))
+            db.session.add(EvaluatorScore(
+                submission_id=decided.id, question_id=question_id, evaluator_id=commissioners["evaluator"].id,
+                score=step.score,
+                rationale=f"Judged {step.label.lower()} against the question's guidance (demo data).",
+            ))
+        db.session.flush()
+        _, result = score(decided)
+        record_decision(decided, DecisionInput(
+            outcome=result.recommendation, gate_outcomes={gate.id: gate.outcome for gate in result.gates},
+            decided_on=date.today(),
+            panel_members="Martin Hughes (chair)\nClaire Dunn (moderator)\nRavi Patel (evaluator)",
+            minutes=(f"The panel accepted the recommendation ({result.recommendation_label}) after reading the "
+                     "consensus scores, which no member disputed."),
+        ), commissioners["panel"])
+        ask_clarification(
+            seeded["alliance"], "finance.risk_approach",
+            "Your answer says partners would share losses in proportion to their share of the budget, but that "
+            "this has not been modelled. When will the modelling and a draft risk-share agreement be ready, "
+            "and who is leading that work?",
+            commissioners["evaluator"],
+        )
         db.session.commit()
         click.echo("Demo data loaded.")
     else:
@@ -270,6 +314,37 @@ def questionnaire_import(file: str) -> None:
 report_group = AppGroup("report", help="Render reports to files.")
 
 
+def _write_report(out: str, render) -> None:
+    from reports.rendering import ReportError
+
+    try:
+        pdf = render()
+    except ReportError as exc:
+        db.session.rollback()
+        raise click.ClickException(str(exc)) from None
+    try:
+        Path(out).write_bytes(pdf)
+    except OSError as exc:
+        db.session.rollback()
+        raise click.ClickException(f"cannot write {out}: {exc.strerror}") from None
+    db.session.commit()
+    click.echo(f"Wrote {out} ({len(pdf):,} bytes)")
+
+
+def _report_submission(submission_id: int) -> Submission:
+    submission = db.session.get(Submission, submission_id)
+    if submission is None:
+        raise click.ClickException(f"no submission {submission_id}")
+    return submission
+
+
+def _report_round(round_id: int) -> Round:
+    round_ = db.session.get(Round, round_id)
+    if round_ is None:
+        raise click.ClickException(f"no round {round_id}")
+    return round_
+
+
 @report_group.command("panel")
 @click.argument("submission_id", type=int)
 @click.option("--out", "out", required=True, type=click.Path(dir_okay=False))
@@ -277,9 +352,42 @@ def report_panel(submission_id: int, out: str) -> None:
     """Write the gateway panel report for one submission as a PDF."""
     from .services.reporting import panel_report_pdf
 
-    submission = db.session.get(Submission, submission_id)
-    if submission is None:
-        raise click.ClickException(f"no submission {submission_id}")
-    Path(out).write_bytes(panel_report_pdf(submission, None))
-    db.session.commit()
-    click.echo(f"Wrote {out}")
+    submission = _report_submission(submission_id)
+    _write_report(out, lambda: panel_report_pdf(submission, None))
+
+
+@report_group.command("feedback")
+@click.argument("submission_id", type=int)
+@click.option("--out", "out", required=True, type=click.Path(dir_okay=False))
+def report_feedback(submission_id: int, out: str) -> None:
+    """Write the provider's feedback report for one submission as a PDF.
+
+    Written whatever the round's state, for commissioners preparing feedback; providers can download
+    it themselves only once the panel has decided or the round has closed.
+    """
+    from .services.reporting import feedback_report_pdf
+
+    submission = _report_submission(submission_id)
+    _write_report(out, lambda: feedback_report_pdf(submission, None, check_available=False))
+
+
+@report_group.command("programme")
+@click.argument("round_id", type=int)
+@click.option("--out", "out", required=True, type=click.Path(dir_okay=False))
+def report_programme(round_id: int, out: str) -> None:
+    """Write the programme summary of a round (every applicant's outcome) as a PDF."""
+    from .services.reporting import programme_report_pdf
+
+    round_ = _report_round(round_id)
+    _write_report(out, lambda: programme_report_pdf(round_, None))
+
+
+@report_group.command("pack")
+@click.argument("round_id", type=int)
+@click.option("--out", "out", required=True, type=click.Path(dir_okay=False))
+def report_pack(round_id: int, out: str) -> None:
+    """Write a round's panel pack (programme summary and every panel report) as one PDF."""
+    from .services.reporting import panel_pack_pdf
+
+    round_ = _report_round(round_id)
+    _write_report(out, lambda: panel_pack_pdf(round_, None))

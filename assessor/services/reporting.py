@@ -1,38 +1,321 @@
-"""Gathers what a report shows from the database and the one scoring path, then hands it to reports/."""
+"""Gathers what a report shows from the database and the one scoring path, then hands it to reports/.
+
+Nothing here lays out a page: reports/ renders; this module decides what each audience may see.
+"""
 from __future__ import annotations
 
+import json
+
+import pandas as pd
+from sqlalchemy import func
+
+from reports.content import (
+    ApplicantSummary,
+    AuditLine,
+    ClarificationNote,
+    Condition,
+    Decision,
+    EvaluatorNote,
+    ModerationNote,
+    Organisation,
+    Provenance,
+    scored_domains,
+)
+from reports.feedback import FeedbackReport, PublishedDecision, render_feedback_pdf
+from reports.pack import render_pack_pdf
 from reports.panel import PanelReport, render_panel_pdf
-
-from ..models import Submission, User, utcnow
-from .answers import answer_rows, evidence_rows
-from .audit import history, record
-from .scores import score
+from reports.programme import CohortStatistic, ProgrammeEntry, ProgrammeReport, render_programme_pdf
 
 
-def panel_report(submission: Submission) -> PanelReport:
-    inputs, result = score(submission)
+from ..extensions import db
+from ..models import (
+    DECISION_OUTCOMES,
+    AuditEvent,
+    ModeratedScore,
+    PanelDecision,
+    Round,
+    Submission,
+    User,
+    utcnow,
+)
+from . import clarifications, decisions, evaluation
+from .answers import evidence_rows
+from .audit import record
+from .definitions import questionnaire_for
+from .scores import EngineInputs, score, score_inputs, what_if_inputs
+
+# The what-if search is exact but grows quickly with the number of changes; four covers the cases a
+# panel can act on and keeps rendering well under a second.
+WHAT_IF_LIMIT = 4
+
+
+class ReportNotAvailable(Exception):
+    """The report exists but this reader may not have it yet; the message says when it will be."""
+
+
+def _applicant(submission: Submission) -> ApplicantSummary:
     applicant = submission.applicant
-    return PanelReport(
-        round_name=submission.round.name,
-        applicant_name=applicant.name,
-        lead_organisation=applicant.lead_organisation.name,
-        partners=[org.name for org in applicant.partners],
-        status_label=submission.status_label,
-        questionnaire=inputs.questionnaire,
-        framework=inputs.framework,
-        result=result,
-        answers={qid: row.value for qid, row in answer_rows(submission).items()},
-        evidence={qid: [(f.original_name, f.sha256) for f in files] for qid, files in evidence_rows(submission).items()},
-        questionnaire_hash=submission.round.questionnaire.content_hash,
-        framework_hash=submission.round.framework.content_hash,
-        inputs_hash=inputs.inputs_hash,
-        generated_at=utcnow(),
-        audit_event_count=len(history(submission.id)),
+    lead = applicant.lead_organisation
+    return ApplicantSummary(
+        name=applicant.name,
+        lead=Organisation(lead.name, lead.kind_label),
+        partners=tuple(Organisation(o.name, o.kind_label) for o in applicant.partners),
     )
 
 
-def panel_report_pdf(submission: Submission, user: User) -> bytes:
-    report = panel_report(submission)
+def _provenance(round_: Round, inputs_hash: str | None) -> Provenance:
+    questionnaire, framework = round_.questionnaire, round_.framework
+    return Provenance(
+        questionnaire_id=questionnaire.key, questionnaire_version=questionnaire.version,
+        questionnaire_hash=questionnaire.content_hash,
+        framework_id=framework.key, framework_version=framework.version, framework_hash=framework.content_hash,
+        inputs_hash=inputs_hash, generated_at=utcnow(),
+    )
+
+
+def _self_assessed(inputs: EngineInputs):
+    # The applicant's own claim: the same answers through the same engine with no moderation.
+    return score_inputs(inputs, moderated=False)
+
+
+def _what_if(inputs: EngineInputs):
+    return what_if_inputs(inputs, max_changes=WHAT_IF_LIMIT)
+
+
+def _evidence(submission: Submission) -> dict[str, list[tuple[str, str]]]:
+    return {qid: [(f.original_name, f.sha256) for f in files] for qid, files in evidence_rows(submission).items()}
+
+
+def _moderation_notes(submission: Submission) -> dict[str, ModerationNote]:
+    rows = db.session.scalars(db.select(ModeratedScore).filter_by(submission_id=submission.id))
+    return {row.question_id: ModerationNote(row.score, row.rationale) for row in rows}
+
+
+def _evaluator_notes(submission: Submission, viewer: User | None) -> tuple[dict[str, list[EvaluatorNote]], dict[str, int]]:
+    """Evaluator scores the viewer may read, and per question how many are withheld from them.
+
+    An evaluator sees colleagues' scores only after scoring the answer themselves, in a report as on
+    screen; without a viewer (the command line) every score is shown.
+    """
+    if viewer is None:
+        readable = {qid: (tuple(rows), 0) for qid, rows in evaluation.scores_by_question(submission).items()}
+    else:
+        readable = {qid: (view.visible, view.hidden_count)
+                    for qid, view in evaluation.evaluations_for(submission, viewer).items()}
+    notes = {
+        qid: [EvaluatorNote(row.evaluator.name, row.score, evaluation.describe(row.score), row.rationale)
+              for row in sorted(rows, key=lambda r: (r.evaluator.name, r.id))]
+        for qid, (rows, _) in readable.items() if rows
+    }
+    withheld = {qid: hidden for qid, (_, hidden) in readable.items() if hidden}
+    return notes, withheld
+
+
+def _clarifications(submission: Submission) -> dict[str | None, list[ClarificationNote]]:
+    return {
+        qid: [ClarificationNote(row.question_text, row.asked_at, row.reply_text, row.replied_at) for row in rows]
+        for qid, rows in clarifications.by_question(clarifications.for_submission(submission)).items()
+    }
+
+
+def _conditions(decision: PanelDecision) -> tuple[Condition, ...]:
+    return tuple(Condition(c.text, c.owner, c.due_on, c.status) for c in decision.conditions)
+
+
+def _decision(submission: Submission) -> Decision | None:
+    row = decisions.current(submission)
+    if row is None:
+        return None
+    return Decision(
+        version=row.version, outcome=row.outcome, outcome_label=row.outcome_label, decided_on=row.decided_on,
+        panel_members=row.panel_members, minutes=row.minutes,
+        recommendation_at_decision=row.recommendation_at_decision,
+        inputs_hash_at_decision=row.inputs_hash_at_decision, differs_reason=row.differs_reason,
+        correction_reason=row.correction_reason, recorded_at=row.recorded_at, conditions=_conditions(row),
+    )
+
+
+def _audit_summary(submission: Submission) -> tuple[AuditLine, ...]:
+    # Report downloads are left out so that rendering a report does not change the next one.
+    rows = db.session.execute(
+        db.select(AuditEvent.action, func.count(), func.min(AuditEvent.at), func.max(AuditEvent.at))
+        .where(AuditEvent.submission_id == submission.id, ~AuditEvent.action.startswith("report."))
+        .group_by(AuditEvent.action)
+        .order_by(func.min(AuditEvent.at), AuditEvent.action)
+    )
+    return tuple(AuditLine(action, count, first, last) for action, count, first, last in rows)
+
+
+def round_medians(round_: Round) -> tuple[dict[str, float | None], float | None, int]:
+    """Median domain and overall scores of the round's submitted applicants, from their stored results."""
+    stored = db.session.scalars(
+        db.select(Submission.result_json)
+        .where(Submission.round_id == round_.id, Submission.status != "draft", Submission.result_json.is_not(None))
+    ).all()
+    records = []
+    for text in stored:
+        result = json.loads(text)
+        records.append({**result["domains"], "overall": result["overall"]})
+    if not records:
+        return {}, None, 0
+    medians = pd.DataFrame.from_records(records).astype(float).median(skipna=True)
+    as_dict = {key: (None if pd.isna(value) else float(value)) for key, value in medians.items()}
+    overall = as_dict.pop("overall", None)
+    return as_dict, overall, len(records)
+
+
+def panel_report(submission: Submission, viewer: User | None = None) -> PanelReport:
+    inputs, result = score(submission)
+    # Flush the refreshed stored result so the round median includes this applicant's current scores.
+    db.session.flush()
+    medians, overall_median, round_size = round_medians(submission.round)
+    notes, withheld = _evaluator_notes(submission, viewer)
+    return PanelReport(
+        round_name=submission.round.name,
+        applicant=_applicant(submission),
+        submission_status=submission.status_label,
+        submitted=submission.status != "draft",
+        questionnaire=inputs.questionnaire,
+        framework=inputs.framework,
+        result=result,
+        self_result=_self_assessed(inputs),
+        answers=inputs.answers,
+        evidence=_evidence(submission),
+        evaluations=notes,
+        evaluations_withheld=withheld,
+        moderation=_moderation_notes(submission),
+        clarifications=_clarifications(submission),
+        decision=_decision(submission),
+        what_if=_what_if(inputs),
+        what_if_limit=WHAT_IF_LIMIT,
+        round_medians=medians,
+        round_overall_median=overall_median,
+        round_size=round_size,
+        audit=_audit_summary(submission),
+        provenance=_provenance(submission.round, inputs.inputs_hash),
+    )
+
+
+def panel_report_pdf(submission: Submission, user: User | None) -> bytes:
+    report = panel_report(submission, user)
     pdf = render_panel_pdf(report)
-    record("report.panel_generated", user=user, submission_id=submission.id, inputs_hash=report.inputs_hash)
+    record("report.panel_generated", user=user, submission_id=submission.id,
+           inputs_hash=report.provenance.inputs_hash, status="draft" if report.is_draft else "final")
+    return pdf
+
+
+def feedback_available(submission: Submission) -> bool:
+    """Providers see feedback only once it can no longer move: the panel has decided or the round closed."""
+    return submission.status == "decided" or submission.round.status == "closed"
+
+
+def feedback_report(submission: Submission) -> FeedbackReport:
+    """The provider's own results. Built only from this submission, and carries no commissioner's name."""
+    inputs, result = score(submission)
+    decision = decisions.current(submission)
+    return FeedbackReport(
+        round_name=submission.round.name,
+        applicant=_applicant(submission),
+        submission_status=submission.status_label,
+        questionnaire=inputs.questionnaire,
+        framework=inputs.framework,
+        result=result,
+        self_result=_self_assessed(inputs),
+        moderation=_moderation_notes(submission),
+        decision=None if decision is None else PublishedDecision(
+            outcome=decision.outcome, outcome_label=decision.outcome_label, decided_on=decision.decided_on,
+            conditions=_conditions(decision)),
+        what_if=_what_if(inputs),
+        what_if_limit=WHAT_IF_LIMIT,
+        provenance=_provenance(submission.round, inputs.inputs_hash),
+    )
+
+
+def feedback_report_pdf(submission: Submission, user: User | None, *, check_available: bool = True) -> bytes:
+    if check_available and not feedback_available(submission):
+        raise ReportNotAvailable(
+            "Feedback is published once the panel has decided on this submission or the round has closed.")
+    report = feedback_report(submission)
+    pdf = render_feedback_pdf(report)
+    record("report.feedback_generated", user=user, submission_id=submission.id,
+           inputs_hash=report.provenance.inputs_hash)
+    return pdf
+
+
+def _round_submissions(round_: Round) -> list[Submission]:
+    return list(db.session.scalars(
+        db.select(Submission).filter_by(round_id=round_.id).order_by(Submission.id)))
+
+
+def programme_report(round_: Round) -> ProgrammeReport:
+    entries = []
+    for submission in sorted(_round_submissions(round_), key=lambda s: s.applicant.name.lower()):
+        decision = decisions.current(submission)
+        result = None
+        if submission.status != "draft":
+            _, result = score(submission)
+        entries.append(ProgrammeEntry(
+            submission_id=submission.id,
+            applicant=_applicant(submission),
+            status=submission.status_label,
+            result=result,
+            decision_label=decision.outcome_label if decision else None,
+        ))
+    scored = [e for e in entries if e.result is not None]
+    return ProgrammeReport(
+        round_name=round_.name,
+        round_description=round_.description,
+        round_status="Closed" if round_.status == "closed" else "Open",
+        deadline=round_.deadline,
+        entries=tuple(entries),
+        domains=tuple((d.id, d.title) for d in questionnaire_for(round_).joint_domains()),
+        statistics=cohort_statistics(scored),
+        outcome_counts=_outcome_counts(scored),
+        provenance=_provenance(round_, None),
+    )
+
+
+def cohort_statistics(entries: list[ProgrammeEntry]) -> tuple[CohortStatistic, ...]:
+    """Count, mean, median, spread and range of each domain and the overall score across the cohort."""
+    if not entries:
+        return ()
+    domains = scored_domains(entries[0].result)
+    frame = pd.DataFrame(
+        [[d.score for d in scored_domains(e.result)] + [e.result.overall] for e in entries],
+        columns=[d.id for d in domains] + ["overall"], dtype=float,
+    )
+    table = frame.agg(["count", "mean", "median", "std", "min", "max"]).T
+    titles = {d.id: d.title for d in domains} | {"overall": "Overall (weighted)"}
+
+    def value(x):
+        return None if pd.isna(x) else float(x)
+
+    return tuple(
+        CohortStatistic(titles[key], int(row["count"]), value(row["mean"]), value(row["median"]),
+                        value(row["std"]), value(row["min"]), value(row["max"]))
+        for key, row in table.iterrows()
+    )
+
+
+def _outcome_counts(entries: list[ProgrammeEntry]) -> dict[str, int]:
+    if not entries:
+        return {}
+    counts = pd.Series([e.result.recommendation for e in entries]).value_counts()
+    return {key: int(counts.get(key, 0)) for key in DECISION_OUTCOMES}
+
+
+def programme_report_pdf(round_: Round, user: User | None) -> bytes:
+    pdf = render_programme_pdf(programme_report(round_))
+    record("report.programme_generated", user=user, round_id=round_.id)
+    return pdf
+
+
+def panel_pack_pdf(round_: Round, user: User | None) -> bytes:
+    """The programme summary followed by the panel report of every submitted applicant, as one PDF."""
+    programme = programme_report(round_)
+    submissions = {s.id: s for s in _round_submissions(round_)}
+    panels = [panel_report(submissions[e.submission_id], user) for e in programme.entries if e.result is not None]
+    pdf = render_pack_pdf(programme, panels)
+    record("report.pack_generated", user=user, round_id=round_.id,
+           submissions=[e.submission_id for e in programme.entries if e.result is not None])
     return pdf

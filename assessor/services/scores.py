@@ -5,10 +5,10 @@ import json
 from dataclasses import dataclass
 
 from questionnaires.model import Framework, Questionnaire
-from scoring import ScoreResult, inputs_hash, score_submission
+from scoring import ScoreResult, inputs_hash, score_submission, what_if
 
 from ..extensions import db
-from ..models import ModeratedScore, Submission, utcnow
+from ..models import MemberAnswer, ModeratedScore, Submission, utcnow
 from .answers import engine_answers
 from .definitions import framework_for, questionnaire_for
 
@@ -19,6 +19,7 @@ class EngineInputs:
     framework: Framework
     answers: dict
     moderation: dict[str, float]
+    member_answers: dict[str, dict]
     inputs_hash: str
 
 
@@ -27,21 +28,51 @@ def moderation_for(submission: Submission) -> dict[str, float]:
     return {row.question_id: row.score for row in rows}
 
 
+def member_answers_for(submission: Submission, questionnaire: Questionnaire) -> dict[str, dict]:
+    """Each member organisation's own declarations, keyed by organisation name.
+
+    Every member is present even before it has answered, so a missing declaration counts against
+    the applicant instead of being overlooked.
+    """
+    if not questionnaire.member_domains():
+        return {}
+    members = {m.organisation_id: m.organisation.name for m in submission.applicant.members}
+    declared: dict[str, dict] = {name: {} for name in members.values()}
+    rows = db.session.scalars(db.select(MemberAnswer).filter_by(submission_id=submission.id))
+    for row in rows:
+        if row.organisation_id in members and row.value is not None:
+            declared[members[row.organisation_id]][row.question_id] = row.value
+    return declared
+
+
 def engine_inputs(submission: Submission) -> EngineInputs:
     questionnaire = questionnaire_for(submission.round)
     framework = framework_for(submission.round)
     answers = engine_answers(submission)
     moderation = moderation_for(submission)
+    members = member_answers_for(submission, questionnaire)
     digest = inputs_hash(
-        submission.round.questionnaire.content_hash, submission.round.framework.content_hash, answers, moderation
+        submission.round.questionnaire.content_hash, submission.round.framework.content_hash, answers, moderation,
+        members,
     )
-    return EngineInputs(questionnaire, framework, answers, moderation, digest)
+    return EngineInputs(questionnaire, framework, answers, moderation, members, digest)
+
+
+def score_inputs(inputs: EngineInputs, *, moderated: bool = True) -> ScoreResult:
+    """The engine on gathered inputs; ``moderated=False`` gives the applicant's own self-assessment."""
+    return score_submission(inputs.questionnaire, inputs.framework, inputs.answers,
+                            inputs.moderation if moderated else {}, inputs.member_answers)
+
+
+def what_if_inputs(inputs: EngineInputs, max_changes: int = 4):
+    return what_if(inputs.questionnaire, inputs.framework, inputs.answers, inputs.moderation,
+                   max_changes=max_changes, member_answers=inputs.member_answers)
 
 
 def score(submission: Submission) -> tuple[EngineInputs, ScoreResult]:
     """Score from the current answers and keep the summary on the submission row for dashboards."""
     inputs = engine_inputs(submission)
-    result = score_submission(inputs.questionnaire, inputs.framework, inputs.answers, inputs.moderation)
+    result = score_inputs(inputs)
     if submission.inputs_hash != inputs.inputs_hash:
         _store(submission, inputs, result)
     return inputs, result

@@ -1,0 +1,178 @@
+"""The gateway panel's decision: recorded once, locked, and corrected only by a new version.
+
+The ``panel_decision`` table refuses UPDATE and DELETE (database triggers), so nothing here ever
+changes a decision row: conditions are written in the same transaction as their decision, and a
+correction inserts the next version while every earlier version stays as history.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import date
+
+from sqlalchemy.exc import IntegrityError
+
+from scoring import OUTCOME_LABELS, RECOMMENDATION_LABELS, WhatIfResult
+from scoring.results import OUTCOME_ORDER, RECOMMENDATION_ORDER
+
+from ..models import DECISION_OUTCOMES, DecisionCondition, PanelDecision, Submission, User
+from ..extensions import db
+from .audit import record
+from .scores import EngineInputs, score, what_if_inputs
+
+TEXT_MAX_LENGTH = 10_000
+
+
+@dataclass(frozen=True)
+class ConditionInput:
+    text: str
+    owner: str
+    due_on: date
+
+
+@dataclass(frozen=True)
+class DecisionInput:
+    outcome: str
+    gate_outcomes: dict[str, str]
+    decided_on: date
+    panel_members: str
+    minutes: str = ""
+    differs_reason: str = ""
+    conditions: list[ConditionInput] = field(default_factory=list)
+    correction_reason: str = ""
+    # The version the panel member was looking at: a decision recorded meanwhile is never overwritten blind.
+    based_on_version: int = 0
+
+
+class DecisionRefused(Exception):
+    """The decision cannot be recorded as given; ``problems`` pairs a form field with a message."""
+
+    def __init__(self, problems: list[tuple[str, str]]):
+        super().__init__("; ".join(message for _, message in problems))
+        self.problems = problems
+
+
+def history(submission: Submission) -> list[PanelDecision]:
+    """Every version of the decision, newest first."""
+    return list(db.session.scalars(
+        db.select(PanelDecision).filter_by(submission_id=submission.id).order_by(PanelDecision.version.desc())
+    ))
+
+
+def current(submission: Submission) -> PanelDecision | None:
+    return db.session.scalar(
+        db.select(PanelDecision).filter_by(submission_id=submission.id)
+        .order_by(PanelDecision.version.desc()).limit(1)
+    )
+
+
+def implied_outcome(gate_outcomes: dict[str, str]) -> str:
+    """The best overall outcome gate decisions allow, by the rule the engine applies to gate results."""
+    worst = min((OUTCOME_ORDER.index(o) for o in gate_outcomes.values()), default=len(OUTCOME_ORDER) - 1)
+    return RECOMMENDATION_ORDER[worst]
+
+
+def what_if_for(inputs: EngineInputs) -> WhatIfResult | None:
+    """The fewest improvements that would lift the recommendation one step, to inform the panel."""
+    return what_if_inputs(inputs)
+
+
+def can_record(submission: Submission) -> bool:
+    return submission.status in ("submitted", "under_review", "decided")
+
+
+def record_decision(submission: Submission, data: DecisionInput, user: User) -> PanelDecision:
+    inputs, result = score(submission)
+    latest = current(submission)
+    problems: list[tuple[str, str]] = []
+
+    if not can_record(submission):
+        raise DecisionRefused([("outcome", "A draft cannot be decided: wait until the provider submits it.")])
+    if (latest.version if latest else 0) != data.based_on_version:
+        raise DecisionRefused([("outcome", "Another decision was recorded while you were filling in this form. "
+                                           "Read it below and correct it if it is wrong.")])
+    if result.awaiting_evaluation:
+        waiting = len(result.awaiting_evaluation)
+        raise DecisionRefused([("outcome", f"{waiting} answer{' still needs' if waiting == 1 else 's still need'} "
+                                           "a consensus score; the recommendation is not final until then.")])
+
+    correction_reason = data.correction_reason.strip()
+    if latest is not None and not correction_reason:
+        problems.append(("correction_reason", "The recorded decision is locked: explain why it needs correcting"))
+
+    if data.outcome not in DECISION_OUTCOMES:
+        problems.append(("outcome", "Choose the panel's overall decision"))
+    engine_gates = {gate.id: gate.outcome for gate in result.gates}
+    for gate_id in engine_gates:
+        if data.gate_outcomes.get(gate_id) not in OUTCOME_LABELS:
+            problems.append((f"gate-{gate_id}", f"Choose the panel's decision for gate {gate_id}"))
+    gate_outcomes = {gate_id: data.gate_outcomes.get(gate_id) for gate_id in engine_gates}
+
+    if data.outcome in DECISION_OUTCOMES and all(o in OUTCOME_LABELS for o in gate_outcomes.values()):
+        allowed = implied_outcome(gate_outcomes)
+        if RECOMMENDATION_ORDER.index(data.outcome) > RECOMMENDATION_ORDER.index(allowed):
+            problems.append(("outcome", f"The gate decisions allow at most ‘{RECOMMENDATION_LABELS[allowed]}’: "
+                                        "change a gate or the overall decision"))
+
+    if data.decided_on > date.today():
+        problems.append(("decided_on", "The date of the decision must be today or in the past"))
+    panel_members = data.panel_members.strip()
+    if not panel_members:
+        problems.append(("panel_members", "Enter the names of the panel members"))
+
+    conditions = data.conditions
+    if data.outcome == "proceed_with_conditions" and not conditions:
+        problems.append(("conditions-0-text", "List at least one condition, with its owner and due date"))
+    if data.outcome in ("proceed", "open_procurement") and conditions:
+        problems.append(("conditions-0-text", "Conditions belong only to a decision to proceed with conditions: "
+                                              "remove them or change the decision"))
+    for index, condition in enumerate(conditions):
+        if condition.due_on < data.decided_on:
+            problems.append((f"conditions-{index}-due_on",
+                             f"Condition {index + 1} is due before the date of the decision"))
+
+    differs = data.outcome != result.recommendation or gate_outcomes != engine_gates
+    differs_reason = data.differs_reason.strip()
+    if differs and not differs_reason:
+        problems.append(("differs_reason", "The decision differs from the recommendation: give the panel's reason"))
+
+    for name, value in (("minutes", data.minutes), ("differs_reason", differs_reason),
+                        ("correction_reason", correction_reason), ("panel_members", panel_members)):
+        if len(value) > TEXT_MAX_LENGTH:
+            problems.append((name, f"Shorten this text to {TEXT_MAX_LENGTH:,} characters or fewer"))
+    if problems:
+        raise DecisionRefused(problems)
+
+    decision = PanelDecision(
+        submission_id=submission.id,
+        version=(latest.version + 1) if latest else 1,
+        outcome=data.outcome,
+        gate_outcomes_json=json.dumps(gate_outcomes, sort_keys=True),
+        recommendation_at_decision=result.recommendation,
+        inputs_hash_at_decision=inputs.inputs_hash,
+        differs_reason=differs_reason if differs else None,
+        correction_reason=correction_reason or None,
+        decided_on=data.decided_on,
+        panel_members=panel_members,
+        minutes=data.minutes.strip(),
+        recorded_by_id=user.id,
+    )
+    try:
+        with db.session.begin_nested():
+            db.session.add(decision)
+            db.session.flush()
+    except IntegrityError:
+        # Two panel members saved at once; the other version won the number.
+        raise DecisionRefused([("outcome", "Another decision was recorded at the same moment. "
+                                           "Read it below and correct it if it is wrong.")]) from None
+    for condition in conditions:
+        db.session.add(DecisionCondition(decision_id=decision.id, text=condition.text.strip(),
+                                         owner=condition.owner.strip(), due_on=condition.due_on))
+    old_status = submission.status
+    submission.status = "decided"
+    record("decision.corrected" if latest else "decision.recorded", user=user, submission_id=submission.id,
+           version=decision.version, outcome=decision.outcome, gates=gate_outcomes,
+           recommendation=result.recommendation, differs=differs, differs_reason=decision.differs_reason,
+           correction_reason=decision.correction_reason, conditions=len(conditions),
+           old_status=old_status, new_status="decided")
+    return decision
