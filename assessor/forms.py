@@ -1,6 +1,7 @@
-"""WTForms built from a questionnaire domain, and the conversion of what people type into answers.
+"""Provider forms: sections built from a questionnaire domain (and the conversion of what people type
+into answers), section assignment, and inviting colleagues.
 
-Field input is validated here (formats, ranges, known options); whether an answer is *required*
+Section input is validated here (formats, ranges, known options); whether an answer is *required*
 is checked only at submission, so people can save half-finished sections.
 """
 from __future__ import annotations
@@ -9,21 +10,26 @@ import math
 import re
 from typing import Any
 
+from flask import current_app
 from flask_wtf import FlaskForm
 from wtforms import (
+    EmailField,
     Field,
     HiddenField,
     MultipleFileField,
+    PasswordField,
     RadioField,
     SelectMultipleField,
     StringField,
     TextAreaField,
 )
-from wtforms.validators import Length, Optional, ValidationError
+from wtforms.validators import DataRequired, EqualTo, InputRequired, Length, Optional, Regexp, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from questionnaires.model import Domain, Question
 
+from .models import User
+from .passwords import password_problems
 from .services.answers import fingerprint
 
 TEXT_MAX_LENGTH = 10_000
@@ -89,7 +95,7 @@ def _field_for(question: Question) -> Field:
             description=description,
         )
     if question.type == "evidence":
-        return MultipleFileField(label, description=description)
+        return MultipleFileField("Add files", description=description)
     raise ValueError(f"unsupported question type {question.type!r} for {question.id}")  # pragma: no cover
 
 
@@ -103,6 +109,14 @@ def section_form_class(questions: list[Question]) -> type[SectionForm]:
         attrs[field_name(question.id)] = _field_for(question)
         attrs[base_name(question.id)] = HiddenField()
     return type("SectionForm", (SectionForm,), attrs)
+
+
+def field_values(question: Question, value: Any) -> list[str]:
+    """A stored answer as the values a browser would post for its field."""
+    shown = to_field_value(question, value)
+    if shown is None:
+        return []
+    return [str(v) for v in shown] if isinstance(shown, list) else [str(shown)]
 
 
 def initial_form_data(domain: Domain, stored: dict[str, Any], versions: dict[str, int]) -> dict[str, Any]:
@@ -160,3 +174,52 @@ def parse_base(raw: str | None) -> tuple[int, str | None]:
         return max(int(version), 0), digest or None
     except ValueError:
         return 0, None
+
+
+NOBODY = "nobody"
+
+
+def assignment_form_class(section_title: str, people: list[User]) -> type[FlaskForm]:
+    choices = [(str(person.id), f"{person.name} ({person.organisation.name})") for person in people]
+    choices.append((NOBODY, "Nobody for now"))
+
+    class AssignmentForm(FlaskForm):
+        assignee = RadioField(f"Who will answer ‘{section_title}’?", choices=choices,
+                              validators=[InputRequired("Choose who will answer this section")])
+
+    return AssignmentForm
+
+
+_EMAIL = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
+
+
+class InvitationForm(FlaskForm):
+    email = EmailField("Email address", validators=[
+        DataRequired("Enter your colleague’s email address"),
+        Length(max=254, message="Email address must be 254 characters or fewer"),
+        Regexp(_EMAIL, message="Enter an email address in the correct format, like name@example.nhs.uk"),
+    ])
+    role = RadioField("What will they do?", choices=[
+        ("contributor", "Contributor: answers questions and uploads evidence"),
+        ("lead", "Lead: also invites colleagues; a lead of the lead organisation also assigns sections and submits"),
+    ], validators=[InputRequired("Choose what your colleague will do")])
+
+
+def _password_rules(_form, field: Field) -> None:
+    problems = password_problems(field.data or "", current_app.config["PASSWORD_MIN_LENGTH"])
+    if problems:
+        raise ValidationError(problems[0])
+
+
+class AcceptInvitationForm(FlaskForm):
+    name = StringField("Full name", validators=[
+        DataRequired("Enter your full name"), Length(max=200, message="Name must be 200 characters or fewer"),
+        _no_control_characters,
+    ])
+    password = PasswordField("Create a password", validators=[
+        DataRequired("Enter a password"), Length(max=200, message="Password must be 200 characters or fewer"),
+        _password_rules,
+    ])
+    confirm = PasswordField("Type the password again", validators=[
+        DataRequired("Type your password again"), EqualTo("password", message="The two passwords do not match"),
+    ])

@@ -1,5 +1,7 @@
-"""Provider self-assessment: overview, section forms, autosave, evidence, check and submit."""
+"""Provider self-assessment: overview, section forms, autosave, evidence, check and submit, colleagues."""
 from __future__ import annotations
+
+from dataclasses import dataclass, field
 
 from flask import (
     Blueprint,
@@ -16,30 +18,65 @@ from flask import (
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from flask_wtf.csrf import generate_csrf
-from werkzeug.datastructures import MultiDict
+from werkzeug.datastructures import CombinedMultiDict, MultiDict
 
 from questionnaires.model import Domain, Question
+from reports.rendering import format_answer
 from scoring import visible_question_ids
 
 from .extensions import db
 from .forms import (
+    NOBODY,
+    InvitationForm,
+    assignment_form_class,
     base_name,
     canonical_value,
     field_name,
+    field_values,
     initial_form_data,
     parse_base,
     section_form_class,
+    to_field_value,
 )
-from .models import utcnow
+from .models import Evidence, Invitation, User, utcnow
+from .report_downloads import pdf_download
 from .services import access
-from .services.answers import Conflict, Saved, answer_rows, evidence_rows, save_answer
-from .services.audit import history
+from .services.answers import (
+    Conflict,
+    Saved,
+    Unchanged,
+    answer_rows,
+    authors_by_domain,
+    conflict_with,
+    evidence_rows,
+    fingerprint,
+    last_changes,
+    save_answer,
+)
+from .services.assignments import (
+    assign_section,
+    assignable_people,
+    assignments_for,
+    can_assign,
+    sections_assigned_to,
+)
 from .services.definitions import questionnaire_for
+from .services.invitations import (
+    InvitationRefused,
+    can_invite,
+    create_invitation,
+    pending_invitations,
+    withdraw_invitation,
+)
+from .services.reporting import feedback_available, feedback_report_pdf
 from .services.scores import missing_required, score, section_progress
-from .services.submissions import NotAllowed, attach_evidence, remove_evidence, storage, submit
-from .uploads import UploadRejected, check_upload
+from .services.submissions import NotAllowed, attach_evidence, change_history, remove_evidence, storage, submit
+from .uploads import ALLOWED_DESCRIPTION, UploadRejected, check_upload, read_limited, size_label
 
 bp = Blueprint("provider", __name__, url_prefix="/provider")
+
+HISTORY_PAGE_SIZE = 100
+NOT_EDITABLE = "This submission has been sent and can no longer be changed."
 
 
 @bp.before_request
@@ -50,28 +87,65 @@ def _providers_only():
         abort(403)
 
 
+@bp.errorhandler(413)
+def _too_large(error):
+    # The body was refused before it was read, so nothing on the page could be saved: say so, and
+    # lead straight back to the section the person was on.
+    args = request.view_args or {}
+    back = None
+    if "submission_id" in args and "domain_id" in args:
+        back = url_for(".section", submission_id=args["submission_id"], domain_id=args["domain_id"])
+    limit = current_app.config.get("MAX_CONTENT_LENGTH") or 0
+    return render_template("provider/too_large.html", back=back, per_file=size_label(_max_upload()),
+                           per_request=size_label(limit)), 413
+
+
+@bp.app_template_filter("filesize")
+def _filesize(size: int) -> str:
+    return size_label(size)
+
+
+def _max_upload() -> int:
+    return current_app.config["MAX_UPLOAD_BYTES"]
+
+
 def _submission(submission_id: int):
     return access.submission_for(current_user, submission_id)
 
 
-def _editable_submission(submission_id: int):
-    submission = _submission(submission_id)
-    if not submission.editable:
-        abort(409, description="This submission can no longer be changed.")
-    return submission
+def sections(questionnaire) -> list[Domain]:
+    """The sections the applicant answers jointly.
+
+    A per-member domain (declarations each member organisation makes for itself) is stored per
+    organisation, not as a joint answer, so it has no joint section page.
+    """
+    return questionnaire.joint_domains()
 
 
 def _domain(questionnaire, domain_id: str) -> Domain:
-    domain = next((d for d in questionnaire.domains if d.id == domain_id), None)
+    domain = next((d for d in sections(questionnaire) if d.id == domain_id), None)
     if domain is None:
         abort(404)
     return domain
 
 
+def _marker(version: int, value) -> str:
+    return f"{version}:{fingerprint(value)}"
+
+
 @bp.route("/")
 def home():
     submissions = db.session.scalars(access.visible_submissions(current_user)).all()
-    return render_template("provider/home.html", submissions=submissions)
+    assigned: dict[int, list[Domain]] = {}
+    for assignment in sections_assigned_to(current_user):
+        submission = next((s for s in submissions if s.id == assignment.submission_id), None)
+        if submission is None:
+            continue
+        domain = next((d for d in sections(questionnaire_for(submission.round)) if d.id == assignment.domain_id), None)
+        if domain is not None:
+            assigned.setdefault(submission.id, []).append(domain)
+    return render_template("provider/home.html", submissions=submissions, assigned=assigned,
+                           can_invite=can_invite(current_user))
 
 
 @bp.route("/submissions/<int:submission_id>")
@@ -80,22 +154,30 @@ def overview(submission_id: int):
     inputs, result = score(submission)
     db.session.commit()
     rows = answer_rows(submission)
-    last_change = {}
-    for domain in inputs.questionnaire.domains:
-        changes = [rows[q.id] for q in domain.questions if q.id in rows]
-        last_change[domain.id] = max(changes, key=lambda r: r.updated_at, default=None)
     return render_template(
         "provider/overview.html",
         submission=submission,
-        questionnaire=inputs.questionnaire,
+        sections=sections(inputs.questionnaire),
         progress=section_progress(inputs.questionnaire, result),
-        last_change=last_change,
+        last_change=last_changes(inputs.questionnaire, rows, evidence_rows(submission)),
+        authors=authors_by_domain(inputs.questionnaire, rows),
+        assignments=assignments_for(submission),
         can_submit=access.can_submit(current_user, submission),
+        can_assign=can_assign(current_user, submission) and submission.editable,
+        can_invite=can_invite(current_user),
     )
 
 
-def _visible_ids(questionnaire, answers) -> set[str]:
-    return visible_question_ids(questionnaire, answers)
+@dataclass
+class SectionOutcome:
+    """What a full-page save did, for re-showing the page when it cannot simply move on."""
+
+    outcomes: dict[str, Saved | Unchanged | Conflict] = field(default_factory=dict)
+    upload_errors: dict[str, list[str]] = field(default_factory=dict)
+
+    @property
+    def conflicts(self) -> dict[str, Conflict]:
+        return {qid: o for qid, o in self.outcomes.items() if isinstance(o, Conflict)}
 
 
 @bp.route("/submissions/<int:submission_id>/sections/<domain_id>", methods=["GET", "POST"])
@@ -105,35 +187,46 @@ def section(submission_id: int, domain_id: str):
     domain = _domain(questionnaire, domain_id)
     rows = answer_rows(submission)
     stored = {qid: row.value for qid, row in rows.items()}
-    versions = {qid: row.version for qid, row in rows.items()}
     form_class = section_form_class(domain.questions)
     conflicts: dict[str, Conflict] = {}
-    upload_errors: dict[str, str] = {}
+    unresolved: set[str] = set()
+    upload_errors: dict[str, list[str]] = {}
+    removals: set[int] = set()
 
     if request.method == "POST":
         if not submission.editable:
-            abort(409, description="This submission can no longer be changed.")
-        form = form_class()
-        if form.validate_on_submit():
-            conflicts, upload_errors = _save_section(submission, questionnaire, domain, form, stored)
+            abort(409, description=NOT_EDITABLE)
+        resolutions = _conflict_resolutions(domain)
+        form = form_class(formdata=_formdata_keeping_theirs(domain, stored, resolutions))
+        valid = form.validate_on_submit()
+        unresolved = {question_id for question_id, choice in resolutions.items() if choice is None}
+        for question_id in unresolved:
+            yours = _posted_values(domain, form).get(question_id)
+            conflicts[question_id] = conflict_with(rows.get(question_id), question_id, yours)
+        removals = _removals_requested()
+        if valid and not unresolved:
+            before = visible_question_ids(questionnaire, stored)
+            outcome = _save_section(submission, questionnaire, domain, form, stored, removals)
+            upload_errors = outcome.upload_errors
+            conflicts = outcome.conflicts
             if not conflicts and not upload_errors:
                 score(submission)
                 db.session.commit()
                 flash(f"Your answers to ‘{domain.title}’ have been saved.")
-                if request.form.get("action") == "continue":
-                    return redirect(_next_section_url(submission, questionnaire, domain))
-                return redirect(url_for(".section", submission_id=submission.id, domain_id=domain.id))
+                return redirect(_after_save_url(submission, questionnaire, domain, before))
             score(submission)
             db.session.commit()
-            # Re-render the user's own input; the markers now point at the colleague's version so
-            # saving again is a deliberate choice to replace it.
-            for conflict in conflicts.values():
-                form[base_name(conflict.question_id)].data = _marker(conflict.their_version, conflict.theirs)
-        visible = _visible_ids(questionnaire, {**stored, **_posted_values(domain, form)})
+            if not upload_errors:
+                rows = answer_rows(submission)
+                stored = {qid: row.value for qid, row in rows.items()}
+                _show_saved_state(domain, form, outcome, rows)
+        visible = visible_question_ids(questionnaire, {**stored, **_posted_values(domain, form)})
     else:
+        versions = {qid: row.version for qid, row in rows.items()}
         form = form_class(formdata=None, data=initial_form_data(domain, stored, versions))
-        visible = _visible_ids(questionnaire, stored)
+        visible = visible_question_ids(questionnaire, stored)
 
+    assignment = assignments_for(submission).get(domain.id)
     return render_template(
         "provider/section.html",
         submission=submission,
@@ -144,17 +237,41 @@ def section(submission_id: int, domain_id: str):
         base_name=base_name,
         visible=visible,
         conflicts=conflicts,
+        unresolved=unresolved,
         upload_errors=upload_errors,
+        removals=removals,
         evidence=evidence_rows(submission),
         answers=rows,
-        max_upload_mb=current_app.config["MAX_UPLOAD_BYTES"] // (1024 * 1024),
+        assignment=assignment,
+        position=[d.id for d in sections(questionnaire)].index(domain.id) + 1,
+        section_count=len(sections(questionnaire)),
+        max_upload=_max_upload(),
+        max_upload_label=size_label(_max_upload()),
+        allowed_types=ALLOWED_DESCRIPTION,
     )
 
 
-def _marker(version: int, value) -> str:
-    from .services.answers import fingerprint
+def _conflict_resolutions(domain: Domain) -> dict[str, str | None]:
+    """For each conflict shown on the page just sent: 'theirs', 'mine', or None when no choice was made."""
+    in_section = {q.id for q in domain.questions if q.type != "evidence"}
+    shown = [qid for qid in request.form.getlist("conflict") if qid in in_section]
+    return {qid: request.form.get("resolve-" + qid) if request.form.get("resolve-" + qid) in ("theirs", "mine")
+            else None for qid in shown}
 
-    return f"{version}:{fingerprint(value)}"
+
+def _formdata_keeping_theirs(domain: Domain, stored: dict, resolutions: dict[str, str | None]):
+    """The posted form, with the colleague's answer in place wherever the person chose to keep it."""
+    posted = MultiDict(request.form)
+    questions = {q.id: q for q in domain.questions}
+    for question_id, choice in resolutions.items():
+        if choice == "theirs":
+            posted.setlist(field_name(question_id), field_values(questions[question_id], stored.get(question_id)))
+    return CombinedMultiDict([request.files, posted])
+
+
+def _removals_requested() -> set[int]:
+    # Ids beyond the database's integer range cannot name a file; looking them up would be an error.
+    return {int(raw) for raw in request.form.getlist("remove-evidence") if raw.isdecimal() and int(raw) < 2**31}
 
 
 def _posted_values(domain: Domain, form) -> dict:
@@ -162,17 +279,16 @@ def _posted_values(domain: Domain, form) -> dict:
     for question in domain.questions:
         if question.type == "evidence":
             continue
-        field = form[field_name(question.id)]
-        if not field.errors:
-            values[question.id] = canonical_value(question, field.data)
+        form_field = form[field_name(question.id)]
+        if not form_field.errors:
+            values[question.id] = canonical_value(question, form_field.data)
     return values
 
 
-def _save_section(submission, questionnaire, domain: Domain, form, stored: dict):
+def _save_section(submission, questionnaire, domain: Domain, form, stored: dict, removals: set[int]) -> SectionOutcome:
     posted = _posted_values(domain, form)
-    visible = _visible_ids(questionnaire, {**stored, **posted})
-    conflicts: dict[str, Conflict] = {}
-    upload_errors: dict[str, str] = {}
+    visible = visible_question_ids(questionnaire, {**stored, **posted})
+    outcome = SectionOutcome()
     uploads = []
     for question in domain.questions:
         if question.type != "evidence" or question.id not in visible:
@@ -181,32 +297,102 @@ def _save_section(submission, questionnaire, domain: Domain, form, stored: dict)
             if not file or not file.filename:
                 continue
             try:
-                uploads.append((question.id, check_upload(file.filename, file.read(),
-                                                         current_app.config["MAX_UPLOAD_BYTES"])))
+                data = read_limited(file.stream, _max_upload())
+                uploads.append((question.id, check_upload(file.filename, data, _max_upload())))
             except UploadRejected as exc:
-                upload_errors[question.id] = str(exc)
-    if upload_errors:
-        # Nothing is written when any file is refused, so the page can be re-sent as it stands.
-        return conflicts, upload_errors
+                outcome.upload_errors.setdefault(question.id, []).append(str(exc))
+    if outcome.upload_errors:
+        # Nothing is written when any file is refused: the page comes back exactly as the person
+        # filled it in, so one bad file never costs them their typed answers.
+        return outcome
+    in_section = {q.id for q in domain.questions}
+    for evidence_id in removals:
+        evidence = db.session.get(Evidence, evidence_id)
+        if (evidence is not None and evidence.submission_id == submission.id and evidence.removed_at is None
+                and evidence.question_id in in_section):
+            remove_evidence(submission, evidence, current_user)
     for question in domain.questions:
         if question.type == "evidence" or question.id not in visible:
             continue
         version, digest = parse_base(form[base_name(question.id)].data)
-        outcome = save_answer(submission, question.id, posted[question.id], base_version=version,
-                              base_fingerprint=digest, user=current_user)
-        if isinstance(outcome, Conflict):
-            conflicts[question.id] = outcome
+        outcome.outcomes[question.id] = save_answer(
+            submission, question.id, posted[question.id], base_version=version, base_fingerprint=digest,
+            user=current_user,
+        )
     for question_id, upload in uploads:
         attach_evidence(submission, question_id, upload, current_user)
-    return conflicts, upload_errors
+    return outcome
 
 
-def _next_section_url(submission, questionnaire, domain: Domain) -> str:
-    ids = [d.id for d in questionnaire.domains]
+def _show_saved_state(domain: Domain, form, outcome: SectionOutcome, rows: dict) -> None:
+    """After a save that met a conflict, make the re-shown page agree with what is now stored.
+
+    Saved answers get their new version, untouched ones show the colleague's current answer, and a
+    conflicting answer keeps the person's own text with the colleague's version as its base, so
+    saving again is a deliberate choice.
+    """
+    questions = {q.id: q for q in domain.questions}
+    for question_id, result in outcome.outcomes.items():
+        marker = form[base_name(question_id)]
+        if isinstance(result, Saved):
+            marker.data = _marker(result.version, rows[question_id].value)
+        elif isinstance(result, Unchanged):
+            row = rows.get(question_id)
+            marker.data = _marker(row.version if row else 0, row.value if row else None)
+            form[field_name(question_id)].data = to_field_value(questions[question_id], row.value if row else None)
+        else:
+            marker.data = _marker(result.their_version, result.theirs)
+
+
+def _after_save_url(submission, questionnaire, domain: Domain, visible_before: set[str]) -> str:
+    if request.form.get("action") != "continue":
+        return url_for(".section", submission_id=submission.id, domain_id=domain.id)
+    # Without JavaScript a follow-up question appears only once its trigger is saved; moving on
+    # would skip it unseen, so come back to it instead.
+    stored = {qid: row.value for qid, row in answer_rows(submission).items()}
+    visible_now = visible_question_ids(questionnaire, stored)
+    opened = [q for q in domain.questions
+              if q.id in visible_now and q.id not in visible_before and q.required and q.type != "evidence"
+              and stored.get(q.id) is None]
+    if opened:
+        flash("Your answer opened a further question in this section. Answer it before you move on.")
+        return url_for(".section", submission_id=submission.id, domain_id=domain.id,
+                       _anchor=field_name(opened[0].id))
+    ids = [d.id for d in sections(questionnaire)]
     position = ids.index(domain.id)
     if position + 1 < len(ids):
         return url_for(".section", submission_id=submission.id, domain_id=ids[position + 1])
     return url_for(".check", submission_id=submission.id)
+
+
+@bp.route("/submissions/<int:submission_id>/sections/<domain_id>/assign", methods=["GET", "POST"])
+def assign(submission_id: int, domain_id: str):
+    submission = _submission(submission_id)
+    domain = _domain(questionnaire_for(submission.round), domain_id)
+    if not can_assign(current_user, submission):
+        abort(403, description="Only a lead user of the lead organisation can assign sections.")
+    if not submission.editable:
+        abort(409, description=NOT_EDITABLE)
+    people = assignable_people(submission)
+    current = assignments_for(submission).get(domain.id)
+    form = assignment_form_class(domain.title, people)(
+        data={"assignee": str(current.user_id) if current else NOBODY} if request.method == "GET" else None
+    )
+    if form.validate_on_submit():
+        chosen = None if form.assignee.data == NOBODY else db.session.get(User, int(form.assignee.data))
+        try:
+            changed = assign_section(submission, domain.id, chosen, current_user)
+        except NotAllowed as exc:
+            db.session.rollback()
+            form.assignee.errors.append(str(exc))
+        else:
+            db.session.commit()
+            if changed:
+                flash(f"‘{domain.title}’ is now assigned to {chosen.name}." if chosen
+                      else f"‘{domain.title}’ is no longer assigned to anyone.")
+            return redirect(url_for(".overview", submission_id=submission.id))
+    return render_template("provider/assign.html", submission=submission, domain=domain, form=form,
+                           people=people)
 
 
 @bp.route("/submissions/<int:submission_id>/answers/<question_id>", methods=["POST"])
@@ -214,14 +400,12 @@ def autosave(submission_id: int, question_id: str):
     """One changed field from the autosave script; answers JSON, never a page."""
     submission = _submission(submission_id)
     if not submission.editable:
-        return jsonify(error="This submission can no longer be changed."), 409
+        return jsonify(error=NOT_EDITABLE), 409
     questionnaire = questionnaire_for(submission.round)
     question: Question | None = questionnaire.question(question_id)
-    if question is None or question.type == "evidence":
+    if question is None or question.type == "evidence" or questionnaire.is_per_member(question_id):
         abort(404)
-    form_class = section_form_class([question])
-    payload = MultiDict(request.form)
-    form = form_class(formdata=payload)
+    form = section_form_class([question])(formdata=MultiDict(request.form))
     if not form.validate():
         errors = form.errors.get(field_name(question_id)) or ["This answer could not be saved"]
         return jsonify(error=errors[0], csrf_token=generate_csrf()), 422
@@ -234,36 +418,26 @@ def autosave(submission_id: int, question_id: str):
     if isinstance(outcome, Conflict):
         return jsonify(
             error="A colleague changed this answer while you were editing.",
-            theirs=outcome.theirs, yours=outcome.yours, by=outcome.by,
-            at=outcome.at.strftime("%H:%M") if outcome.at else None,
+            by=outcome.by, at=outcome.at.isoformat(timespec="minutes") if outcome.at else None,
+            theirs=outcome.theirs, yours=outcome.yours,
+            theirs_text=format_answer(outcome.theirs, question), yours_text=format_answer(outcome.yours, question),
+            theirs_field=field_values(question, outcome.theirs),
             base=_marker(outcome.their_version, outcome.theirs), csrf_token=generate_csrf(),
         ), 409
+    stored = answer_rows(submission).get(question_id)
     return jsonify(
-        saved=isinstance(outcome, Saved), version=outcome.version, base=_marker(outcome.version, value),
-        saved_at=utcnow().strftime("%H:%M"), csrf_token=generate_csrf(),
+        saved=isinstance(outcome, Saved), version=outcome.version,
+        base=_marker(outcome.version, stored.value if stored else None), csrf_token=generate_csrf(),
     )
 
 
 @bp.route("/submissions/<int:submission_id>/evidence/<int:evidence_id>")
 def download_evidence(submission_id: int, evidence_id: int):
     _, evidence = access.evidence_for(current_user, submission_id, evidence_id)
-    return send_file(storage().path(evidence.stored_name), mimetype=evidence.content_type,
-                     as_attachment=True, download_name=evidence.original_name)
-
-
-@bp.route("/submissions/<int:submission_id>/evidence/<int:evidence_id>/remove", methods=["POST"])
-def remove_evidence_file(submission_id: int, evidence_id: int):
-    submission, evidence = access.evidence_for(current_user, submission_id, evidence_id)
-    if not submission.editable:
-        abort(409, description="This submission can no longer be changed.")
-    if not FlaskForm().validate_on_submit():
-        abort(400)
-    remove_evidence(submission, evidence, current_user)
-    score(submission)
-    db.session.commit()
-    flash(f"‘{evidence.original_name}’ has been removed.")
-    domain = questionnaire_for(submission.round).domain_of(evidence.question_id)
-    return redirect(url_for(".section", submission_id=submission.id, domain_id=domain.id))
+    response = send_file(storage().path(evidence.stored_name), mimetype=evidence.content_type,
+                         as_attachment=True, download_name=evidence.original_name)
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
 
 
 @bp.route("/submissions/<int:submission_id>/check", methods=["GET"])
@@ -274,8 +448,11 @@ def check(submission_id: int):
     return render_template(
         "provider/check.html",
         submission=submission,
-        questionnaire=inputs.questionnaire,
+        sections=sections(inputs.questionnaire),
         missing=missing_required(inputs.questionnaire, result),
+        visible=visible_question_ids(inputs.questionnaire, inputs.answers),
+        answers=answer_rows(submission),
+        evidence=evidence_rows(submission),
         can_submit=access.can_submit(current_user, submission),
         form=FlaskForm(),
     )
@@ -300,7 +477,11 @@ def submit_submission(submission_id: int):
 @bp.route("/submissions/<int:submission_id>/history")
 def submission_history(submission_id: int):
     submission = _submission(submission_id)
-    return render_template("provider/history.html", submission=submission, events=history(submission.id))
+    page = max(request.args.get("page", 1, type=int), 1)
+    entries, total = change_history(submission, page, HISTORY_PAGE_SIZE)
+    pages = max((total + HISTORY_PAGE_SIZE - 1) // HISTORY_PAGE_SIZE, 1)
+    return render_template("provider/history.html", submission=submission, entries=entries, page=page,
+                           pages=pages, total=total)
 
 
 @bp.route("/submissions/<int:submission_id>/print")
@@ -309,6 +490,116 @@ def printable(submission_id: int):
     inputs, _ = score(submission)
     db.session.commit()
     return render_template(
-        "provider/print.html", submission=submission, questionnaire=inputs.questionnaire,
+        "provider/print.html", submission=submission, sections=sections(inputs.questionnaire),
+        visible=visible_question_ids(inputs.questionnaire, inputs.answers),
         answers=answer_rows(submission), evidence=evidence_rows(submission),
+        assignments=assignments_for(submission), now=utcnow(),
+    )
+
+
+def _lead_only() -> None:
+    if not can_invite(current_user):
+        abort(403, description="Only a provider lead can manage colleagues.")
+
+
+def _colleagues_page(form: InvitationForm):
+    people = db.session.scalars(
+        db.select(User).filter_by(organisation_id=current_user.organisation_id).order_by(User.name)
+    ).all()
+    return render_template("provider/colleagues.html", form=form, people=people,
+                           pending=pending_invitations(current_user.organisation_id),
+                           withdraw_form=FlaskForm())
+
+
+@bp.route("/colleagues")
+def colleagues():
+    _lead_only()
+    return _colleagues_page(InvitationForm(formdata=None))
+
+
+@bp.route("/colleagues/invite", methods=["POST"])
+def invite():
+    _lead_only()
+    form = InvitationForm()
+    if form.validate_on_submit():
+        try:
+            invitation, token = create_invitation(current_user, form.email.data, form.role.data)
+        except InvitationRefused as exc:
+            db.session.rollback()
+            form.email.errors.append(str(exc))
+        else:
+            db.session.commit()
+            link = url_for("auth.accept_invitation", token=token, _external=True)
+            response = current_app.make_response(render_template(
+                "provider/invitation_created.html", invitation=invitation, link=link))
+            # The page holds a working link: keep it out of every cache and history snapshot.
+            response.headers["Cache-Control"] = "no-store"
+            return response
+    return _colleagues_page(form)
+
+
+@bp.route("/colleagues/invitations/<int(max=2147483647):invitation_id>/withdraw", methods=["POST"])
+def withdraw(invitation_id: int):
+    _lead_only()
+    invitation = db.session.get(Invitation, invitation_id)
+    if invitation is None or invitation.organisation_id != current_user.organisation_id:
+        abort(404)
+    if not FlaskForm().validate_on_submit():
+        abort(400)
+    try:
+        withdraw_invitation(current_user, invitation)
+    except InvitationRefused as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+    else:
+        db.session.commit()
+        flash(f"The invitation to {invitation.email} has been withdrawn; its link no longer works.")
+    return redirect(url_for(".colleagues"))
+
+
+@bp.route("/submissions/<int:submission_id>/feedback.pdf")
+def feedback_report(submission_id: int):
+    submission = _submission(submission_id)
+    if not feedback_available(submission):
+        abort(409, description="Feedback is published once the panel has decided on your submission "
+                               "or the round has closed.")
+    return pdf_download(lambda: feedback_report_pdf(submission, current_user),
+                        f"feedback-{submission.id}.pdf", "feedback report")
+
+
+# --------------------------------------------------------------------------------------------------
+# Clarification questions from the commissioners (appended as a self-contained block).
+
+from .services import clarifications as clarification_service  # noqa: E402
+
+
+@bp.route("/submissions/<int:submission_id>/clarifications", methods=["GET", "POST"])
+def clarifications(submission_id: int):
+    submission = _submission(submission_id)
+    problems: list[tuple[str, str]] = []
+    drafts: dict[int, str] = {}
+    if request.method == "POST":
+        if not FlaskForm().validate_on_submit():
+            abort(400)
+        raw_id = request.form.get("clarification_id", "")
+        text = request.form.get("reply", "")
+        if not raw_id.isdigit():
+            problems.append(("clarifications", "Choose the question you are replying to"))
+        else:
+            clarification_id = int(raw_id)
+            try:
+                clarification_service.reply(submission, clarification_id, text, current_user)
+            except NotAllowed as exc:
+                db.session.rollback()
+                drafts[clarification_id] = text
+                problems.append((f"reply-{clarification_id}", str(exc)))
+            else:
+                db.session.commit()
+                flash("Your reply has been sent to the commissioners.")
+                return redirect(url_for(".clarifications", submission_id=submission.id))
+    questionnaire = questionnaire_for(submission.round)
+    return render_template(
+        "provider/clarifications.html", submission=submission, questionnaire=questionnaire,
+        clarifications=clarification_service.for_submission(submission), problems=problems, drafts=drafts,
+        form=FlaskForm(formdata=None),
     )

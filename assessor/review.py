@@ -1,127 +1,512 @@
-"""Commissioner review: round dashboard, one submission's scores and trace, moderation, panel report."""
+"""Commissioner review: rounds, the round dashboard and comparison, one submission with its trace,
+evaluator scoring, consensus moderation, clarifications, panel decisions, exports and reports.
+
+Who may use each page is declared next to it with ``@allow(...)`` and checked in one place, the
+blueprint's ``before_request``; an endpoint without a declaration is refused.  Which submissions a
+user may see is decided by ``services.access``.
+"""
 from __future__ import annotations
+
+from datetime import date
+from typing import Any, Callable
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
-from wtforms import DecimalField, TextAreaField
-from wtforms.validators import DataRequired, Length, NumberRange
+from wtforms import DateField, FieldList, Form, FormField, HiddenField, RadioField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Length, Optional
+
+from reports.charts import MAX_COMPARISON_SERIES, comparison_chart
+from reports.exports import to_csv, to_xlsx
+from scoring import OUTCOME_LABELS
 
 from .extensions import db
-from .models import SUBMISSION_STATUSES, Round, Submission
-from .services import access
+from .models import DECISION_OUTCOMES, ROLE_LABELS, SUBMISSION_STATUSES, Definition, Round, Submission
+from .report_downloads import pdf_download
+from .services import access, clarifications, cohort, decisions, evaluation
 from .services.answers import answer_rows, evidence_rows
-from .services.moderation import moderate
-from .services.reporting import panel_report_pdf
+from .services.audit import history
+from .services.moderation import moderate, moderated_rows
+from .services.reporting import panel_pack_pdf, panel_report_pdf, programme_report_pdf
+from .services.rounds import RoundProblem, add_applicant, create_round, update_round
 from .services.scores import score
 from .services.submissions import NotAllowed, reopen, storage
 
 bp = Blueprint("review", __name__, url_prefix="/review")
 
-MODERATING_ROLES = {"moderator", "site_admin"}
-REOPENING_ROLES = {"moderator", "round_admin", "site_admin"}
+COMMISSIONERS = ("evaluator", "moderator", "panel", "round_admin")
+ACCESS: dict[str, frozenset[str]] = {}
+
+
+def allow(*roles: str) -> Callable:
+    """Declare the roles that may use a view; site administrators may use every view."""
+    def register(view: Callable) -> Callable:
+        ACCESS[f"{bp.name}.{view.__name__}"] = frozenset(roles) | {"site_admin"}
+        return view
+    return register
+
+
+def can(endpoint: str) -> bool:
+    return current_user.role in ACCESS.get(f"{bp.name}.{endpoint}", frozenset())
 
 
 @bp.before_request
 @login_required
-def _commissioners_only():
-    # The single authorisation gate of this blueprint: providers never reach review pages.
-    if not current_user.is_commissioner:
+def _authorise():
+    # The one authorisation check of this blueprint: providers never reach it, and each commissioner
+    # role reaches only the endpoints declared for it.
+    if not current_user.is_commissioner or current_user.role not in ACCESS.get(request.endpoint, frozenset()):
         abort(403)
 
 
-def _require_role(roles: set[str]) -> None:
-    if current_user.role not in roles:
-        abort(403)
+@bp.context_processor
+def _permissions() -> dict[str, Any]:
+    return {"can": can, "scale": evaluation.SCALE, "describe_score": evaluation.describe}
+
+
+# --------------------------------------------------------------------------------------------------
+# Forms
+
+SCALE_CHOICES = [(str(s.step), f"{s.label} ({s.step})") for s in evaluation.SCALE]
+
+
+class EvaluationForm(FlaskForm):
+    score = RadioField("Your score", choices=SCALE_CHOICES,
+                       validators=[InputRequired("Choose a score from Unacceptable (0) to Excellent (4)")])
+    rationale = TextAreaField("Your rationale", validators=[
+        DataRequired("Explain your score"),
+        Length(max=evaluation.RATIONALE_MAX_LENGTH, message="Shorten the rationale to 5,000 characters or fewer")])
 
 
 class ModerationForm(FlaskForm):
-    score = DecimalField("Moderated score (0 to 1)", places=2,
-                         validators=[DataRequired("Enter a score between 0 and 1"),
-                                     NumberRange(min=0, max=1, message="Enter a score between 0 and 1")])
-    rationale = TextAreaField("Rationale", validators=[DataRequired("Explain the moderated score"),
-                                                       Length(max=5000)])
+    consensus = RadioField("Consensus score", choices=SCALE_CHOICES,
+                           validators=[InputRequired("Choose the consensus score")])
+    consensus_rationale = TextAreaField("Rationale for the consensus score", validators=[
+        DataRequired("Explain the consensus score"),
+        Length(max=evaluation.RATIONALE_MAX_LENGTH, message="Shorten the rationale to 5,000 characters or fewer")])
+
+
+class ClarificationForm(FlaskForm):
+    about = HiddenField()
+    clarification = TextAreaField("Question for the provider", validators=[
+        DataRequired("Enter the question for the provider"),
+        Length(max=clarifications.QUESTION_MAX_LENGTH, message="Shorten the question to 2,000 characters or fewer")])
 
 
 class ReopenForm(FlaskForm):
     reason = TextAreaField("Reason for reopening", validators=[DataRequired("Give a reason"), Length(max=2000)])
 
 
+class ConditionForm(Form):
+    text = TextAreaField("Condition", validators=[Optional(), Length(max=2000, message="Shorten the condition")])
+    owner = StringField("Owner", validators=[Optional(), Length(max=200, message="Shorten the owner's name")])
+    due_on = DateField("Due date", validators=[Optional()])
+
+
+class DecisionForm(FlaskForm):
+    outcome = RadioField("Overall decision", choices=list(DECISION_OUTCOMES.items()),
+                         validators=[InputRequired("Choose the panel's overall decision")])
+    decided_on = DateField("Date of the decision", validators=[InputRequired("Enter the date of the decision")])
+    panel_members = TextAreaField("Panel members", validators=[DataRequired("Enter the names of the panel members")])
+    minutes = TextAreaField("Minutes", validators=[Optional()])
+    differs_reason = TextAreaField("Reason the decision differs from the recommendation", validators=[Optional()])
+    correction_reason = TextAreaField("Reason for the correction", validators=[Optional()])
+    based_on_version = HiddenField()
+
+    @staticmethod
+    def _given(field) -> bool:
+        return bool(field.data.strip()) if isinstance(field.data, str) else field.data is not None
+
+    def filled_conditions(self) -> list[decisions.ConditionInput]:
+        return [decisions.ConditionInput(row.form.text.data, row.form.owner.data, row.form.due_on.data)
+                for row in self.conditions
+                if any(self._given(f) for f in (row.form.text, row.form.owner, row.form.due_on))]
+
+    def condition_problems(self) -> list[tuple[str, str]]:
+        problems = []
+        for index, row in enumerate(self.conditions):
+            fields = row.form
+            if fields.due_on.errors:
+                problems.append((f"conditions-{index}-due_on",
+                                 f"Condition {index + 1}: enter the due date as a real date, for example 2027-03-31"))
+                continue
+            if not any(self._given(f) for f in (fields.text, fields.owner, fields.due_on)):
+                continue
+            for name, label in (("text", "what the condition requires"), ("owner", "who owns it"),
+                                ("due_on", "when it is due")):
+                if not self._given(fields[name]):
+                    problems.append((f"conditions-{index}-{name}", f"Condition {index + 1}: say {label}"))
+        return problems
+
+
+def decision_form_class(gates, condition_rows: int) -> type[DecisionForm]:
+    attrs: dict[str, Any] = {
+        f"gate-{gate.id}": RadioField(f"{gate.id} {gate.title}", choices=list(OUTCOME_LABELS.items()),
+                                      validators=[InputRequired(f"Choose the panel's decision for gate {gate.id}")])
+        for gate in gates
+    }
+    attrs["conditions"] = FieldList(FormField(ConditionForm), min_entries=condition_rows, max_entries=30)
+    return type("GateDecisionForm", (DecisionForm,), attrs)
+
+
+def form_problems(form: FlaskForm, anchors: dict[str, str] | None = None) -> list[tuple[str, str]]:
+    """(anchor, message) for the error summary; radios are linked through their first option."""
+    problems = []
+    for name, errors in form.errors.items():
+        if name == "conditions" or not errors:
+            continue
+        message = errors[0]
+        if isinstance(form[name], DateField) and form[name].raw_data and form[name].raw_data[0]:
+            message = f"{form[name].label.text}: enter a real date, for example 2027-02-14"
+        problems.append(((anchors or {}).get(name, name), message))
+    return problems
+
+
+# --------------------------------------------------------------------------------------------------
+# Rounds and the dashboard
+
+
 @bp.route("/")
+@allow(*COMMISSIONERS)
 def home():
     rounds = db.session.scalars(db.select(Round).order_by(Round.id)).all()
     return render_template("review/home.html", rounds=rounds)
 
 
-SORT_COLUMNS = {
-    "applicant": None,
-    "status": Submission.status,
-    "overall": Submission.overall,
-    "recommendation": Submission.recommendation,
-}
-
-
 @bp.route("/rounds/<int:round_id>")
+@allow(*COMMISSIONERS)
 def dashboard(round_id: int):
     round_ = db.session.get(Round, round_id) or abort(404)
-    query = db.select(Submission).filter_by(round_id=round_.id)
-    status = request.args.get("status")
-    if status in SUBMISSION_STATUSES:
-        query = query.filter_by(status=status)
-    recommendation = request.args.get("recommendation")
-    if recommendation:
-        query = query.filter_by(recommendation=recommendation)
-    rag = request.args.get("rag")
-    if rag:
-        query = query.filter_by(rag=rag)
-    sort = request.args.get("sort", "overall")
-    column = SORT_COLUMNS.get(sort, Submission.overall)
-    descending = request.args.get("order", "desc") == "desc"
-    if column is not None:
-        query = query.order_by(column.desc().nulls_last() if descending else column.asc().nulls_last())
-    submissions = db.session.scalars(query.order_by(Submission.id)).all()
-    return render_template("review/dashboard.html", round=round_, submissions=submissions,
-                           statuses=SUBMISSION_STATUSES, filters=request.args)
+    labels = cohort.rag_labels(round_)
+    query = cohort.DashboardQuery.from_args(request.args, labels)
+    page = cohort.dashboard(round_, query)
+    return render_template("review/dashboard.html", round=round_, page=page, query=query,
+                           statuses=SUBMISSION_STATUSES, rag_labels=labels)
+
+
+@bp.route("/rounds/<int:round_id>/compare")
+@allow(*COMMISSIONERS)
+def compare(round_id: int):
+    round_ = db.session.get(Round, round_id) or abort(404)
+    result = cohort.comparison(round_)
+    rows = result.rows()
+    wanted = [int(v) for v in request.args.getlist("show") if v.isdigit() and int(v) in result.names]
+    too_many = len(wanted) > MAX_COMPARISON_SERIES
+    chosen = wanted[:MAX_COMPARISON_SERIES] or [sid for sid, _, _ in rows[:3]]
+    by_id = {sid: (name, values) for sid, name, values in rows}
+    quartiles = result.quartiles()
+    # Domains nobody has a score in (e.g. declarations only) would chart as empty rows.
+    charted = [i for i, band in enumerate(quartiles) if band is not None]
+    chart = comparison_chart(
+        [result.domains[i][1] for i in charted],
+        [(by_id[sid][0], [by_id[sid][1][i] for i in charted]) for sid in chosen],
+        cohort=[quartiles[i] for i in charted],
+        title="Domain scores of the chosen applicants against the cohort (0 to 100)",
+    )
+    return render_template("review/compare.html", round=round_, domains=result.domains, rows=rows,
+                           quartiles=quartiles, counts=[int(result.stats.at["count", d]) for d, _ in result.domains],
+                           chart=chart, chosen=chosen, too_many=too_many, max_series=MAX_COMPARISON_SERIES)
+
+
+def _export_name(round_: Round, what: str, extension: str) -> str:
+    return f"round-{round_.id}-{what}.{extension}"
+
+
+def _csv_download(round_: Round, frame, what: str) -> Response:
+    db.session.commit()
+    return Response(to_csv(frame), mimetype="text/csv",
+                    headers={"Content-Disposition": f'attachment; filename="{_export_name(round_, what, "csv")}"'})
+
+
+@bp.route("/rounds/<int:round_id>/export/submissions.csv")
+@allow(*COMMISSIONERS)
+def export_submissions_csv(round_id: int):
+    round_ = db.session.get(Round, round_id) or abort(404)
+    return _csv_download(round_, cohort.submission_table(round_), "submissions")
+
+
+@bp.route("/rounds/<int:round_id>/export/answers.csv")
+@allow(*COMMISSIONERS)
+def export_answers_csv(round_id: int):
+    round_ = db.session.get(Round, round_id) or abort(404)
+    return _csv_download(round_, cohort.answer_table(round_), "answers")
+
+
+@bp.route("/rounds/<int:round_id>/export/round.xlsx")
+@allow(*COMMISSIONERS)
+def export_xlsx(round_id: int):
+    round_ = db.session.get(Round, round_id) or abort(404)
+    workbook = to_xlsx({"Submissions": cohort.submission_table(round_), "Answers": cohort.answer_table(round_)})
+    db.session.commit()
+    return Response(workbook, mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                    headers={"Content-Disposition":
+                             f'attachment; filename="{_export_name(round_, "export", "xlsx")}"'})
+
+
+# --------------------------------------------------------------------------------------------------
+# Round administration
+
+
+class RoundForm(FlaskForm):
+    name = StringField("Round name", validators=[DataRequired("Enter a name for the round"), Length(max=200)])
+    description = TextAreaField("Description", validators=[Optional(), Length(max=5000)])
+    questionnaire_id = SelectField("Questionnaire version", coerce=int,
+                                   validators=[InputRequired("Choose the questionnaire version")])
+    framework_id = SelectField("Gateway framework version", coerce=int,
+                               validators=[InputRequired("Choose the framework version")])
+    deadline = DateField("Deadline for submissions", validators=[Optional()])
+
+
+class RoundSettingsForm(FlaskForm):
+    deadline = DateField("Deadline for submissions", validators=[Optional()])
+    status = RadioField("Round status", choices=[("open", "Open: providers can edit drafts"),
+                                                 ("closed", "Closed: drafts can no longer change")],
+                        validators=[InputRequired("Choose whether the round is open")])
+
+
+class ApplicantForm(FlaskForm):
+    applicant_name = StringField("Applicant name", validators=[DataRequired("Enter the applicant's name"),
+                                                               Length(max=200)])
+    lead_name = StringField("Lead organisation", validators=[DataRequired("Enter the lead organisation"),
+                                                             Length(max=200)])
+    lead_kind = SelectField("Kind of lead organisation", validators=[InputRequired("Choose the kind")])
+    partners = TextAreaField("Partner organisations", validators=[Optional(), Length(max=5000)])
+
+
+def _definition_choices(kind: str) -> list[tuple[int, str]]:
+    rows = db.session.scalars(db.select(Definition).filter_by(kind=kind).order_by(Definition.key, Definition.id))
+    return [(d.id, f"{d.title} – {d.key} version {d.version} (sha256 {d.content_hash[:12]})") for d in rows]
+
+
+def _applicant_form() -> ApplicantForm:
+    from .models import ORGANISATION_KINDS
+
+    form = ApplicantForm()
+    form.lead_kind.choices = [(k, v) for k, v in ORGANISATION_KINDS.items() if k != "commissioner"]
+    return form
+
+
+@bp.route("/rounds/new", methods=["GET", "POST"])
+@allow("round_admin")
+def new_round():
+    form = RoundForm()
+    form.questionnaire_id.choices = _definition_choices("questionnaire")
+    form.framework_id.choices = _definition_choices("framework")
+    problems = []
+    if form.validate_on_submit():
+        try:
+            round_ = create_round(form.name.data, form.description.data or "", form.questionnaire_id.data,
+                                  form.framework_id.data, form.deadline.data, current_user)
+        except RoundProblem as exc:
+            problems = [(exc.field, str(exc))]
+        else:
+            db.session.commit()
+            flash(f"Round ‘{round_.name}’ created. Add the applicants next.")
+            return redirect(url_for(".manage_round", round_id=round_.id))
+    elif request.method == "POST":
+        problems = form_problems(form)
+    return render_template("review/round_new.html", form=form, problems=problems)
+
+
+@bp.route("/rounds/<int:round_id>/manage", methods=["GET", "POST"])
+@allow("round_admin")
+def manage_round(round_id: int):
+    round_ = db.session.get(Round, round_id) or abort(404)
+    settings = RoundSettingsForm(data={"deadline": round_.deadline, "status": round_.status}
+                                 if request.method == "GET" else None)
+    applicant_form = _applicant_form()
+    problems = []
+    if request.method == "POST":
+        if settings.validate_on_submit():
+            update_round(round_, settings.deadline.data, settings.status.data, current_user)
+            db.session.commit()
+            flash("Round settings saved.")
+            return redirect(url_for(".manage_round", round_id=round_.id))
+        problems = form_problems(settings, {"status": "status-open"})
+    return render_template("review/round_manage.html", round=round_, settings=settings,
+                           applicant_form=applicant_form, problems=problems, applicant_problems=[])
+
+
+@bp.route("/rounds/<int:round_id>/applicants", methods=["POST"])
+@allow("round_admin")
+def add_round_applicant(round_id: int):
+    round_ = db.session.get(Round, round_id) or abort(404)
+    form = _applicant_form()
+    problems = []
+    if form.validate_on_submit():
+        partners = [line.strip() for line in (form.partners.data or "").splitlines() if line.strip()]
+        try:
+            submission = add_applicant(round_, form.applicant_name.data, form.lead_name.data, form.lead_kind.data,
+                                       partners, current_user)
+        except RoundProblem as exc:
+            problems = [(exc.field, str(exc))]
+        else:
+            db.session.commit()
+            flash(f"‘{submission.applicant.name}’ added to the round with a draft assessment.")
+            return redirect(url_for(".manage_round", round_id=round_.id))
+    else:
+        problems = form_problems(form)
+    settings = RoundSettingsForm(formdata=None, data={"deadline": round_.deadline, "status": round_.status})
+    return render_template("review/round_manage.html", round=round_, settings=settings, applicant_form=form,
+                           problems=[], applicant_problems=problems)
+
+
+# --------------------------------------------------------------------------------------------------
+# One submission
+
+
+def _submission(submission_id: int) -> Submission:
+    return access.submission_for(current_user, submission_id)
 
 
 @bp.route("/submissions/<int:submission_id>")
+@allow(*COMMISSIONERS)
 def submission(submission_id: int):
-    submission = access.submission_for(current_user, submission_id)
+    submission = _submission(submission_id)
     inputs, result = score(submission)
+    improvement = decisions.what_if_for(inputs)
     db.session.commit()
+    asked = clarifications.for_submission(submission)
     return render_template(
         "review/submission.html", submission=submission, questionnaire=inputs.questionnaire,
         framework=inputs.framework, result=result, answers=answer_rows(submission),
-        evidence=evidence_rows(submission), moderation_form=ModerationForm(),
-        reopen_form=ReopenForm(), can_moderate=current_user.role in MODERATING_ROLES,
-        can_reopen=current_user.role in REOPENING_ROLES,
+        evidence=evidence_rows(submission), moderated=moderated_rows(submission),
+        evaluations=evaluation.evaluations_for(submission, current_user),
+        divergent=evaluation.divergent_questions(submission) if current_user.role in
+        evaluation.ROLES_SEEING_ALL_SCORES else [],
+        improvement=improvement, clarifications=clarifications.by_question(asked),
+        open_clarifications=sum(1 for c in asked if c.reply_text is None),
+        decision=decisions.current(submission), failed=_failed_criteria(result),
+        clarification_form=ClarificationForm(formdata=None), reopen_form=ReopenForm(formdata=None),
     )
 
 
-@bp.route("/submissions/<int:submission_id>/moderate/<question_id>", methods=["POST"])
+def _failed_criteria(result) -> list[tuple[Any, Any]]:
+    return [(gate, criterion) for gate in result.gates for criterion in gate.criteria if not criterion.passed]
+
+
+def _question_page(submission: Submission, question_id: str, *, evaluation_form=None, moderation_form=None,
+                   clarification_form=None, problems=None, status: int = 200):
+    inputs, result = score(submission)
+    question = inputs.questionnaire.question(question_id)
+    if question is None:
+        abort(404)
+    detail = result.question(question_id)
+    views = evaluation.evaluations_for(submission, current_user)
+    view = views.get(question_id, evaluation.QuestionEvaluations(None, (), 0))
+    moderated = moderated_rows(submission).get(question_id)
+    own = view.own
+    if evaluation_form is None:
+        evaluation_form = EvaluationForm(formdata=None, data={
+            "score": str(evaluation.step_for(own.score).step) if own and evaluation.step_for(own.score) else None,
+            "rationale": own.rationale if own else ""})
+    if moderation_form is None:
+        current_step = evaluation.step_for(moderated.score) if moderated else None
+        moderation_form = ModerationForm(formdata=None, data={
+            "consensus": str(current_step.step) if current_step else None, "consensus_rationale": ""})
+    criteria = [(gate, criterion, result.gate(gate.id).criteria[index])
+                for gate in inputs.framework.gates for index, criterion in enumerate(gate.criteria)
+                if criterion.question == question_id]
+    try:
+        evaluation.check_can_score(submission, question_id)
+        scoring_open, scoring_closed_reason = True, ""
+    except NotAllowed as exc:
+        scoring_open, scoring_closed_reason = False, str(exc)
+    db.session.commit()
+    asked = [c for c in clarifications.for_submission(submission) if c.question_id == question_id]
+    return render_template(
+        "review/question.html", submission=submission, question=question, detail=detail, result=result,
+        domain=inputs.questionnaire.domain_of(question_id), answer=answer_rows(submission).get(question_id),
+        evidence=evidence_rows(submission).get(question_id, []), view=view, moderated=moderated,
+        criteria=criteria, evaluation_form=evaluation_form, moderation_form=moderation_form,
+        clarification_form=clarification_form or ClarificationForm(formdata=None), asked=asked,
+        scoring_open=scoring_open, scoring_closed_reason=scoring_closed_reason, problems=problems or [],
+    ), status
+
+
+@bp.route("/submissions/<int:submission_id>/questions/<question_id>")
+@allow(*COMMISSIONERS)
+def question(submission_id: int, question_id: str):
+    return _question_page(_submission(submission_id), question_id)
+
+
+def _back_to_question(submission: Submission, question_id: str):
+    return redirect(url_for(".question", submission_id=submission.id, question_id=question_id))
+
+
+@bp.route("/submissions/<int:submission_id>/questions/<question_id>/evaluate", methods=["POST"])
+@allow("evaluator")
+def evaluate_question(submission_id: int, question_id: str):
+    submission = _submission(submission_id)
+    form = EvaluationForm()
+    if not form.validate_on_submit():
+        return _question_page(submission, question_id, evaluation_form=form,
+                              problems=form_problems(form, {"score": "score-0"}))
+    try:
+        evaluation.record_score(submission, question_id, int(form.score.data), form.rationale.data, current_user)
+    except NotAllowed as exc:
+        db.session.rollback()
+        return _question_page(submission, question_id, evaluation_form=form, problems=[("score-0", str(exc))],
+                              status=409)
+    db.session.commit()
+    flash("Your score has been saved. Other evaluators' scores for this answer are now shown.")
+    return _back_to_question(submission, question_id)
+
+
+@bp.route("/submissions/<int:submission_id>/questions/<question_id>/moderate", methods=["POST"])
+@allow("moderator")
 def moderate_question(submission_id: int, question_id: str):
-    _require_role(MODERATING_ROLES)
-    submission = access.submission_for(current_user, submission_id)
+    submission = _submission(submission_id)
     form = ModerationForm()
     if not form.validate_on_submit():
-        for errors in form.errors.values():
-            flash(errors[0], "error")
-        return redirect(url_for(".submission", submission_id=submission.id, _anchor=f"q-{question_id}"))
+        return _question_page(submission, question_id, moderation_form=form,
+                              problems=form_problems(form, {"consensus": "consensus-0"}))
+    step = evaluation.SCALE[int(form.consensus.data)]
+    before = submission.recommendation
     try:
-        moderate(submission, question_id, float(form.score.data), form.rationale.data, current_user)
+        moderate(submission, question_id, step.score, form.consensus_rationale.data, current_user)
     except NotAllowed as exc:
-        flash(str(exc), "error")
-        return redirect(url_for(".submission", submission_id=submission.id))
-    score(submission)
+        db.session.rollback()
+        return _question_page(submission, question_id, moderation_form=form,
+                              problems=[("consensus-0", str(exc))], status=409)
+    _, result = score(submission)
     db.session.commit()
-    flash(f"Moderated score recorded for {question_id}.")
-    return redirect(url_for(".submission", submission_id=submission.id, _anchor=f"q-{question_id}"))
+    message = f"Consensus score recorded: {step.label} ({step.step})."
+    if result.recommendation != before:
+        message += f" The recommendation is now ‘{result.recommendation_label}’."
+    flash(message)
+    return _back_to_question(submission, question_id)
+
+
+@bp.route("/submissions/<int:submission_id>/clarifications", methods=["POST"])
+@allow("evaluator", "moderator")
+def ask_clarification(submission_id: int):
+    submission = _submission(submission_id)
+    form = ClarificationForm()
+    about = form.about.data or None
+    if form.validate_on_submit():
+        try:
+            clarifications.ask(submission, about, form.clarification.data, current_user)
+        except NotAllowed as exc:
+            db.session.rollback()
+            flash(str(exc), "error")
+        else:
+            db.session.commit()
+            flash("Your question has been sent to the provider.")
+            if about:
+                return _back_to_question(submission, about)
+            return redirect(url_for(".submission", submission_id=submission.id, _anchor="clarifications"))
+    problems = form_problems(form, {"clarification": "clarification"})
+    if about:
+        return _question_page(submission, about, clarification_form=form, problems=problems)
+    flash(problems[0][1] if problems else "Your question could not be sent.", "error")
+    return redirect(url_for(".submission", submission_id=submission.id, _anchor="clarifications"))
 
 
 @bp.route("/submissions/<int:submission_id>/reopen", methods=["POST"])
+@allow("moderator", "round_admin")
 def reopen_submission(submission_id: int):
-    _require_role(REOPENING_ROLES)
-    submission = access.submission_for(current_user, submission_id)
+    submission = _submission(submission_id)
     form = ReopenForm()
     if not form.validate_on_submit():
         flash("Give a reason for reopening the submission.", "error")
@@ -136,18 +521,120 @@ def reopen_submission(submission_id: int):
     return redirect(url_for(".submission", submission_id=submission.id))
 
 
-@bp.route("/submissions/<int:submission_id>/report.pdf")
-def panel_report(submission_id: int):
-    submission = access.submission_for(current_user, submission_id)
-    pdf = panel_report_pdf(submission, current_user)
+# --------------------------------------------------------------------------------------------------
+# Panel decision
+
+
+def _decision_form(submission: Submission, framework, latest, *, formdata=True) -> DecisionForm:
+    rows = max(5, len(latest.conditions) + 2) if latest else 5
+    form_class = decision_form_class(framework.gates, rows)
+    if formdata:
+        return form_class()
+    _, result = score(submission)
+    if latest is not None:
+        data = {"outcome": latest.outcome, "decided_on": latest.decided_on, "panel_members": latest.panel_members,
+                "minutes": latest.minutes, "differs_reason": latest.differs_reason or "",
+                "conditions": [{"text": c.text, "owner": c.owner, "due_on": c.due_on} for c in latest.conditions],
+                **{f"gate-{gid}": outcome for gid, outcome in latest.gate_outcomes.items()}}
+    else:
+        # Start from the engine's view: the panel changes only what it disagrees with.
+        data = {"outcome": result.recommendation, "decided_on": date.today(),
+                **{f"gate-{g.id}": g.outcome for g in result.gates}}
+    data["based_on_version"] = str(latest.version if latest else 0)
+    return form_class(formdata=None, data=data)
+
+
+def _decision_page(submission: Submission, form: DecisionForm | None = None, problems=None, status: int = 200):
+    inputs, result = score(submission)
+    latest = decisions.current(submission)
+    form = form or _decision_form(submission, inputs.framework, latest, formdata=False)
     db.session.commit()
-    filename = f"panel-report-{submission.id}.pdf"
-    return Response(pdf, mimetype="application/pdf",
-                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+    return render_template(
+        "review/decision.html", submission=submission, result=result, framework=inputs.framework,
+        latest=latest, versions=decisions.history(submission), form=form, problems=problems or [],
+        outcome_labels=OUTCOME_LABELS, decision_labels=DECISION_OUTCOMES,
+        can_record=decisions.can_record(submission),
+    ), status
+
+
+@bp.route("/submissions/<int:submission_id>/decision")
+@allow(*COMMISSIONERS)
+def decision(submission_id: int):
+    return _decision_page(_submission(submission_id))
+
+
+@bp.route("/submissions/<int:submission_id>/decision", methods=["POST"])
+@allow("panel")
+def record_decision(submission_id: int):
+    submission = _submission(submission_id)
+    inputs, _ = score(submission)
+    form = _decision_form(submission, inputs.framework, decisions.current(submission))
+    valid = form.validate_on_submit()
+    anchors = {"outcome": "outcome-0", **{f"gate-{g.id}": f"gate-{g.id}-0" for g in inputs.framework.gates}}
+    problems = form_problems(form, anchors) + form.condition_problems()
+    if not valid or problems:
+        return _decision_page(submission, form, problems or [("outcome-0", "Check the decision and try again")])
+    try:
+        based_on = int(form.based_on_version.data or 0)
+    except ValueError:
+        based_on = -1
+    data = decisions.DecisionInput(
+        outcome=form.outcome.data,
+        gate_outcomes={g.id: form[f"gate-{g.id}"].data for g in inputs.framework.gates},
+        decided_on=form.decided_on.data, panel_members=form.panel_members.data or "",
+        minutes=form.minutes.data or "", differs_reason=form.differs_reason.data or "",
+        conditions=form.filled_conditions(), correction_reason=form.correction_reason.data or "",
+        based_on_version=based_on,
+    )
+    try:
+        recorded = decisions.record_decision(submission, data, current_user)
+    except decisions.DecisionRefused as exc:
+        db.session.rollback()
+        return _decision_page(submission, form, [(anchors.get(f, f), m) for f, m in exc.problems])
+    db.session.commit()
+    flash(f"Decision recorded (version {recorded.version}): {recorded.outcome_label}. It is now locked.")
+    return redirect(url_for(".decision", submission_id=submission.id))
+
+
+# --------------------------------------------------------------------------------------------------
+# Reports and files
+
+
+@bp.route("/submissions/<int:submission_id>/report.pdf")
+@allow(*COMMISSIONERS)
+def panel_report(submission_id: int):
+    submission = _submission(submission_id)
+    return pdf_download(lambda: panel_report_pdf(submission, current_user),
+                        f"panel-report-{submission.id}.pdf", "gateway panel report")
+
+
+@bp.route("/submissions/<int:submission_id>/history")
+@allow("moderator", "panel", "round_admin")
+def submission_history(submission_id: int):
+    submission = _submission(submission_id)
+    return render_template("review/history.html", submission=submission, events=history(submission.id),
+                           role_labels=ROLE_LABELS)
 
 
 @bp.route("/submissions/<int:submission_id>/evidence/<int:evidence_id>")
+@allow(*COMMISSIONERS)
 def download_evidence(submission_id: int, evidence_id: int):
     _, evidence = access.evidence_for(current_user, submission_id, evidence_id)
     return send_file(storage().path(evidence.stored_name), mimetype=evidence.content_type,
                      as_attachment=True, download_name=evidence.original_name)
+
+
+@bp.route("/rounds/<int:round_id>/programme-summary.pdf")
+@allow(*COMMISSIONERS)
+def programme_report(round_id: int):
+    round_ = db.session.get(Round, round_id) or abort(404)
+    return pdf_download(lambda: programme_report_pdf(round_, current_user),
+                        f"programme-summary-round-{round_.id}.pdf", "programme summary")
+
+
+@bp.route("/rounds/<int:round_id>/panel-pack.pdf")
+@allow(*COMMISSIONERS)
+def panel_pack(round_id: int):
+    round_ = db.session.get(Round, round_id) or abort(404)
+    return pdf_download(lambda: panel_pack_pdf(round_, current_user),
+                        f"panel-pack-round-{round_.id}.pdf", "panel pack")

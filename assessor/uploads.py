@@ -2,13 +2,14 @@
 from __future__ import annotations
 
 import hashlib
+import re
 import secrets
 import zipfile
 from dataclasses import dataclass
 from io import BytesIO
 from pathlib import Path
+from typing import BinaryIO
 
-from werkzeug.utils import secure_filename
 
 ALLOWED_EXTENSIONS = {
     ".pdf": "application/pdf",
@@ -26,6 +27,19 @@ ALLOWED_EXTENSIONS = {
     ".csv": "text/csv",
 }
 ALLOWED_DESCRIPTION = "PDF, Word, Excel, PowerPoint, OpenDocument, PNG, JPEG or CSV"
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_OPEN_DOCUMENT_TYPES = {".odt": b"application/vnd.oasis.opendocument.text",
+                        ".ods": b"application/vnd.oasis.opendocument.spreadsheet"}
+
+
+def size_label(size: int) -> str:
+    """A byte count as people read it: '20 MB', '512 KB'."""
+    if size >= 1024 * 1024:
+        megabytes = size / (1024 * 1024)
+        return f"{megabytes:.0f} MB" if megabytes.is_integer() else f"{megabytes:.1f} MB"
+    if size >= 1024:
+        return f"{size // 1024} KB"
+    return f"{size} bytes"
 
 
 class UploadRejected(ValueError):
@@ -52,14 +66,19 @@ def _looks_like(extension: str, data: bytes) -> bool:
     if extension in (".docx", ".xlsx", ".pptx", ".odt", ".ods"):
         return _office_zip_matches(extension, data)
     if extension == ".csv":
-        if b"\x00" in data:
-            return False
-        try:
-            data.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            return False
-        return True
+        return _plain_table(data)
     return False
+
+
+def _plain_table(data: bytes) -> bool:
+    if b"\x00" in data:
+        return False
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return False
+    # A web page renamed to .csv is the usual disguise; no real table starts with markup.
+    return not text.lstrip().startswith("<")
 
 
 def _office_zip_matches(extension: str, data: bytes) -> bool:
@@ -72,25 +91,39 @@ def _office_zip_matches(extension: str, data: bytes) -> bool:
     marker = {".docx": "word/", ".xlsx": "xl/", ".pptx": "ppt/"}.get(extension)
     if marker:
         return "[Content_Types].xml" in names and any(n.startswith(marker) for n in names)
-    return "mimetype" in names
+    if "mimetype" not in names:
+        return False
+    try:
+        declared = zipfile.ZipFile(BytesIO(data)).read("mimetype").strip()
+    except (zipfile.BadZipFile, KeyError, RuntimeError):
+        return False
+    return declared == _OPEN_DOCUMENT_TYPES[extension]
+
+
+def read_limited(stream: BinaryIO, max_bytes: int) -> bytes:
+    """At most one byte more than the limit: enough to know a file is too large without holding all of it."""
+    return stream.read(max_bytes + 1)
 
 
 def check_upload(filename: str | None, data: bytes, max_bytes: int) -> CheckedUpload:
     """Refuse empty, oversize, disallowed or disguised files with a message a person can act on."""
-    display_name = (filename or "").replace("\\", "/").rsplit("/", 1)[-1].strip()
-    safe_name = secure_filename(display_name) or "evidence"
-    extension = Path(safe_name).suffix.lower()
+    # People recognise their own file names, so keep them (minus any folder path and control
+    # characters); the name is only ever shown escaped or sent as a quoted download name.
+    display_name = _CONTROL.sub("", (filename or "").replace("\\", "/").rsplit("/", 1)[-1]).strip()
+    extension = Path(display_name).suffix.lower()
     if not display_name:
         raise UploadRejected("Choose a file to upload")
     if len(data) == 0:
         raise UploadRejected(f"'{display_name}' is empty")
     if len(data) > max_bytes:
-        raise UploadRejected(f"'{display_name}' is larger than {max_bytes // (1024 * 1024)} MB")
+        raise UploadRejected(f"'{display_name}' is too large: each file must be {size_label(max_bytes)} or smaller")
     if extension not in ALLOWED_EXTENSIONS:
         raise UploadRejected(f"'{display_name}' is not an allowed type: upload a {ALLOWED_DESCRIPTION} file")
     if not _looks_like(extension, data):
-        raise UploadRejected(f"'{display_name}' does not contain what its name says ({extension} file expected)")
-    return CheckedUpload(safe_name[:255], ALLOWED_EXTENSIONS[extension], data, hashlib.sha256(data).hexdigest())
+        raise UploadRejected(f"'{display_name}' is not really a {extension[1:].upper()} file: its content does "
+                             "not match its name. Check you chose the right file")
+    stored_as = display_name if len(display_name) <= 255 else display_name[:255 - len(extension)] + extension
+    return CheckedUpload(stored_as, ALLOWED_EXTENSIONS[extension], data, hashlib.sha256(data).hexdigest())
 
 
 class LocalStorage:

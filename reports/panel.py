@@ -1,68 +1,123 @@
-"""The gateway panel report for one submission."""
+"""The gateway panel report for one submission: the paper a decision panel reads."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from datetime import datetime
-from typing import Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from questionnaires.model import Framework, Questionnaire
-from scoring import OUTCOME_LABELS, RECOMMENDATION_LABELS, ScoreResult
+from scoring import OUTCOME_LABELS, RECOMMENDATION_LABELS, ScoreResult, WhatIfResult
 
-from .charts import domain_bar_chart
-from .rendering import html_to_pdf, render_html
+from .charts import domain_bar_chart, radar_chart
+from .content import (
+    CONFIDENTIAL_MARKING,
+    RECOMMENDATION_SENTENCES,
+    ApplicantSummary,
+    AuditLine,
+    ClarificationNote,
+    Decision,
+    EvaluatorNote,
+    ModerationNote,
+    Provenance,
+    ranked_questions,
+    scored_domains,
+    unmet_criteria,
+)
+from .rendering import documents_to_pdf, html_to_document, render_html
 
-RECOMMENDATION_SENTENCES = {
-    "proceed": "The applicant meets every gateway criterion: the panel is recommended to proceed.",
-    "proceed_with_conditions": (
-        "No gate fails, but some criteria are not met: the panel is recommended to proceed with conditions."
-    ),
-    "open_procurement": (
-        "At least one gate fails: the panel is recommended to default to open procurement."
-    ),
-}
+if TYPE_CHECKING:
+    from weasyprint import Document
 
 
 @dataclass(frozen=True)
 class PanelReport:
     round_name: str
-    applicant_name: str
-    lead_organisation: str
-    partners: list[str]
-    status_label: str
+    applicant: ApplicantSummary
+    submission_status: str
+    submitted: bool
     questionnaire: Questionnaire
     framework: Framework
     result: ScoreResult
+    # The same answers scored with no moderation: what the applicant's own answers claim.
+    self_result: ScoreResult
     answers: dict[str, Any]
     evidence: dict[str, list[tuple[str, str]]]
-    questionnaire_hash: str
-    framework_hash: str
-    inputs_hash: str
-    generated_at: datetime
-    audit_event_count: int = 0
-    extra: dict[str, Any] = field(default_factory=dict)
+    evaluations: dict[str, list[EvaluatorNote]]
+    # Scores hidden from the reader (an evaluator who has not yet scored that answer), by question.
+    evaluations_withheld: dict[str, int]
+    moderation: dict[str, ModerationNote]
+    # Keyed by question id; None holds clarifications about the submission as a whole.
+    clarifications: dict[str | None, list[ClarificationNote]]
+    decision: Decision | None
+    what_if: WhatIfResult | None
+    what_if_limit: int
+    round_medians: dict[str, float | None]
+    round_overall_median: float | None
+    round_size: int
+    audit: tuple[AuditLine, ...]
+    provenance: Provenance
+
+    @property
+    def draft_reasons(self) -> list[str]:
+        """Why the report cannot yet be final; empty when it is."""
+        reasons = []
+        if not self.submitted:
+            reasons.append("the applicant has not submitted its answers yet")
+        waiting = len(self.result.awaiting_evaluation)
+        if waiting:
+            reasons.append(f"{waiting} scored written answer{'s' if waiting != 1 else ''} "
+                           f"{'are' if waiting != 1 else 'is'} awaiting moderation")
+        return reasons
 
     @property
     def is_draft(self) -> bool:
-        return bool(self.result.awaiting_evaluation)
+        return bool(self.draft_reasons)
+
+
+def _charts(report: PanelReport) -> dict[str, str]:
+    domains = scored_domains(report.result)
+    self_scores = {d.id: d.score for d in report.self_result.domains}
+    radar = radar_chart(
+        [d.title for d in domains],
+        [("Self-assessed (applicant's answers alone)", [self_scores[d.id] for d in domains]),
+         ("Moderated (used for the recommendation)", [d.score for d in domains])],
+        title="Domain profile: self-assessed and moderated scores (0 to 100)",
+    )
+    bars = domain_bar_chart(
+        [(d.title, d.score) for d in domains],
+        title="Moderated domain scores against the round median",
+        reference=[report.round_medians.get(d.id) for d in domains] if report.round_size else None,
+        reference_label=f"median of the {report.round_size} submitted applicant"
+                        f"{'s' if report.round_size != 1 else ''} in this round",
+    )
+    return {"radar": radar, "bars": bars}
 
 
 def render_panel_html(report: PanelReport) -> str:
-    result = report.result
-    chart = domain_bar_chart(
-        [(d.title, d.score) for d in result.domains],
-        title="Domain scores (0 to 100)",
-    )
+    strengths, weaknesses = ranked_questions(report.result, report.questionnaire, count=3)
     return render_html(
         "panel.html",
         report=report,
-        result=result,
-        recommendation_label=RECOMMENDATION_LABELS[result.recommendation],
-        recommendation_sentence=RECOMMENDATION_SENTENCES[result.recommendation],
+        result=report.result,
+        marking=CONFIDENTIAL_MARKING,
+        recommendation_label=RECOMMENDATION_LABELS[report.result.recommendation],
+        recommendation_labels=RECOMMENDATION_LABELS,
+        recommendation_sentence=RECOMMENDATION_SENTENCES[report.result.recommendation],
         outcome_labels=OUTCOME_LABELS,
-        domain_chart=chart,
+        strengths=strengths,
+        weaknesses=weaknesses,
+        unmet=unmet_criteria(report.result),
+        self_domains={d.id: d for d in report.self_result.domains},
+        domains=scored_domains(report.result),
+        member_domains=[d for d in report.result.domains if d.per_member],
+        gates={g.id: g for g in report.framework.gates},
+        charts=_charts(report),
         question_index=report.questionnaire.question_index,
     )
 
 
+def panel_document(report: PanelReport) -> "Document":
+    return html_to_document(render_panel_html(report))
+
+
 def render_panel_pdf(report: PanelReport) -> bytes:
-    return html_to_pdf(render_panel_html(report))
+    return documents_to_pdf([panel_document(report)])

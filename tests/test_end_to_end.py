@@ -58,7 +58,7 @@ def test_provider_answers_saves_resumes_submits_and_commissioner_reads_the_pdf(d
     assert "still unanswered" in refused.get_data(as_text=True)
     assert submission_named(data, "Eastbrook Community Partnership")["status"] == "draft"
 
-    for domain in QUESTIONNAIRE.domains:
+    for domain in QUESTIONNAIRE.joint_domains():
         url = f"/provider/submissions/{sid}/sections/{domain.id}"
         response = browser.post(url, {**section_form_data(domain), "action": "save"})
         assert response.status_code == 302, response.get_data(as_text=True)[:3000]

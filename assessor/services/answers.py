@@ -3,12 +3,15 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
+
+from questionnaires.model import Questionnaire
 
 from ..extensions import db
 from ..models import Answer, Evidence, Submission, User, utcnow
@@ -47,6 +50,35 @@ def answer_rows(submission: Submission) -> dict[str, Answer]:
         db.select(Answer).filter_by(submission_id=submission.id).execution_options(populate_existing=True)
     )
     return {row.question_id: row for row in rows}
+
+
+def authors_by_domain(questionnaire: Questionnaire, rows: dict[str, Answer]) -> dict[str, list[tuple[str, int]]]:
+    """Per section, who gave the answers as they stand now and how many each, most first."""
+    authors: dict[str, list[tuple[str, int]]] = {}
+    for domain in questionnaire.domains:
+        counts = Counter(rows[q.id].updated_by.name for q in domain.questions
+                         if q.id in rows and rows[q.id].updated_by is not None)
+        authors[domain.id] = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+    return authors
+
+
+@dataclass(frozen=True)
+class LastChange:
+    at: datetime
+    by: str | None
+
+
+def last_changes(questionnaire: Questionnaire, rows: dict[str, Answer],
+                 evidence: dict[str, list[Evidence]]) -> dict[str, LastChange | None]:
+    """Per section, the latest answer change or upload and who made it."""
+    latest: dict[str, LastChange | None] = {}
+    for domain in questionnaire.domains:
+        changes = [LastChange(rows[q.id].updated_at, rows[q.id].updated_by.name if rows[q.id].updated_by else None)
+                   for q in domain.questions if q.id in rows]
+        changes += [LastChange(f.uploaded_at, f.uploaded_by.name if f.uploaded_by else None)
+                    for q in domain.questions for f in evidence.get(q.id, [])]
+        latest[domain.id] = max(changes, key=lambda change: change.at, default=None)
+    return latest
 
 
 def evidence_rows(submission: Submission) -> dict[str, list[Evidence]]:
@@ -95,7 +127,7 @@ def save_answer(
     if current_value == value:
         return Unchanged(question_id, current_version)
     if current_version != base_version:
-        return _conflict(row, question_id, value)
+        return conflict_with(row, question_id, value)
 
     now = utcnow()
     if row is None:
@@ -107,7 +139,7 @@ def save_answer(
                 )
         except IntegrityError:
             # A colleague created this answer between our read and our insert.
-            return _conflict(_reload(submission, question_id), question_id, value)
+            return conflict_with(_reload(submission, question_id), question_id, value)
         new_version = 1
     else:
         result = db.session.execute(
@@ -117,7 +149,7 @@ def save_answer(
             .execution_options(synchronize_session=False)
         )
         if result.rowcount != 1:
-            return _conflict(_reload(submission, question_id), question_id, value)
+            return conflict_with(_reload(submission, question_id), question_id, value)
         new_version = base_version + 1
     record("answer.changed", user=user, submission_id=submission.id, question=question_id,
            old=current_value, new=value, version=new_version)
@@ -132,7 +164,8 @@ def _reload(submission: Submission, question_id: str) -> Answer | None:
     )
 
 
-def _conflict(row: Answer | None, question_id: str, yours: Any) -> Conflict:
+def conflict_with(row: Answer | None, question_id: str, yours: Any) -> Conflict:
+    """The colleague's stored answer set against what this user tried to save."""
     return Conflict(
         question_id=question_id,
         yours=yours,

@@ -4,7 +4,7 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from questionnaires.loader import content_hash, parse_framework, parse_questionnaire
+from questionnaires.loader import _read_text, content_hash, parse_framework, parse_questionnaire
 from questionnaires.model import Framework, Questionnaire
 
 from ..extensions import db
@@ -39,7 +39,8 @@ def framework_for(round_: Round) -> Framework:
 def import_definition(path: str | Path, questionnaire: Questionnaire | None = None) -> tuple[Definition, bool]:
     """Store a definition file; returns (definition, created).  Same content again is a no-op."""
     path = Path(path)
-    text = path.read_text(encoding="utf-8")
+    # The loader's reader checks the size before reading and turns bad encodings into a DefinitionError.
+    text, _ = _read_text(path)
     if "gates:" in text and "domains:" not in text:
         if questionnaire is None:
             key = _framework_questionnaire_key(text, str(path))

@@ -4,28 +4,34 @@ from __future__ import annotations
 from ..extensions import db
 from ..models import ModeratedScore, Submission, User, utcnow
 from .audit import record
-from .definitions import questionnaire_for
+from .evaluation import RATIONALE_MAX_LENGTH, check_can_score, start_review
 from .submissions import NotAllowed
 
 
+def moderated_rows(submission: Submission) -> dict[str, ModeratedScore]:
+    rows = db.session.scalars(db.select(ModeratedScore).filter_by(submission_id=submission.id))
+    return {row.question_id: row for row in rows}
+
+
 def moderate(submission: Submission, question_id: str, score: float, rationale: str, user: User) -> ModeratedScore:
-    question = questionnaire_for(submission.round).question(question_id)
-    if question is None or not question.scored:
-        raise NotAllowed(f"{question_id} is not a scored question in this questionnaire.")
-    if submission.status == "draft":
-        raise NotAllowed("A draft cannot be moderated: wait until the provider submits it.")
+    """Record the consensus score for one answer; the caller rescores through ``services.scores``."""
+    check_can_score(submission, question_id)
     if not 0.0 <= score <= 1.0:
         raise NotAllowed("A moderated score must be between 0 and 1.")
+    rationale = rationale.strip()
+    if not rationale:
+        raise NotAllowed("Explain the consensus score.")
+    if len(rationale) > RATIONALE_MAX_LENGTH:
+        raise NotAllowed(f"The rationale must be {RATIONALE_MAX_LENGTH:,} characters or fewer.")
     row = db.session.scalar(db.select(ModeratedScore).filter_by(submission_id=submission.id, question_id=question_id))
     old = None if row is None else {"score": row.score, "rationale": row.rationale}
     if row is None:
         row = ModeratedScore(submission_id=submission.id, question_id=question_id, score=score,
-                             rationale=rationale.strip(), moderator_id=user.id)
+                             rationale=rationale, moderator_id=user.id)
         db.session.add(row)
     else:
-        row.score, row.rationale, row.moderator_id, row.updated_at = score, rationale.strip(), user.id, utcnow()
-    if submission.status == "submitted":
-        submission.status = "under_review"
+        row.score, row.rationale, row.moderator_id, row.updated_at = score, rationale, user.id, utcnow()
+    start_review(submission, user)
     record("moderation.scored", user=user, submission_id=submission.id, question=question_id, old=old,
-           new={"score": score, "rationale": rationale.strip()})
+           new={"score": score, "rationale": rationale})
     return row

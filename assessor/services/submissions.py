@@ -1,12 +1,21 @@
-"""Submission life cycle: evidence, submit, reopen."""
+"""Submission life cycle: evidence, submit, reopen, and the history of changes providers read."""
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
 from flask import current_app
+from sqlalchemy import or_
+
+from questionnaires.model import Questionnaire
+from reports.rendering import format_answer
 
 from ..extensions import db
-from ..models import Evidence, Submission, User, utcnow
+from ..models import SUBMISSION_STATUSES, AuditEvent, Evidence, Submission, User, utcnow
 from ..uploads import CheckedUpload, LocalStorage
 from .audit import record
+from .definitions import questionnaire_for
 from .scores import missing_required, score
 
 
@@ -61,3 +70,79 @@ def reopen(submission: Submission, user: User, reason: str) -> None:
     submission.status = "draft"
     record("submission.reopened", user=user, submission_id=submission.id, old=old, new="draft",
            reason=reason.strip())
+
+
+# Commissioners' own working (moderation, reports) is theirs; providers see what happened to their answers.
+PROVIDER_HISTORY_PREFIXES = ("answer.", "evidence.", "submission.", "section.", "clarification.")
+HISTORY_TEXT_LIMIT = 300
+_ACTION_LABELS = {
+    "answer.changed": "Changed an answer",
+    "evidence.attached": "Uploaded a file",
+    "evidence.removed": "Removed a file",
+    "submission.submitted": "Submitted the assessment",
+    "submission.reopened": "Reopened the assessment for changes",
+    "section.assigned": "Assigned a section",
+    "clarification.asked": "Asked a clarification question",
+    "clarification.replied": "Replied to a clarification question",
+}
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    at: datetime
+    who: str
+    what: str
+    section: str | None = None
+    subject: str | None = None
+    old: str | None = None
+    new: str | None = None
+    note: str | None = None
+
+
+def change_history(submission: Submission, page: int = 1, per_page: int = 100) -> tuple[list[HistoryEntry], int]:
+    """One page of the submission's provider-visible audit trail in words, newest first, and the total."""
+    visible = or_(*(AuditEvent.action.startswith(prefix) for prefix in PROVIDER_HISTORY_PREFIXES))
+    query = db.select(AuditEvent).where(AuditEvent.submission_id == submission.id, visible)
+    total = db.session.scalar(db.select(db.func.count()).select_from(query.subquery()))
+    events = db.session.scalars(query.order_by(AuditEvent.id.desc()).limit(per_page).offset((page - 1) * per_page))
+    questionnaire = questionnaire_for(submission.round)
+    return [_describe(event, questionnaire) for event in events], total
+
+
+def _describe(event: AuditEvent, questionnaire: Questionnaire) -> HistoryEntry:
+    detail = event.detail
+    who = event.user.name if event.user else "Gateway"
+    what = _ACTION_LABELS.get(event.action) or event.action.replace(".", " ").replace("_", " ").capitalize()
+    question = questionnaire.question(detail["question"]) if isinstance(detail.get("question"), str) else None
+    domain = questionnaire.domain_of(question.id) if question is not None else None
+    section = domain.title if domain is not None else detail.get("section_title")
+    subject = question.text if question is not None else detail.get("question")
+    if event.action == "answer.changed":
+        return HistoryEntry(event.at, who, what, section, subject,
+                            _answer_text(detail.get("old"), question), _answer_text(detail.get("new"), question))
+    if event.action.startswith("evidence."):
+        return HistoryEntry(event.at, who, what, section, subject, note=detail.get("file"))
+    if event.action.startswith("submission."):
+        return HistoryEntry(event.at, who, what, old=_status(detail.get("old")), new=_status(detail.get("new")),
+                            note=detail.get("reason"))
+    if event.action == "section.assigned":
+        return HistoryEntry(event.at, who, what, section, old=detail.get("old") or "Nobody",
+                            new=detail.get("new") or "Nobody")
+    note = next((detail[key] for key in ("text", "reply", "reason") if isinstance(detail.get(key), str)), None)
+    return HistoryEntry(event.at, who, what, section, subject, note=_shorten(note) if note else None)
+
+
+def _answer_text(value: Any, question) -> str:
+    if value is None:
+        return "Not answered"
+    if question is None:
+        return _shorten(str(value))
+    return _shorten(format_answer(value, question))
+
+
+def _status(value: Any) -> str | None:
+    return SUBMISSION_STATUSES.get(value, value) if value else None
+
+
+def _shorten(text: str) -> str:
+    return text if len(text) <= HISTORY_TEXT_LIMIT else text[:HISTORY_TEXT_LIMIT].rstrip() + "…"

@@ -1,0 +1,26 @@
+"""Sending a rendered report as a download, or a page that says plainly why it could not be made."""
+from __future__ import annotations
+
+from typing import Callable
+
+from flask import Response, current_app, render_template
+
+from reports.rendering import ReportError
+
+from .extensions import db
+
+
+def pdf_download(render: Callable[[], bytes], filename: str, title: str) -> Response | tuple[str, int]:
+    """Run ``render`` (which records its audit event) and send the PDF; on failure roll back and explain."""
+    try:
+        pdf = render()
+    except ReportError as exc:
+        db.session.rollback()
+        current_app.logger.exception("report %s could not be rendered", filename)
+        return render_template("reports/error.html", title=title, reason=str(exc)), 500
+    db.session.commit()
+    # Reports are confidential: no shared cache may keep a copy.
+    return Response(pdf, mimetype="application/pdf", headers={
+        "Content-Disposition": f'attachment; filename="{filename}"',
+        "Cache-Control": "no-store",
+    })

@@ -1,0 +1,79 @@
+"""Who answers which section: the people coordinating a submission hand each section to a named colleague."""
+from __future__ import annotations
+
+from sqlalchemy.exc import IntegrityError
+
+from ..extensions import db
+from ..models import PROVIDER_ROLES, ApplicantMember, Organisation, SectionAssignment, Submission, User, utcnow
+from .access import can_submit
+from .audit import record
+from .definitions import questionnaire_for
+from .submissions import NotAllowed
+
+
+def can_assign(user: User, submission: Submission) -> bool:
+    """Whoever may submit for the applicant also decides who answers what."""
+    return can_submit(user, submission)
+
+
+def assignable_people(submission: Submission) -> list[User]:
+    """Active provider users of every member organisation, lead organisation first."""
+    members = db.select(ApplicantMember.organisation_id).where(ApplicantMember.applicant_id == submission.applicant_id)
+    people = db.session.scalars(
+        db.select(User)
+        .join(Organisation, User.organisation_id == Organisation.id)
+        .where(User.organisation_id.in_(members), User.role.in_(PROVIDER_ROLES), User.active.is_(True))
+        .order_by(Organisation.name, User.name)
+    ).all()
+    lead = submission.applicant.lead_organisation_id
+    return sorted(people, key=lambda person: person.organisation_id != lead)
+
+
+def assignments_for(submission: Submission) -> dict[str, SectionAssignment]:
+    rows = db.session.scalars(db.select(SectionAssignment).filter_by(submission_id=submission.id))
+    return {row.domain_id: row for row in rows}
+
+
+def sections_assigned_to(user: User) -> list[SectionAssignment]:
+    return list(db.session.scalars(
+        db.select(SectionAssignment).filter_by(user_id=user.id).order_by(SectionAssignment.submission_id,
+                                                                       SectionAssignment.id)
+    ))
+
+
+def assign_section(submission: Submission, domain_id: str, assignee: User | None, by: User) -> bool:
+    """Give the section to ``assignee`` (None: to nobody).  Returns whether anything changed."""
+    if not can_assign(by, submission):
+        raise NotAllowed("Only a lead user of the lead organisation can assign sections.")
+    if not submission.editable:
+        raise NotAllowed("Sections cannot be reassigned once the assessment has been submitted.")
+    domain = next((d for d in questionnaire_for(submission.round).joint_domains() if d.id == domain_id), None)
+    if domain is None:
+        raise NotAllowed("There is no such section in this assessment.")
+    if assignee is not None and assignee.id not in {person.id for person in assignable_people(submission)}:
+        raise NotAllowed("Choose someone from one of the applicant's organisations.")
+
+    current = assignments_for(submission).get(domain_id)
+    old_name = current.user.name if current is not None else None
+    if (current.user_id if current is not None else None) == (assignee.id if assignee is not None else None):
+        return False
+    if assignee is None:
+        db.session.delete(current)
+    elif current is not None:
+        current.user_id = assignee.id
+        current.assigned_by_id = by.id
+        current.assigned_at = utcnow()
+    else:
+        try:
+            with db.session.begin_nested():
+                db.session.add(SectionAssignment(submission_id=submission.id, domain_id=domain_id,
+                                                 user_id=assignee.id, assigned_by_id=by.id))
+        except IntegrityError:
+            # A colleague assigned the section at the same moment; the later choice wins, as on a re-save.
+            row = db.session.scalar(db.select(SectionAssignment).filter_by(submission_id=submission.id,
+                                                                           domain_id=domain_id))
+            old_name = row.user.name
+            row.user_id, row.assigned_by_id, row.assigned_at = assignee.id, by.id, utcnow()
+    record("section.assigned", user=by, submission_id=submission.id, section=domain_id, section_title=domain.title,
+           old=old_name, new=assignee.name if assignee is not None else None)
+    return True

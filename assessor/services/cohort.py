@@ -1,0 +1,286 @@
+"""A round's submissions side by side: the dashboard, the domain comparison, and export tables.
+
+The dashboard and the comparison read only the summary the one scoring path stores on each
+submission row (``services.scores``), so a page view never rescores a round.
+"""
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass
+from typing import Any, Mapping
+
+import pandas as pd
+from sqlalchemy import case, func
+from sqlalchemy.orm import selectinload
+
+from reports.rendering import format_answer
+from scoring import OUTCOME_LABELS, RECOMMENDATION_LABELS
+from scoring.results import RECOMMENDATION_ORDER
+
+from ..extensions import db
+from ..models import SUBMISSION_STATUSES, Applicant, ApplicantMember, PanelDecision, Round, Submission
+from .answers import answer_rows, evidence_rows
+from .definitions import framework_for, questionnaire_for
+from .scores import score
+
+PAGE_SIZE = 50
+# Drafts are unfinished: their partial scores would drag the cohort figures down.
+COHORT_STATUSES = ("submitted", "under_review", "decided")
+QUARTILES = (0.25, 0.5, 0.75)
+
+_STATUS_RANK = case({status: rank for rank, status in enumerate(SUBMISSION_STATUSES)},
+                    value=Submission.status, else_=len(SUBMISSION_STATUSES))
+_RECOMMENDATION_RANK = case({r: rank for rank, r in enumerate(RECOMMENDATION_ORDER)},
+                            value=Submission.recommendation, else_=-1)
+_PROGRESS = Submission.answered_count * 1.0 / func.nullif(Submission.required_count, 0)
+
+# The RAG band is a function of the overall score, so sorting by either gives the same order.
+SORTS = {
+    "applicant": Applicant.name,
+    "status": _STATUS_RANK,
+    "progress": _PROGRESS,
+    "overall": Submission.overall,
+    "rag": Submission.overall,
+    "recommendation": _RECOMMENDATION_RANK,
+    "awaiting": Submission.awaiting_count,
+}
+DEFAULT_ORDER = {"applicant": "asc", "status": "asc"}
+
+
+@dataclass(frozen=True)
+class DashboardQuery:
+    status: str = ""
+    recommendation: str = ""
+    rag: str = ""
+    sort: str = "overall"
+    order: str = "desc"
+    page: int = 1
+
+    @classmethod
+    def from_args(cls, args: Mapping[str, str], rag_labels: list[str]) -> "DashboardQuery":
+        """Unknown values are ignored rather than refused: a stale bookmark still shows the round."""
+        sort = args.get("sort") if args.get("sort") in SORTS else "overall"
+        order = args.get("order") if args.get("order") in ("asc", "desc") else DEFAULT_ORDER.get(sort, "desc")
+        try:
+            page = max(1, int(args.get("page", 1)))
+        except ValueError:
+            page = 1
+        return cls(
+            status=args.get("status") if args.get("status") in SUBMISSION_STATUSES else "",
+            recommendation=args.get("recommendation") if args.get("recommendation") in RECOMMENDATION_LABELS else "",
+            rag=args.get("rag") if args.get("rag") in rag_labels else "",
+            sort=sort, order=order, page=page,
+        )
+
+    def params(self, **changes: Any) -> dict[str, Any]:
+        """Query-string values for a link that keeps the current filters, with ``changes`` applied."""
+        values = {"status": self.status, "recommendation": self.recommendation, "rag": self.rag,
+                  "sort": self.sort, "order": self.order, "page": self.page, **changes}
+        return {k: v for k, v in values.items() if v not in ("", None) and not (k == "page" and v == 1)}
+
+    def toggled(self, sort: str) -> dict[str, Any]:
+        """Link parameters for a column heading: the same column flips direction, another starts fresh."""
+        if sort == self.sort:
+            return self.params(order="asc" if self.order == "desc" else "desc", page=1)
+        return self.params(sort=sort, order=DEFAULT_ORDER.get(sort, "desc"), page=1)
+
+
+@dataclass(frozen=True)
+class DashboardRow:
+    submission: Submission
+    gates: list[tuple[str, str]]
+
+
+@dataclass(frozen=True)
+class DashboardPage:
+    rows: list[DashboardRow]
+    total: int
+    page: int
+    pages: int
+    status_counts: dict[str, int]
+
+
+def dashboard(round_: Round, query: DashboardQuery) -> DashboardPage:
+    filters = [Submission.round_id == round_.id]
+    if query.status:
+        filters.append(Submission.status == query.status)
+    if query.recommendation:
+        filters.append(Submission.recommendation == query.recommendation)
+    if query.rag:
+        filters.append(Submission.rag == query.rag)
+
+    total = db.session.scalar(db.select(func.count(Submission.id)).where(*filters))
+    pages = max(1, math.ceil(total / PAGE_SIZE))
+    page = min(query.page, pages)
+    column = SORTS[query.sort]
+    ordering = column.desc().nulls_last() if query.order == "desc" else column.asc().nulls_last()
+    submissions = db.session.scalars(
+        db.select(Submission).join(Submission.applicant).where(*filters)
+        .order_by(ordering, Submission.id)
+        .offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)
+        .options(selectinload(Submission.applicant).selectinload(Applicant.lead_organisation),
+                 selectinload(Submission.applicant).selectinload(Applicant.members)
+                 .selectinload(ApplicantMember.organisation))
+    ).all()
+    status_counts = dict(db.session.execute(
+        db.select(Submission.status, func.count(Submission.id))
+        .where(Submission.round_id == round_.id).group_by(Submission.status)
+    ).all())
+    rows = [DashboardRow(s, [(g["id"], g["outcome"]) for g in (s.result or {}).get("gates", [])])
+            for s in submissions]
+    return DashboardPage(rows, total, page, pages, status_counts)
+
+
+def rag_labels(round_: Round) -> list[str]:
+    return [band.label for band in framework_for(round_).rag]
+
+
+# --------------------------------------------------------------------------------------------------
+# Comparison across the cohort
+
+
+@dataclass(frozen=True)
+class Comparison:
+    domains: list[tuple[str, str]]  # (id, title) in questionnaire order
+    scores: pd.DataFrame  # one row per submission (index: id), one column per domain id
+    names: dict[int, str]
+    stats: pd.DataFrame  # rows "q1", "median", "q3", "count"; one column per domain id
+
+    def rows(self) -> list[tuple[int, str, list[float | None]]]:
+        """(submission id, applicant, domain scores) with missing scores as None, in table order."""
+        ordered = self.scores[[d for d, _ in self.domains]]
+        values = ordered.astype(object).where(ordered.notna(), None).values.tolist()
+        return [(sid, self.names[sid], row) for sid, row in zip(ordered.index.tolist(), values)]
+
+    def quartiles(self) -> list[tuple[float, float, float] | None]:
+        """(lower quartile, median, upper quartile) per domain, None where nothing is scored yet."""
+        return [None if not self.stats.at["count", d] else
+                (float(self.stats.at["q1", d]), float(self.stats.at["median", d]), float(self.stats.at["q3", d]))
+                for d, _ in self.domains]
+
+
+def domain_scores(round_: Round) -> tuple[pd.DataFrame, dict[int, str]]:
+    """Stored domain scores of every submitted assessment in the round."""
+    rows = db.session.execute(
+        db.select(Submission.id, Applicant.name, Submission.result_json)
+        .join(Submission.applicant)
+        .where(Submission.round_id == round_.id, Submission.status.in_(COHORT_STATUSES),
+               Submission.result_json.is_not(None))
+        .order_by(Applicant.name, Submission.id)
+    ).all()
+    domain_ids = [d.id for d in questionnaire_for(round_).domains]
+    records = [json.loads(result_json)["domains"] for _, _, result_json in rows]
+    frame = pd.DataFrame.from_records(records, index=[r[0] for r in rows], columns=domain_ids).astype(float)
+    return frame, {submission_id: name for submission_id, name, _ in rows}
+
+
+def cohort_stats(scores: pd.DataFrame) -> pd.DataFrame:
+    """Lower quartile, median, upper quartile and count per domain; unscored domains are left out."""
+    quartiles = scores.quantile(list(QUARTILES))
+    quartiles.index = ["q1", "median", "q3"]
+    return pd.concat([quartiles, scores.count().to_frame("count").T])
+
+
+def comparison(round_: Round) -> Comparison:
+    scores, names = domain_scores(round_)
+    domains = [(d.id, d.title) for d in questionnaire_for(round_).domains]
+    return Comparison(domains, scores, names, cohort_stats(scores))
+
+
+# --------------------------------------------------------------------------------------------------
+# Export tables (handed to reports.exports, which writes CSV and XLSX)
+
+
+def _decision_outcomes(round_: Round) -> dict[int, PanelDecision]:
+    latest = (db.select(PanelDecision.submission_id, func.max(PanelDecision.version).label("version"))
+              .join(Submission, Submission.id == PanelDecision.submission_id)
+              .where(Submission.round_id == round_.id).group_by(PanelDecision.submission_id).subquery())
+    decisions = db.session.scalars(
+        db.select(PanelDecision).join(latest, (PanelDecision.submission_id == latest.c.submission_id)
+                                      & (PanelDecision.version == latest.c.version))
+    )
+    return {d.submission_id: d for d in decisions}
+
+
+def _round_submissions(round_: Round) -> list[Submission]:
+    return list(db.session.scalars(
+        db.select(Submission).join(Submission.applicant).where(Submission.round_id == round_.id)
+        .order_by(Applicant.name, Submission.id)
+        .options(selectinload(Submission.applicant).selectinload(Applicant.members)
+                 .selectinload(ApplicantMember.organisation))
+    ))
+
+
+def submission_table(round_: Round) -> pd.DataFrame:
+    """One row per submission: who, status, domain scores, gate outcomes, recommendation, decision."""
+    questionnaire, framework = questionnaire_for(round_), framework_for(round_)
+    decisions = _decision_outcomes(round_)
+    records = []
+    for submission in _round_submissions(round_):
+        result = submission.result or {}
+        applicant = submission.applicant
+        decision = decisions.get(submission.id)
+        record: dict[str, Any] = {
+            "submission_id": submission.id,
+            "applicant": applicant.name,
+            "lead_organisation": applicant.lead_organisation.name,
+            "partners": "; ".join(org.name for org in applicant.partners),
+            "status": submission.status_label,
+            "answered": submission.answered_count,
+            "required": submission.required_count,
+            "overall": submission.overall,
+            "rag": submission.rag,
+        }
+        domain_results = result.get("domains", {})
+        for domain in questionnaire.domains:
+            record[f"domain: {domain.title}"] = domain_results.get(domain.id)
+        gate_results = {g["id"]: g["outcome"] for g in result.get("gates", [])}
+        for gate in framework.gates:
+            outcome = gate_results.get(gate.id)
+            record[f"gate {gate.id}: {gate.title}"] = OUTCOME_LABELS.get(outcome, "") if outcome else ""
+        record["recommendation"] = RECOMMENDATION_LABELS.get(submission.recommendation or "", "")
+        record["awaiting_evaluation"] = submission.awaiting_count
+        record["panel_decision"] = decision.outcome_label if decision else ""
+        record["panel_decision_version"] = decision.version if decision else None
+        records.append(record)
+    frame = pd.DataFrame.from_records(records)
+    if not frame.empty:
+        frame["panel_decision_version"] = frame["panel_decision_version"].astype("Int64")
+    return frame
+
+
+def answer_table(round_: Round) -> pd.DataFrame:
+    """Long format: one row per question per submission, with the answer, self and moderated scores.
+
+    Question-level scores are not stored per submission, so each submission goes through the one
+    scoring path here; exports are occasional and this keeps every number identical to the pages.
+    """
+    questionnaire = questionnaire_for(round_)
+    records = []
+    for submission in _round_submissions(round_):
+        _, result = score(submission)
+        answers = answer_rows(submission)
+        evidence = evidence_rows(submission)
+        for domain in result.domains:
+            for detail in domain.questions:
+                question = questionnaire.question(detail.id)
+                if question.type == "evidence":
+                    answer_text = "; ".join(f.original_name for f in evidence.get(question.id, []))
+                else:
+                    row = answers.get(question.id)
+                    answer_text = format_answer(row.value if row else None, question)
+                records.append({
+                    "submission_id": submission.id,
+                    "applicant": submission.applicant.name,
+                    "domain": domain.title,
+                    "question_id": question.id,
+                    "question": question.text,
+                    "applies": "yes" if detail.visible else "no",
+                    "answer": answer_text,
+                    "self_score": detail.self_score,
+                    "moderated_score": detail.moderated,
+                    "score_used": detail.score,
+                    "weight": detail.weight,
+                })
+    return pd.DataFrame.from_records(records)

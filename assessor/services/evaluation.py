@@ -1,0 +1,168 @@
+"""Independent evaluator scores on the 0–4 scale, hidden from other evaluators until they score too.
+
+Evaluator scores never reach the engine: they inform the moderator, whose consensus score
+(``services.moderation``) is the only commissioner input the engine reads.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from questionnaires.model import Question
+from scoring import visible_question_ids
+
+from ..extensions import db
+from ..models import EvaluatorScore, Submission, User, utcnow
+from .answers import engine_answers
+from .audit import record
+from .definitions import questionnaire_for
+from .submissions import NotAllowed
+
+
+@dataclass(frozen=True)
+class ScaleStep:
+    step: int
+    label: str
+    score: float
+
+
+SCALE = (
+    ScaleStep(0, "Unacceptable", 0.0),
+    ScaleStep(1, "Poor", 0.25),
+    ScaleStep(2, "Acceptable", 0.5),
+    ScaleStep(3, "Good", 0.75),
+    ScaleStep(4, "Excellent", 1.0),
+)
+ONE_STEP = 0.25
+# Scores are stored as floats; a gap of exactly one step must not count as "more than one step".
+_EPSILON = 1e-9
+RATIONALE_MAX_LENGTH = 5000
+
+# Roles that do not score answers themselves, so seeing every evaluator's score biases no one.
+ROLES_SEEING_ALL_SCORES = frozenset({"moderator", "panel", "round_admin", "site_admin"})
+
+
+def step_for(score: float | None) -> ScaleStep | None:
+    """The scale step a stored score sits on, or None for a score between steps (older data)."""
+    if score is None:
+        return None
+    return next((s for s in SCALE if abs(s.score - score) < _EPSILON), None)
+
+
+def describe(score: float | None) -> str:
+    step = step_for(score)
+    if step is not None:
+        return f"{step.label} ({step.step})"
+    return "–" if score is None else f"{score:.2f} on a 0 to 1 scale"
+
+
+def evaluable(question: Question | None) -> bool:
+    """Narrative answers and every self-scored answer can be scored; unweighted questions count for nothing."""
+    return question is not None and question.scored
+
+
+@dataclass(frozen=True)
+class QuestionEvaluations:
+    """What one user may see of the evaluator scores for one question."""
+
+    own: EvaluatorScore | None
+    visible: tuple[EvaluatorScore, ...]  # every score this user may read, their own included
+    hidden_count: int  # other evaluators' scores withheld until this user scores
+
+    @property
+    def count(self) -> int:
+        return len(self.visible) + self.hidden_count
+
+    @property
+    def spread(self) -> float | None:
+        if len(self.visible) < 2:
+            return None
+        scores = [row.score for row in self.visible]
+        return max(scores) - min(scores)
+
+    @property
+    def divergent(self) -> bool:
+        spread = self.spread
+        return spread is not None and spread > ONE_STEP + _EPSILON
+
+    @property
+    def spread_steps(self) -> float:
+        return (self.spread or 0.0) / ONE_STEP
+
+
+def scores_by_question(submission: Submission) -> dict[str, list[EvaluatorScore]]:
+    rows = db.session.scalars(
+        db.select(EvaluatorScore).filter_by(submission_id=submission.id)
+        .order_by(EvaluatorScore.question_id, EvaluatorScore.id)
+    )
+    grouped: dict[str, list[EvaluatorScore]] = {}
+    for row in rows:
+        grouped.setdefault(row.question_id, []).append(row)
+    return grouped
+
+
+def evaluations_for(submission: Submission, user: User) -> dict[str, QuestionEvaluations]:
+    """Per question, the scores ``user`` may read: evaluators see the others only after scoring it."""
+    sees_all = user.role in ROLES_SEEING_ALL_SCORES
+    views = {}
+    for question_id, rows in scores_by_question(submission).items():
+        own = next((row for row in rows if row.evaluator_id == user.id), None)
+        if sees_all or own is not None:
+            views[question_id] = QuestionEvaluations(own, tuple(rows), 0)
+        else:
+            views[question_id] = QuestionEvaluations(None, (), len(rows))
+    return views
+
+
+def divergent_questions(submission: Submission) -> list[str]:
+    """Questions whose evaluators differ by more than one step, for the moderator's attention."""
+    return [qid for qid, rows in scores_by_question(submission).items()
+            if QuestionEvaluations(None, tuple(rows), 0).divergent]
+
+
+def check_can_score(submission: Submission, question_id: str) -> Question:
+    """The question, if answers to it can still be scored by commissioners; NotAllowed says why not."""
+    questionnaire = questionnaire_for(submission.round)
+    question = questionnaire.question(question_id)
+    if not evaluable(question):
+        raise NotAllowed(f"{question_id} is not a scored question in this questionnaire.")
+    if submission.status == "draft":
+        raise NotAllowed("A draft cannot be scored: wait until the provider submits it.")
+    if submission.status == "decided":
+        raise NotAllowed("The panel has recorded its decision, so scores can no longer change.")
+    if question_id not in visible_question_ids(questionnaire, engine_answers(submission)):
+        raise NotAllowed("This question does not apply to this submission, so it cannot be scored.")
+    return question
+
+
+def start_review(submission: Submission, user: User) -> None:
+    """The first commissioner score moves a submitted assessment into moderation."""
+    if submission.status == "submitted":
+        submission.status = "under_review"
+        record("submission.review_started", user=user, submission_id=submission.id, old="submitted",
+               new="under_review")
+
+
+def record_score(submission: Submission, question_id: str, step: int, rationale: str, user: User) -> EvaluatorScore:
+    """Save ``user``'s own score for one answer; scoring again replaces their earlier score."""
+    check_can_score(submission, question_id)
+    scale_step = next((s for s in SCALE if s.step == step), None)
+    if scale_step is None:
+        raise NotAllowed("Choose a score from Unacceptable (0) to Excellent (4).")
+    rationale = rationale.strip()
+    if not rationale:
+        raise NotAllowed("Explain your score.")
+    if len(rationale) > RATIONALE_MAX_LENGTH:
+        raise NotAllowed(f"The rationale must be {RATIONALE_MAX_LENGTH:,} characters or fewer.")
+    row = db.session.scalar(db.select(EvaluatorScore).filter_by(
+        submission_id=submission.id, question_id=question_id, evaluator_id=user.id))
+    old = None if row is None else {"score": row.score, "rationale": row.rationale}
+    if row is None:
+        row = EvaluatorScore(submission_id=submission.id, question_id=question_id, evaluator_id=user.id,
+                             score=scale_step.score, rationale=rationale)
+        db.session.add(row)
+    else:
+        row.score, row.rationale, row.updated_at = scale_step.score, rationale, utcnow()
+    start_review(submission, user)
+    record("evaluation.scored", user=user, submission_id=submission.id, question=question_id, old=old,
+           new={"score": scale_step.score, "rationale": rationale})
+    return row

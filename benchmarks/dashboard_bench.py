@@ -1,0 +1,200 @@
+"""The round dashboard with 2,000 submissions: server time per request, against a 300 ms target.
+
+    python -m benchmarks.dashboard_bench               # 2,000 submissions, median of 15 requests each
+    python -m benchmarks.dashboard_bench --submissions 500 --runs 9
+
+Builds a throw-away SQLite database with the migrations, imports the shipped questionnaire and
+framework, and adds a round of applicants (a third of them alliances with two partners) whose
+random answers are scored through the one scoring path (``services.scores.score``), so every
+stored summary is what the app itself would have stored.  Building is not timed.
+
+Then a signed-in commissioner requests the dashboard through the Flask test client: default order,
+filtered, sorted by applicant, and a later page.  The comparison view (pandas quartiles over every
+submission plus the chart) is timed too, for information.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import random
+import secrets
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+TARGET_MS = 300.0
+PASSWORD = "benchmark-password-2026"
+STATUSES = ("submitted", "under_review", "decided", "draft")
+
+
+def _app(directory: Path):
+    from flask_migrate import upgrade
+
+    from assessor import create_app
+
+    app = create_app({
+        "ENV_NAME": "testing",
+        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{directory / 'bench.sqlite'}",
+        "UPLOAD_FOLDER": str(directory / "uploads"),
+        "RATELIMIT_STORAGE_URI": "memory://",
+        "LOGIN_RATE_LIMIT": "1000 per minute",
+    })
+    with app.app_context():
+        upgrade()
+    return app
+
+
+def _best_answer(question):
+    """The highest-scoring answer to a question, as a strong applicant would give it."""
+    if question.type == "scale":
+        return len(question.levels) - 1
+    if question.type == "yesno":
+        return question.yes_no_scores.yes >= question.yes_no_scores.no
+    if question.type == "choice":
+        return max(question.options, key=lambda o: o.score).value
+    if question.type == "multichoice":
+        return [o.value for o in question.options]
+    if question.type == "number":
+        return max(question.bands or [], key=lambda b: b.score).min if question.bands else 1
+    return "A full answer with named owners, dates and evidence of delivery."
+
+
+def build_round(app, count: int, seed: int = 2026) -> int:
+    """A round with ``count`` scored submissions; returns the round id."""
+    from questionnaires.loader import DEFAULT_FRAMEWORK_PATH, DEFAULT_QUESTIONNAIRE_PATH
+    from scoring.synthetic import random_answers
+
+    from assessor.extensions import db
+    from assessor.models import (Answer, Applicant, ApplicantMember, Evidence, ModeratedScore, Organisation, Round,
+                                 Submission, User)
+    from assessor.passwords import hash_password
+    from assessor.services.definitions import import_definition, questionnaire_for
+    from assessor.services.scores import score
+
+    rng = random.Random(seed)
+    with app.app_context():
+        questionnaire_row, _ = import_definition(DEFAULT_QUESTIONNAIRE_PATH)
+        framework_row, _ = import_definition(DEFAULT_FRAMEWORK_PATH)
+        round_ = Round(name="Benchmark round", description="", questionnaire_id=questionnaire_row.id,
+                       framework_id=framework_row.id, status="open")
+        db.session.add(round_)
+        moderator = User(email="bench@icb.example", name="Bench Moderator", role="moderator",
+                         password_hash=hash_password(PASSWORD), session_token=secrets.token_hex(16))
+        db.session.add(moderator)
+        db.session.flush()
+        questionnaire = questionnaire_for(round_)
+        answerable = [q for q in questionnaire.questions() if q.type != "evidence"]
+        evidence = [q for q in questionnaire.questions() if q.type == "evidence"]
+        organisations = [Organisation(name=f"Benchmark organisation {i:05d}", kind="gp_federation")
+                         for i in range(count * 2)]
+        db.session.add_all(organisations)
+        db.session.flush()
+        submissions = []
+        for index in range(count):
+            lead = organisations[index]
+            applicant = Applicant(name=f"Applicant {rng.randrange(10**6):06d} {index:05d}",
+                                  lead_organisation_id=lead.id)
+            db.session.add(applicant)
+            db.session.flush()
+            members = [lead] + ([organisations[count + index], organisations[(count + index + 1) % (2 * count)]]
+                                if index % 3 == 0 else [])
+            db.session.add_all(ApplicantMember(applicant_id=applicant.id, organisation_id=o.id) for o in members)
+            submission = Submission(round_id=round_.id, applicant_id=applicant.id, status=STATUSES[index % 4])
+            db.session.add(submission)
+            submissions.append(submission)
+        db.session.flush()
+        rows, files, consensus = [], [], []
+        for submission in submissions:
+            # Applicants differ in strength, so the round holds every recommendation, RAG band and gate outcome.
+            quality = rng.uniform(0.55, 1.0)
+            answers = random_answers(rng, questionnaire, answer_rate=0.95)
+            for question in answerable:
+                value = _best_answer(question) if rng.random() < quality else answers.get(question.id)
+                if value is not None:
+                    rows.append({"submission_id": submission.id, "question_id": question.id,
+                                 "value_json": json.dumps(value), "version": 1})
+                if question.type == "text" and rng.random() < 0.9:
+                    consensus.append({"submission_id": submission.id, "question_id": question.id,
+                                      "score": min(1.0, round(quality * 4 + rng.choice((-1, 0, 0, 1))) / 4),
+                                      "rationale": "Benchmark consensus", "moderator_id": moderator.id})
+            files.extend({"submission_id": submission.id, "question_id": q.id, "original_name": f"{q.id}.pdf",
+                          "stored_name": secrets.token_hex(16), "content_type": "application/pdf", "size": 1,
+                          "sha256": "0" * 64} for q in evidence if rng.random() < quality)
+        db.session.execute(db.insert(Answer), rows)
+        db.session.execute(db.insert(Evidence), files)
+        db.session.execute(db.insert(ModeratedScore), consensus)
+        for submission in submissions:
+            score(submission)
+        db.session.commit()
+        return round_.id
+
+
+def _mix(app, round_id: int) -> str:
+    from assessor.extensions import db
+    from assessor.models import Submission
+
+    with app.app_context():
+        counts = db.session.execute(db.select(Submission.recommendation, db.func.count())
+                                    .filter_by(round_id=round_id).group_by(Submission.recommendation)).all()
+    return ", ".join(f"{name} {count}" for name, count in sorted(counts))
+
+
+def _median_ms(client, url: str, runs: int) -> tuple[float, float, int]:
+    client.get(url)  # warm-up: templates compiled, caches filled
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        response = client.get(url)
+        times.append((time.perf_counter() - start) * 1000)
+        if response.status_code != 200:
+            raise SystemExit(f"{url} answered {response.status_code}")
+    return statistics.median(times), max(times), len(response.data)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--submissions", type=int, default=2000)
+    parser.add_argument("--runs", type=int, default=15)
+    args = parser.parse_args(argv)
+
+    with tempfile.TemporaryDirectory() as directory:
+        app = _app(Path(directory))
+        start = time.perf_counter()
+        round_id = build_round(app, args.submissions)
+        print(f"Built {args.submissions:,} scored submissions in {time.perf_counter() - start:.1f} s "
+              f"(not timed below); recommendations: {_mix(app, round_id)}")
+        client = app.test_client()
+        page = client.get("/login").get_data(as_text=True)
+        token = page.split('name="csrf_token" type="hidden" value="')[1].split('"')[0]
+        response = client.post("/login", data={"email": "bench@icb.example", "password": PASSWORD,
+                                               "csrf_token": token})
+        if response.status_code != 302:
+            raise SystemExit("could not sign in")
+
+        base = f"/review/rounds/{round_id}"
+        cases = [
+            ("dashboard, default order (overall, best first)", base),
+            ("dashboard, filtered by status and recommendation", f"{base}?status=submitted&recommendation=open_procurement"),
+            ("dashboard, filtered by RAG, sorted by applicant", f"{base}?rag=Amber&sort=applicant&order=asc"),
+            ("dashboard, page 20, sorted by progress", f"{base}?sort=progress&page=20"),
+            ("comparison view (pandas quartiles, chart, every row)", f"{base}/compare"),
+        ]
+        print(f"Python {platform.python_version()} on {platform.machine()}, SQLite, "
+              f"median of {args.runs} requests after one warm-up")
+        failed = False
+        for label, url in cases:
+            median, worst, size = _median_ms(client, url, args.runs)
+            verdict = ""
+            if url.startswith(base) and "/compare" not in url:
+                ok = median < TARGET_MS
+                failed |= not ok
+                verdict = "  within target" if ok else f"  OVER the {TARGET_MS:.0f} ms target"
+            print(f"  {label:<55} median {median:7.1f} ms  max {worst:7.1f} ms  {size / 1024:6.1f} KiB{verdict}")
+        return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,38 @@
+"""What the browser tests do again and again: sign in, check accessibility, keep screenshots."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+AXE = Path(__file__).parent / "vendor" / "axe.min.js"
+ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts"
+DEMO_PASSWORD = "gateway-demo-2026"
+
+
+def sign_in(page, email: str, password: str = DEMO_PASSWORD) -> None:
+    page.goto("/login")
+    page.get_by_label("Email address").fill(email)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url("**/provider/")
+
+
+def serious_accessibility_problems(page) -> list[str]:
+    """axe-core's serious and critical violations on the page, one line each.
+
+    The script goes in through the DevTools protocol: the app's CSP rightly refuses inline scripts.
+    """
+    page.evaluate(AXE.read_text(encoding="utf-8"))
+    results = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
+    return [f"{v['id']} ({v['impact']}): {v['help']} at {', '.join(json.dumps(n['target']) for n in v['nodes'][:3])}"
+            for v in results["violations"] if v["impact"] in ("serious", "critical")]
+
+
+def screenshot(page, name: str) -> Path:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    path = ARTIFACTS / name
+    page.screenshot(path=str(path), full_page=True)
+    return path

@@ -1,0 +1,164 @@
+"""A small review round built for the review tests, lighter than the demo seed and with two evaluators.
+
+The round uses ``tests/fixtures/review-*.yaml``: the narrative answer ``plan.narrative`` (weight 2)
+must reach 0.5 for gate A not to fail, so the consensus score on that one answer alone moves the
+recommendation between "Default to open procurement" and "Proceed".
+"""
+from __future__ import annotations
+
+import json
+import secrets
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from assessor.extensions import db
+from assessor.models import Answer, Applicant, ApplicantMember, Organisation, Round, Submission, User, utcnow
+from tests.conftest import DEMO_PASSWORD
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+QUESTIONNAIRE_PATH = FIXTURES / "review-questionnaire.yaml"
+FRAMEWORK_PATH = FIXTURES / "review-framework.yaml"
+NARRATIVE = "plan.narrative"
+
+# Every answer except the narrative's consensus is at its best, so gate A's narrative criterion
+# (question_min 0.5, on_fail fail) is the only criterion the tests move.
+SCENARIO_ANSWERS = {
+    "plan.narrative": "Losses above 1% of the budget are shared in proportion to each partner's budget share.",
+    "plan.board": True,
+    "plan.maturity": 4,
+    "people.workforce": 2,
+}
+
+COMMISSIONERS = {
+    "evaluator": "eva@icb.example",
+    "evaluator2": "evan@icb.example",
+    "moderator": "mo@icb.example",
+    "panel": "pan@icb.example",
+    "round_admin": "ra@icb.example",
+    "site_admin": "sa@icb.example",
+}
+PROVIDER_LEAD = "lead@alliance.example"
+PROVIDER_PARTNER = "partner@partner.example"
+OUTSIDER = "lead@outsider.example"
+ROLE_OF = {**{email: key.rstrip("2") for key, email in COMMISSIONERS.items()},
+           PROVIDER_LEAD: "lead", PROVIDER_PARTNER: "contributor", OUTSIDER: "lead"}
+
+
+@lru_cache(maxsize=1)
+def _password_hash() -> str:
+    from assessor.passwords import hash_password
+
+    # One hash for every test user: hashing is deliberately slow and the tests need many users.
+    return hash_password(DEMO_PASSWORD)
+
+
+@dataclass(frozen=True)
+class ReviewWorld:
+    round_id: int
+    submission_id: int  # the alliance's submitted assessment
+    draft_id: int  # the outsider's draft
+    users: dict[str, int]  # email -> id
+
+
+def _user(session, email: str, name: str, role: str, organisation: Organisation | None) -> User:
+    user = User(email=email, name=name, role=role, organisation_id=organisation.id if organisation else None,
+                password_hash=_password_hash(), session_token=secrets.token_hex(16))
+    session.add(user)
+    session.flush()
+    return user
+
+
+def build_world(data, answers: dict | None = None, status: str = "submitted") -> ReviewWorld:
+    """One round with an alliance (lead + partner organisation) that has submitted, and an outsider's draft."""
+    from assessor.services.definitions import import_definition
+    from assessor.services.scores import score
+
+    with data() as session:
+        questionnaire, _ = import_definition(QUESTIONNAIRE_PATH)
+        framework, _ = import_definition(FRAMEWORK_PATH)
+        round_ = Round(name="Review rules round", description="", questionnaire_id=questionnaire.id,
+                       framework_id=framework.id, status="open")
+        session.add(round_)
+        session.flush()
+        users = {}
+        for key, email in COMMISSIONERS.items():
+            users[email] = _user(session, email, f"{key.replace('_', ' ').title()} Person", ROLE_OF[email], None).id
+
+        lead_org = Organisation(name="Harbour Alliance Trust", kind="acute_trust")
+        partner_org = Organisation(name="Harbour GP Federation", kind="gp_federation")
+        outsider_org = Organisation(name="Inland Community Care", kind="community_trust")
+        session.add_all([lead_org, partner_org, outsider_org])
+        session.flush()
+        lead = _user(session, PROVIDER_LEAD, "Lena Lead", "lead", lead_org)
+        users[PROVIDER_LEAD] = lead.id
+        users[PROVIDER_PARTNER] = _user(session, PROVIDER_PARTNER, "Pat Partner", "contributor", partner_org).id
+        users[OUTSIDER] = _user(session, OUTSIDER, "Olly Outsider", "lead", outsider_org).id
+
+        alliance = Applicant(name="Harbour Alliance", lead_organisation_id=lead_org.id)
+        outsider = Applicant(name="Inland Community Care", lead_organisation_id=outsider_org.id)
+        session.add_all([alliance, outsider])
+        session.flush()
+        session.add_all([ApplicantMember(applicant_id=alliance.id, organisation_id=lead_org.id),
+                         ApplicantMember(applicant_id=alliance.id, organisation_id=partner_org.id),
+                         ApplicantMember(applicant_id=outsider.id, organisation_id=outsider_org.id)])
+        submission = Submission(round_id=round_.id, applicant_id=alliance.id, status=status,
+                                submitted_at=utcnow() if status != "draft" else None)
+        draft = Submission(round_id=round_.id, applicant_id=outsider.id, status="draft")
+        session.add_all([submission, draft])
+        session.flush()
+        for question_id, value in (SCENARIO_ANSWERS if answers is None else answers).items():
+            session.add(Answer(submission_id=submission.id, question_id=question_id, value_json=json.dumps(value),
+                               version=1, updated_by_id=lead.id))
+        session.flush()
+        score(submission)
+        score(draft)
+        session.commit()
+        return ReviewWorld(round_.id, submission.id, draft.id, users)
+
+
+def stored_summary(data, submission_id: int) -> dict:
+    with data() as session:
+        s = session.get(Submission, submission_id)
+        return {"status": s.status, "overall": s.overall, "rag": s.rag, "recommendation": s.recommendation,
+                "awaiting": s.awaiting_count}
+
+
+def set_status(data, submission_id: int, status: str) -> None:
+    with data() as session:
+        session.get(Submission, submission_id).status = status
+        session.commit()
+
+
+def audit_actions(data, submission_id: int) -> list[str]:
+    from assessor.models import AuditEvent
+
+    with data() as session:
+        return list(session.scalars(db.select(AuditEvent.action).filter_by(submission_id=submission_id)
+                                    .order_by(AuditEvent.id)))
+
+
+def signed_in(make_browser, email: str):
+    browser = make_browser()
+    browser.login(email)
+    return browser
+
+
+def moderate_as(data, submission_id: int, moderator_email: str, question_id: str, score_value: float) -> None:
+    """Record a consensus score through the service, as the moderation page would."""
+    from assessor.services.moderation import moderate
+    from assessor.services.scores import score
+
+    with data() as session:
+        submission = session.get(Submission, submission_id)
+        user = session.scalar(db.select(User).filter_by(email=moderator_email))
+        moderate(submission, question_id, score_value, "Consensus reached at moderation.", user)
+        score(submission)
+        session.commit()
+
+
+def page_text(response) -> str:
+    """The page's HTML with entities decoded, so assertions can quote messages as people read them."""
+    import html
+
+    return html.unescape(response.get_data(as_text=True))
