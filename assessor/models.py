@@ -208,6 +208,9 @@ class Answer(db.Model):
     version: Mapped[int] = mapped_column(default=1)
     updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Set when the answer was copied from the applicant's submission to the previous checkpoint
+    # round, and cleared once a provider user confirms or changes it.
+    carried_from_round_id: Mapped[int | None] = mapped_column(ForeignKey("round.id"))
 
     updated_by: Mapped[User | None] = relationship()
 
