@@ -3,10 +3,12 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, render_template
+from flask import Flask, g, render_template
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from .config import INSTANCE_DIR, build_config
 from .extensions import csrf, db, limiter, login_manager, migrate
@@ -27,7 +29,10 @@ def create_app(config: dict | None = None) -> Flask:
     login_manager.session_protection = "strong"
 
     with app.app_context():
-        _configure_sqlite(db.engine)
+        _configure_sqlite(db.engine, app.config["SQLITE_BUSY_TIMEOUT_MS"])
+    if app.config["TRUSTED_PROXY_COUNT"]:
+        hops = app.config["TRUSTED_PROXY_COUNT"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
 
     from . import auth, cli, jobs, ops, provider, review
     from .observability import configure_logging, register_request_ids
@@ -47,7 +52,7 @@ def create_app(config: dict | None = None) -> Flask:
     return app
 
 
-def _configure_sqlite(engine: Engine) -> None:
+def _configure_sqlite(engine: Engine, busy_timeout_ms: int = 15000) -> None:
     """WAL, a busy timeout and BEGIN IMMEDIATE stop concurrent saves failing with 'database is locked'.
 
     pysqlite only sends BEGIN before the first write, so a read-then-write transaction would
@@ -61,7 +66,7 @@ def _configure_sqlite(engine: Engine) -> None:
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=15000")
+        cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
         if engine.url.database not in (None, "", ":memory:"):
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA synchronous=NORMAL")
@@ -83,7 +88,19 @@ def _register_security_headers(app: Flask) -> None:
         response.headers.setdefault("X-Frame-Options", "DENY")
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "same-origin")
+        if app.config["ENV_NAME"] == "production":
+            response.headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+        # Pages and files for a signed-in person hold applicants' answers and evidence: keep them out of
+        # shared and back-button caches (send_file's default "no-cache" still lets a copy be stored).
+        if "no-store" not in response.headers.get("Cache-Control", "") and _signed_in():
+            response.headers["Cache-Control"] = "no-store"
         return response
+
+    def _signed_in() -> bool:
+        from flask import request
+        from flask_login import current_user
+
+        return request.endpoint != "static" and "_login_user" in g and current_user.is_authenticated
 
 
 def _register_error_pages(app: Flask) -> None:
@@ -92,11 +109,28 @@ def _register_error_pages(app: Flask) -> None:
             code, lambda exc, code=code: (render_template("errors/error.html", code=code, error=exc), code)
         )
 
-    @app.errorhandler(OperationalError)
     def _database_unavailable(exc):
         logging.getLogger(__name__).error("database unavailable: %s", exc.__class__.__name__)
-        db.session.rollback()
-        return render_template("errors/error.html", code=503, error=None), 503
+        try:
+            db.session.rollback()
+        except (OperationalError, InterfaceError):
+            db.session.remove()
+        # The page header shows who is signed in; looking that up would hit the database again.
+        g._login_user = login_manager.anonymous_user()
+        response = app.make_response((render_template("errors/error.html", code=503, error=None), 503))
+        response.headers["Retry-After"] = "30"
+        return response
+
+    # Connection refused or lost, locked, pool exhausted: the database is unavailable, not the code wrong.
+    for exception in (OperationalError, InterfaceError, PoolTimeoutError):
+        app.register_error_handler(exception, _database_unavailable)
+
+    from reports.rendering import ReportError
+
+    @app.errorhandler(ReportError)
+    def _report_failed(exc):
+        logging.getLogger(__name__).exception("report rendering failed")
+        return render_template("errors/error.html", code=500, error=None, report_error=str(exc)), 500
 
 
 def _register_template_helpers(app: Flask) -> None:

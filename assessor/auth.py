@@ -12,9 +12,11 @@ from wtforms import EmailField, PasswordField
 from wtforms.validators import DataRequired, Length
 
 from .extensions import db, limiter, login_manager
+from .forms import AcceptInvitationForm
 from .models import User
 from .passwords import hash_password, verify_password
 from .services.audit import record
+from .services.invitations import InvitationRefused, accept_invitation as use_invitation, invitation_for_token
 
 bp = Blueprint("auth", __name__)
 
@@ -57,7 +59,10 @@ def _ip_key() -> str:
 
 def safe_next_url(target: str | None) -> str | None:
     """Only same-site relative paths: an open redirect after login is a phishing aid."""
-    if not target:
+    if not target or len(target) > 2000:
+        return None
+    # Browsers drop tabs and newlines inside URLs, so "/\t/evil.example" would become "//evil.example".
+    if any(ord(ch) < 0x21 or ord(ch) == 0x7F for ch in target):
         return None
     parts = urlsplit(target)
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//") or "\\" in target:
@@ -111,3 +116,43 @@ def logout():
     session.clear()
     flash("You have signed out.")
     return redirect(url_for("auth.login"))
+
+
+def _private(response):
+    # The address holds a working token: keep it out of caches. The app-wide Referrer-Policy
+    # (same-origin) already keeps it from other sites; "no-referrer" would also strip the Referer
+    # from the form's own POST, which Flask-WTF requires over HTTPS, and the form would fail.
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.route("/invitations/<token>", methods=["GET", "POST"])
+@limiter.limit(_login_rate, key_func=_ip_key, methods=["POST"])
+def accept_invitation(token: str):
+    """A colleague's invitation link: they choose their name and password and are signed in."""
+    if current_user.is_authenticated:
+        page = render_template("auth/invitation_refused.html", signed_in_as=current_user.email,
+                               message="You are already signed in. Sign out first if this invitation is for "
+                                       "someone else, then open the link again.")
+        return _private(current_app.make_response((page, 409)))
+    try:
+        invitation = invitation_for_token(token)
+    except InvitationRefused as exc:
+        page = render_template("auth/invitation_refused.html", message=str(exc))
+        return _private(current_app.make_response((page, exc.status)))
+    form = AcceptInvitationForm()
+    if form.validate_on_submit():
+        try:
+            user = use_invitation(token, form.name.data, form.password.data)
+        except InvitationRefused as exc:
+            db.session.rollback()
+            page = render_template("auth/invitation_refused.html", message=str(exc))
+            return _private(current_app.make_response((page, exc.status)))
+        db.session.commit()
+        session.clear()
+        login_user(user)
+        flash(f"Welcome, {user.name}. Your account has been created and you are signed in.")
+        return _private(redirect(home_for(user)))
+    page = render_template("auth/accept_invitation.html", form=form, invitation=invitation,
+                           min_length=current_app.config["PASSWORD_MIN_LENGTH"])
+    return _private(current_app.make_response(page))

@@ -41,6 +41,13 @@ def build_config(overrides: dict | None = None) -> dict:
         "JOB_TIMEOUT_SECONDS": _int_env("JOB_TIMEOUT_SECONDS", 600),
         "JOB_STALE_SECONDS": _int_env("JOB_STALE_SECONDS", 900),
         "RATELIMIT_HEADERS_ENABLED": True,
+        # If Redis goes away, count in memory per process rather than failing every sign-in.
+        "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
+        "RATELIMIT_KEY_PREFIX": os.environ.get("RATELIMIT_KEY_PREFIX", "gateway"),
+        # Proxies in front of the app that append to X-Forwarded-For; 0 ignores the header, which
+        # anyone can forge to dodge the per-address sign-in limit.
+        "TRUSTED_PROXY_COUNT": _int_env("TRUSTED_PROXY_COUNT", 0),
+        "SQLITE_BUSY_TIMEOUT_MS": _int_env("SQLITE_BUSY_TIMEOUT_MS", 15000),
         "LOGIN_RATE_LIMIT": os.environ.get("LOGIN_RATE_LIMIT", "10 per minute"),
         # Long sections take people more than an hour; autosave refreshes the token too.
         "WTF_CSRF_TIME_LIMIT": _int_env("WTF_CSRF_TIME_LIMIT", 8 * 3600),
@@ -51,6 +58,7 @@ def build_config(overrides: dict | None = None) -> dict:
         "REMEMBER_COOKIE_SECURE": env_name == "production",
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "PASSWORD_MIN_LENGTH": 12,
+        "INVITATION_LIFETIME_DAYS": _int_env("INVITATION_LIFETIME_DAYS", 7),
     }
     # Uploads ride in a multipart body next to the answers; leave room for the form itself.
     config["MAX_CONTENT_LENGTH"] = config["MAX_UPLOAD_BYTES"] * 5 + 1024 * 1024

@@ -1,0 +1,281 @@
+"""Load test: simulated provider users opening section pages and saving answers, against gunicorn.
+
+    .venv/bin/python -m benchmarks.load_test                 # 50 users, 60 s, 4 sync workers
+    .venv/bin/python -m benchmarks.load_test --users 10 --seconds 10   # a quick look
+
+Everything runs on 127.0.0.1 in a temporary directory: a fresh SQLite database (or
+``--database-url`` for PostgreSQL, which must be an empty database the script may migrate), seeded
+with the demo round plus one draft submission and one lead user per simulated user, so no two users
+edit the same answers.  The same gunicorn settings then serve a bare Flask hello-world, driven by
+the same client for the same time: its request rate is the ceiling the app is compared with.
+
+Bounded: ``--users`` threads for ``--seconds`` seconds each run; each request times out after 30 s.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import re
+import secrets
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import requests
+
+ROOT = Path(__file__).resolve().parent.parent
+PASSWORD = "load-test-password-57"
+TOKEN = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+BASE = re.compile(r'name="base-([^"]+)" type="hidden" value="([^"]*)"')
+
+
+@dataclass
+class Stats:
+    latencies: dict[str, list[float]] = field(default_factory=dict)
+    errors: dict[str, int] = field(default_factory=dict)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def add(self, kind: str, seconds: float, ok: bool) -> None:
+        with self.lock:
+            self.latencies.setdefault(kind, []).append(seconds)
+            if not ok:
+                self.errors[kind] = self.errors.get(kind, 0) + 1
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _redis_available() -> bool:
+    try:
+        import redis
+
+        return bool(redis.Redis.from_url("redis://127.0.0.1:6379", socket_connect_timeout=1).ping())
+    except Exception:
+        return False
+
+
+def _environment(work: Path, database_url: str) -> dict[str, str]:
+    env = {**os.environ, "DATABASE_URL": database_url, "SECRET_KEY": secrets.token_hex(32),
+           "UPLOAD_STORAGE": str(work / "uploads"), "GATEWAY_INSTANCE_DIR": str(work),
+           # Every simulated user signs in from 127.0.0.1; the per-address limit would stop them.
+           "LOGIN_RATE_LIMIT": "100000 per minute", "JSON_LOGS": "0",
+           # The repository's gunicorn.conf.py serves both apps; access logs would only add noise.
+           "GUNICORN_ACCESS_LOG": "/dev/null"}
+    # "development" only because production cookies are Secure and this runs over plain HTTP;
+    # gunicorn never runs Flask's debugger either way.
+    env["GATEWAY_ENV"] = "development"
+    if _redis_available():
+        env.update(RATELIMIT_STORAGE_URI="redis://127.0.0.1:6379", RATELIMIT_KEY_PREFIX=f"loadtest-{secrets.token_hex(4)}")
+    return env
+
+
+_SEED = """
+import secrets, sys
+from assessor import create_app
+from assessor.extensions import db
+from assessor.models import Applicant, ApplicantMember, Organisation, Round, Submission, User
+from assessor.passwords import hash_password
+
+count, password = int(sys.argv[1]), sys.argv[2]
+app = create_app()
+with app.app_context():
+    round_ = db.session.scalar(db.select(Round))
+    password_hash = hash_password(password)
+    for n in range(count):
+        org = Organisation(name=f"Load Test Provider {n}", kind="community_trust")
+        db.session.add(org)
+        db.session.flush()
+        applicant = Applicant(name=f"Load Test Applicant {n}", lead_organisation_id=org.id)
+        db.session.add(applicant)
+        db.session.flush()
+        db.session.add(ApplicantMember(applicant_id=applicant.id, organisation_id=org.id))
+        db.session.add(Submission(round_id=round_.id, applicant_id=applicant.id, status="draft"))
+        db.session.add(User(email=f"user{n}@loadtest.example", name=f"Load User {n}", role="lead",
+                            organisation_id=org.id, password_hash=password_hash,
+                            session_token=secrets.token_hex(16)))
+    db.session.commit()
+"""
+
+
+def _prepare(env: dict[str, str], users: int) -> None:
+    flask = [sys.executable, "-m", "flask", "--app", "assessor"]
+    for args in (["db", "upgrade"], ["seed-demo"]):
+        subprocess.run(flask + args, env=env, cwd=ROOT, check=True, capture_output=True)
+    subprocess.run([sys.executable, "-c", _SEED, str(users), PASSWORD], env=env, cwd=ROOT, check=True)
+
+
+def _serve(app: str, port: int, workers: int, env: dict[str, str]) -> subprocess.Popen:
+    command = [sys.executable, "-m", "gunicorn", "--config", str(ROOT / "gunicorn.conf.py"), "--log-level", "warning", app]
+    env = {**env, "GUNICORN_BIND": f"127.0.0.1:{port}", "GUNICORN_WORKERS": str(workers)}
+    server = subprocess.Popen(command, env=env, cwd=ROOT, start_new_session=True)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            requests.get(f"http://127.0.0.1:{port}/", timeout=10)
+            return server
+        except requests.RequestException:
+            time.sleep(0.2)
+    _stop(server)
+    raise SystemExit(f"gunicorn did not start serving {app}")
+
+
+def _stop(server: subprocess.Popen) -> None:
+    os.killpg(server.pid, signal.SIGTERM)
+    try:
+        server.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        os.killpg(server.pid, signal.SIGKILL)
+        server.wait()
+
+
+def _provider_user(base: str, n: int, domains: list[str], deadline: list[float], stats: Stats,
+                   ready: threading.Barrier) -> None:
+    session = requests.Session()
+    page = session.get(f"{base}/login", timeout=30).text
+    session.post(f"{base}/login", data={"email": f"user{n}@loadtest.example", "password": PASSWORD,
+                                        "csrf_token": TOKEN.search(page).group(1)}, timeout=30)
+    home = session.get(f"{base}/provider/", timeout=30).text
+    submission = re.search(r'href="/provider/submissions/(\d+)"', home).group(1)
+    rng = random.Random(n)
+    ready.wait()
+    while time.monotonic() < deadline[0]:
+        domain = rng.choice(domains)
+        started = time.perf_counter()
+        response = session.get(f"{base}/provider/submissions/{submission}/sections/{domain}", timeout=30)
+        stats.add("section page", time.perf_counter() - started, response.status_code == 200)
+        if response.status_code != 200 or time.monotonic() >= deadline[0]:
+            continue
+        page = response.text
+        token = TOKEN.search(page).group(1)
+        scales = [(qid, marker) for qid, marker in BASE.findall(page)
+                  if f'name="q-{qid}" type="radio" value="1"' in page]
+        question, marker = rng.choice(scales)
+        started = time.perf_counter()
+        saved = session.post(f"{base}/provider/submissions/{submission}/answers/{question}",
+                             data={f"q-{question}": str(rng.randrange(0, 4)), f"base-{question}": marker,
+                                   "csrf_token": token}, timeout=30)
+        stats.add("save", time.perf_counter() - started, saved.status_code == 200)
+
+
+def _hello_user(base: str, deadline: list[float], stats: Stats, ready: threading.Barrier) -> None:
+    session = requests.Session()
+    ready.wait()
+    while time.monotonic() < deadline[0]:
+        started = time.perf_counter()
+        response = session.get(f"{base}/", timeout=30)
+        stats.add("hello", time.perf_counter() - started, response.status_code == 200)
+
+
+def _drive(target, users: int, seconds: float, arguments) -> tuple[Stats, float]:
+    """Run ``users`` threads of ``target``; everyone signs in first and the clock starts when all are ready."""
+    stats = Stats()
+    ready = threading.Barrier(users + 1)
+    deadline = [time.monotonic() + 3600]  # replaced once everyone is ready
+
+    def run(n):
+        try:
+            target(*arguments(n), deadline, stats, ready)
+        except Exception as exc:  # a user that cannot even start must stop the run, not hang it
+            print(f"simulated user {n} failed: {exc!r}", file=sys.stderr)
+            stats.add("failed user", 0.0, False)
+            ready.abort()
+
+    threads = [threading.Thread(target=run, args=(n,), daemon=True) for n in range(users)]
+    for thread in threads:
+        thread.start()
+    try:
+        ready.wait(timeout=300)
+    except threading.BrokenBarrierError:
+        deadline[0] = 0.0
+        raise SystemExit("the simulated users could not all sign in; see the errors above") from None
+    started = time.monotonic()
+    deadline[0] = started + seconds
+    for thread in threads:
+        thread.join(seconds + 60)
+    return stats, time.monotonic() - started
+
+
+def _percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(fraction * (len(ordered) - 1))))]
+
+
+def _summary(label: str, stats: Stats, elapsed: float) -> list[tuple]:
+    rows = []
+    total = sum(len(v) for v in stats.latencies.values())
+    for kind, values in sorted(stats.latencies.items()):
+        rows.append((label, kind, len(values), len(values) / elapsed, _percentile(values, .5) * 1000,
+                     _percentile(values, .95) * 1000, _percentile(values, .99) * 1000, stats.errors.get(kind, 0)))
+    rows.append((label, "all", total, total / elapsed,
+                 statistics.median([v for vs in stats.latencies.values() for v in vs]) * 1000,
+                 _percentile([v for vs in stats.latencies.values() for v in vs], .95) * 1000,
+                 _percentile([v for vs in stats.latencies.values() for v in vs], .99) * 1000,
+                 sum(stats.errors.values())))
+    return rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--users", type=int, default=50)
+    parser.add_argument("--seconds", type=float, default=60)
+    parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--database-url", help="an empty PostgreSQL database to use instead of SQLite")
+    options = parser.parse_args()
+    if not (1 <= options.users <= 200 and 1 <= options.seconds <= 600):
+        raise SystemExit("keep the test bounded: at most 200 users and 600 seconds")
+
+    from questionnaires.loader import DEFAULT_QUESTIONNAIRE_PATH, load_questionnaire
+
+    domains = [d.id for d in load_questionnaire(DEFAULT_QUESTIONNAIRE_PATH).domains
+               if any(q.type == "scale" for q in d.questions)]
+    work = Path(tempfile.mkdtemp(prefix="gateway-load-"))
+    try:
+        database_url = options.database_url or f"sqlite:///{work / 'gateway.sqlite'}"
+        env = _environment(work, database_url)
+        _prepare(env, options.users)
+
+        port = _free_port()
+        server = _serve("wsgi:app", port, options.workers, env)
+        try:
+            app_stats, app_elapsed = _drive(
+                _provider_user, options.users, options.seconds,
+                lambda n: (f"http://127.0.0.1:{port}", n, domains))
+        finally:
+            _stop(server)
+
+        port = _free_port()
+        server = _serve("benchmarks.hello_app:app", port, options.workers, env)
+        try:
+            hello_stats, hello_elapsed = _drive(
+                _hello_user, options.users, options.seconds, lambda n: (f"http://127.0.0.1:{port}",))
+        finally:
+            _stop(server)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+    rows = _summary("Gateway", app_stats, app_elapsed) + _summary("hello-world", hello_stats, hello_elapsed)
+    print(f"{options.users} users, {options.seconds:.0f} s, gunicorn {options.workers} sync workers, "
+          f"{'PostgreSQL' if options.database_url else 'SQLite'}, rate limits in {env.get('RATELIMIT_STORAGE_URI', 'memory')}")
+    print("| server | requests | count | req/s | p50 ms | p95 ms | p99 ms | errors |")
+    print("|---|---|---:|---:|---:|---:|---:|---:|")
+    for row in rows:
+        print(f"| {row[0]} | {row[1]} | {row[2]} | {row[3]:.0f} | {row[4]:.1f} | {row[5]:.1f} | {row[6]:.1f} | {row[7]} |")
+    app_rate = sum(len(v) for v in app_stats.latencies.values()) / app_elapsed
+    hello_rate = sum(len(v) for v in hello_stats.latencies.values()) / hello_elapsed
+    print(f"\nGateway served {app_rate / hello_rate:.0%} of the hello-world request rate.")
+
+
+if __name__ == "__main__":
+    main()
