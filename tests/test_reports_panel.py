@@ -7,8 +7,8 @@ import statistics
 from assessor.models import Submission
 from assessor.services.answers import evidence_rows
 from assessor.services.reporting import panel_report_pdf
-from assessor.services.scores import score
-from scoring import RECOMMENDATION_LABELS, score_submission, what_if
+from assessor.services.scores import score, score_inputs, what_if_inputs
+from scoring import RECOMMENDATION_LABELS
 from tests.reports_helpers import (
     add_review_records,
     ink_fraction,
@@ -45,7 +45,7 @@ def test_panel_report_shows_every_section_with_the_engines_numbers(demo, data):
     with data() as session:
         submission = submission_named(session, ALLIANCE)
         inputs, result = score(submission)
-        self_result = score_submission(inputs.questionnaire, inputs.framework, inputs.answers, {})
+        self_result = score_inputs(inputs, moderated=False)
         stored = [s.result for s in session.query(Submission).filter(Submission.status != "draft")]
         files = [(f.original_name, f.sha256) for rows in evidence_rows(submission).values() for f in rows]
         pdf = panel_report_pdf(submission, None)
@@ -110,7 +110,7 @@ def test_panel_report_shows_every_section_with_the_engines_numbers(demo, data):
 
     # What-if names the changes the engine's search picked; conditions list the unmet criteria.
     what_if_page = squash(pages[page_with(pages, "What would change the recommendation")])
-    found = what_if(inputs.questionnaire, inputs.framework, inputs.answers, inputs.moderation)
+    found = what_if_inputs(inputs)
     if found is None:
         assert "No combination of up to 4 improvements" in what_if_page
     else:
