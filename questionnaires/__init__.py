@@ -15,6 +15,8 @@ from .loader import (
     validate_files,
 )
 from .model import (
+    DECLARATION_TYPES,
+    PER_MEMBER_TYPES,
     QUESTION_TYPES,
     Band,
     Criterion,
@@ -34,6 +36,8 @@ __all__ = [
     "DEFAULT_QUESTIONNAIRE_PATH",
     "DEFINITIONS_DIR",
     "MAX_DEFINITION_BYTES",
+    "DECLARATION_TYPES",
+    "PER_MEMBER_TYPES",
     "QUESTION_TYPES",
     "Band",
     "Criterion",

@@ -27,7 +27,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 from pydantic.fields import FieldInfo
 
-from .model import QUESTION_TYPES, Framework, Questionnaire
+from .model import DECLARATION_TYPES, PER_MEMBER_TYPES, QUESTION_TYPES, Framework, Questionnaire
 
 __all__ = [
     "DEFAULT_FRAMEWORK_PATH",
@@ -581,6 +581,8 @@ class _QuestionEntry:
     position: int
     loc: Loc
     data: dict[str, Any]
+    domain_id: Any = None
+    per_member: bool = False
 
 
 def _check_questionnaire(doc: _Document) -> None:
@@ -601,13 +603,18 @@ def _check_questionnaire(doc: _Document) -> None:
                                                 f"(already used at {_where(doc, domain_ids[domain_id] + ('id',))})")
             else:
                 domain_ids[domain_id] = d_loc
+        per_member = domain.get("per_member") is True
+        if per_member and "weight" in domain:
+            doc.report.add(d_loc + ("weight",), "a per_member domain is not scored, so it takes no 'weight'")
         domain_questions = domain.get("questions")
         if not isinstance(domain_questions, list):
             continue
+        if per_member:
+            _check_member_domain(doc, d_loc, domain_questions)
         for q_index, question in enumerate(domain_questions):
             if not isinstance(question, dict):
                 continue
-            entry = _QuestionEntry(len(in_order), d_loc + ("questions", q_index), question)
+            entry = _QuestionEntry(len(in_order), d_loc + ("questions", q_index), question, domain_id, per_member)
             in_order.append(entry)
             question_id = question.get("id")
             if isinstance(question_id, str):
@@ -620,6 +627,42 @@ def _check_questionnaire(doc: _Document) -> None:
             _check_question_shape(doc, entry)
     for entry in in_order:
         _check_show_if(doc, entry, questions)
+
+
+def _check_member_domain(doc: _Document, loc: Loc, questions: list[Any]) -> None:
+    """Rules for a per_member domain: declarations (yes/no, choice) and their explanations (text),
+    never weighted, and every declaration must have an answer that counts as clear."""
+    kinds = [q.get("type") for q in questions if isinstance(q, dict)]
+    if questions and not any(kind in DECLARATION_TYPES for kind in kinds):
+        doc.report.add(loc + ("questions",), "a per_member domain needs at least one yesno or choice question: "
+                                             "those decide whether a member organisation's declarations are clear")
+    for q_index, question in enumerate(questions):
+        if not isinstance(question, dict):
+            continue
+        q_loc = loc + ("questions", q_index)
+        kind = question.get("type")
+        if kind in QUESTION_TYPES and kind not in PER_MEMBER_TYPES:
+            doc.report.add(q_loc + ("type",), f"a per_member domain may only hold yesno and choice declarations and "
+                                              f"text explanations, not {_a(kind)} question")
+        if "weight" in question:
+            doc.report.add(q_loc + ("weight",), "questions in a per_member domain are not scored, so they take no "
+                                                "'weight'")
+        if kind == "yesno":
+            scores = question.get("scores")
+            if isinstance(scores, dict):
+                values = [scores.get("yes", 1.0), scores.get("no", 0.0)]
+                if all(_is_number(v) for v in values) and not any(v == 1 for v in values):
+                    doc.report.add(q_loc + ("scores",), _NO_CLEAR_ANSWER)
+        elif kind == "choice":
+            options = question.get("options")
+            if isinstance(options, list) and options:
+                values = [o.get("score", 0.0) for o in options if isinstance(o, dict)]
+                if all(_is_number(v) for v in values) and not any(v == 1 for v in values):
+                    doc.report.add(q_loc + ("options",), _NO_CLEAR_ANSWER)
+
+
+_NO_CLEAR_ANSWER = ("no answer to this declaration scores 1, so no member organisation could pass it "
+                    "(a member's declarations are clear only when every answer scores 1)")
 
 
 def _check_question_shape(doc: _Document, entry: _QuestionEntry) -> None:
@@ -705,6 +748,18 @@ def _check_show_if(doc: _Document, entry: _QuestionEntry, questions: dict[str, _
     controller = questions.get(target)
     if controller is None:
         doc.report.add(loc + ("question",), f"show_if refers to unknown question '{target}'")
+        return
+    if entry.per_member and controller.domain_id != entry.domain_id:
+        doc.report.add(loc + ("question",),
+                       f"show_if refers to question '{target}' outside per_member domain '{entry.domain_id}'; "
+                       "a question answered by each member organisation can only depend on another question "
+                       "of the same domain")
+        return
+    if controller.per_member and not entry.per_member:
+        doc.report.add(loc + ("question",),
+                       f"show_if refers to question '{target}', which each member organisation answers "
+                       f"separately (per_member domain '{controller.domain_id}'); a question answered jointly "
+                       "cannot depend on it")
         return
     if controller.position > entry.position:
         doc.report.add(loc + ("question",),
@@ -834,6 +889,12 @@ def _check_criterion(doc: _Document, loc: Loc, criterion: dict[str, Any], questi
         if question is None:
             doc.report.add(loc + ("question",), f"unknown question '{question_id}' "
                                                 f"(not in questionnaire '{questionnaire.id}')")
+        elif questionnaire.is_per_member(question_id):
+            domain = questionnaire.domain_of(question_id)
+            doc.report.add(loc + ("question",),
+                           f"'{question_id}' is answered by each member organisation separately (per_member "
+                           f"domain '{domain.id if domain else '?'}'), so {_a(kind)} criterion cannot read it; "
+                           "use a member_declarations criterion on that domain")
         elif kind == "number_min" and question.type != "number":
             doc.report.add(loc + ("question",), f"a number_min criterion needs a number question, "
                                                 f"but '{question_id}' is a {question.type} question")
@@ -841,10 +902,19 @@ def _check_criterion(doc: _Document, loc: Loc, criterion: dict[str, Any], questi
             doc.report.add(loc + ("question",), f"an evidence_required criterion needs an evidence question, "
                                                 f"but '{question_id}' is a {question.type} question")
     domain_id = criterion.get("domain")
-    if isinstance(domain_id, str) and kind == "domain_min":
-        if not any(d.id == domain_id for d in questionnaire.domains):
+    if isinstance(domain_id, str) and kind in ("domain_min", "member_declarations"):
+        domain = next((d for d in questionnaire.domains if d.id == domain_id), None)
+        if domain is None:
             doc.report.add(loc + ("domain",), f"unknown domain '{domain_id}' "
                                               f"(not in questionnaire '{questionnaire.id}')")
+        elif kind == "domain_min" and domain.per_member:
+            doc.report.add(loc + ("domain",), f"domain '{domain_id}' is answered per member organisation and has "
+                                              "no score, so a domain_min criterion cannot read it; use a "
+                                              "member_declarations criterion")
+        elif kind == "member_declarations" and not domain.per_member:
+            doc.report.add(loc + ("domain",), f"a member_declarations criterion needs a per_member domain, but "
+                                              f"'{domain_id}' is answered jointly (it is not marked "
+                                              "'per_member: true')")
 
 
 # --------------------------------------------------------------------------------------------------
@@ -901,8 +971,16 @@ def load_framework(path: PathArg, questionnaire: Questionnaire | None = None) ->
 
 def content_hash(definition: Questionnaire | Framework) -> str:
     """Fingerprint of what a definition says, not how it is written: assessments record it so a
-    later edit to the weights or wording can be detected, while reformatting or comments cannot."""
-    canonical = json.dumps(definition.model_dump(mode="json", by_alias=True), sort_keys=True,
+    later edit to the weights or wording can be detected, while reformatting or comments cannot.
+
+    Keys added to the model later are left out while they hold their default (``per_member: false``),
+    so a definition written before they existed keeps the hash it was imported with."""
+    data = definition.model_dump(mode="json", by_alias=True)
+    if isinstance(definition, Questionnaire):
+        for domain in data.get("domains", ()):
+            if domain.get("per_member") is False:
+                del domain["per_member"]
+    canonical = json.dumps(data, sort_keys=True,
                            separators=(",", ":"), ensure_ascii=False, allow_nan=False)
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
@@ -916,6 +994,11 @@ def summarise(definition: Questionnaire | Framework) -> str:
         return "\n".join(lines)
     lines = [f"OK: {definition.id} {definition.version}, {_plural(len(definition.questions()), 'question')}"]
     for domain in definition.domains:
+        if domain.per_member:
+            declarations = len(domain.declaration_questions())
+            lines.append(f"  {domain.id}: {_plural(len(domain.questions), 'question')} "
+                         f"(answered per member, {_plural(declarations, 'declaration')}, not scored)")
+            continue
         scored = sum(1 for q in domain.questions if q.scored)
         lines.append(f"  {domain.id}: {_plural(len(domain.questions), 'question')} ({scored} scored)")
     return "\n".join(lines)

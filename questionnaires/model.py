@@ -99,12 +99,26 @@ class Question(Strict):
         return next((o for o in self.options or () if o.value == value), None)
 
 
+# The question types a per_member domain may hold: yes/no and choice declarations decide whether a
+# member organisation's declarations are clear; text questions carry its explanations.
+PER_MEMBER_TYPES = ("yesno", "choice", "text")
+DECLARATION_TYPES = ("yesno", "choice")
+
+
 class Domain(Strict):
     id: Identifier
     title: Annotated[str, StringConstraints(min_length=1)]
     weight: Annotated[float, Field(gt=0.0)] = 1.0
     description: str | None = None
+    # A per_member domain is answered separately by every member organisation of the applicant
+    # (declarations such as insolvency or convictions), is never scored into the overall, and is
+    # read only by member_declarations criteria.
+    per_member: bool = False
     questions: list[Question] = Field(min_length=1)
+
+    def declaration_questions(self) -> list[Question]:
+        """The questions that decide whether a member's declarations are clear (yes/no and choice)."""
+        return [q for q in self.questions if q.type in DECLARATION_TYPES]
 
 
 class Questionnaire(Strict):
@@ -127,8 +141,24 @@ class Questionnaire(Strict):
     def domain_of(self, question_id: str) -> Domain | None:
         return next((d for d in self.domains if any(q.id == question_id for q in d.questions)), None)
 
+    def member_domains(self) -> list[Domain]:
+        """Domains answered separately by each member organisation (``per_member: true``)."""
+        return [d for d in self.domains if d.per_member]
 
-CriterionType = Literal["question_min", "number_min", "domain_min", "overall_min", "evidence_required"]
+    def joint_domains(self) -> list[Domain]:
+        """Domains answered once, jointly, by the applicant; only these are scored."""
+        return [d for d in self.domains if not d.per_member]
+
+    @cached_property
+    def member_question_ids(self) -> frozenset[str]:
+        return frozenset(q.id for d in self.domains if d.per_member for q in d.questions)
+
+    def is_per_member(self, question_id: str) -> bool:
+        return question_id in self.member_question_ids
+
+
+CriterionType = Literal["question_min", "number_min", "domain_min", "overall_min", "evidence_required",
+                        "member_declarations"]
 OnFail = Literal["fail", "conditional"]
 
 
@@ -145,20 +175,21 @@ class Criterion(Strict):
     @model_validator(mode="after")
     def _targets_match_type(self) -> "Criterion":
         needs_question = self.type in ("question_min", "number_min", "evidence_required")
-        needs_domain = self.type == "domain_min"
-        needs_min = self.type != "evidence_required"
+        needs_domain = self.type in ("domain_min", "member_declarations")
+        needs_min = self.type not in ("evidence_required", "member_declarations")
         if needs_question and not self.question:
             raise ValueError(f"a {self.type} criterion needs 'question'")
         if not needs_question and self.question:
             raise ValueError(f"a {self.type} criterion takes no 'question'")
         if needs_domain and not self.domain:
-            raise ValueError("a domain_min criterion needs 'domain'")
+            raise ValueError(f"a {self.type} criterion needs 'domain'")
         if not needs_domain and self.domain:
             raise ValueError(f"a {self.type} criterion takes no 'domain'")
         if needs_min and self.min is None:
             raise ValueError(f"a {self.type} criterion needs 'min'")
         if not needs_min and self.min is not None:
-            raise ValueError("an evidence_required criterion takes no 'min'")
+            article = "an" if self.type.startswith("e") else "a"
+            raise ValueError(f"{article} {self.type} criterion takes no 'min'")
         return self
 
 

@@ -12,6 +12,7 @@ from .results import (
     CriterionResult,
     DomainResult,
     GateResult,
+    MemberDeclarationResult,
     QuestionScore,
     ScoreResult,
 )
@@ -28,6 +29,7 @@ __all__ = [
     "CriterionResult",
     "DomainResult",
     "GateResult",
+    "MemberDeclarationResult",
     "QuestionScore",
     "ScoreResult",
     "WhatIfResult",

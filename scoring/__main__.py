@@ -1,4 +1,8 @@
 """python -m scoring --questionnaire Q.yaml --framework F.yaml --answers A.json [--moderation M.json]
+                    [--members MEMBERS.json]
+
+MEMBERS.json maps each member organisation's name to its answers to the per_member (declaration)
+questions: {"Southvale GP Federation": {"declarations.insolvency": false, ...}, ...}.
 
 Prints the score summary as JSON on stdout.  Any problem with the inputs is reported on stderr,
 naming the file or question concerned, with exit status 2; nothing is printed on stdout then, so
@@ -77,20 +81,22 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--framework", required=True, help="gateway framework definition (YAML)")
     parser.add_argument("--answers", required=True, help="answers JSON: {question id: value}")
     parser.add_argument("--moderation", help="moderated scores JSON: {question id: 0..1}")
+    parser.add_argument("--members", help="member declarations JSON: {member organisation: {question id: value}}")
     args = parser.parse_args(argv)
     try:
         questionnaire, framework = _load_definitions(args.questionnaire, args.framework)
         answers = _read_json(args.answers, "answers")
         moderation = _read_json(args.moderation, "moderation") if args.moderation else None
+        members = _read_json(args.members, "members") if args.members else None
     except InputError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_INVALID
-    problems = validate_answers(questionnaire, answers, moderation)
+    problems = validate_answers(questionnaire, answers, moderation, members)
     if problems:
         for problem in problems:
             print(f"error: {problem}", file=sys.stderr)
         return EXIT_INVALID
-    result = score_submission(questionnaire, framework, answers, moderation)
+    result = score_submission(questionnaire, framework, answers, moderation, members)
     json.dump(result.to_dict(), sys.stdout, indent=2, ensure_ascii=False)
     sys.stdout.write("\n")
     return 0

@@ -6,6 +6,9 @@ only Python loops are over the questionnaire's questions, domains and criteria -
 submissions or answer rows.  Sums are plain floating-point sums rather than ``math.fsum``, so scores
 can differ from the single path in the last bits; gates use the same tolerance, which is what keeps
 such differences from changing any outcome.
+
+Member declarations are scored the same way, with one row per (submission, member) pair in place
+of one per submission; a pair's verdict is then folded back to its submission with ``bincount``.
 """
 from __future__ import annotations
 
@@ -14,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from questionnaires.model import Framework, Question, Questionnaire, ShowIf
+from questionnaires.model import DECLARATION_TYPES, Framework, Question, Questionnaire, ShowIf
 
 from .engine import TOLERANCE, ScoringPlan, plan_for
 
@@ -167,6 +170,66 @@ def _require(frame: pd.DataFrame, columns: tuple[str, ...], name: str) -> None:
         raise ValueError(f"{name} is missing column(s): {', '.join(missing)}")
 
 
+def _visibility(questions: list[Question], plan: ScoringPlan, scored: dict[str, _Column], n: int,
+                allowed: frozenset[str] | None = None) -> dict[str, np.ndarray]:
+    """Visibility columns for ``questions`` (in visibility order); a controller outside ``allowed``
+    counts as unanswered, as in the single path."""
+    visible: dict[str, np.ndarray] = {}
+    for question in questions:
+        condition = question.show_if
+        controller = plan.question_index.get(condition.question) if condition else None
+        if controller is not None and allowed is not None and controller.id not in allowed:
+            controller = None
+        if question.id in plan.cyclic or (condition is not None and controller is None):
+            visible[question.id] = np.zeros(n, dtype=bool)
+        elif condition is None:
+            visible[question.id] = np.ones(n, dtype=bool)
+        else:
+            controller_column = scored[controller.id]
+            visible[question.id] = (visible[controller.id] & controller_column.answered
+                                    & _condition_holds(condition, controller, controller_column, n))
+    return visible
+
+
+def _member_declarations(plan: ScoringPlan, member_answers: pd.DataFrame | None, index: pd.Index
+                         ) -> dict[str, np.ndarray]:
+    """Per per_member domain: bool[n], every member of the submission (at least one) is clear."""
+    n = len(index)
+    out = {d.id: np.zeros(n, dtype=bool) for d in plan.member_domains}
+    if not plan.member_domains or member_answers is None or member_answers.empty:
+        return out
+    submission_positions = index.get_indexer(member_answers["submission"])
+    pairs = pd.DataFrame({"submission": submission_positions,
+                          "member": member_answers["member"].to_numpy(dtype=object)})
+    # A (submission, member) pair exists through any of its rows, whatever they answer, just as a
+    # member listed in the single path's mapping exists even when its answers are empty or unknown.
+    pair = pairs.groupby(["submission", "member"], sort=False, dropna=False).ngroup().to_numpy()
+    n_pairs = int(pair.max()) + 1
+    pair_submission = np.zeros(n_pairs, dtype=np.intp)
+    pair_submission[pair] = submission_positions
+
+    values = member_answers["value"].to_numpy(dtype=object)
+    rows = _rows_by_question(member_answers["question"])
+    scored = {}
+    for question in plan.member_visibility_order:
+        pos, vals = _select(rows.get(question.id), pair, values, n_pairs)
+        scored[question.id] = _score_column(question, pos, vals, n_pairs)
+    visible = _visibility(plan.member_visibility_order, plan, scored, n_pairs, plan.member_question_ids)
+
+    members = np.bincount(pair_submission, minlength=n)
+    for domain in plan.member_domains:
+        clear = np.ones(n_pairs, dtype=bool)
+        for question in domain.questions:
+            if question.type not in DECLARATION_TYPES:
+                continue
+            column = scored[question.id]
+            # Same comparison as engine.meets(score, 1.0).
+            clear &= ~visible[question.id] | (column.answered & (column.self_score >= 1.0 - TOLERANCE))
+        clear_members = np.bincount(pair_submission, weights=clear.astype(float), minlength=n)
+        out[domain.id] = (members > 0) & (clear_members == members)
+    return out
+
+
 def _output_columns(plan: ScoringPlan) -> list[str]:
     names = ([d.id for d in plan.domains] + ["overall", "rag"] + [g.id for g in plan.framework.gates]
              + ["recommendation", "awaiting_evaluation"])
@@ -178,15 +241,20 @@ def _output_columns(plan: ScoringPlan) -> list[str]:
 
 
 def score_cohort(questionnaire: Questionnaire, framework: Framework, answers: pd.DataFrame,
-                 moderation: pd.DataFrame | None = None) -> pd.DataFrame:
+                 moderation: pd.DataFrame | None = None, member_answers: pd.DataFrame | None = None
+                 ) -> pd.DataFrame:
     """One row per submission (index ``submission``, sorted).
 
     ``answers``: long format, columns ``submission``, ``question``, ``value`` (encoded as for
     ``score_submission``; None/NaN = unanswered; if a submission answers a question twice the
     later row wins).  ``moderation``: columns ``submission``, ``question`` and ``score`` (or
-    ``value``).  Rows for unknown questions are ignored: validate first.
-    Columns: each domain id (NaN = not scored), ``overall``, ``rag``, each gate id (outcome),
-    ``recommendation``, ``awaiting_evaluation`` (number of questions awaiting evaluation).
+    ``value``).  ``member_answers``: columns ``submission``, ``member``, ``question``, ``value``,
+    the answers of each member organisation to the per_member questions (a member exists through
+    any of its rows; later duplicates win).  Rows for unknown questions are ignored, and so are
+    joint rows for per_member questions and member rows for joint ones: validate first.
+    Columns: each domain id (NaN = not scored; always NaN for a per_member domain), ``overall``,
+    ``rag``, each gate id (outcome), ``recommendation``, ``awaiting_evaluation`` (number of
+    questions awaiting evaluation).
     """
     plan = plan_for(questionnaire, framework)
     columns = _output_columns(plan)
@@ -195,10 +263,14 @@ def score_cohort(questionnaire: Questionnaire, framework: Framework, answers: pd
         _require(moderation, ("submission", "question"), "moderation")
         if "score" not in moderation.columns and "value" not in moderation.columns:
             raise ValueError("moderation needs a 'score' (or 'value') column")
+    if member_answers is not None:
+        _require(member_answers, ("submission", "member", "question", "value"), "member_answers")
 
     submissions = answers["submission"]
     if moderation is not None and not moderation.empty:
         submissions = pd.concat([submissions, moderation["submission"]], ignore_index=True)
+    if member_answers is not None and not member_answers.empty:
+        submissions = pd.concat([submissions, member_answers["submission"]], ignore_index=True)
     index = pd.Index(pd.unique(submissions.to_numpy()), name="submission").sort_values()
     n = len(index)
 
@@ -212,18 +284,10 @@ def score_cohort(questionnaire: Questionnaire, framework: Framework, answers: pd
         pos, vals = _select(rows.get(question.id), positions, values, n)
         scored[question.id] = _score_column(question, pos, vals, n)
 
-    visible: dict[str, np.ndarray] = {}
-    for question in plan.visibility_order:
-        condition = question.show_if
-        controller = plan.question_index.get(condition.question) if condition else None
-        if question.id in plan.cyclic or (condition is not None and controller is None):
-            visible[question.id] = np.zeros(n, dtype=bool)
-        elif condition is None:
-            visible[question.id] = np.ones(n, dtype=bool)
-        else:
-            controller_column = scored[controller.id]
-            visible[question.id] = (visible[controller.id] & controller_column.answered
-                                    & _condition_holds(condition, controller, controller_column, n))
+    visible = _visibility(plan.visibility_order, plan, scored, n)
+    for qid in plan.member_question_ids:  # not applicable to the joint answers
+        visible[qid] = np.zeros(n, dtype=bool)
+    declarations = _member_declarations(plan, member_answers, index)
 
     named = {c.question for c in plan.criteria if c.question}
     gate_values: dict[str, np.ndarray] = {}
@@ -249,6 +313,9 @@ def score_cohort(questionnaire: Questionnaire, framework: Framework, answers: pd
     overall_num, overall_den = np.zeros(n), np.zeros(n)
     for domain in plan.domains:
         den = domain_den[domain.id]
+        if domain.per_member:
+            domain_scores[domain.id] = np.full(n, np.nan)
+            continue
         with np.errstate(invalid="ignore", divide="ignore"):
             score = np.where(den > 0, np.minimum(100.0, 100.0 * domain_num[domain.id] / den), np.nan)
         domain_scores[domain.id] = score
@@ -272,7 +339,8 @@ def score_cohort(questionnaire: Questionnaire, framework: Framework, answers: pd
     for gate in framework.gates:
         fails, conditional = np.zeros(n, dtype=bool), np.zeros(n, dtype=bool)
         for criterion in gate.criteria:
-            passed = _criterion_passes(criterion, plan, scored, visible, gate_values, domain_scores, overall, n)
+            passed = _criterion_passes(criterion, plan, scored, visible, gate_values, domain_scores, overall, n,
+                                       declarations)
             if criterion.on_fail == "fail":
                 fails |= ~passed
             else:
@@ -288,8 +356,11 @@ def score_cohort(questionnaire: Questionnaire, framework: Framework, answers: pd
 
 def _criterion_passes(criterion, plan: ScoringPlan, scored: dict[str, _Column], visible: dict[str, np.ndarray],
                       gate_values: dict[str, np.ndarray], domain_scores: dict[str, np.ndarray],
-                      overall: np.ndarray, n: int) -> np.ndarray:
+                      overall: np.ndarray, n: int, declarations: dict[str, np.ndarray]) -> np.ndarray:
     threshold = (criterion.min - TOLERANCE) if criterion.min is not None else None
+    if criterion.type == "member_declarations":
+        clear = declarations.get(criterion.domain)
+        return np.zeros(n, dtype=bool) if clear is None else clear
     with np.errstate(invalid="ignore"):
         if criterion.type == "domain_min":
             scores = domain_scores.get(criterion.domain)

@@ -11,20 +11,28 @@ ratios of float sums, so a submission that "exactly" meets a minimum of 50 can c
 gate.  1e-9 is far below anything visible (scores display to 1 dp, question scores to 2 dp) and far
 above float noise on the 0..100 and 0..1 scales and on the whole-number thresholds used for
 number_min.
+
+Per-member declarations: a domain marked ``per_member`` is answered separately by every member
+organisation of the applicant (``member_answers``: member name -> {question id -> answer}).  Such a
+domain is never scored and its questions are not applicable to the joint answers (any joint answer
+to them is ignored).  A member's declarations in a domain are clear when every visible yes/no or
+choice question is answered with an answer scoring 1; a ``member_declarations`` criterion passes
+when there is at least one member and every member's declarations are clear.
 """
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping
 
-from questionnaires.model import Criterion, Domain, Framework, Question, Questionnaire
+from questionnaires.model import DECLARATION_TYPES, Criterion, Domain, Framework, Question, Questionnaire
 
 from .results import (
     RECOMMENDATION_ORDER,
     CriterionResult,
     DomainResult,
     GateResult,
+    MemberDeclarationResult,
     QuestionScore,
     ScoreResult,
 )
@@ -50,14 +58,25 @@ class ScoringPlan:
         self.domain_of: dict[str, Domain] = {q.id: d for d in self.domains for q in d.questions}
         self.domain_index: dict[str, Domain] = {d.id: d for d in self.domains}
         self.criteria: list[Criterion] = [c for g in framework.gates for c in g.criteria]
+        # Domains answered by each member organisation: never scored, read by member_declarations.
+        self.member_domains: list[Domain] = [d for d in self.domains if d.per_member]
+        self.joint_domains: list[Domain] = [d for d in self.domains if not d.per_member]
+        self.member_question_ids: frozenset[str] = frozenset(
+            q.id for d in self.member_domains for q in d.questions)
+        # show_if controllers among the joint questions (what the what-if search may change).
         self.controllers: frozenset[str] = frozenset(
-            q.show_if.question for q in self.questions if q.show_if is not None)
+            q.show_if.question for q in self.questions
+            if q.show_if is not None and q.id not in self.member_question_ids)
         # A text question is sent to evaluators when it is weighted, or when a gate reads its score
-        # directly; in both cases an unmoderated answer is a gap the panel has to fill.
+        # directly; in both cases an unmoderated answer is a gap the panel has to fill.  Members'
+        # explanations are read by the panel but never scored, so they are not evaluated.
         self.evaluated: frozenset[str] = frozenset(
             [q.id for q in self.questions if q.type == "text" and q.weight > 0]
-            + [c.question for c in self.criteria if c.type == "question_min" and c.question])
+            + [c.question for c in self.criteria if c.type == "question_min" and c.question]
+        ) - self.member_question_ids
         self.visibility_order, self.cyclic = _visibility_order(self.questions, self.question_index)
+        self.member_visibility_order: list[Question] = [
+            q for q in self.visibility_order if q.id in self.member_question_ids]
 
     def needs_evaluation(self, question: Question) -> bool:
         return question.type == "text" and question.id in self.evaluated
@@ -196,9 +215,11 @@ def evaluate_question(question: Question, value: Any, moderated: float | None, v
     )
 
 
-def compute_visibility(plan: ScoringPlan, answers: Mapping[str, Any]) -> dict[str, bool]:
+def compute_visibility(plan: ScoringPlan, answers: Mapping[str, Any],
+                       order: Iterable[Question] | None = None) -> dict[str, bool]:
+    """Visibility of the questions in ``order`` (default: all, controllers first)."""
     visible: dict[str, bool] = {}
-    for question in plan.visibility_order:
+    for question in (plan.visibility_order if order is None else order):
         condition = question.show_if
         if question.id in plan.cyclic:
             visible[question.id] = False
@@ -240,23 +261,95 @@ def overall_score(weighted_domain_scores: Iterable[tuple[float, float | None]]) 
     return min(100.0, math.fsum(w * s for w, s in scored) / math.fsum(w for w, _ in scored))
 
 
+# Declarations, keyed by per_member domain id: one result per member organisation, sorted by name.
+Declarations = Mapping[str, tuple[MemberDeclarationResult, ...]]
+
+
 @dataclass(frozen=True)
 class Evaluation:
     states: dict[str, QuestionState]
     domain_scores: dict[str, float | None]
     overall: float | None
+    declarations: Declarations = field(default_factory=dict)
+    # Member name -> that member's answers, sorted by name.
+    member_answers: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
 
 
-def evaluate(plan: ScoringPlan, answers: Mapping[str, Any], moderation: Mapping[str, float]) -> Evaluation:
+def _not_applicable(question: Question) -> QuestionState:
+    return QuestionState(question, False, False, None, None, None, None, False, None, None)
+
+
+def evaluate(plan: ScoringPlan, answers: Mapping[str, Any], moderation: Mapping[str, float],
+             member_answers: Mapping[str, Mapping[str, Any]] | None = None) -> Evaluation:
     visible = compute_visibility(plan, answers)
     states = {
-        q.id: evaluate_question(q, answers.get(q.id), moderation.get(q.id), visible[q.id],
-                                plan.needs_evaluation(q))
+        q.id: (_not_applicable(q) if q.id in plan.member_question_ids else
+               evaluate_question(q, answers.get(q.id), moderation.get(q.id), visible[q.id],
+                                 plan.needs_evaluation(q)))
         for q in plan.questions
     }
-    domain_scores = {d.id: domain_score(domain_terms(d, states)) for d in plan.domains}
-    overall = overall_score((d.weight, domain_scores[d.id]) for d in plan.domains)
-    return Evaluation(states, domain_scores, overall)
+    domain_scores = {d.id: None if d.per_member else domain_score(domain_terms(d, states)) for d in plan.domains}
+    overall = overall_score((d.weight, domain_scores[d.id]) for d in plan.joint_domains)
+    members = sorted_members(member_answers)
+    return Evaluation(states, domain_scores, overall, evaluate_declarations(plan, members), members)
+
+
+def sorted_members(member_answers: Mapping[str, Mapping[str, Any]] | None) -> dict[str, Mapping[str, Any]]:
+    """Member name -> answers, sorted by name so results never depend on the order given."""
+    out: dict[str, Mapping[str, Any]] = {}
+    for member in sorted(member_answers or {}, key=str):
+        given = member_answers[member]
+        out[member] = given if isinstance(given, Mapping) else {}
+    return out
+
+
+def declaration_passes(question: Question, value: Any) -> bool:
+    """A declaration is clear when it is answered with an answer scoring 1 (within TOLERANCE)."""
+    if not is_answered(question, value):
+        return False
+    score = answer_score(question, value)
+    return score is not None and meets(score, 1.0)
+
+
+def member_declaration(member: str, domains: Iterable[Domain], answers: Mapping[str, Any],
+                       visible: Mapping[str, bool]) -> MemberDeclarationResult:
+    failing: list[str] = []
+    answered = required = 0
+    for domain in domains:
+        for question in domain.questions:
+            if question.type not in DECLARATION_TYPES or not visible.get(question.id, False):
+                continue
+            required += 1
+            value = answers.get(question.id)
+            answered += is_answered(question, value)
+            if not declaration_passes(question, value):
+                failing.append(question.id)
+    return MemberDeclarationResult(member, not failing, tuple(failing), answered, required)
+
+
+def evaluate_declarations(plan: ScoringPlan, members: Mapping[str, Mapping[str, Any]]) -> dict[str, tuple[MemberDeclarationResult, ...]]:
+    """Per per_member domain, each member's result (members already sorted)."""
+    by_domain: dict[str, list[MemberDeclarationResult]] = {d.id: [] for d in plan.member_domains}
+    if not plan.member_domains:
+        return {}
+    for member, answers in members.items():
+        # show_if in a per_member domain only points inside that domain, so a member's own
+        # answers decide what it is asked.
+        visible = compute_visibility(plan, answers, plan.member_visibility_order)
+        for domain in plan.member_domains:
+            by_domain[domain.id].append(member_declaration(member, (domain,), answers, visible))
+    return {domain_id: tuple(results) for domain_id, results in by_domain.items()}
+
+
+def member_summaries(plan: ScoringPlan, evaluation: Evaluation) -> tuple[MemberDeclarationResult, ...]:
+    """One result per member across every per_member domain."""
+    out = []
+    for member in evaluation.member_answers:
+        parts = [r for results in evaluation.declarations.values() for r in results if r.member == member]
+        failing = tuple(qid for r in parts for qid in r.failing)
+        out.append(MemberDeclarationResult(member, not failing, failing, sum(r.answered for r in parts),
+                                           sum(r.required for r in parts)))
+    return tuple(out)
 
 
 def domain_terms(domain: Domain, states: Mapping[str, QuestionState]) -> list[tuple[float, float]]:
@@ -273,9 +366,17 @@ def domain_terms(domain: Domain, states: Mapping[str, QuestionState]) -> list[tu
 
 
 def criterion_check(criterion: Criterion, states: Mapping[str, QuestionState],
-                    domain_scores: Mapping[str, float | None], overall: float | None) -> tuple[bool, float | None]:
-    """(passed, value the threshold was compared with)."""
+                    domain_scores: Mapping[str, float | None], overall: float | None,
+                    declarations: Declarations | None = None) -> tuple[bool, float | None]:
+    """(passed, value the threshold was compared with).
+
+    member_declarations: the value is the number of members whose declarations are clear, and it
+    passes when there is at least one member and all of them are clear."""
     kind = criterion.type
+    if kind == "member_declarations":
+        results = (declarations or {}).get(criterion.domain, ())
+        clear = sum(1 for r in results if r.passed)
+        return (len(results) > 0 and clear == len(results)), float(clear)
     if kind == "domain_min":
         value = domain_scores.get(criterion.domain)
         return (value is not None and meets(value, criterion.min)), value
@@ -352,6 +453,9 @@ def _consequence(criterion: Criterion) -> str:
 
 def default_title(plan: ScoringPlan, criterion: Criterion) -> str:
     minimum = format_number(criterion.min) if criterion.min is not None else ""
+    if criterion.type == "member_declarations":
+        domain = plan.domain_index.get(criterion.domain)
+        return f"Clear declarations from every member organisation ({domain.title if domain else criterion.domain})"
     if criterion.type == "domain_min":
         domain = plan.domain_index.get(criterion.domain)
         return f"{domain.title if domain else criterion.domain} score of at least {minimum}"
@@ -364,11 +468,50 @@ def default_title(plan: ScoringPlan, criterion: Criterion) -> str:
     return f"'{text}' at least {minimum}"
 
 
+def _quoted_answer(question: Question, value: Any) -> str:
+    text = question.text.strip()
+    if not is_answered(question, value):
+        return f"'{text}' not answered"
+    if question.type == "yesno":
+        return f"'{text}' answered {'Yes' if value else 'No'}"
+    if question.type == "choice":
+        option = question.option(value)
+        return f"'{text}' answered '{option.label if option is not None else value}'"
+    return f"'{text}' answered {value!r}"
+
+
+def explain_declarations(plan: ScoringPlan, criterion: Criterion, results: tuple[MemberDeclarationResult, ...],
+                         member_answers: Mapping[str, Mapping[str, Any]]) -> str:
+    then = _consequence(criterion)
+    if criterion.domain not in {d.id for d in plan.member_domains}:
+        if criterion.domain not in plan.domain_index:
+            return f"The criterion refers to an unknown domain '{criterion.domain}': {then}."
+        return (f"The criterion refers to domain '{criterion.domain}', which is not answered per member "
+                f"organisation: {then}.")
+    if not results:
+        return f"No member organisation's declarations have been given, so none can be shown to be clear: {then}."
+    failing = [r for r in results if not r.passed]
+    if not failing:
+        if len(results) == 1:
+            return f"{results[0].member} made clear declarations."
+        return f"All {len(results)} member organisations made clear declarations."
+    clauses = []
+    for result in failing:
+        answers = member_answers.get(result.member, {})
+        reasons = ", ".join(_quoted_answer(plan.question_index[qid], answers.get(qid)) for qid in result.failing)
+        clauses.append(f"{result.member}: {reasons}")
+    return "Declarations not clear for " + "; for ".join(clauses) + f": {then}."
+
+
 def explain(plan: ScoringPlan, criterion: Criterion, passed: bool, value: float | None,
-            states: Mapping[str, QuestionState]) -> str:
+            states: Mapping[str, QuestionState], evaluation: Evaluation | None = None) -> str:
     then = _consequence(criterion)
     minimum = format_number(criterion.min) if criterion.min is not None else ""
     kind = criterion.type
+    if kind == "member_declarations":
+        declarations = evaluation.declarations if evaluation is not None else {}
+        member_answers = evaluation.member_answers if evaluation is not None else {}
+        return explain_declarations(plan, criterion, declarations.get(criterion.domain, ()), member_answers)
     if kind == "domain_min":
         domain = plan.domain_index.get(criterion.domain)
         if domain is None:
@@ -432,11 +575,16 @@ def explain(plan: ScoringPlan, criterion: Criterion, passed: bool, value: float 
 
 
 def score_submission(questionnaire: Questionnaire, framework: Framework, answers: Mapping[str, Any],
-                     moderation: Mapping[str, float] | None = None) -> ScoreResult:
+                     moderation: Mapping[str, float] | None = None,
+                     member_answers: Mapping[str, Mapping[str, Any]] | None = None) -> ScoreResult:
     """Score one submission.  Assumes ``validate_answers`` found nothing wrong; missing answers are
-    simply unanswered."""
+    simply unanswered.
+
+    ``member_answers`` maps each member organisation's name to its answers to the per_member
+    questions; answers to per_member questions in ``answers`` are ignored, as are member answers to
+    joint questions.  Without member answers, every member_declarations criterion fails."""
     plan = plan_for(questionnaire, framework)
-    evaluation = evaluate(plan, answers or {}, moderation or {})
+    evaluation = evaluate(plan, answers or {}, moderation or {}, member_answers)
     return build_result(plan, evaluation)
 
 
@@ -455,36 +603,24 @@ def build_result(plan: ScoringPlan, evaluation: Evaluation) -> ScoreResult:
                 domain_id=domain.id,
                 visible=state.visible,
                 answered=state.answered,
-                weight=question.weight,
+                weight=0.0 if domain.per_member else question.weight,
                 self_score=state.self_score,
                 moderated=state.moderated,
                 score=score,
                 contribution=contribution,
                 awaiting_evaluation=state.awaiting,
             ))
-        domains.append(DomainResult(domain.id, domain.title, domain.weight,
-                                    evaluation.domain_scores[domain.id], tuple(questions)))
+        domains.append(DomainResult(domain.id, domain.title, 0.0 if domain.per_member else domain.weight,
+                                    evaluation.domain_scores[domain.id], tuple(questions), domain.per_member))
 
     gates = []
     for gate in plan.framework.gates:
         checked = []
         for criterion in gate.criteria:
-            passed, value = criterion_check(criterion, states, evaluation.domain_scores, evaluation.overall)
+            passed, value = criterion_check(criterion, states, evaluation.domain_scores, evaluation.overall,
+                                            evaluation.declarations)
             checked.append((criterion, passed, value))
-        criteria = tuple(
-            CriterionResult(
-                id=c.id,
-                title=c.title or default_title(plan, c),
-                type=c.type,
-                passed=passed,
-                value=value,
-                threshold=c.min,
-                on_fail=c.on_fail,
-                explanation=explain(plan, c, passed, value, states),
-                rationale=c.rationale,
-            )
-            for c, passed, value in checked
-        )
+        criteria = tuple(_criterion_result(plan, evaluation, c, passed, value) for c, passed, value in checked)
         gates.append(GateResult(gate.id, gate.title, gate_outcome((c, p) for c, p, _ in checked), criteria))
 
     overall = evaluation.overall
@@ -497,4 +633,26 @@ def build_result(plan: ScoringPlan, evaluation: Evaluation) -> ScoreResult:
         gates=tuple(gates),
         recommendation=recommendation_for(g.outcome for g in gates),
         awaiting_evaluation=tuple(q.id for q in plan.questions if states[q.id].awaiting),
+        members=member_summaries(plan, evaluation),
+    )
+
+
+def _criterion_result(plan: ScoringPlan, evaluation: Evaluation, criterion: Criterion, passed: bool,
+                      value: float | None) -> CriterionResult:
+    members: tuple[MemberDeclarationResult, ...] = ()
+    threshold = criterion.min
+    if criterion.type == "member_declarations":
+        members = evaluation.declarations.get(criterion.domain, ())
+        threshold = float(len(members))
+    return CriterionResult(
+        id=criterion.id,
+        title=criterion.title or default_title(plan, criterion),
+        type=criterion.type,
+        passed=passed,
+        value=value,
+        threshold=threshold,
+        on_fail=criterion.on_fail,
+        explanation=explain(plan, criterion, passed, value, evaluation.states, evaluation),
+        rationale=criterion.rationale,
+        members=members,
     )

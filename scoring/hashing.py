@@ -21,13 +21,18 @@ def _canonical(value: Any) -> Any:
 
 
 def inputs_hash(questionnaire_hash: str, framework_hash: str, answers: Mapping[str, Any],
-                moderation: Mapping[str, float] | None) -> str:
+                moderation: Mapping[str, float] | None,
+                member_answers: Mapping[str, Mapping[str, Any]] | None = None) -> str:
     """sha256 hex of the canonical JSON of all scoring inputs.
 
     Keys are sorted and separators fixed so dict order and formatting never change the hash.
     Moderation scores are hashed as floats because 1 and 1.0 score identically; answers are hashed
     as given (the number 5 and 5.0 are different inputs, even though they score the same).
     An absent moderation mapping and an empty one are the same input.
+
+    ``member_answers`` (member organisation -> answers) enter the payload only when there is at
+    least one member, so every hash computed before members existed stays valid.  A member listed
+    with no answers is a different input from no member at all (it fails its declarations).
     """
     payload = {
         "questionnaire": questionnaire_hash,
@@ -35,5 +40,7 @@ def inputs_hash(questionnaire_hash: str, framework_hash: str, answers: Mapping[s
         "answers": _canonical(dict(answers or {})),
         "moderation": {str(k): float(v) for k, v in (moderation or {}).items() if v is not None},
     }
+    if member_answers:
+        payload["members"] = {str(member): _canonical(dict(given or {})) for member, given in member_answers.items()}
     text = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()

@@ -60,6 +60,10 @@ class DomainResult:
     weight: float
     score: float | None
     questions: tuple[QuestionScore, ...]
+    # A per_member domain is answered by each member organisation, never scored (score None,
+    # weight 0); its questions are not applicable to the joint answers, and what the members
+    # declared is in ScoreResult.members.
+    per_member: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -67,7 +71,32 @@ class DomainResult:
             "title": self.title,
             "weight": self.weight,
             "score": self.score,
+            "per_member": self.per_member,
             "questions": [q.to_dict() for q in self.questions],
+        }
+
+
+@dataclass(frozen=True)
+class MemberDeclarationResult:
+    """One member organisation's declarations (all per_member domains, or one criterion's domain).
+
+    ``passed``: every visible declaration question (yes/no or choice) is answered with an answer
+    scoring 1.  ``failing``: the ids of those that are not, in questionnaire order (unanswered ones
+    included).  ``answered``/``required``: visible declaration questions answered / asked.
+    """
+    member: str
+    passed: bool
+    failing: tuple[str, ...]
+    answered: int
+    required: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "member": self.member,
+            "passed": self.passed,
+            "failing": list(self.failing),
+            "answered": self.answered,
+            "required": self.required,
         }
 
 
@@ -82,9 +111,11 @@ class CriterionResult:
     on_fail: str
     explanation: str
     rationale: str | None
+    # member_declarations only: each member organisation's result for the criterion's domain.
+    members: tuple[MemberDeclarationResult, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        data = {
             "id": self.id,
             "title": self.title,
             "type": self.type,
@@ -95,6 +126,9 @@ class CriterionResult:
             "explanation": self.explanation,
             "rationale": self.rationale,
         }
+        if self.type == "member_declarations":
+            data["members"] = [m.to_dict() for m in self.members]
+        return data
 
 
 @dataclass(frozen=True)
@@ -125,10 +159,19 @@ class ScoreResult:
     gates: tuple[GateResult, ...]
     recommendation: str
     awaiting_evaluation: tuple[str, ...]
+    # Every member organisation whose declarations were given, sorted by name, across all
+    # per_member domains.  Empty when no member answers were passed.
+    members: tuple[MemberDeclarationResult, ...] = ()
 
     @property
     def recommendation_label(self) -> str:
         return RECOMMENDATION_LABELS[self.recommendation]
+
+    def member(self, name: str) -> MemberDeclarationResult:
+        for member in self.members:
+            if member.member == name:
+                return member
+        raise KeyError(name)
 
     def domain(self, domain_id: str) -> DomainResult:
         for domain in self.domains:
@@ -158,6 +201,7 @@ class ScoreResult:
             "gates": [g.to_dict() for g in self.gates],
             "recommendation": self.recommendation,
             "awaiting_evaluation": list(self.awaiting_evaluation),
+            "members": [m.to_dict() for m in self.members],
         }
 
     def to_trace_dict(self) -> dict[str, Any]:
@@ -170,6 +214,7 @@ class ScoreResult:
             "domains": [d.to_dict() for d in self.domains],
             "gates": [g.to_dict() for g in self.gates],
             "awaiting_evaluation": list(self.awaiting_evaluation),
+            "members": [m.to_dict() for m in self.members],
         }
 
     trace = to_trace_dict

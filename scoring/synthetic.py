@@ -52,7 +52,10 @@ def _question(rng: random.Random, qid: str, kind: str, monotone_bands: bool, zer
 
 def random_questionnaire(rng: random.Random, n_questions: int = 20, n_domains: int = 4,
                          types: Iterable[str] = ALL_TYPES, show_if_share: float = 0.1,
-                         zero_weight_share: float = 0.1, monotone_bands: bool = True) -> Questionnaire:
+                         zero_weight_share: float = 0.1, monotone_bands: bool = True,
+                         member_questions: int = 0) -> Questionnaire:
+    """``member_questions`` > 0 adds a last, per_member domain ``dm`` of that many declarations and
+    explanations (the random stream is unchanged when it is 0)."""
     types = tuple(types)
     n_domains = max(1, min(n_domains, n_questions))
     domain_of = [i % n_domains for i in range(n_questions)]
@@ -71,7 +74,32 @@ def random_questionnaire(rng: random.Random, n_questions: int = 20, n_domains: i
          "questions": [q for q, dom in zip(questions, domain_of) if dom == d]}
         for d in range(n_domains)
     ]
+    if member_questions > 0:
+        domains.append(_member_domain(rng, member_questions))
     return Questionnaire.model_validate({"id": "synthetic", "version": "1", "title": "Synthetic", "domains": domains})
+
+
+def _member_domain(rng: random.Random, n_questions: int) -> dict:
+    """Declarations (yes/no scored 'no is clear' or the default, choice with one clear option) and
+    text explanations, with show_if inside the domain only, as the loader requires."""
+    questions: list[dict] = []
+    for i in range(n_questions):
+        qid = f"m{i:03d}"
+        deciding = [q for q in questions if q["type"] != "text"]
+        kind = rng.choice(["yesno", "yesno", "choice", "text"]) if deciding else rng.choice(["yesno", "choice"])
+        question: dict[str, Any] = {"id": qid, "type": kind, "text": f"Declaration {qid}"}
+        if kind == "yesno" and rng.random() < 0.6:
+            question["scores"] = {"yes": 0.0, "no": 1.0}
+        elif kind == "choice":
+            count = rng.randint(2, 4)
+            clear = rng.randrange(count)
+            question["options"] = [{"value": f"opt{j}", "label": f"Option {j}",
+                                    "score": 1.0 if j == clear else rng.choice([0.0, 0.5])} for j in range(count)]
+        if deciding and rng.random() < (0.8 if kind == "text" else 0.25):
+            controller = rng.choice(deciding)
+            question["show_if"] = {"question": controller["id"], **_condition(rng, controller)}
+        questions.append(question)
+    return {"id": "dm", "title": "Member declarations", "per_member": True, "questions": questions}
 
 
 def _condition(rng: random.Random, controller: dict) -> dict:
@@ -88,9 +116,15 @@ def _condition(rng: random.Random, controller: dict) -> dict:
 
 
 def random_framework(rng: random.Random, questionnaire: Questionnaire, n_gates: int = 3,
-                     max_criteria: int = 4, question_min_steps: tuple[float, ...] | None = None) -> Framework:
-    """``question_min_steps`` restricts question_min thresholds to the given values (e.g. quarters)."""
-    questions = questionnaire.questions()
+                     max_criteria: int = 4, question_min_steps: tuple[float, ...] | None = None,
+                     member_share: float = 0.6) -> Framework:
+    """``question_min_steps`` restricts question_min thresholds to the given values (e.g. quarters).
+
+    When the questionnaire has per_member domains, each gate gets a member_declarations criterion
+    with probability ``member_share`` (the random stream is unchanged when it has none)."""
+    questions = [q for q in questionnaire.questions() if not questionnaire.is_per_member(q.id)]
+    joint_domains = questionnaire.joint_domains()
+    member_domains = questionnaire.member_domains()
     numbers = [q for q in questions if q.type == "number"]
     evidence = [q for q in questions if q.type == "evidence"]
     gates = []
@@ -113,11 +147,15 @@ def random_framework(rng: random.Random, questionnaire: Questionnaire, n_gates: 
             elif kind == "evidence_required":
                 criterion["question"] = rng.choice(evidence).id
             elif kind == "domain_min":
-                criterion["domain"] = rng.choice(questionnaire.domains).id
+                criterion["domain"] = rng.choice(joint_domains).id
                 criterion["min"] = rng.choice([20, 40, 50, 60, round(rng.uniform(0, 100), 2)])
             else:
                 criterion["min"] = rng.choice([30, 50, 60, round(rng.uniform(0, 100), 2)])
             criteria.append(criterion)
+        if member_domains and rng.random() < member_share:
+            criteria.append({"id": f"G{g}.members", "type": "member_declarations",
+                             "domain": rng.choice(member_domains).id,
+                             "on_fail": rng.choice(["fail", "fail", "conditional"])})
         gates.append({"id": f"G{g}", "title": f"Gate {g}", "criteria": criteria})
     return Framework.model_validate({
         "id": "synthetic-gates", "version": "1", "questionnaire": questionnaire.id,
@@ -145,13 +183,47 @@ def random_answer(rng: random.Random, question: Question) -> Any:
 
 
 def random_answers(rng: random.Random, questionnaire: Questionnaire, answer_rate: float = 0.8) -> dict[str, Any]:
-    return {q.id: random_answer(rng, q) for q in questionnaire.questions() if rng.random() < answer_rate}
+    """Joint answers (never to per_member questions)."""
+    return {q.id: random_answer(rng, q) for q in questionnaire.questions()
+            if not questionnaire.is_per_member(q.id) and rng.random() < answer_rate}
+
+
+def clear_answer(question: Question) -> Any:
+    """An answer that makes a declaration clear (scores 1); None if it has none."""
+    if question.type == "yesno":
+        scores = question.yes_no_scores
+        return True if scores.yes == 1 else (False if scores.no == 1 else None)
+    if question.type == "choice":
+        return next((o.value for o in question.options or () if o.score == 1), None)
+    return None
+
+
+def random_member_answers(rng: random.Random, questionnaire: Questionnaire, n_members: int | None = None,
+                          answer_rate: float = 0.9, clear_share: float = 0.6) -> dict[str, dict[str, Any]]:
+    """Member name -> answers to the per_member questions.  A share of members answer every
+    declaration clearly; the rest answer at random and may leave some out."""
+    questions = [q for d in questionnaire.member_domains() for q in d.questions]
+    count = rng.randint(0, 3) if n_members is None else n_members
+    members: dict[str, dict[str, Any]] = {}
+    for i in range(count):
+        clear = rng.random() < clear_share
+        answers: dict[str, Any] = {}
+        for question in questions:
+            value = clear_answer(question) if clear else None
+            if value is not None:
+                answers[question.id] = value
+            elif rng.random() < answer_rate:
+                answers[question.id] = random_answer(rng, question)
+        members[f"Member organisation {i}"] = answers
+    return members
 
 
 def random_moderation(rng: random.Random, questionnaire: Questionnaire, rate: float = 0.3,
                       steps: tuple[float, ...] | None = None) -> dict[str, float]:
     out = {}
     for question in questionnaire.questions():
+        if questionnaire.is_per_member(question.id):
+            continue  # declarations are never moderated
         chance = rate * (2 if question.type == "text" else 0.5)
         if rng.random() < chance:
             out[question.id] = rng.choice(steps) if steps else rng.choice([0.0, 0.25, 0.5, 0.75, 1.0, round(rng.random(), 3)])
@@ -162,6 +234,19 @@ def to_long(submissions: Mapping[Any, Mapping[str, Any]]) -> pd.DataFrame:
     """{submission: {question: value}} -> the long format ``score_cohort`` reads."""
     rows = [(s, q, v) for s, answers in submissions.items() for q, v in answers.items()]
     return pd.DataFrame(rows, columns=["submission", "question", "value"])
+
+
+def members_to_long(member_answers: Mapping[Any, Mapping[str, Mapping[str, Any]]]) -> pd.DataFrame:
+    """{submission: {member: {question: value}}} -> the long format ``score_cohort`` reads.
+
+    A member with no answers is written as one row with question None, so that it still exists."""
+    rows = []
+    for submission, members in member_answers.items():
+        for member, answers in members.items():
+            if not answers:
+                rows.append((submission, member, None, None))
+            rows.extend((submission, member, q, v) for q, v in answers.items())
+    return pd.DataFrame(rows, columns=["submission", "member", "question", "value"])
 
 
 def moderation_to_long(moderation: Mapping[Any, Mapping[str, float]]) -> pd.DataFrame:
@@ -176,6 +261,8 @@ def random_cohort(questionnaire: Questionnaire, n_submissions: int, seed: int = 
     frames = []
     subs = np.arange(n_submissions)
     for question in questionnaire.questions():
+        if questionnaire.is_per_member(question.id):
+            continue  # joint answers only; see members_to_long for declarations
         who = subs[gen.random(n_submissions) < answer_rate]
         m = len(who)
         kind = question.type
@@ -207,7 +294,7 @@ def random_cohort_moderation(questionnaire: Questionnaire, n_submissions: int, s
     gen = np.random.default_rng(seed)
     frames = []
     for question in questionnaire.questions():
-        if question.type != "text":
+        if question.type != "text" or questionnaire.is_per_member(question.id):
             continue
         who = np.arange(n_submissions)[gen.random(n_submissions) < rate]
         frames.append(pd.DataFrame({"submission": who, "question": question.id,

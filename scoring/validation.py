@@ -18,9 +18,12 @@ from questionnaires.model import Question, Questionnaire
 class AnswerProblem:
     question_id: str
     message: str
+    # The member organisation whose answers have the problem; None for the joint answers.
+    member: str | None = None
 
     def __str__(self) -> str:
-        return f"{self.question_id}: {self.message}" if self.question_id else self.message
+        text = f"{self.question_id}: {self.message}" if self.question_id else self.message
+        return text if self.member is None else f"member '{self.member}': {text}"
 
 
 def _is_number(value: Any) -> bool:
@@ -96,10 +99,15 @@ def _option_list(question: Question) -> str:
 
 
 def validate_answers(questionnaire: Questionnaire, answers: Any,
-                     moderation: Any = None) -> list[AnswerProblem]:
-    """Every problem found, in a stable order; an empty list means the input can be scored."""
+                     moderation: Any = None, member_answers: Any = None) -> list[AnswerProblem]:
+    """Every problem found, in a stable order; an empty list means the input can be scored.
+
+    Questions of a per_member domain are answered in ``member_answers`` (member organisation name ->
+    {question id -> answer}), never in the joint ``answers``; problems with a member's answers name
+    the member in ``AnswerProblem.member``."""
     problems: list[AnswerProblem] = []
     index = questionnaire.question_index
+    per_member = questionnaire.member_question_ids
     if not isinstance(answers, Mapping):
         problems.append(AnswerProblem("", f"answers must be an object keyed by question id, got {_describe(answers)}"))
     else:
@@ -110,22 +118,65 @@ def validate_answers(questionnaire: Questionnaire, answers: Any,
                 continue
             if value is None:
                 continue
+            if key in per_member:
+                problems.append(AnswerProblem(key, "this question is answered per member organisation, "
+                                                   "not in the joint answers"))
+                continue
             message = _answer_problem(question, value)
             if message:
                 problems.append(AnswerProblem(key, message))
 
-    if moderation is None:
-        return problems
+    if moderation is not None:
+        problems.extend(_moderation_problems(index, per_member, moderation))
+    if member_answers is not None:
+        problems.extend(_member_problems(index, per_member, member_answers))
+    return problems
+
+
+def _moderation_problems(index: Mapping[str, Question], per_member: frozenset[str], moderation: Any) -> list[AnswerProblem]:
     if not isinstance(moderation, Mapping):
-        problems.append(AnswerProblem("", f"moderation must be an object keyed by question id, got {_describe(moderation)}"))
-        return problems
+        return [AnswerProblem("", f"moderation must be an object keyed by question id, got {_describe(moderation)}")]
+    problems = []
     for key, value in moderation.items():
         if not isinstance(key, str) or key not in index:
             problems.append(AnswerProblem(str(key), "moderation given for an unknown question id"))
         elif value is None:
             continue
+        elif key in per_member:
+            problems.append(AnswerProblem(key, "moderation given for a per-member declaration, which is not scored"))
         elif not _is_finite_number(value):
             problems.append(AnswerProblem(key, f"a moderated score must be a number from 0 to 1, got {_describe(value)}"))
         elif not 0.0 <= value <= 1.0:
             problems.append(AnswerProblem(key, f"a moderated score must be from 0 to 1, got {value!r}"))
+    return problems
+
+
+def _member_problems(index: Mapping[str, Question], per_member: frozenset[str], member_answers: Any) -> list[AnswerProblem]:
+    if not isinstance(member_answers, Mapping):
+        return [AnswerProblem("", "member answers must be an object keyed by member organisation name, "
+                                  f"got {_describe(member_answers)}")]
+    problems = []
+    for member, answers in member_answers.items():
+        if not isinstance(member, str) or not member.strip():
+            problems.append(AnswerProblem("", f"a member organisation name must be non-empty text, got {_describe(member)}"))
+            continue
+        if not isinstance(answers, Mapping):
+            problems.append(AnswerProblem("", f"answers must be an object keyed by question id, got {_describe(answers)}",
+                                          member))
+            continue
+        for key, value in answers.items():
+            question = index.get(key) if isinstance(key, str) else None
+            if question is None:
+                problems.append(AnswerProblem(str(key), "unknown question id", member))
+                continue
+            if key not in per_member:
+                if value is not None:
+                    problems.append(AnswerProblem(key, "this question is answered jointly, not per member organisation",
+                                                  member))
+                continue
+            if value is None:
+                continue
+            message = _answer_problem(question, value)
+            if message:
+                problems.append(AnswerProblem(key, message, member))
     return problems

@@ -20,5 +20,11 @@ class _VisibilityPlan(ScoringPlan):
 
 
 def visible_question_ids(questionnaire: Questionnaire, answers: Mapping[str, Any]) -> set[str]:
+    """Ids of the questions the given answers show.
+
+    show_if in a per_member domain only points inside that domain, so for a member organisation's
+    declarations pass that member's answers and read the per_member question ids from the result;
+    for the joint sections pass the joint answers (per_member questions are not applicable there,
+    whatever this returns for them)."""
     visibility = compute_visibility(_VisibilityPlan(questionnaire), answers)
     return {question_id for question_id, shown in visibility.items() if shown}

@@ -22,6 +22,12 @@ because of three facts about the rules:
 Bounds use a slack far above float noise and every candidate set that survives is scored exactly
 with the same functions as ``score_submission``, so float rounding cannot change the answer; the
 final set is re-scored with ``score_submission`` as a guard.
+
+Member declarations are never changed.  A member organisation's declarations (insolvency,
+convictions, ...) are facts about the applicant, not answers it could improve, so a failing
+``member_declarations`` criterion cannot be part of "what it would take": when one stands between
+the submission and the next recommendation, ``what_if`` returns None, whatever else could change.
+Joint answers given for per_member questions are ignored here as they are when scoring.
 """
 from __future__ import annotations
 
@@ -503,27 +509,37 @@ def _add(a: tuple[float, ...], b: tuple[float, ...]) -> tuple[float, ...]:
 
 
 def what_if(questionnaire: Questionnaire, framework: Framework, answers: Mapping[str, Any],
-            moderation: Mapping[str, float] | None = None, max_changes: int = 4) -> WhatIfResult | None:
+            moderation: Mapping[str, float] | None = None, max_changes: int = 4,
+            member_answers: Mapping[str, Mapping[str, Any]] | None = None) -> WhatIfResult | None:
     """The smallest set of improvements that reaches the next better recommendation, or None when the
-    submission already proceeds or no set of at most ``max_changes`` changes is enough."""
+    submission already proceeds, when no set of at most ``max_changes`` changes is enough, or when a
+    failing member_declarations criterion blocks the next recommendation (declarations are facts,
+    never changed here; without ``member_answers`` every member_declarations criterion fails)."""
     plan = plan_for(questionnaire, framework)
     answers = dict(answers or {})
     moderation = {k: float(v) for k, v in (moderation or {}).items() if v is not None}
-    base = evaluate(plan, answers, moderation)
-    outcomes = [gate_outcome((c, criterion_check(c, base.states, base.domain_scores, base.overall)[0])
+    base = evaluate(plan, answers, moderation, member_answers)
+    declarations = base.declarations
+    outcomes = [gate_outcome((c, criterion_check(c, base.states, base.domain_scores, base.overall, declarations)[0])
                              for c in gate.criteria) for gate in framework.gates]
     current = recommendation_for(outcomes)
     rank = RECOMMENDATION_ORDER.index(current)
     if rank == len(RECOMMENDATION_ORDER) - 1 or max_changes < 1:
         return None
     target = RECOMMENDATION_ORDER[rank + 1]
-    search = _Search(plan, answers, moderation, required_criteria(plan, target), max_changes)
+    required = required_criteria(plan, target)
+    fixed = [c for c in required if c.type == "member_declarations"]
+    if any(not criterion_check(c, base.states, base.domain_scores, base.overall, declarations)[0] for c in fixed):
+        return None
+    # The remaining member_declarations criteria pass, and no change below can affect them.
+    required = [c for c in required if c.type != "member_declarations"]
+    search = _Search(plan, answers, moderation, required, max_changes)
     found = search.run()
     if found is None:
         return None
     chosen = sorted(found, key=lambda m: m.order)
     new_answers, new_moderation = search.apply(tuple(chosen))
-    result = score_submission(questionnaire, framework, new_answers, new_moderation)
+    result = score_submission(questionnaire, framework, new_answers, new_moderation, member_answers)
     if RECOMMENDATION_ORDER.index(result.recommendation) < rank + 1:
         raise RuntimeError("what-if search disagrees with score_submission; this is a bug in scoring.whatif")
     return WhatIfResult(current, target, tuple(m.change for m in chosen), result)

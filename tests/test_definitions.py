@@ -917,3 +917,232 @@ def test_shipped_definitions_validate_cleanly(questionnaire_path, framework_path
 def test_default_paths_point_into_the_package():
     assert DEFAULT_QUESTIONNAIRE_PATH == ROOT / "questionnaires" / "definitions" / "acr-readiness.yaml"
     assert DEFAULT_FRAMEWORK_PATH == ROOT / "questionnaires" / "definitions" / "acr-gateways.yaml"
+
+
+# --------------------------------------------------------------------------------------------------
+# Per-member domains (declarations answered by each member organisation)
+
+M_PREFIX = questionnaire_text("- {id: j1, type: yesno, text: Joint question}\n") + more_items("""
+    - id: m
+      title: Member declarations
+      per_member: true
+      questions:
+""")
+MHEAD = M_PREFIX.count("\n")  # member body line n is file line MHEAD + n
+
+MEMBER_BODY = """
+- id: m.insolvent
+  type: yesno
+  text: Has the organisation been insolvent?
+  scores: {yes: 0, no: 1}
+- id: m.insolvent_detail
+  type: text
+  text: Explain.
+  show_if: {question: m.insolvent, equals: true}
+- id: m.status
+  type: choice
+  text: Regulatory status?
+  options:
+    - {value: clear, label: No action in force, score: 1}
+    - {value: action, label: Action in force}
+"""
+
+
+def member_text(body: str = MEMBER_BODY, domain_lines: str = "") -> str:
+    prefix = M_PREFIX.replace("    per_member: true\n", "    per_member: true\n" + domain_lines)
+    return prefix + textwrap.indent(textwrap.dedent(body).lstrip("\n"), "      ")
+
+
+def m_problems(body: str, domain_lines: str = "") -> list[tuple[int | None, str, str]]:
+    return problems_in(member_text(body, domain_lines))
+
+
+@pytest.fixture(scope="module")
+def member_questionnaire() -> Questionnaire:
+    return parse_questionnaire(member_text())
+
+
+def test_per_member_domain_loads(member_questionnaire):
+    domain = member_questionnaire.domains[1]
+    assert domain.per_member is True and member_questionnaire.domains[0].per_member is False
+    assert [q.id for q in domain.declaration_questions()] == ["m.insolvent", "m.status"]
+    assert member_questionnaire.member_question_ids == {"m.insolvent", "m.insolvent_detail", "m.status"}
+    assert member_questionnaire.is_per_member("m.status") and not member_questionnaire.is_per_member("j1")
+    assert [d.id for d in member_questionnaire.member_domains()] == ["m"]
+    assert [d.id for d in member_questionnaire.joint_domains()] == ["d1"]
+
+
+def test_per_member_domain_takes_no_weight():
+    assert m_problems(MEMBER_BODY, "    weight: 2\n") == [
+        (MHEAD, "domains[1].weight", "a per_member domain is not scored, so it takes no 'weight'")]
+
+
+def test_per_member_questions_take_no_weight():
+    assert m_problems("""
+        - {id: m.q, type: yesno, text: Declared, weight: 0}
+    """) == [(MHEAD + 1, "domains[1].questions[0].weight",
+              "questions in a per_member domain are not scored, so they take no 'weight'")]
+
+
+def test_per_member_domain_only_holds_declarations_and_explanations():
+    assert m_problems("""
+        - {id: m.q, type: yesno, text: Declared}
+        - {id: m.n, type: scale, text: How far, levels: [a, b]}
+    """) == [(MHEAD + 2, "domains[1].questions[1].type",
+              "a per_member domain may only hold yesno and choice declarations and text explanations, "
+              "not a scale question")]
+
+
+def test_per_member_domain_needs_a_declaration():
+    assert m_problems("""
+        - {id: m.t, type: text, text: Tell us}
+    """) == [(MHEAD, "domains[1].questions",
+              "a per_member domain needs at least one yesno or choice question: those decide whether a "
+              "member organisation's declarations are clear")]
+
+
+def test_yesno_declaration_needs_an_answer_that_scores_one():
+    assert m_problems("""
+        - {id: m.q, type: yesno, text: Declared, scores: {yes: 0, no: 0.5}}
+    """) == [(MHEAD + 1, "domains[1].questions[0].scores",
+              "no answer to this declaration scores 1, so no member organisation could pass it "
+              "(a member's declarations are clear only when every answer scores 1)")]
+
+
+def test_choice_declaration_needs_an_option_that_scores_one():
+    assert m_problems("""
+        - id: m.q
+          type: choice
+          text: Which?
+          options:
+            - {value: a, label: A, score: 0.5}
+            - {value: b, label: B}
+    """) == [(MHEAD + 4, "domains[1].questions[0].options",
+              "no answer to this declaration scores 1, so no member organisation could pass it "
+              "(a member's declarations are clear only when every answer scores 1)")]
+
+
+def test_per_member_show_if_stays_inside_its_domain():
+    assert m_problems("""
+        - {id: m.q, type: yesno, text: Declared}
+        - {id: m.t, type: text, text: Why, show_if: {question: j1, equals: true}}
+    """) == [(MHEAD + 2, "domains[1].questions[1].show_if.question",
+              "show_if refers to question 'j1' outside per_member domain 'm'; a question answered by each "
+              "member organisation can only depend on another question of the same domain")]
+
+
+def test_joint_question_cannot_depend_on_a_per_member_question():
+    text = member_text() + more_items("""
+          - id: d3
+            title: Later joint domain
+            questions:
+              - {id: j2, type: text, text: Why, show_if: {question: m.insolvent, equals: true}}
+        """)
+    line = text.splitlines().index("      - {id: j2, type: text, text: Why, show_if: {question: m.insolvent, equals: true}}") + 1
+    assert problems_in(text) == [
+        (line, "domains[2].questions[0].show_if.question",
+         "show_if refers to question 'm.insolvent', which each member organisation answers separately "
+         "(per_member domain 'm'); a question answered jointly cannot depend on it")]
+
+
+def test_per_member_flag_must_be_true_or_false():
+    text = M_PREFIX.replace("per_member: true", "per_member: 'yes'") + "      - {id: m.q, type: yesno, text: Q}\n"
+    assert problems_in(text) == [
+        (MHEAD - 1, "domains[1].per_member", "per_member should be true or false, got 'yes'")]
+
+
+def test_summarise_marks_per_member_domains(member_questionnaire):
+    assert summarise(member_questionnaire) == (
+        "OK: test 1, 4 questions\n"
+        "  d1: 1 question (1 scored)\n"
+        "  m: 3 questions (answered per member, 2 declarations, not scored)")
+
+
+MEMBER_CRITERIA = """
+- {id: c1, type: member_declarations, domain: m}
+- {id: c2, type: question_min, question: j1, min: 1}
+"""
+
+
+def test_member_declarations_criterion_loads(member_questionnaire):
+    framework = parse_framework(framework_text(MEMBER_CRITERIA), questionnaire=member_questionnaire)
+    criterion = framework.gates[0].criteria[0]
+    assert (criterion.type, criterion.domain, criterion.min, criterion.on_fail) == (
+        "member_declarations", "m", None, "fail")
+
+
+def test_member_declarations_needs_a_per_member_domain(member_questionnaire):
+    assert f_problems("- {id: c1, type: member_declarations, domain: d1}\n", member_questionnaire) == [
+        (FHEAD + 1, "gates[0].criteria[0].domain",
+         "a member_declarations criterion needs a per_member domain, but 'd1' is answered jointly "
+         "(it is not marked 'per_member: true')")]
+
+
+def test_member_declarations_unknown_domain(member_questionnaire):
+    assert f_problems("- {id: c1, type: member_declarations, domain: nowhere}\n", member_questionnaire) == [
+        (FHEAD + 1, "gates[0].criteria[0].domain", "unknown domain 'nowhere' (not in questionnaire 'test')")]
+
+
+def test_member_declarations_fields():
+    assert f_problems("""
+        - {id: c1, type: member_declarations}
+        - {id: c2, type: member_declarations, domain: m, min: 1}
+        - {id: c3, type: member_declarations, domain: m, question: m.insolvent}
+    """) == [
+        (FHEAD + 1, "gates[0].criteria[0]", "a member_declarations criterion needs 'domain'"),
+        (FHEAD + 2, "gates[0].criteria[1]", "a member_declarations criterion takes no 'min'"),
+        (FHEAD + 3, "gates[0].criteria[2]", "a member_declarations criterion takes no 'question'"),
+    ]
+
+
+@pytest.mark.parametrize("criterion, message", [
+    ("{id: c1, type: question_min, question: m.insolvent, min: 1}",
+     "'m.insolvent' is answered by each member organisation separately (per_member domain 'm'), so a "
+     "question_min criterion cannot read it; use a member_declarations criterion on that domain"),
+    ("{id: c1, type: evidence_required, question: m.insolvent_detail}",
+     "'m.insolvent_detail' is answered by each member organisation separately (per_member domain 'm'), so an "
+     "evidence_required criterion cannot read it; use a member_declarations criterion on that domain"),
+])
+def test_question_criteria_cannot_read_per_member_questions(member_questionnaire, criterion, message):
+    assert f_problems(f"- {criterion}\n", member_questionnaire) == [
+        (FHEAD + 1, "gates[0].criteria[0].question", message)]
+
+
+def test_domain_min_cannot_read_a_per_member_domain(member_questionnaire):
+    assert f_problems("- {id: c1, type: domain_min, domain: m, min: 50}\n", member_questionnaire) == [
+        (FHEAD + 1, "gates[0].criteria[0].domain",
+         "domain 'm' is answered per member organisation and has no score, so a domain_min criterion cannot "
+         "read it; use a member_declarations criterion")]
+
+
+def test_content_hash_of_definitions_without_per_member_domains_is_unchanged(questionnaire):
+    # Worked out before per_member existed: adding the key with its default must not move the hash
+    # of anything already imported.
+    assert content_hash(parse_questionnaire(questionnaire_text(VALID_BODY))) == (
+        "fb7bb3e2902e4b2529f4cd859b2faf40ba73745bc67953ed2e31c05d6de79a0d")
+    assert content_hash(parse_framework(framework_text(VALID_CRITERIA))) == (
+        "736e227ffef4417215f2419f62605af61bdc2090bcb11f5211ca5524ed6efa7c")
+
+
+def test_content_hash_changes_when_a_domain_becomes_per_member(member_questionnaire):
+    joint = parse_questionnaire(member_text().replace("    per_member: true\n", ""))
+    assert content_hash(joint) != content_hash(member_questionnaire)
+
+
+def test_shipped_definitions_have_member_declarations():
+    questionnaire = load_questionnaire(DEFAULT_QUESTIONNAIRE_PATH)
+    framework = load_framework(DEFAULT_FRAMEWORK_PATH, questionnaire)
+    assert questionnaire.version == "2026.2" and framework.version == "2"
+    declarations = questionnaire.domains[-1]
+    assert (declarations.id, declarations.title, declarations.per_member) == (
+        "declarations", "Member declarations", True)
+    assert [d.id for d in questionnaire.member_domains()] == ["declarations"]
+    deciding = declarations.declaration_questions()
+    assert len(deciding) == 4 and all(q.type == "yesno" for q in deciding)
+    # "No" is the clear answer to every exclusion ground, and each adverse answer asks for an explanation.
+    assert all(q.yes_no_scores.no == 1 and q.yes_no_scores.yes == 0 for q in deciding)
+    explained = {q.show_if.question for q in declarations.questions if q.type == "text"}
+    assert explained == {q.id for q in deciding}
+    eligibility = framework.gates[0]
+    criterion = next(c for c in eligibility.criteria if c.type == "member_declarations")
+    assert (criterion.id, criterion.domain, criterion.on_fail) == ("G1.member_declarations", "declarations", "fail")

@@ -191,3 +191,91 @@ def test_framework_naming_an_unknown_question_is_reported(files):
     done = run(files)
     assert done.returncode != 0
     assert "fin.acounts" in done.stderr
+
+
+# --------------------------------------------------------------------------------------------------
+# --members: declarations answered by each member organisation
+
+MEMBER_DOMAIN = """\
+  - id: decl
+    title: Member declarations
+    per_member: true
+    questions:
+      - id: decl.insolvent
+        type: yesno
+        text: Has the organisation been insolvent?
+        scores: {"yes": 0.0, "no": 1.0}
+      - id: decl.insolvent_detail
+        type: text
+        text: Explain.
+        show_if: {question: decl.insolvent, equals: true}
+"""
+
+MEMBER_GATE = """\
+  - id: G3
+    title: Declarations
+    criteria:
+      - {id: G3.members, type: member_declarations, domain: decl}
+"""
+
+
+@pytest.fixture()
+def member_files(files: dict[str, Path]) -> dict[str, Path]:
+    files["questionnaire"].write_text(QUESTIONNAIRE + MEMBER_DOMAIN, encoding="utf-8")
+    files["framework"].write_text(FRAMEWORK + MEMBER_GATE, encoding="utf-8")
+    files["members"] = files["answers"].with_name("members.json")
+    files["members"].write_text(json.dumps({"Riverside Integrated Care": {"decl.insolvent": False},
+                                            "Southvale GP Federation": {"decl.insolvent": False}}), encoding="utf-8")
+    return files
+
+
+def run_with_members(files: dict[str, Path]) -> subprocess.CompletedProcess:
+    command = [sys.executable, "-m", "scoring", "--questionnaire", str(files["questionnaire"]),
+               "--framework", str(files["framework"]), "--answers", str(files["answers"]),
+               "--moderation", str(files["moderation"]), "--members", str(files["members"])]
+    env = dict(os.environ, PYTHONPATH=str(REPO))
+    return subprocess.run(command, cwd=REPO, env=env, capture_output=True, text=True, timeout=60)
+
+
+def test_members_file_decides_the_declarations_gate(member_files):
+    done = run_with_members(member_files)
+    assert done.returncode == 0, done.stderr
+    data = json.loads(done.stdout)
+    assert [g["outcome"] for g in data["gates"]] == ["conditional", "pass", "pass"]
+    assert data["members"] == [
+        {"member": "Riverside Integrated Care", "passed": True, "failing": [], "answered": 1, "required": 1},
+        {"member": "Southvale GP Federation", "passed": True, "failing": [], "answered": 1, "required": 1}]
+    criterion = data["gates"][2]["criteria"][0]
+    assert criterion["explanation"] == "All 2 member organisations made clear declarations."
+    assert (criterion["value"], criterion["threshold"]) == (2, 2)
+    # The declarations domain is listed, unscored, and the overall is what it was without it.
+    assert data["domains"]["decl"] is None
+    assert data["overall"] == pytest.approx((2 * 100 * 2 / 3 + 62.5) / 3)
+
+
+def test_without_members_the_declarations_gate_fails(member_files):
+    done = run(member_files)
+    assert done.returncode == 0, done.stderr
+    data = json.loads(done.stdout)
+    assert data["gates"][2]["outcome"] == "fail" and data["recommendation"] == "open_procurement"
+    assert data["members"] == []
+
+
+def test_invalid_member_answers_name_the_member_and_question(member_files):
+    member_files["members"].write_text(json.dumps({"Southvale GP Federation": {"decl.insolvent": "no"}}),
+                                       encoding="utf-8")
+    done = run_with_members(member_files)
+    assert done.returncode != 0 and done.stdout == ""
+    assert "member 'Southvale GP Federation': decl.insolvent: a yes/no answer must be true or false" in done.stderr
+
+
+def test_declarations_in_the_joint_answers_are_refused(member_files):
+    member_files["answers"].write_text(json.dumps(dict(ANSWERS, **{"decl.insolvent": False})), encoding="utf-8")
+    done = run_with_members(member_files)
+    assert done.returncode != 0 and "decl.insolvent: this question is answered per member organisation" in done.stderr
+
+
+def test_unreadable_members_file(member_files):
+    member_files["members"].write_text("{", encoding="utf-8")
+    done = run_with_members(member_files)
+    assert done.returncode != 0 and "members file" in done.stderr and "members.json" in done.stderr

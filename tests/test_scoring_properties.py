@@ -15,9 +15,11 @@ from questionnaires.model import Questionnaire
 from scoring import score_cohort, score_submission
 from scoring.results import OUTCOME_ORDER, RECOMMENDATION_ORDER
 from scoring.synthetic import (
+    members_to_long,
     moderation_to_long,
     random_answers,
     random_framework,
+    random_member_answers,
     random_moderation,
     random_questionnaire,
     to_long,
@@ -27,10 +29,12 @@ SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[Heal
 seeds = st.integers(min_value=0, max_value=2**32 - 1)
 
 
-def scenario(seed: int, n_questions: int = 14, show_if_share: float = 0.25):
+def scenario(seed: int, n_questions: int = 14, show_if_share: float = 0.25, members: bool = False):
+    """``members``: add a per_member declarations domain (and member_declarations criteria)."""
     rng = random.Random(seed)
     questionnaire = random_questionnaire(rng, n_questions=rng.randint(3, n_questions), n_domains=rng.randint(1, 4),
-                                         show_if_share=show_if_share)
+                                         show_if_share=show_if_share,
+                                         member_questions=rng.randint(1, 6) if members else 0)
     framework = random_framework(rng, questionnaire)
     return rng, questionnaire, framework
 
@@ -136,14 +140,15 @@ def shuffled(rng: random.Random, questionnaire: Questionnaire) -> Questionnaire:
 
 
 @SETTINGS
-@given(seeds)
-def test_question_and_domain_order_change_nothing(seed):
-    rng, questionnaire, framework = scenario(seed)
+@given(seeds, st.booleans())
+def test_question_and_domain_order_change_nothing(seed, members):
+    rng, questionnaire, framework = scenario(seed, members=members)
     answers = random_answers(rng, questionnaire, answer_rate=rng.random())
     moderation = random_moderation(rng, questionnaire)
+    member_answers = random_member_answers(rng, questionnaire) if members else None
     reordered = shuffled(rng, questionnaire)
-    original = score_submission(questionnaire, framework, answers, moderation)
-    permuted = score_submission(reordered, framework, answers, moderation)
+    original = score_submission(questionnaire, framework, answers, moderation, member_answers)
+    permuted = score_submission(reordered, framework, answers, moderation, member_answers)
     # Exact equality: sums are exactly rounded (math.fsum), so order cannot even move the last bit.
     assert permuted.overall == original.overall
     assert permuted.rag == original.rag
@@ -151,26 +156,46 @@ def test_question_and_domain_order_change_nothing(seed):
         assert permuted.domain(domain.id).score == domain.score
         for question in domain.questions:
             assert permuted.question(question.id) == question
-    assert permuted.gates == original.gates
+    # Failing declarations are listed (and explained) in questionnaire order, the one thing that
+    # may follow the order of the questions; everything else about the gates must be identical.
+    assert [normalised(g) for g in permuted.gates] == [normalised(g) for g in original.gates]
     assert permuted.recommendation == original.recommendation
     assert sorted(permuted.awaiting_evaluation) == sorted(original.awaiting_evaluation)
+    assert [member_facts(m) for m in permuted.members] == [member_facts(m) for m in original.members]
+
+
+def member_facts(member):
+    return member.member, member.passed, frozenset(member.failing), member.answered, member.required
+
+
+def normalised(gate):
+    criteria = []
+    for criterion in gate.criteria:
+        if criterion.type == "member_declarations":
+            criterion = (criterion.id, criterion.passed, criterion.value, criterion.threshold,
+                         [member_facts(m) for m in criterion.members])
+        criteria.append(criterion)
+    return gate.id, gate.outcome, criteria
 
 
 # --------------------------------------------------------------------------------------------------
 # Cohort path == single path
 
 
-def assert_cohort_matches(questionnaire, framework, submissions, moderation):
+def assert_cohort_matches(questionnaire, framework, submissions, moderation, member_answers=None):
     answers_long = to_long(submissions)
     moderation_long = moderation_to_long(moderation)
-    table = score_cohort(questionnaire, framework, answers_long, moderation_long)
+    members_long = members_to_long(member_answers) if member_answers is not None else None
+    table = score_cohort(questionnaire, framework, answers_long, moderation_long, members_long)
     # A submission exists for the cohort only through its rows; one with no rows at all cannot appear.
     present = set(answers_long["submission"]) | set(moderation_long["submission"])
+    if members_long is not None:
+        present |= set(members_long["submission"])
     assert list(table.index) == sorted(present)
     assert table.index.name == "submission"
     for submission in table.index:
         expected = score_submission(questionnaire, framework, submissions.get(submission, {}),
-                                    moderation.get(submission, {}))
+                                    moderation.get(submission, {}), (member_answers or {}).get(submission))
         row = table.loc[submission]
         for domain in expected.domains:
             if domain.score is None:
@@ -203,6 +228,29 @@ def test_cohort_equals_single_path(seed):
         if rng.random() < 0.7:
             moderation[sid] = random_moderation(rng, questionnaire, rate=rng.random())
     assert_cohort_matches(questionnaire, framework, submissions, moderation)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(seeds)
+def test_cohort_equals_single_path_with_member_declarations(seed):
+    rng, questionnaire, framework = scenario(seed, n_questions=12, show_if_share=0.3, members=True)
+    submissions, moderation, member_answers = {}, {}, {}
+    for s in range(rng.randint(20, 80)):
+        sid = f"sub-{rng.randrange(10**6):06d}"
+        submissions[sid] = random_answers(rng, questionnaire, answer_rate=rng.random())
+        if rng.random() < 0.5:
+            moderation[sid] = random_moderation(rng, questionnaire, rate=rng.random())
+        if rng.random() < 0.85:  # the rest have no member rows at all
+            members = random_member_answers(rng, questionnaire, answer_rate=rng.random())
+            for answers in members.values():
+                for qid in list(answers):
+                    if rng.random() < 0.05:
+                        answers[qid] = None  # an explicit "unanswered" row
+            member_answers[sid] = members
+    # A few submissions known only through their member rows.
+    for s in range(rng.randint(0, 3)):
+        member_answers[f"only-members-{s}"] = random_member_answers(rng, questionnaire, n_members=rng.randint(1, 2))
+    assert_cohort_matches(questionnaire, framework, submissions, moderation, member_answers)
 
 
 def test_cohort_equals_single_path_on_hundreds_of_submissions():
