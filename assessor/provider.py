@@ -22,7 +22,7 @@ from werkzeug.datastructures import CombinedMultiDict, MultiDict
 
 from questionnaires.model import Domain, Question
 from reports.rendering import format_answer
-from scoring import visible_question_ids
+from scoring import RECOMMENDATION_LABELS, visible_question_ids
 
 from .extensions import db
 from .forms import (
@@ -60,6 +60,9 @@ from .services.assignments import (
     can_assign,
     sections_assigned_to,
 )
+from .services import confirmations
+from .services import declarations as declaration_service
+from .services import standstill
 from .services.definitions import questionnaire_for
 from .services.invitations import (
     InvitationRefused,
@@ -150,13 +153,30 @@ def home():
 
 @bp.route("/submissions/<int:submission_id>")
 def overview(submission_id: int):
-    submission = _submission(submission_id)
+    return _overview_page(_submission(submission_id))
+
+
+def _overview_page(submission, representation_problems: list[tuple[str, str]] | None = None,
+                   representation_text: str = "", status: int = 200):
     inputs, result = score(submission)
     db.session.commit()
     rows = answer_rows(submission)
+    carried = confirmations.unconfirmed(submission, inputs.questionnaire)
+    publication = standstill.publication_for(submission)
     return render_template(
         "provider/overview.html",
         submission=submission,
+        members=declaration_service.statuses(submission, inputs.questionnaire),
+        carried=carried,
+        carried_rounds=confirmations.carried_round_names(carried),
+        publication=publication,
+        outcome_labels=RECOMMENDATION_LABELS,
+        representations=standstill.representations_for(publication) if publication else [],
+        representation_outcomes=standstill.REVIEW_OUTCOMES,
+        representation_open=publication is not None and standstill.window_open(publication),
+        publication_status=standstill.status(publication) if publication else "",
+        representation_problems=representation_problems or [],
+        representation_text=representation_text,
         sections=sections(inputs.questionnaire),
         progress=section_progress(inputs.questionnaire, result),
         last_change=last_changes(inputs.questionnaire, rows, evidence_rows(submission)),
@@ -165,7 +185,7 @@ def overview(submission_id: int):
         can_submit=access.can_submit(current_user, submission),
         can_assign=can_assign(current_user, submission) and submission.editable,
         can_invite=can_invite(current_user),
-    )
+    ), status
 
 
 @dataclass
@@ -196,12 +216,12 @@ def section(submission_id: int, domain_id: str):
     if request.method == "POST":
         if not submission.editable:
             abort(409, description=NOT_EDITABLE)
-        resolutions = _conflict_resolutions(domain)
-        form = form_class(formdata=_formdata_keeping_theirs(domain, stored, resolutions))
+        resolutions = _conflict_resolutions(domain.questions)
+        form = form_class(formdata=_formdata_keeping_theirs(domain.questions, stored, resolutions))
         valid = form.validate_on_submit()
         unresolved = {question_id for question_id, choice in resolutions.items() if choice is None}
         for question_id in unresolved:
-            yours = _posted_values(domain, form).get(question_id)
+            yours = _posted_values(domain.questions, form).get(question_id)
             conflicts[question_id] = conflict_with(rows.get(question_id), question_id, yours)
         removals = _removals_requested()
         if valid and not unresolved:
@@ -209,6 +229,8 @@ def section(submission_id: int, domain_id: str):
             outcome = _save_section(submission, questionnaire, domain, form, stored, removals)
             upload_errors = outcome.upload_errors
             conflicts = outcome.conflicts
+            if not upload_errors:
+                _settle_carried_forward(submission, questionnaire, domain, outcome)
             if not conflicts and not upload_errors:
                 score(submission)
                 db.session.commit()
@@ -219,8 +241,8 @@ def section(submission_id: int, domain_id: str):
             if not upload_errors:
                 rows = answer_rows(submission)
                 stored = {qid: row.value for qid, row in rows.items()}
-                _show_saved_state(domain, form, outcome, rows)
-        visible = visible_question_ids(questionnaire, {**stored, **_posted_values(domain, form)})
+                _show_saved_state(domain.questions, form, outcome, rows)
+        visible = visible_question_ids(questionnaire, {**stored, **_posted_values(domain.questions, form)})
     else:
         versions = {qid: row.version for qid, row in rows.items()}
         form = form_class(formdata=None, data=initial_form_data(domain, stored, versions))
@@ -242,6 +264,10 @@ def section(submission_id: int, domain_id: str):
         removals=removals,
         evidence=evidence_rows(submission),
         answers=rows,
+        carried={item.question_id: item.from_round for item in confirmations.unconfirmed(submission, questionnaire)
+                 if item.domain_id == domain.id},
+        # A page shown again (an error or a conflict) keeps the boxes the person ticked.
+        ticked=set(request.form.getlist("confirm")) if request.method == "POST" else set(),
         assignment=assignment,
         position=[d.id for d in sections(questionnaire)].index(domain.id) + 1,
         section_count=len(sections(questionnaire)),
@@ -251,21 +277,35 @@ def section(submission_id: int, domain_id: str):
     )
 
 
-def _conflict_resolutions(domain: Domain) -> dict[str, str | None]:
+def _settle_carried_forward(submission, questionnaire, domain: Domain, outcome: SectionOutcome) -> None:
+    """Changing a carried-forward answer settles it; so does ticking its box or confirming the whole page."""
+    changed = {qid for qid, result in outcome.outcomes.items() if isinstance(result, Saved)}
+    confirmations.confirm(submission, changed, current_user, how="changed")
+    on_page = {item.question_id for item in confirmations.unconfirmed(submission, questionnaire)
+               if item.domain_id == domain.id}
+    wanted = on_page if request.form.get("action") == "confirm-all" else set(request.form.getlist("confirm"))
+    # An answer in conflict is not settled yet: the person has still to choose which answer stands.
+    confirmed = confirmations.confirm(submission, (wanted & on_page) - set(outcome.conflicts), current_user,
+                                      how="confirmed")
+    if confirmed:
+        flash(f"{len(confirmed)} carried-forward {'answer' if len(confirmed) == 1 else 'answers'} confirmed.")
+
+
+def _conflict_resolutions(questions: list[Question]) -> dict[str, str | None]:
     """For each conflict shown on the page just sent: 'theirs', 'mine', or None when no choice was made."""
-    in_section = {q.id for q in domain.questions if q.type != "evidence"}
+    in_section = {q.id for q in questions if q.type != "evidence"}
     shown = [qid for qid in request.form.getlist("conflict") if qid in in_section]
     return {qid: request.form.get("resolve-" + qid) if request.form.get("resolve-" + qid) in ("theirs", "mine")
             else None for qid in shown}
 
 
-def _formdata_keeping_theirs(domain: Domain, stored: dict, resolutions: dict[str, str | None]):
+def _formdata_keeping_theirs(questions: list[Question], stored: dict, resolutions: dict[str, str | None]):
     """The posted form, with the colleague's answer in place wherever the person chose to keep it."""
     posted = MultiDict(request.form)
-    questions = {q.id: q for q in domain.questions}
+    by_id = {q.id: q for q in questions}
     for question_id, choice in resolutions.items():
         if choice == "theirs":
-            posted.setlist(field_name(question_id), field_values(questions[question_id], stored.get(question_id)))
+            posted.setlist(field_name(question_id), field_values(by_id[question_id], stored.get(question_id)))
     return CombinedMultiDict([request.files, posted])
 
 
@@ -274,9 +314,9 @@ def _removals_requested() -> set[int]:
     return {int(raw) for raw in request.form.getlist("remove-evidence") if raw.isdecimal() and int(raw) < 2**31}
 
 
-def _posted_values(domain: Domain, form) -> dict:
+def _posted_values(questions: list[Question], form) -> dict:
     values = {}
-    for question in domain.questions:
+    for question in questions:
         if question.type == "evidence":
             continue
         form_field = form[field_name(question.id)]
@@ -286,7 +326,7 @@ def _posted_values(domain: Domain, form) -> dict:
 
 
 def _save_section(submission, questionnaire, domain: Domain, form, stored: dict, removals: set[int]) -> SectionOutcome:
-    posted = _posted_values(domain, form)
+    posted = _posted_values(domain.questions, form)
     visible = visible_question_ids(questionnaire, {**stored, **posted})
     outcome = SectionOutcome()
     uploads = []
@@ -324,14 +364,14 @@ def _save_section(submission, questionnaire, domain: Domain, form, stored: dict,
     return outcome
 
 
-def _show_saved_state(domain: Domain, form, outcome: SectionOutcome, rows: dict) -> None:
+def _show_saved_state(questions: list[Question], form, outcome: SectionOutcome, rows: dict) -> None:
     """After a save that met a conflict, make the re-shown page agree with what is now stored.
 
     Saved answers get their new version, untouched ones show the colleague's current answer, and a
     conflicting answer keeps the person's own text with the colleague's version as its base, so
     saving again is a deliberate choice.
     """
-    questions = {q.id: q for q in domain.questions}
+    by_id = {q.id: q for q in questions}
     for question_id, result in outcome.outcomes.items():
         marker = form[base_name(question_id)]
         if isinstance(result, Saved):
@@ -339,7 +379,7 @@ def _show_saved_state(domain: Domain, form, outcome: SectionOutcome, rows: dict)
         elif isinstance(result, Unchanged):
             row = rows.get(question_id)
             marker.data = _marker(row.version if row else 0, row.value if row else None)
-            form[field_name(question_id)].data = to_field_value(questions[question_id], row.value if row else None)
+            form[field_name(question_id)].data = to_field_value(by_id[question_id], row.value if row else None)
         else:
             marker.data = _marker(result.their_version, result.theirs)
 
@@ -413,6 +453,8 @@ def autosave(submission_id: int, question_id: str):
     version, digest = parse_base(request.form.get(base_name(question_id)))
     outcome = save_answer(submission, question_id, value, base_version=version, base_fingerprint=digest,
                           user=current_user)
+    if isinstance(outcome, Saved):
+        confirmations.confirm(submission, {question_id}, current_user, how="changed")
     score(submission)
     db.session.commit()
     if isinstance(outcome, Conflict):
@@ -450,6 +492,8 @@ def check(submission_id: int):
         submission=submission,
         sections=sections(inputs.questionnaire),
         missing=missing_required(inputs.questionnaire, result),
+        members_waiting=declaration_service.incomplete(submission, inputs.questionnaire),
+        unconfirmed=confirmations.unconfirmed(submission, inputs.questionnaire),
         visible=visible_question_ids(inputs.questionnaire, inputs.answers),
         answers=answer_rows(submission),
         evidence=evidence_rows(submission),
@@ -603,3 +647,136 @@ def clarifications(submission_id: int):
         clarifications=clarification_service.for_submission(submission), problems=problems, drafts=drafts,
         form=FlaskForm(formdata=None),
     )
+
+
+# --------------------------------------------------------------------------------------------------
+# Each member organisation's own declarations.
+
+DECLARATIONS_SAVED = "{organisation}'s declarations have been saved."
+
+
+@bp.route("/submissions/<int:submission_id>/declarations/<int(max=2147483647):organisation_id>",
+          methods=["GET", "POST"])
+def declarations(submission_id: int, organisation_id: int):
+    submission = _submission(submission_id)
+    questionnaire = questionnaire_for(submission.round)
+    questions = declaration_service.declaration_questions(questionnaire)
+    organisation = declaration_service.member_organisation(submission, organisation_id)
+    if not questions or organisation is None:
+        abort(404)
+    may_declare = declaration_service.can_declare(current_user, organisation)
+    rows = declaration_service.declaration_rows(submission, organisation.id)
+    stored = {qid: row.value for qid, row in rows.items()}
+    form_class = section_form_class(questions)
+    conflicts: dict[str, Conflict] = {}
+    unresolved: set[str] = set()
+
+    if request.method == "POST":
+        if not may_declare:
+            abort(403, description=f"Only people from {organisation.name} can make its declarations.")
+        if not submission.editable:
+            abort(409, description=NOT_EDITABLE)
+        resolutions = _conflict_resolutions(questions)
+        form = form_class(formdata=_formdata_keeping_theirs(questions, stored, resolutions))
+        valid = form.validate_on_submit()
+        unresolved = {question_id for question_id, choice in resolutions.items() if choice is None}
+        for question_id in unresolved:
+            conflicts[question_id] = conflict_with(rows.get(question_id), question_id,
+                                                   _posted_values(questions, form).get(question_id))
+        if valid and not unresolved:
+            outcome = _save_declarations(submission, questionnaire, organisation, questions, form, stored)
+            score(submission)
+            db.session.commit()
+            conflicts = outcome.conflicts
+            if not conflicts:
+                flash(DECLARATIONS_SAVED.format(organisation=organisation.name))
+                return redirect(_after_declarations_url(submission, questionnaire, organisation))
+            rows = declaration_service.declaration_rows(submission, organisation.id)
+            stored = {qid: row.value for qid, row in rows.items()}
+            _show_saved_state(questions, form, outcome, rows)
+        visible = declaration_service.visible_declarations(
+            questionnaire, {**stored, **_posted_values(questions, form)})
+    else:
+        versions = {qid: row.version for qid, row in rows.items()}
+        initial: dict = {}
+        for domain in questionnaire.member_domains():
+            initial.update(initial_form_data(domain, stored, versions))
+        form = form_class(formdata=None, data=initial)
+        visible = declaration_service.visible_declarations(questionnaire, stored)
+
+    return render_template(
+        "provider/declarations.html",
+        submission=submission,
+        organisation=organisation,
+        member_domains=questionnaire.member_domains(),
+        form=form,
+        field_name=field_name,
+        base_name=base_name,
+        visible=visible,
+        conflicts=conflicts,
+        unresolved=unresolved,
+        upload_errors={},
+        removals=set(),
+        evidence={},
+        answers=rows,
+        editable=may_declare and submission.editable,
+        may_declare=may_declare,
+    )
+
+
+def _save_declarations(submission, questionnaire, organisation, questions: list[Question], form,
+                       stored: dict) -> SectionOutcome:
+    posted = _posted_values(questions, form)
+    # Explanations are kept only for adverse answers that still stand, as for joint show_if questions.
+    visible = declaration_service.visible_declarations(questionnaire, {**stored, **posted})
+    outcome = SectionOutcome()
+    for question in questions:
+        if question.id not in visible:
+            continue
+        version, digest = parse_base(form[base_name(question.id)].data)
+        outcome.outcomes[question.id] = declaration_service.save_declaration(
+            submission, organisation, question.id, posted.get(question.id), base_version=version,
+            base_fingerprint=digest, user=current_user,
+        )
+    return outcome
+
+
+def _after_declarations_url(submission, questionnaire, organisation) -> str:
+    # An adverse answer opens its explanation box, which without JavaScript appears only now: come
+    # back to the page until nothing is left to answer.
+    rows = declaration_service.declaration_rows(submission, organisation.id)
+    answers = {qid: row.value for qid, row in rows.items() if row.value is not None}
+    left = declaration_service.missing_declarations(questionnaire, answers)
+    if left:
+        flash(f"{len(left)} {'question still needs' if len(left) == 1 else 'questions still need'} an answer "
+              "before these declarations are complete.")
+        return url_for(".declarations", submission_id=submission.id, organisation_id=organisation.id,
+                       _anchor=field_name(left[0].id))
+    return url_for(".overview", submission_id=submission.id, _anchor="member-declarations")
+
+
+# --------------------------------------------------------------------------------------------------
+# Representations on a published decision, during the standstill period.
+
+@bp.route("/submissions/<int:submission_id>/representations", methods=["POST"])
+def make_representation(submission_id: int):
+    submission = _submission(submission_id)
+    if not access.can_submit(current_user, submission):
+        abort(403, description="Only a lead user of the lead organisation can make representations.")
+    publication = standstill.publication_for(submission)
+    if publication is None:
+        abort(404)
+    if not FlaskForm().validate_on_submit():
+        abort(400)
+    text = request.form.get("representation", "")
+    try:
+        standstill.submit_representation(publication, current_user, text)
+    except NotAllowed as exc:
+        db.session.rollback()
+        if not standstill.window_open(publication):
+            flash(str(exc), "error")
+            return redirect(url_for(".overview", submission_id=submission.id, _anchor="decision"))
+        return _overview_page(submission, [("representation", str(exc))], text, status=400)
+    db.session.commit()
+    flash("Your representation has been sent to the commissioners. You will see their review here.")
+    return redirect(url_for(".overview", submission_id=submission.id, _anchor="decision"))

@@ -26,6 +26,9 @@ def _url(app, rule, submission_id, evidence_id):
         values["domain_id"] = "strategy"
     if "question_id" in rule.arguments:
         values["question_id"] = "strategy.vision"
+    if "organisation_id" in rule.arguments:
+        # Any organisation: the submission itself must already be hidden from an outsider.
+        values["organisation_id"] = 1
     with app.test_request_context():
         from flask import url_for
 

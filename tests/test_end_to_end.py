@@ -9,6 +9,7 @@ from pypdf import PdfReader
 from assessor.models import Answer, AuditEvent, Submission
 from questionnaires.loader import DEFAULT_QUESTIONNAIRE_PATH, load_questionnaire
 from tests.conftest import csrf_token, section_form_data
+from tests.declarations_helpers import declare_clean, member_ids
 
 QUESTIONNAIRE = load_questionnaire(DEFAULT_QUESTIONNAIRE_PATH)
 LABELS = {"proceed": "Proceed", "proceed_with_conditions": "Proceed with conditions",
@@ -62,6 +63,8 @@ def test_provider_answers_saves_resumes_submits_and_commissioner_reads_the_pdf(d
         url = f"/provider/submissions/{sid}/sections/{domain.id}"
         response = browser.post(url, {**section_form_data(domain), "action": "save"})
         assert response.status_code == 302, response.get_data(as_text=True)[:3000]
+    for organisation_id in member_ids(data, sid).values():
+        assert declare_clean(browser, sid, organisation_id).status_code == 302
 
     check = browser.get(f"/provider/submissions/{sid}/check").get_data(as_text=True)
     assert "Every required question has an answer" in check

@@ -7,6 +7,7 @@ from io import BytesIO
 from urllib.parse import urlsplit
 
 from tests.conftest import minimal_pdf, section_form_data
+from tests.declarations_helpers import declare_clean, member_ids
 from tests.provider_helpers import (
     DOMAINS,
     EASTBROOK,
@@ -52,6 +53,8 @@ def test_unanswered_questions_link_to_their_fields_and_block_submission(demo, da
     for domain in QUESTIONNAIRE.joint_domains():
         url = f"/provider/submissions/{sid}/sections/{domain.id}"
         assert browser.post(url, {**section_form_data(domain), "action": "save"}).status_code == 302
+    for organisation_id in member_ids(data, sid).values():
+        assert declare_clean(browser, sid, organisation_id).status_code == 302
     assert "Every required question has an answer" in browser.get(check_url).get_data(as_text=True)
     assert browser.post(f"/provider/submissions/{sid}/submit", {}, page=check_url).status_code == 302
     assert audit(data, "submission.submitted", sid)[0]["new"] == "submitted"

@@ -15,6 +15,8 @@ from ..extensions import db
 from ..models import SUBMISSION_STATUSES, AuditEvent, Evidence, Submission, User, utcnow
 from ..uploads import CheckedUpload, LocalStorage
 from .audit import record
+from .confirmations import unconfirmed
+from .declarations import incomplete
 from .definitions import questionnaire_for
 from .scores import missing_required, score
 
@@ -54,6 +56,13 @@ def submit(submission: Submission, user: User) -> None:
     missing = missing_required(inputs.questionnaire, result)
     if missing:
         raise NotAllowed(f"{len(missing)} required questions are still unanswered.")
+    waiting = incomplete(submission, inputs.questionnaire)
+    if waiting:
+        names = ", ".join(member.organisation.name for member in waiting)
+        raise NotAllowed(f"Every member organisation must complete its declarations first; still to finish: {names}.")
+    carried = unconfirmed(submission, inputs.questionnaire)
+    if carried:
+        raise NotAllowed(f"{len(carried)} answers carried forward from an earlier round are not yet confirmed.")
     submission.status = "submitted"
     submission.submitted_at = utcnow()
     submission.submitted_by_id = user.id
@@ -73,10 +82,14 @@ def reopen(submission: Submission, user: User, reason: str) -> None:
 
 
 # Commissioners' own working (moderation, reports) is theirs; providers see what happened to their answers.
-PROVIDER_HISTORY_PREFIXES = ("answer.", "evidence.", "submission.", "section.", "clarification.")
+PROVIDER_HISTORY_PREFIXES = ("answer.", "declaration.", "evidence.", "submission.", "section.", "clarification.",
+                             "representation.submitted")
 HISTORY_TEXT_LIMIT = 300
 _ACTION_LABELS = {
     "answer.changed": "Changed an answer",
+    "answer.confirmed": "Confirmed a carried-forward answer",
+    "declaration.changed": "Changed a member declaration",
+    "representation.submitted": "Made a representation about the decision",
     "evidence.attached": "Uploaded a file",
     "evidence.removed": "Removed a file",
     "submission.submitted": "Submitted the assessment",
@@ -120,6 +133,10 @@ def _describe(event: AuditEvent, questionnaire: Questionnaire) -> HistoryEntry:
     if event.action == "answer.changed":
         return HistoryEntry(event.at, who, what, section, subject,
                             _answer_text(detail.get("old"), question), _answer_text(detail.get("new"), question))
+    if event.action == "declaration.changed":
+        return HistoryEntry(event.at, who, what, section, subject,
+                            _answer_text(detail.get("old"), question), _answer_text(detail.get("new"), question),
+                            note=detail.get("organisation"))
     if event.action.startswith("evidence."):
         return HistoryEntry(event.at, who, what, section, subject, note=detail.get("file"))
     if event.action.startswith("submission."):
