@@ -110,58 +110,65 @@ def save_answer(
     base_fingerprint: str | None,
     user: User,
 ) -> Saved | Unchanged | Conflict:
-    """Write ``value`` unless a colleague changed the answer since this user loaded version ``base_version``.
+    """Write ``value`` unless a colleague changed the answer since this user loaded version ``base_version``."""
+    outcome, old = save_versioned(Answer, {"submission_id": submission.id, "question_id": question_id}, value,
+                                  base_version=base_version, base_fingerprint=base_fingerprint, user=user)
+    if isinstance(outcome, Saved):
+        record("answer.changed", user=user, submission_id=submission.id, question=question_id,
+               old=old, new=value, version=outcome.version)
+    return outcome
 
-    ``base_fingerprint`` is the digest of the value the user was shown: when the posted value still
-    equals it the user did not touch the field, so a colleague's newer answer is left alone.
+
+def save_versioned(
+    model: type,
+    identity: dict[str, Any],
+    value: Any,
+    *,
+    base_version: int,
+    base_fingerprint: str | None,
+    user: User,
+) -> tuple[Saved | Unchanged | Conflict, Any]:
+    """Optimistic locking for one versioned answer row (joint answers and member declarations alike).
+
+    ``identity`` names the row (its unique key). ``base_fingerprint`` is the digest of the value the
+    user was shown: when the posted value still equals it the user did not touch the field, so a
+    colleague's newer answer is left alone. Returns the outcome and the value it replaced.
     """
-    row = db.session.scalar(
-        db.select(Answer)
-        .filter_by(submission_id=submission.id, question_id=question_id)
-        .execution_options(populate_existing=True)
-    )
+    question_id = identity["question_id"]
+
+    def load():
+        return db.session.scalar(
+            db.select(model).filter_by(**identity).execution_options(populate_existing=True))
+
+    row = load()
     current_version = row.version if row is not None else 0
     current_value = row.value if row is not None else None
     if base_fingerprint is not None and fingerprint(value) == base_fingerprint:
-        return Unchanged(question_id, current_version)
+        return Unchanged(question_id, current_version), current_value
     if current_value == value:
-        return Unchanged(question_id, current_version)
+        return Unchanged(question_id, current_version), current_value
     if current_version != base_version:
-        return conflict_with(row, question_id, value)
+        return conflict_with(row, question_id, value), current_value
 
     now = utcnow()
     if row is None:
         try:
             with db.session.begin_nested():
-                db.session.add(
-                    Answer(submission_id=submission.id, question_id=question_id, value_json=json.dumps(value),
-                           version=1, updated_by_id=user.id, updated_at=now)
-                )
+                db.session.add(model(**identity, value_json=json.dumps(value), version=1,
+                                     updated_by_id=user.id, updated_at=now))
         except IntegrityError:
             # A colleague created this answer between our read and our insert.
-            return conflict_with(_reload(submission, question_id), question_id, value)
-        new_version = 1
-    else:
-        result = db.session.execute(
-            update(Answer)
-            .where(Answer.id == row.id, Answer.version == base_version)
-            .values(value_json=json.dumps(value), version=base_version + 1, updated_by_id=user.id, updated_at=now)
-            .execution_options(synchronize_session=False)
-        )
-        if result.rowcount != 1:
-            return conflict_with(_reload(submission, question_id), question_id, value)
-        new_version = base_version + 1
-    record("answer.changed", user=user, submission_id=submission.id, question=question_id,
-           old=current_value, new=value, version=new_version)
-    return Saved(question_id, new_version)
-
-
-def _reload(submission: Submission, question_id: str) -> Answer | None:
-    return db.session.scalar(
-        db.select(Answer)
-        .filter_by(submission_id=submission.id, question_id=question_id)
-        .execution_options(populate_existing=True)
+            return conflict_with(load(), question_id, value), current_value
+        return Saved(question_id, 1), current_value
+    result = db.session.execute(
+        update(model)
+        .where(model.id == row.id, model.version == base_version)
+        .values(value_json=json.dumps(value), version=base_version + 1, updated_by_id=user.id, updated_at=now)
+        .execution_options(synchronize_session=False)
     )
+    if result.rowcount != 1:
+        return conflict_with(load(), question_id, value), current_value
+    return Saved(question_id, base_version + 1), current_value
 
 
 def conflict_with(row: Answer | None, question_id: str, yours: Any) -> Conflict:

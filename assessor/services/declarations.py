@@ -1,20 +1,16 @@
 """Each member organisation's own declarations: who may give them, saving them safely, and completeness."""
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
-
-from sqlalchemy import update
-from sqlalchemy.exc import IntegrityError
 
 from questionnaires.model import Question, Questionnaire
 from scoring import visible_question_ids
 
 from ..extensions import db
-from ..models import MemberAnswer, Organisation, Submission, User, utcnow
-from .answers import Conflict, Saved, Unchanged, conflict_with, fingerprint
+from ..models import MemberAnswer, Organisation, Submission, User
+from .answers import Conflict, Saved, Unchanged, save_versioned
 from .audit import record
 
 
@@ -119,47 +115,11 @@ def save_declaration(
     user: User,
 ) -> Saved | Unchanged | Conflict:
     """Write one member's answer unless a colleague changed it since ``base_version`` (as answers do)."""
-    row = _row(submission, organisation.id, question_id)
-    current_version = row.version if row is not None else 0
-    current_value = row.value if row is not None else None
-    if base_fingerprint is not None and fingerprint(value) == base_fingerprint:
-        return Unchanged(question_id, current_version)
-    if current_value == value:
-        return Unchanged(question_id, current_version)
-    if current_version != base_version:
-        return conflict_with(row, question_id, value)
-
-    now = utcnow()
-    if row is None:
-        try:
-            with db.session.begin_nested():
-                db.session.add(MemberAnswer(
-                    submission_id=submission.id, organisation_id=organisation.id, question_id=question_id,
-                    value_json=json.dumps(value), version=1, updated_by_id=user.id, updated_at=now,
-                ))
-        except IntegrityError:
-            # A colleague created this declaration between our read and our insert.
-            return conflict_with(_row(submission, organisation.id, question_id), question_id, value)
-        new_version = 1
-    else:
-        result = db.session.execute(
-            update(MemberAnswer)
-            .where(MemberAnswer.id == row.id, MemberAnswer.version == base_version)
-            .values(value_json=json.dumps(value), version=base_version + 1, updated_by_id=user.id, updated_at=now)
-            .execution_options(synchronize_session=False)
-        )
-        if result.rowcount != 1:
-            return conflict_with(_row(submission, organisation.id, question_id), question_id, value)
-        new_version = base_version + 1
-    record("declaration.changed", user=user, submission_id=submission.id, organisation=organisation.name,
-           organisation_id=organisation.id, question=question_id, old=current_value, new=value,
-           version=new_version)
-    return Saved(question_id, new_version)
-
-
-def _row(submission: Submission, organisation_id: int, question_id: str) -> MemberAnswer | None:
-    return db.session.scalar(
-        db.select(MemberAnswer)
-        .filter_by(submission_id=submission.id, organisation_id=organisation_id, question_id=question_id)
-        .execution_options(populate_existing=True)
-    )
+    identity = {"submission_id": submission.id, "organisation_id": organisation.id, "question_id": question_id}
+    outcome, old = save_versioned(MemberAnswer, identity, value, base_version=base_version,
+                                  base_fingerprint=base_fingerprint, user=user)
+    if isinstance(outcome, Saved):
+        record("declaration.changed", user=user, submission_id=submission.id, organisation=organisation.name,
+               organisation_id=organisation.id, question=question_id, old=old, new=value,
+               version=outcome.version)
+    return outcome
