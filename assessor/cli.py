@@ -154,7 +154,7 @@ def _seed_answers(submission: Submission, answers: dict, questionnaire, author: 
 @with_appcontext
 def seed_demo() -> None:
     """Load the demo round (safe to run again: existing demo data is left as it is)."""
-    from .models import EvaluatorScore
+    from .models import ConflictDeclaration, EvaluatorScore
     from .services.clarifications import ask as ask_clarification
     from .services.decisions import DecisionInput, record_decision
     from .services.definitions import questionnaire_for
@@ -217,6 +217,13 @@ def seed_demo() -> None:
             db.session.refresh(submission)
             score(submission)
             seeded[key] = submission
+
+        # The demo reviewers have declared no conflict with any applicant, so the review pages open directly.
+        for commissioner in commissioners.values():
+            if commissioner.role in ("evaluator", "moderator", "panel"):
+                for submission in seeded.values():
+                    db.session.add(ConflictDeclaration(round_id=round_.id, user_id=commissioner.id,
+                                                       applicant_id=submission.applicant_id, has_conflict=False))
 
         # Review activity, so every review page has something to show: the evaluator's own scores and
         # the panel's recorded decision for the decided applicant, and an open question to the alliance.

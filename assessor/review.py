@@ -13,17 +13,50 @@ from typing import Any, Callable
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
-from wtforms import DateField, FieldList, Form, FormField, HiddenField, RadioField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, InputRequired, Length, Optional
+from wtforms import (
+    DateField,
+    FieldList,
+    Form,
+    FormField,
+    HiddenField,
+    IntegerField,
+    RadioField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from reports.charts import MAX_COMPARISON_SERIES, comparison_chart
 from reports.exports import to_csv, to_xlsx
 from scoring import OUTCOME_LABELS
 
 from .extensions import db
-from .models import DECISION_OUTCOMES, ROLE_LABELS, SUBMISSION_STATUSES, Definition, Round, Submission
+from .models import (
+    DECISION_OUTCOMES,
+    RECOMMENDATION_URGENCIES,
+    ROLE_LABELS,
+    SUBMISSION_STATUSES,
+    ConflictDeclaration,
+    DecisionPublication,
+    Definition,
+    Representation,
+    ReviewRecommendation,
+    Round,
+    Submission,
+)
 from .report_downloads import pdf_download
-from .services import access, clarifications, cohort, decisions, evaluation
+from .services import (
+    access,
+    checkpoints,
+    clarifications,
+    cohort,
+    conflicts,
+    decisions,
+    evaluation,
+    recommendations,
+    standstill,
+)
 from .services.answers import answer_rows, evidence_rows
 from .services.audit import history
 from .services.moderation import moderate, moderated_rows
@@ -107,6 +140,7 @@ class DecisionForm(FlaskForm):
     outcome = RadioField("Overall decision", choices=list(DECISION_OUTCOMES.items()),
                          validators=[InputRequired("Choose the panel's overall decision")])
     decided_on = DateField("Date of the decision", validators=[InputRequired("Enter the date of the decision")])
+    follow_up_on = DateField("Date of the follow-up review", validators=[Optional()])
     panel_members = TextAreaField("Panel members", validators=[DataRequired("Enter the names of the panel members")])
     minutes = TextAreaField("Minutes", validators=[Optional()])
     differs_reason = TextAreaField("Reason the decision differs from the recommendation", validators=[Optional()])
@@ -166,6 +200,20 @@ def form_problems(form: FlaskForm, anchors: dict[str, str] | None = None) -> lis
 # Rounds and the dashboard
 
 
+def _require_declarations(round_: Round) -> None:
+    """Reviewers see nothing of a round's submissions until they have declared on every applicant."""
+    if conflicts.must_declare(round_, current_user):
+        flash("Before you see any submission in this round, declare any conflicts of interest.")
+        abort(redirect(url_for(".declarations", round_id=round_.id)))
+
+
+def _round(round_id: int) -> Round:
+    """A round whose submissions the page shows; 404 if it does not exist."""
+    round_ = db.session.get(Round, round_id) or abort(404)
+    _require_declarations(round_)
+    return round_
+
+
 @bp.route("/")
 @allow(*COMMISSIONERS)
 def home():
@@ -176,18 +224,19 @@ def home():
 @bp.route("/rounds/<int:round_id>")
 @allow(*COMMISSIONERS)
 def dashboard(round_id: int):
-    round_ = db.session.get(Round, round_id) or abort(404)
+    round_ = _round(round_id)
     labels = cohort.rag_labels(round_)
     query = cohort.DashboardQuery.from_args(request.args, labels)
     page = cohort.dashboard(round_, query)
     return render_template("review/dashboard.html", round=round_, page=page, query=query,
-                           statuses=SUBMISSION_STATUSES, rag_labels=labels)
+                           statuses=SUBMISSION_STATUSES, rag_labels=labels,
+                           previous=checkpoints.previous_submissions(round_))
 
 
 @bp.route("/rounds/<int:round_id>/compare")
 @allow(*COMMISSIONERS)
 def compare(round_id: int):
-    round_ = db.session.get(Round, round_id) or abort(404)
+    round_ = _round(round_id)
     result = cohort.comparison(round_)
     rows = result.rows()
     wanted = [int(v) for v in request.args.getlist("show") if v.isdigit() and int(v) in result.names]
@@ -221,21 +270,21 @@ def _csv_download(round_: Round, frame, what: str) -> Response:
 @bp.route("/rounds/<int:round_id>/export/submissions.csv")
 @allow(*COMMISSIONERS)
 def export_submissions_csv(round_id: int):
-    round_ = db.session.get(Round, round_id) or abort(404)
+    round_ = _round(round_id)
     return _csv_download(round_, cohort.submission_table(round_), "submissions")
 
 
 @bp.route("/rounds/<int:round_id>/export/answers.csv")
 @allow(*COMMISSIONERS)
 def export_answers_csv(round_id: int):
-    round_ = db.session.get(Round, round_id) or abort(404)
+    round_ = _round(round_id)
     return _csv_download(round_, cohort.answer_table(round_), "answers")
 
 
 @bp.route("/rounds/<int:round_id>/export/round.xlsx")
 @allow(*COMMISSIONERS)
 def export_xlsx(round_id: int):
-    round_ = db.session.get(Round, round_id) or abort(404)
+    round_ = _round(round_id)
     workbook = to_xlsx({"Submissions": cohort.submission_table(round_), "Answers": cohort.answer_table(round_)})
     db.session.commit()
     return Response(workbook, mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -255,6 +304,9 @@ class RoundForm(FlaskForm):
     framework_id = SelectField("Gateway framework version", coerce=int,
                                validators=[InputRequired("Choose the framework version")])
     deadline = DateField("Deadline for submissions", validators=[Optional()])
+    previous_round_id = SelectField("Checkpoint following an earlier round", coerce=int, default=0,
+                                    validators=[Optional()])
+    checkpoint_label = StringField("Checkpoint name", validators=[Optional(), Length(max=100)])
 
 
 class RoundSettingsForm(FlaskForm):
@@ -262,6 +314,11 @@ class RoundSettingsForm(FlaskForm):
     status = RadioField("Round status", choices=[("open", "Open: providers can edit drafts"),
                                                  ("closed", "Closed: drafts can no longer change")],
                         validators=[InputRequired("Choose whether the round is open")])
+    # Left empty, a period keeps its current length.
+    standstill_days = IntegerField("Standstill period (working days)", validators=[
+        Optional(), NumberRange(min=0, max=60, message="Enter a number of working days from 0 to 60")])
+    further_period_days = IntegerField("Further period after a review (working days)", validators=[
+        Optional(), NumberRange(min=0, max=60, message="Enter a number of working days from 0 to 60")])
 
 
 class ApplicantForm(FlaskForm):
@@ -271,6 +328,11 @@ class ApplicantForm(FlaskForm):
                                                              Length(max=200)])
     lead_kind = SelectField("Kind of lead organisation", validators=[InputRequired("Choose the kind")])
     partners = TextAreaField("Partner organisations", validators=[Optional(), Length(max=5000)])
+
+
+def _settings_data(round_: Round) -> dict[str, Any]:
+    return {"deadline": round_.deadline, "status": round_.status, "standstill_days": round_.standstill_days,
+            "further_period_days": round_.further_period_days}
 
 
 def _definition_choices(kind: str) -> list[tuple[int, str]]:
@@ -292,16 +354,29 @@ def new_round():
     form = RoundForm()
     form.questionnaire_id.choices = _definition_choices("questionnaire")
     form.framework_id.choices = _definition_choices("framework")
+    form.previous_round_id.choices = [(0, "No: a new round")] + [
+        (r.id, r.name) for r in db.session.scalars(db.select(Round).order_by(Round.id))]
     problems = []
     if form.validate_on_submit():
         try:
-            round_ = create_round(form.name.data, form.description.data or "", form.questionnaire_id.data,
-                                  form.framework_id.data, form.deadline.data, current_user)
+            if form.previous_round_id.data:
+                round_ = checkpoints.create_checkpoint(
+                    db.session.get(Round, form.previous_round_id.data), form.checkpoint_label.data or "",
+                    form.name.data, form.description.data or "", form.questionnaire_id.data,
+                    form.framework_id.data, form.deadline.data, current_user)
+            else:
+                round_ = create_round(form.name.data, form.description.data or "", form.questionnaire_id.data,
+                                      form.framework_id.data, form.deadline.data, current_user)
         except RoundProblem as exc:
+            db.session.rollback()
             problems = [(exc.field, str(exc))]
         else:
             db.session.commit()
-            flash(f"Round ‘{round_.name}’ created. Add the applicants next.")
+            if round_.previous_round_id:
+                flash(f"Checkpoint ‘{round_.name}’ created: every applicant of the earlier round has a draft "
+                      "with its answers carried forward to confirm or update.")
+            else:
+                flash(f"Round ‘{round_.name}’ created. Add the applicants next.")
             return redirect(url_for(".manage_round", round_id=round_.id))
     elif request.method == "POST":
         problems = form_problems(form)
@@ -312,17 +387,22 @@ def new_round():
 @allow("round_admin")
 def manage_round(round_id: int):
     round_ = db.session.get(Round, round_id) or abort(404)
-    settings = RoundSettingsForm(data={"deadline": round_.deadline, "status": round_.status}
-                                 if request.method == "GET" else None)
+    settings = RoundSettingsForm(data=_settings_data(round_) if request.method == "GET" else None)
     applicant_form = _applicant_form()
     problems = []
     if request.method == "POST":
         if settings.validate_on_submit():
-            update_round(round_, settings.deadline.data, settings.status.data, current_user)
-            db.session.commit()
-            flash("Round settings saved.")
-            return redirect(url_for(".manage_round", round_id=round_.id))
-        problems = form_problems(settings, {"status": "status-open"})
+            try:
+                update_round(round_, settings.deadline.data, settings.status.data, current_user,
+                             settings.standstill_days.data, settings.further_period_days.data)
+            except RoundProblem as exc:
+                problems = [(exc.field, str(exc))]
+            else:
+                db.session.commit()
+                flash("Round settings saved.")
+                return redirect(url_for(".manage_round", round_id=round_.id))
+        else:
+            problems = form_problems(settings, {"status": "status-open"})
     return render_template("review/round_manage.html", round=round_, settings=settings,
                            applicant_form=applicant_form, problems=problems, applicant_problems=[])
 
@@ -346,7 +426,7 @@ def add_round_applicant(round_id: int):
             return redirect(url_for(".manage_round", round_id=round_.id))
     else:
         problems = form_problems(form)
-    settings = RoundSettingsForm(formdata=None, data={"deadline": round_.deadline, "status": round_.status})
+    settings = RoundSettingsForm(formdata=None, data=_settings_data(round_))
     return render_template("review/round_manage.html", round=round_, settings=settings, applicant_form=form,
                            problems=[], applicant_problems=problems)
 
@@ -356,13 +436,25 @@ def add_round_applicant(round_id: int):
 
 
 def _submission(submission_id: int) -> Submission:
-    return access.submission_for(current_user, submission_id)
+    submission = access.submission_for(current_user, submission_id)
+    _require_declarations(submission.round)
+    return submission
+
+
+def _refuse_if_conflicted(submission: Submission) -> None:
+    try:
+        conflicts.check_not_conflicted(submission, current_user)
+    except NotAllowed as exc:
+        abort(403, description=str(exc))
 
 
 @bp.route("/submissions/<int:submission_id>")
 @allow(*COMMISSIONERS)
 def submission(submission_id: int):
-    submission = _submission(submission_id)
+    return _submission_page(_submission(submission_id))
+
+
+def _submission_page(submission: Submission, recommendation_form=None, problems=None):
     inputs, result = score(submission)
     improvement = decisions.what_if_for(inputs)
     db.session.commit()
@@ -378,7 +470,22 @@ def submission(submission_id: int):
         open_clarifications=sum(1 for c in asked if c.reply_text is None),
         decision=decisions.current(submission), failed=_failed_criteria(result),
         clarification_form=ClarificationForm(formdata=None), reopen_form=ReopenForm(formdata=None),
+        checkpoint=checkpoints.compare(submission, result),
+        **_tracking(submission, recommendation_form, problems),
     )
+
+
+def _tracking(submission: Submission, recommendation_form=None, problems=None) -> dict[str, Any]:
+    """Recommendations and the current decision's conditions, with their forms, for the submission page."""
+    decision = decisions.current(submission)
+    return {
+        "recommendation_rows": recommendations.for_submission(submission),
+        "recommendation_form": recommendation_form or RecommendationForm(formdata=None),
+        "recommendation_problems": problems or [],
+        "urgencies": RECOMMENDATION_URGENCIES,
+        "conditions": decision.conditions if decision else [],
+        "conflict": conflicts.blocking(submission, current_user),
+    }
 
 
 def _failed_criteria(result) -> list[tuple[Any, Any]]:
@@ -409,6 +516,7 @@ def _question_page(submission: Submission, question_id: str, *, evaluation_form=
                 if criterion.question == question_id]
     try:
         evaluation.check_can_score(submission, question_id)
+        conflicts.check_not_conflicted(submission, current_user)
         scoring_open, scoring_closed_reason = True, ""
     except NotAllowed as exc:
         scoring_open, scoring_closed_reason = False, str(exc)
@@ -438,6 +546,7 @@ def _back_to_question(submission: Submission, question_id: str):
 @allow("evaluator")
 def evaluate_question(submission_id: int, question_id: str):
     submission = _submission(submission_id)
+    _refuse_if_conflicted(submission)
     form = EvaluationForm()
     if not form.validate_on_submit():
         return _question_page(submission, question_id, evaluation_form=form,
@@ -457,6 +566,7 @@ def evaluate_question(submission_id: int, question_id: str):
 @allow("moderator")
 def moderate_question(submission_id: int, question_id: str):
     submission = _submission(submission_id)
+    _refuse_if_conflicted(submission)
     form = ModerationForm()
     if not form.validate_on_submit():
         return _question_page(submission, question_id, moderation_form=form,
@@ -532,13 +642,15 @@ def _decision_form(submission: Submission, framework, latest, *, formdata=True) 
         return form_class()
     _, result = score(submission)
     if latest is not None:
-        data = {"outcome": latest.outcome, "decided_on": latest.decided_on, "panel_members": latest.panel_members,
+        data = {"outcome": latest.outcome, "decided_on": latest.decided_on, "follow_up_on": latest.follow_up_on,
+                "panel_members": latest.panel_members,
                 "minutes": latest.minutes, "differs_reason": latest.differs_reason or "",
                 "conditions": [{"text": c.text, "owner": c.owner, "due_on": c.due_on} for c in latest.conditions],
                 **{f"gate-{gid}": outcome for gid, outcome in latest.gate_outcomes.items()}}
     else:
         # Start from the engine's view: the panel changes only what it disagrees with.
         data = {"outcome": result.recommendation, "decided_on": date.today(),
+                "follow_up_on": decisions.proposed_follow_up(result.rag, date.today()),
                 **{f"gate-{g.id}": g.outcome for g in result.gates}}
     data["based_on_version"] = str(latest.version if latest else 0)
     return form_class(formdata=None, data=data)
@@ -548,13 +660,31 @@ def _decision_page(submission: Submission, form: DecisionForm | None = None, pro
     inputs, result = score(submission)
     latest = decisions.current(submission)
     form = form or _decision_form(submission, inputs.framework, latest, formdata=False)
+    # Settling the standstill may record that the decision has become final: it is saved with the rescore.
+    standstill_context = _standstill(submission, latest)
     db.session.commit()
     return render_template(
         "review/decision.html", submission=submission, result=result, framework=inputs.framework,
         latest=latest, versions=decisions.history(submission), form=form, problems=problems or [],
         outcome_labels=OUTCOME_LABELS, decision_labels=DECISION_OUTCOMES,
-        can_record=decisions.can_record(submission),
+        can_record=decisions.can_record(submission), conflict=conflicts.blocking(submission, current_user),
+        follow_up_needed=decisions.needs_follow_up(result.rag), **standstill_context,
     ), status
+
+
+def _standstill(submission: Submission, latest) -> dict[str, Any]:
+    publication = standstill.publication_for(submission)
+    if publication is not None:
+        standstill.settle(publication)
+    return {
+        "publication": publication,
+        "publication_status": standstill.status(publication) if publication else "",
+        "representations": standstill.representations_for(publication) if publication else [],
+        "review_outcomes": standstill.REVIEW_OUTCOMES,
+        "can_publish": latest is not None and submission.status == "decided"
+                       and (publication is None or publication.decision_id != latest.id),
+        "final_on": standstill.final_on(publication) if publication else None,
+    }
 
 
 @bp.route("/submissions/<int:submission_id>/decision")
@@ -567,6 +697,7 @@ def decision(submission_id: int):
 @allow("panel")
 def record_decision(submission_id: int):
     submission = _submission(submission_id)
+    _refuse_if_conflicted(submission)
     inputs, _ = score(submission)
     form = _decision_form(submission, inputs.framework, decisions.current(submission))
     valid = form.validate_on_submit()
@@ -584,7 +715,7 @@ def record_decision(submission_id: int):
         decided_on=form.decided_on.data, panel_members=form.panel_members.data or "",
         minutes=form.minutes.data or "", differs_reason=form.differs_reason.data or "",
         conditions=form.filled_conditions(), correction_reason=form.correction_reason.data or "",
-        based_on_version=based_on,
+        based_on_version=based_on, follow_up_on=form.follow_up_on.data,
     )
     try:
         recorded = decisions.record_decision(submission, data, current_user)
@@ -619,7 +750,8 @@ def submission_history(submission_id: int):
 @bp.route("/submissions/<int:submission_id>/evidence/<int:evidence_id>")
 @allow(*COMMISSIONERS)
 def download_evidence(submission_id: int, evidence_id: int):
-    _, evidence = access.evidence_for(current_user, submission_id, evidence_id)
+    submission, evidence = access.evidence_for(current_user, submission_id, evidence_id)
+    _require_declarations(submission.round)
     return send_file(storage().path(evidence.stored_name), mimetype=evidence.content_type,
                      as_attachment=True, download_name=evidence.original_name)
 
@@ -627,7 +759,7 @@ def download_evidence(submission_id: int, evidence_id: int):
 @bp.route("/rounds/<int:round_id>/programme-summary.pdf")
 @allow(*COMMISSIONERS)
 def programme_report(round_id: int):
-    round_ = db.session.get(Round, round_id) or abort(404)
+    round_ = _round(round_id)
     return pdf_download(lambda: programme_report_pdf(round_, current_user),
                         f"programme-summary-round-{round_.id}.pdf", "programme summary")
 
@@ -635,6 +767,242 @@ def programme_report(round_id: int):
 @bp.route("/rounds/<int:round_id>/panel-pack.pdf")
 @allow(*COMMISSIONERS)
 def panel_pack(round_id: int):
-    round_ = db.session.get(Round, round_id) or abort(404)
+    round_ = _round(round_id)
     return pdf_download(lambda: panel_pack_pdf(round_, current_user),
                         f"panel-pack-round-{round_.id}.pdf", "panel pack")
+
+
+# --------------------------------------------------------------------------------------------------
+# Conflicts of interest
+
+
+@bp.route("/rounds/<int:round_id>/declarations", methods=["GET", "POST"])
+@allow("evaluator", "moderator", "panel")
+def declarations(round_id: int):
+    round_ = db.session.get(Round, round_id) or abort(404)
+    applicants = conflicts.applicants(round_)
+    declared = conflicts.declarations_of(round_, current_user)
+    problems: list[tuple[str, str]] = []
+    # What the page shows for each applicant: the saved declaration, or what was just posted.
+    choices = {a.id: ("conflict" if declared[a.id].has_conflict else "none") if a.id in declared else None
+               for a in applicants}
+    descriptions = {a.id: declared[a.id].description if a.id in declared else "" for a in applicants}
+    if request.method == "POST":
+        choices = {a.id: request.form.get(f"conflict-{a.id}") for a in applicants}
+        descriptions = {a.id: request.form.get(f"description-{a.id}", "") for a in applicants}
+        entries = [conflicts.DeclarationInput(a.id, choices[a.id] == "conflict", descriptions[a.id])
+                   for a in applicants if choices[a.id] in ("none", "conflict")]
+        try:
+            found = conflicts.declare(round_, current_user, entries)
+        except NotAllowed as exc:
+            found = [(applicants[0].id if applicants else 0, str(exc))]
+        problems = [(f"conflict-{applicant_id}" if choices.get(applicant_id) != "conflict"
+                     else f"description-{applicant_id}", message) for applicant_id, message in found]
+        if not problems:
+            db.session.commit()
+            flash("Your declarations are saved.")
+            return redirect(url_for(".dashboard", round_id=round_.id))
+        db.session.rollback()
+    return render_template("review/declarations.html", round=round_, applicants=applicants, choices=choices,
+                           descriptions=descriptions, declared=declared, problems=problems,
+                           declares=current_user.role in conflicts.DECLARING_ROLES)
+
+
+@bp.route("/rounds/<int:round_id>/conflicts")
+@allow("round_admin")
+def round_conflicts(round_id: int):
+    round_ = db.session.get(Round, round_id) or abort(404)
+    return render_template("review/conflicts.html", round=round_, rows=conflicts.round_declarations(round_),
+                           applicant_count=len(conflicts.applicants(round_)))
+
+
+@bp.route("/rounds/<int:round_id>/conflicts/mitigate", methods=["POST"])
+@allow("round_admin")
+def mitigate_conflict(round_id: int):
+    round_ = db.session.get(Round, round_id) or abort(404)
+    declaration = db.session.scalar(db.select(ConflictDeclaration).filter_by(
+        round_id=round_.id, id=_form_id("declaration_id")))
+    try:
+        if declaration is None:
+            raise NotAllowed("Choose a declared conflict to mitigate.")
+        conflicts.mitigate(declaration, request.form.get("mitigation", ""), current_user)
+    except NotAllowed as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+    else:
+        db.session.commit()
+        flash(f"Mitigation recorded: {declaration.user.name} may now take part for "
+              f"{declaration.applicant.name}.")
+    return redirect(url_for(".round_conflicts", round_id=round_.id))
+
+
+def _form_id(name: str) -> int:
+    value = request.form.get(name, "")
+    return int(value) if value.isdigit() else 0
+
+
+# --------------------------------------------------------------------------------------------------
+# Checkpoints
+
+
+@bp.route("/rounds/<int:round_id>/checkpoint/start", methods=["POST"])
+@allow("round_admin")
+def start_checkpoint(round_id: int):
+    round_ = db.session.get(Round, round_id) or abort(404)
+    try:
+        created = checkpoints.start_checkpoint(round_, current_user)
+    except RoundProblem as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+    else:
+        db.session.commit()
+        flash(f"{len(created)} draft{'' if len(created) == 1 else 's'} created with answers carried forward."
+              if created else "Every applicant of the earlier round already has a draft in this checkpoint.")
+    return redirect(url_for(".manage_round", round_id=round_.id))
+
+
+# --------------------------------------------------------------------------------------------------
+# Recommendations and conditions
+
+
+class RecommendationForm(FlaskForm):
+    urgency = RadioField("How urgent is it?", choices=list(RECOMMENDATION_URGENCIES.items()),
+                         validators=[InputRequired("Choose how urgent the recommendation is")])
+    text = TextAreaField("What the applicant should do", validators=[Optional()])
+    owner = StringField("Owner", validators=[Optional()])
+    due_on = DateField("Date it is due", validators=[Optional()])
+
+
+@bp.route("/submissions/<int:submission_id>/recommendations", methods=["POST"])
+@allow("moderator", "panel", "round_admin")
+def add_recommendation(submission_id: int):
+    submission = _submission(submission_id)
+    form = RecommendationForm()
+    if not form.validate_on_submit():
+        problems = form_problems(form, {"urgency": "urgency-critical"})
+    else:
+        try:
+            recommendations.add(submission, form.urgency.data, form.text.data, form.owner.data, form.due_on.data,
+                                current_user)
+        except NotAllowed as exc:
+            problems = list(exc.args)
+        else:
+            db.session.commit()
+            flash("Recommendation recorded.")
+            return redirect(url_for(".submission", submission_id=submission.id, _anchor="recommendations"))
+    db.session.rollback()
+    return _submission_page(submission, recommendation_form=form, problems=problems)
+
+
+def _closed_back(submission: Submission):
+    return redirect(url_for(".submission", submission_id=submission.id, _anchor="recommendations"))
+
+
+@bp.route("/submissions/<int:submission_id>/recommendations/close", methods=["POST"])
+@allow("moderator", "panel", "round_admin")
+def close_recommendation(submission_id: int):
+    submission = _submission(submission_id)
+    row = db.session.scalar(db.select(ReviewRecommendation).filter_by(
+        submission_id=submission.id, id=_form_id("recommendation_id")))
+    try:
+        if row is None:
+            raise NotAllowed(("closure_note", "Choose a recommendation to close"))
+        recommendations.close(row, request.form.get("closure_note", ""), current_user)
+    except NotAllowed as exc:
+        db.session.rollback()
+        flash(exc.args[0][1], "error")
+    else:
+        db.session.commit()
+        flash("Recommendation closed.")
+    return _closed_back(submission)
+
+
+@bp.route("/submissions/<int:submission_id>/conditions/close", methods=["POST"])
+@allow("panel", "round_admin")
+def close_condition(submission_id: int):
+    submission = _submission(submission_id)
+    condition = recommendations.condition_of(submission, _form_id("condition_id"))
+    try:
+        if condition is None:
+            raise NotAllowed(("closure_note", "Choose a condition to mark as met"))
+        recommendations.close_condition(condition, request.form.get("closure_note", ""), current_user)
+    except NotAllowed as exc:
+        db.session.rollback()
+        flash(exc.args[0][1], "error")
+    else:
+        db.session.commit()
+        flash("Condition marked as met.")
+    return _closed_back(submission)
+
+
+# --------------------------------------------------------------------------------------------------
+# Publication, standstill and representations
+
+
+@bp.route("/submissions/<int:submission_id>/publish", methods=["POST"])
+@allow("round_admin")
+def publish_decision(submission_id: int):
+    submission = _submission(submission_id)
+    latest = decisions.current(submission)
+    try:
+        if latest is None:
+            raise NotAllowed("There is no recorded decision to publish.")
+        publication = standstill.publish(submission, latest, current_user)
+    except NotAllowed as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+    else:
+        db.session.commit()
+        flash(f"Decision published. The standstill period ends at the end of "
+              f"{publication.standstill_ends_on:%-d %B %Y}.")
+    return redirect(url_for(".decision", submission_id=submission.id, _anchor="standstill"))
+
+
+@bp.route("/submissions/<int:submission_id>/representations/review", methods=["POST"])
+@allow("round_admin")
+def review_representation(submission_id: int):
+    submission = _submission(submission_id)
+    representation = db.session.scalar(
+        db.select(Representation).join(Representation.publication)
+        .where(Representation.id == _form_id("representation_id"), DecisionPublication.submission_id == submission.id))
+    try:
+        if representation is None:
+            raise NotAllowed("Choose a representation to review.")
+        standstill.review_representation(representation, request.form.get("outcome", ""),
+                                         request.form.get("review_note", ""), current_user)
+    except NotAllowed as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+    else:
+        db.session.commit()
+        follow_on = {"sent_back": " The submission is back under moderation: the panel must record a new decision.",
+                     "upheld": " The panel must now record a corrected decision and you publish it again."}
+        flash("Review recorded." + follow_on.get(representation.outcome, ""))
+    return redirect(url_for(".decision", submission_id=submission.id, _anchor="standstill"))
+
+
+@bp.route("/bank-holidays", methods=["GET", "POST"])
+@allow("round_admin")
+def bank_holidays():
+    problems: list[tuple[str, str]] = []
+    form = BankHolidayForm()
+    if request.method == "POST":
+        if form.validate_on_submit():
+            try:
+                standstill.add_bank_holiday(form.day.data, form.name.data, current_user)
+            except NotAllowed as exc:
+                db.session.rollback()
+                problems = [("day", str(exc))]
+            else:
+                db.session.commit()
+                flash(f"{form.name.data.strip()} added.")
+                return redirect(url_for(".bank_holidays"))
+        else:
+            problems = form_problems(form)
+    return render_template("review/bank_holidays.html", holidays=standstill.bank_holidays(), form=form,
+                           problems=problems)
+
+
+class BankHolidayForm(FlaskForm):
+    day = DateField("Date", validators=[InputRequired("Enter the date of the bank holiday")])
+    name = StringField("Name", validators=[DataRequired("Enter the name of the bank holiday"), Length(max=100)])

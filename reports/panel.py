@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 from questionnaires.model import Framework, Questionnaire
@@ -26,6 +27,73 @@ from .rendering import documents_to_pdf, html_to_document, render_html
 
 if TYPE_CHECKING:
     from weasyprint import Document
+
+
+@dataclass(frozen=True)
+class CommitteeMember:
+    """Someone who scored, moderated or recorded the decision, with what they declared about the applicant."""
+
+    name: str
+    role: str
+    parts: tuple[str, ...]
+    declared: bool  # whether they made a declaration about this applicant at all
+    conflict: str | None  # the conflict they described; None for "no conflict"
+    mitigation: str | None
+
+
+@dataclass(frozen=True)
+class Recommendation:
+    urgency_label: str
+    text: str
+    owner: str
+    due_on: date | None
+    status: str
+    closure_note: str | None
+
+
+@dataclass(frozen=True)
+class Change:
+    title: str
+    then: str
+    now: str
+
+
+@dataclass(frozen=True)
+class EarlierCondition:
+    text: str
+    owner: str
+    due_on: date
+    met: bool
+    closure_note: str | None
+
+
+@dataclass(frozen=True)
+class CheckpointSummary:
+    label: str
+    previous_round_name: str
+    overall: Change
+    domains: tuple[Change, ...]
+    gates: tuple[Change, ...]
+    conditions: tuple[EarlierCondition, ...]
+
+
+@dataclass(frozen=True)
+class RepresentationNote:
+    submitted_at: datetime
+    outcome_label: str | None
+    review_note: str | None
+    further_period_ends_on: date | None
+
+
+@dataclass(frozen=True)
+class StandstillSummary:
+    published_on: date
+    decision_version: int
+    standstill_days: int
+    standstill_ends_on: date
+    status: str
+    final_on: date | None
+    representations: tuple[RepresentationNote, ...]
 
 
 @dataclass(frozen=True)
@@ -55,6 +123,13 @@ class PanelReport:
     round_size: int
     audit: tuple[AuditLine, ...]
     provenance: Provenance
+    # The decision process: who judged and their conflicts, what was asked of the applicant, how the
+    # applicant moved since the previous checkpoint, and the standstill after publication.
+    committee: tuple[CommitteeMember, ...] = ()
+    recommendations: tuple[Recommendation, ...] = ()
+    follow_up_on: date | None = None
+    checkpoint: CheckpointSummary | None = None
+    standstill: StandstillSummary | None = None
 
     @property
     def draft_reasons(self) -> list[str]:

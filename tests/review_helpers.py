@@ -113,8 +113,25 @@ def build_world(data, answers: dict | None = None, status: str = "submitted") ->
         session.flush()
         score(submission)
         score(draft)
+        declare_no_conflicts(session, round_.id, [users[COMMISSIONERS[k]] for k in
+                                                  ("evaluator", "evaluator2", "moderator", "panel")])
         session.commit()
         return ReviewWorld(round_.id, submission.id, draft.id, users)
+
+
+def declare_no_conflicts(session, round_id: int, user_ids: list[int]) -> None:
+    """Reviewers must declare before seeing a round; these tests are about other rules."""
+    from assessor.models import ConflictDeclaration
+
+    applicant_ids = session.scalars(db.select(Submission.applicant_id).filter_by(round_id=round_id)).all()
+    declared = set(session.execute(db.select(ConflictDeclaration.user_id, ConflictDeclaration.applicant_id)
+                                   .filter_by(round_id=round_id)).tuples())
+    for user_id in user_ids:
+        for applicant_id in applicant_ids:
+            if (user_id, applicant_id) in declared:
+                continue
+            session.add(ConflictDeclaration(round_id=round_id, user_id=user_id, applicant_id=applicant_id,
+                                            has_conflict=False))
 
 
 def stored_summary(data, submission_id: int) -> dict:

@@ -111,6 +111,19 @@ POLICY: dict[str, Policy] = {
     "review.record_decision": Policy(COMMISSIONERS, _only("panel", "site_admin")),
     # The audit trail names individual commissioners; evaluators score blind to each other.
     "review.submission_history": Policy(COMMISSIONERS, _only("moderator", "panel", "round_admin", "site_admin")),
+    # Conflicts of interest: those who judge applicants declare; round admins review and mitigate.
+    "review.declarations": Policy(COMMISSIONERS, _only("evaluator", "moderator", "panel", "site_admin")),
+    "review.round_conflicts": Policy(COMMISSIONERS, _only("round_admin", "site_admin")),
+    "review.mitigate_conflict": Policy(COMMISSIONERS, _only("round_admin", "site_admin")),
+    "review.start_checkpoint": Policy(COMMISSIONERS, _only("round_admin", "site_admin")),
+    "review.bank_holidays": Policy(COMMISSIONERS, _only("round_admin", "site_admin")),
+    # Recommendations come from reviewers; a decision's conditions are closed by those who decide.
+    "review.add_recommendation": Policy(COMMISSIONERS, _only("moderator", "panel", "round_admin", "site_admin")),
+    "review.close_recommendation": Policy(COMMISSIONERS, _only("moderator", "panel", "round_admin", "site_admin")),
+    "review.close_condition": Policy(COMMISSIONERS, _only("panel", "round_admin", "site_admin")),
+    # Publishing a decision and reviewing representations belong to the round administrator.
+    "review.publish_decision": Policy(COMMISSIONERS, _only("round_admin", "site_admin")),
+    "review.review_representation": Policy(COMMISSIONERS, _only("round_admin", "site_admin")),
     # Health checks for the load balancer: no data, no sign-in.
     "ops.healthz": Policy(ANYONE),
     "ops.readyz": Policy(ANYONE),

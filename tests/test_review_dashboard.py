@@ -7,8 +7,8 @@ import re
 import statistics
 
 from assessor.extensions import db
-from assessor.models import Applicant, ApplicantMember, Organisation, Submission, utcnow
-from tests.review_helpers import COMMISSIONERS, build_world, page_text, signed_in
+from assessor.models import Applicant, ApplicantMember, Organisation, Submission, User, utcnow
+from tests.review_helpers import COMMISSIONERS, build_world, declare_no_conflicts, page_text, signed_in
 
 STATUSES = ["submitted", "under_review", "decided", "draft"]
 RECOMMENDATIONS = ["proceed", "proceed_with_conditions", "open_procurement"]
@@ -45,6 +45,8 @@ def _add_cohort(data, round_id: int, count: int, seed: int = 7) -> list[dict]:
             session.flush()
             made.append({"id": row.id, "name": applicant.name, "status": row.status, "overall": overall,
                          "rag": row.rag, "recommendation": row.recommendation, "domains": domains, "gates": gates})
+        declare_no_conflicts(session, round_id, list(session.scalars(
+            db.select(User.id).where(User.role.in_(("evaluator", "moderator", "panel"))))))
         session.commit()
     return made
 

@@ -39,6 +39,17 @@ EXPECTED = {
     "review.panel_pack": EVERY_COMMISSIONER,
     "review.submission_history": only("moderator", "panel", "round_admin"),
     "review.download_evidence": EVERY_COMMISSIONER,
+    # Those who judge applicants declare conflicts; round admins review them and run the standstill.
+    "review.declarations": only("evaluator", "moderator", "panel"),
+    "review.round_conflicts": only("round_admin"),
+    "review.mitigate_conflict": only("round_admin"),
+    "review.start_checkpoint": only("round_admin"),
+    "review.bank_holidays": only("round_admin"),
+    "review.add_recommendation": only("moderator", "panel", "round_admin"),
+    "review.close_recommendation": only("moderator", "panel", "round_admin"),
+    "review.close_condition": only("panel", "round_admin"),
+    "review.publish_decision": only("round_admin"),
+    "review.review_representation": only("round_admin"),
 }
 
 

@@ -6,6 +6,7 @@ correction inserts the next version while every earlier version stays as history
 """
 from __future__ import annotations
 
+import calendar
 import json
 from dataclasses import dataclass, field
 from datetime import date
@@ -17,6 +18,7 @@ from scoring.results import OUTCOME_ORDER, RECOMMENDATION_ORDER
 
 from ..models import DECISION_OUTCOMES, DecisionCondition, PanelDecision, Submission, User
 from ..extensions import db
+from . import conflicts
 from .audit import record
 from .scores import EngineInputs, score, what_if_inputs
 
@@ -42,6 +44,7 @@ class DecisionInput:
     correction_reason: str = ""
     # The version the panel member was looking at: a decision recorded meanwhile is never overwritten blind.
     based_on_version: int = 0
+    follow_up_on: date | None = None
 
 
 class DecisionRefused(Exception):
@@ -66,6 +69,27 @@ def current(submission: Submission) -> PanelDecision | None:
     )
 
 
+# A weak overall rating calls for a follow-up review; the weaker the rating, the sooner.
+FOLLOW_UP_MONTHS = {"Red": 6, "Amber/Red": 9}
+
+
+def _add_months(day: date, months: int) -> date:
+    month_index = day.month - 1 + months
+    year, month = day.year + month_index // 12, month_index % 12 + 1
+    # The 31st of a shorter month falls back to that month's last day.
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def proposed_follow_up(rag: str | None, decided_on: date) -> date | None:
+    """The follow-up review date a Red or Amber/Red rating proposes; None when none is needed."""
+    months = FOLLOW_UP_MONTHS.get(rag or "")
+    return None if months is None else _add_months(decided_on, months)
+
+
+def needs_follow_up(rag: str | None) -> bool:
+    return (rag or "") in FOLLOW_UP_MONTHS
+
+
 def implied_outcome(gate_outcomes: dict[str, str]) -> str:
     """The best overall outcome gate decisions allow, by the rule the engine applies to gate results."""
     worst = min((OUTCOME_ORDER.index(o) for o in gate_outcomes.values()), default=len(OUTCOME_ORDER) - 1)
@@ -86,6 +110,9 @@ def record_decision(submission: Submission, data: DecisionInput, user: User) -> 
     latest = current(submission)
     problems: list[tuple[str, str]] = []
 
+    if conflicts.blocking(submission, user) is not None:
+        raise DecisionRefused([("outcome", f"You declared a conflict of interest with {submission.applicant.name} "
+                                           "that has not been mitigated, so you cannot record its decision.")])
     if not can_record(submission):
         raise DecisionRefused([("outcome", "A draft cannot be decided: wait until the provider submits it.")])
     if (latest.version if latest else 0) != data.based_on_version:
@@ -116,6 +143,10 @@ def record_decision(submission: Submission, data: DecisionInput, user: User) -> 
 
     if data.decided_on > date.today():
         problems.append(("decided_on", "The date of the decision must be today or in the past"))
+    if needs_follow_up(result.rag) and data.follow_up_on is None:
+        problems.append(("follow_up_on", f"The overall rating is {result.rag}: enter the date of the follow-up review"))
+    if data.follow_up_on is not None and data.follow_up_on <= data.decided_on:
+        problems.append(("follow_up_on", "The follow-up review must be after the date of the decision"))
     panel_members = data.panel_members.strip()
     if not panel_members:
         problems.append(("panel_members", "Enter the names of the panel members"))
@@ -153,6 +184,7 @@ def record_decision(submission: Submission, data: DecisionInput, user: User) -> 
         differs_reason=differs_reason if differs else None,
         correction_reason=correction_reason or None,
         decided_on=data.decided_on,
+        follow_up_on=data.follow_up_on,
         panel_members=panel_members,
         minutes=data.minutes.strip(),
         recorded_by_id=user.id,
@@ -174,5 +206,6 @@ def record_decision(submission: Submission, data: DecisionInput, user: User) -> 
            version=decision.version, outcome=decision.outcome, gates=gate_outcomes,
            recommendation=result.recommendation, differs=differs, differs_reason=decision.differs_reason,
            correction_reason=decision.correction_reason, conditions=len(conditions),
+           follow_up_on=decision.follow_up_on,
            old_status=old_status, new_status="decided")
     return decision

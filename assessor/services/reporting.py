@@ -23,7 +23,17 @@ from reports.content import (
 )
 from reports.feedback import FeedbackReport, PublishedDecision, render_feedback_pdf
 from reports.pack import render_pack_pdf
-from reports.panel import PanelReport, render_panel_pdf
+from reports.panel import (
+    Change,
+    CheckpointSummary,
+    CommitteeMember,
+    EarlierCondition,
+    PanelReport,
+    Recommendation,
+    RepresentationNote,
+    StandstillSummary,
+    render_panel_pdf,
+)
 from reports.programme import CohortStatistic, ProgrammeEntry, ProgrammeReport, render_programme_pdf
 
 
@@ -38,7 +48,7 @@ from ..models import (
     User,
     utcnow,
 )
-from . import clarifications, decisions, evaluation
+from . import checkpoints, clarifications, conflicts, decisions, evaluation, recommendations, standstill
 from .answers import evidence_rows
 from .audit import record
 from .definitions import questionnaire_for
@@ -135,6 +145,56 @@ def _decision(submission: Submission) -> Decision | None:
     )
 
 
+def _committee(submission: Submission) -> tuple[CommitteeMember, ...]:
+    return tuple(
+        CommitteeMember(
+            name=m.name, role=m.role, parts=m.parts, declared=m.declaration is not None,
+            conflict=m.declaration.description if m.declaration is not None and m.declaration.has_conflict else None,
+            mitigation=m.declaration.mitigation if m.declaration is not None else None,
+        )
+        for m in conflicts.committee(submission)
+    )
+
+
+def _recommendations(submission: Submission) -> tuple[Recommendation, ...]:
+    return tuple(Recommendation(r.urgency_label, r.text, r.owner, r.due_on, r.status, r.closure_note)
+                 for r in recommendations.for_submission(submission))
+
+
+def _checkpoint(submission: Submission, result) -> CheckpointSummary | None:
+    comparison = checkpoints.compare(submission, result)
+    if comparison is None:
+        return None
+    return CheckpointSummary(
+        label=comparison.label, previous_round_name=comparison.previous_round_name,
+        overall=Change(comparison.overall.title, comparison.overall.then, comparison.overall.now),
+        domains=tuple(Change(c.title, c.then, c.now) for c in comparison.domains),
+        gates=tuple(Change(f"{c.id} {c.title}", c.then, c.now) for c in comparison.gates),
+        conditions=tuple(EarlierCondition(c.text, c.owner, c.due_on, c.status == "met", c.closure_note)
+                         for c in comparison.conditions),
+    )
+
+
+def _standstill(submission: Submission) -> StandstillSummary | None:
+    publication = standstill.publication_for(submission)
+    if publication is None:
+        return None
+    return StandstillSummary(
+        published_on=publication.published_on, decision_version=publication.decision.version,
+        standstill_days=submission.round.standstill_days, standstill_ends_on=publication.standstill_ends_on,
+        status=standstill.status(publication), final_on=standstill.final_on(publication),
+        representations=tuple(
+            RepresentationNote(r.submitted_at, standstill.REVIEW_OUTCOMES.get(r.outcome) if r.outcome else None,
+                               r.review_note, r.further_period_ends_on)
+            for r in standstill.representations_for(publication)),
+    )
+
+
+def _follow_up(submission: Submission):
+    decision = decisions.current(submission)
+    return decision.follow_up_on if decision is not None else None
+
+
 def _audit_summary(submission: Submission) -> tuple[AuditLine, ...]:
     # Report downloads are left out so that rendering a report does not change the next one.
     rows = db.session.execute(
@@ -193,6 +253,11 @@ def panel_report(submission: Submission, viewer: User | None = None) -> PanelRep
         round_size=round_size,
         audit=_audit_summary(submission),
         provenance=_provenance(submission.round, inputs.inputs_hash),
+        committee=_committee(submission),
+        recommendations=_recommendations(submission),
+        follow_up_on=_follow_up(submission),
+        checkpoint=_checkpoint(submission, result),
+        standstill=_standstill(submission),
     )
 
 

@@ -52,12 +52,26 @@ def create_round(name: str, description: str, questionnaire_id: int, framework_i
     return round_
 
 
-def update_round(round_: Round, deadline: date | None, status: str, user: User) -> None:
+MAX_PERIOD_DAYS = 60
+
+
+def update_round(round_: Round, deadline: date | None, status: str, user: User,
+                 standstill_days: int | None = None, further_period_days: int | None = None) -> None:
+    """Save the round's settings; periods left as None keep their current length."""
     if status not in ("open", "closed"):
         raise RoundProblem("status", "Choose whether the round is open or closed")
-    old = {"deadline": round_.deadline, "status": round_.status}
+    standstill_days = round_.standstill_days if standstill_days is None else standstill_days
+    further_period_days = round_.further_period_days if further_period_days is None else further_period_days
+    for field, value in (("standstill_days", standstill_days), ("further_period_days", further_period_days)):
+        if not 0 <= value <= MAX_PERIOD_DAYS:
+            raise RoundProblem(field, f"Enter a number of working days from 0 to {MAX_PERIOD_DAYS}")
+    old = {"deadline": round_.deadline, "status": round_.status, "standstill_days": round_.standstill_days,
+           "further_period_days": round_.further_period_days}
+    new = {"deadline": deadline, "status": status, "standstill_days": standstill_days,
+           "further_period_days": further_period_days}
     round_.deadline, round_.status = deadline, status
-    record("round.updated", user=user, round=round_.id, old=old, new={"deadline": deadline, "status": status})
+    round_.standstill_days, round_.further_period_days = standstill_days, further_period_days
+    record("round.updated", user=user, round=round_.id, old=old, new=new)
 
 
 def _organisation(name: str, kind: str) -> Organisation:

@@ -1,0 +1,91 @@
+"""Reviewers' recommendations to an applicant and the conditions of a decision, tracked to closure."""
+from __future__ import annotations
+
+from datetime import date
+
+from ..extensions import db
+from ..models import (
+    RECOMMENDATION_URGENCIES,
+    DecisionCondition,
+    PanelDecision,
+    ReviewRecommendation,
+    Submission,
+    User,
+    utcnow,
+)
+from .audit import record
+from .submissions import NotAllowed
+
+TEXT_MAX_LENGTH = 5000
+RECOMMENDING_ROLES = frozenset({"moderator", "panel", "round_admin", "site_admin"})
+CONDITION_CLOSING_ROLES = frozenset({"panel", "round_admin", "site_admin"})
+
+
+def for_submission(submission: Submission) -> list[ReviewRecommendation]:
+    order = {key: index for index, key in enumerate(RECOMMENDATION_URGENCIES)}
+    rows = db.session.scalars(db.select(ReviewRecommendation).filter_by(submission_id=submission.id)
+                              .order_by(ReviewRecommendation.id))
+    return sorted(rows, key=lambda r: (r.status != "open", order.get(r.urgency, 9), r.id))
+
+
+def add(submission: Submission, urgency: str, text: str, owner: str, due_on: date | None,
+        user: User) -> ReviewRecommendation:
+    """A new recommendation; problems are raised as ``(field, message)`` pairs in NotAllowed.args."""
+    text, owner = (text or "").strip(), (owner or "").strip()
+    problems = []
+    if urgency not in RECOMMENDATION_URGENCIES:
+        problems.append(("urgency", "Choose how urgent the recommendation is"))
+    if not text:
+        problems.append(("text", "Describe what the applicant should do"))
+    elif len(text) > TEXT_MAX_LENGTH:
+        problems.append(("text", f"Shorten the recommendation to {TEXT_MAX_LENGTH:,} characters or fewer"))
+    if not owner:
+        problems.append(("owner", "Say who owns the recommendation"))
+    elif len(owner) > 200:
+        problems.append(("owner", "Shorten the owner's name to 200 characters or fewer"))
+    if urgency == "essential" and due_on is None:
+        problems.append(("due_on", "An essential recommendation needs the date it must be done by"))
+    if problems:
+        raise NotAllowed(*problems)
+    # Critical means now: dated today unless the reviewer gave a date.
+    if urgency == "critical" and due_on is None:
+        due_on = date.today()
+    row = ReviewRecommendation(submission_id=submission.id, urgency=urgency, text=text, owner=owner,
+                               due_on=due_on, created_by_id=user.id)
+    db.session.add(row)
+    db.session.flush()
+    record("recommendation.added", user=user, submission_id=submission.id, recommendation=row.id,
+           urgency=urgency, text=text, owner=owner, due_on=due_on)
+    return row
+
+
+def _closure_note(note: str) -> str:
+    note = (note or "").strip()
+    if not note:
+        raise NotAllowed(("closure_note", "Say how it was done and where the evidence is"))
+    if len(note) > TEXT_MAX_LENGTH:
+        raise NotAllowed(("closure_note", f"Shorten the note to {TEXT_MAX_LENGTH:,} characters or fewer"))
+    return note
+
+
+def close(row: ReviewRecommendation, note: str, user: User) -> None:
+    if row.status != "open":
+        raise NotAllowed(("closure_note", "This recommendation is already closed"))
+    row.closure_note, row.status, row.closed_at = _closure_note(note), "closed", utcnow()
+    record("recommendation.closed", user=user, submission_id=row.submission_id, recommendation=row.id,
+           note=row.closure_note)
+
+
+def condition_of(submission: Submission, condition_id: int) -> DecisionCondition | None:
+    return db.session.scalar(
+        db.select(DecisionCondition).join(PanelDecision)
+        .where(PanelDecision.submission_id == submission.id, DecisionCondition.id == condition_id))
+
+
+def close_condition(condition: DecisionCondition, note: str, user: User) -> None:
+    """Mark a decision's condition met, with the evidence; conditions are outside the append-only table."""
+    if condition.status == "met":
+        raise NotAllowed(("closure_note", "This condition is already met"))
+    condition.closure_note, condition.status, condition.closed_at = _closure_note(note), "met", utcnow()
+    record("condition.met", user=user, submission_id=condition.decision.submission_id, condition=condition.id,
+           text=condition.text, note=condition.closure_note)

@@ -1,0 +1,181 @@
+"""Publishing a decision to the applicant, the standstill period and representations against it.
+
+Periods run in working days (``assessor.workdays``): weekends and the bank holidays listed in the
+``bank_holiday`` table do not count.  A representation may be made up to and including the last day
+of the standstill period; once the round administrator has reviewed it, a further period runs before
+the decision is final.
+"""
+from __future__ import annotations
+
+from datetime import date
+
+from ..extensions import db
+from ..models import BankHoliday, DecisionPublication, PanelDecision, Representation, Submission, User, utcnow
+from ..workdays import add_working_days
+from .audit import record
+from .submissions import NotAllowed
+
+REPRESENTATION_MAX_LENGTH = 20_000
+NOTE_MAX_LENGTH = 10_000
+# Review outcomes after which the published decision cannot stand.
+CHANGES_DECISION = frozenset({"upheld", "sent_back"})
+REVIEW_OUTCOMES = {
+    "not_upheld": "Not upheld: the decision stands",
+    "upheld": "Upheld: the decision will be changed",
+    "sent_back": "Sent back to moderation for a new decision",
+}
+
+
+def today() -> date:
+    """The date the standstill rules are judged on; a function so tests can move the calendar."""
+    return date.today()
+
+
+def holidays() -> list[date]:
+    return list(db.session.scalars(db.select(BankHoliday.day)))
+
+
+def bank_holidays() -> list[BankHoliday]:
+    return list(db.session.scalars(db.select(BankHoliday).order_by(BankHoliday.day)))
+
+
+def add_bank_holiday(day: date, name: str, user: User) -> BankHoliday:
+    name = (name or "").strip()
+    if not name:
+        raise NotAllowed("Enter the name of the bank holiday")
+    if len(name) > 100:
+        raise NotAllowed("The name must be 100 characters or fewer")
+    if db.session.scalar(db.select(BankHoliday.id).filter_by(day=day)) is not None:
+        raise NotAllowed(f"{day:%-d %B %Y} is already listed as a bank holiday")
+    holiday = BankHoliday(day=day, name=name)
+    db.session.add(holiday)
+    db.session.flush()
+    record("bank_holiday.added", user=user, day=day, name=name)
+    return holiday
+
+
+def publication_for(submission: Submission) -> DecisionPublication | None:
+    """The latest publication of a decision on this submission, if there has been one."""
+    return db.session.scalar(
+        db.select(DecisionPublication).filter_by(submission_id=submission.id)
+        .order_by(DecisionPublication.id.desc()).limit(1)
+    )
+
+
+def representations_for(publication: DecisionPublication) -> list[Representation]:
+    return list(db.session.scalars(
+        db.select(Representation).filter_by(publication_id=publication.id).order_by(Representation.id)
+    ))
+
+
+def window_open(publication: DecisionPublication) -> bool:
+    return today() <= publication.standstill_ends_on
+
+
+def publish(submission: Submission, decision: PanelDecision, user: User) -> DecisionPublication:
+    """Make the recorded decision known to the applicant, which starts the standstill period."""
+    if submission.status != "decided" or decision.submission_id != submission.id:
+        raise NotAllowed("Only a recorded decision can be published to the applicant.")
+    latest = publication_for(submission)
+    if latest is not None and latest.decision_id == decision.id:
+        raise NotAllowed(f"Version {decision.version} of the decision was already published on "
+                         f"{latest.published_on:%-d %B %Y}.")
+    published_on = today()
+    publication = DecisionPublication(
+        submission_id=submission.id, decision_id=decision.id, published_on=published_on,
+        standstill_ends_on=add_working_days(published_on, submission.round.standstill_days, holidays()),
+        published_by_id=user.id,
+    )
+    db.session.add(publication)
+    db.session.flush()
+    record("decision.published", user=user, submission_id=submission.id, version=decision.version,
+           published_on=published_on, standstill_ends_on=publication.standstill_ends_on,
+           standstill_days=submission.round.standstill_days)
+    return publication
+
+
+def submit_representation(publication: DecisionPublication, user: User, text: str) -> Representation:
+    if not window_open(publication):
+        raise NotAllowed(f"The standstill period ended on {publication.standstill_ends_on:%-d %B %Y}, "
+                         "so representations can no longer be made on this decision.")
+    text = (text or "").replace("\r\n", "\n").strip()
+    if not text:
+        raise NotAllowed("Enter your representation")
+    if len(text) > REPRESENTATION_MAX_LENGTH:
+        raise NotAllowed(f"Your representation must be {REPRESENTATION_MAX_LENGTH:,} characters or fewer")
+    representation = Representation(publication_id=publication.id, submitted_by_id=user.id, text=text)
+    db.session.add(representation)
+    db.session.flush()
+    record("representation.submitted", user=user, submission_id=publication.submission_id,
+           publication_id=publication.id, representation_id=representation.id, text=text)
+    return representation
+
+
+def review_representation(representation: Representation, outcome: str, note: str, user: User) -> Representation:
+    """Record the round administrator's review; "sent back" reopens the submission for a new decision."""
+    if representation.outcome is not None:
+        raise NotAllowed("This representation has already been reviewed.")
+    if outcome not in REVIEW_OUTCOMES:
+        raise NotAllowed("Choose the outcome of the review")
+    note = (note or "").strip()
+    if not note:
+        raise NotAllowed("Explain the outcome of the review")
+    if len(note) > NOTE_MAX_LENGTH:
+        raise NotAllowed(f"Shorten the note to {NOTE_MAX_LENGTH:,} characters or fewer")
+    publication = representation.publication
+    submission = db.session.get(Submission, publication.submission_id)
+    reviewed_on = today()
+    representation.outcome, representation.review_note = outcome, note
+    representation.reviewed_by_id, representation.reviewed_at = user.id, utcnow()
+    representation.further_period_ends_on = add_working_days(
+        reviewed_on, submission.round.further_period_days, holidays())
+    old_status = submission.status
+    if outcome == "sent_back":
+        # The published decision no longer stands: the panel must record a new version.
+        submission.status = "under_review"
+    record("representation.reviewed", user=user, submission_id=submission.id, representation_id=representation.id,
+           outcome=outcome, note=note, further_period_ends_on=representation.further_period_ends_on,
+           old_status=old_status, new_status=submission.status)
+    return representation
+
+
+def final_on(publication: DecisionPublication) -> date | None:
+    """When the published decision becomes final, or None while that cannot be known yet.
+
+    Without representations it is final once the standstill period ends; with representations, once
+    every one is reviewed and the latest further period has run.  A decision a representation
+    succeeded against (upheld or sent back) never becomes final: a new version has to be recorded
+    and published.
+    """
+    representations = representations_for(publication)
+    if not representations:
+        return publication.standstill_ends_on
+    if any(r.outcome is None or r.outcome in CHANGES_DECISION for r in representations):
+        return None
+    return max(r.further_period_ends_on for r in representations)
+
+
+def status(publication: DecisionPublication) -> str:
+    """A short sentence on where the publication stands today."""
+    representations = representations_for(publication)
+    ends = final_on(publication)
+    if any(r.outcome == "sent_back" for r in representations):
+        return "Sent back after a representation: a new decision must be recorded and published."
+    if any(r.outcome == "upheld" for r in representations):
+        return "A representation was upheld: the panel must record a corrected decision and publish it."
+    if any(r.outcome is None for r in representations):
+        return "A representation is waiting for review."
+    if window_open(publication):
+        return f"In standstill until the end of {publication.standstill_ends_on:%-d %B %Y}."
+    if ends is not None and today() <= ends:
+        return f"Further period after review: the decision is final after {ends:%-d %B %Y}."
+    return f"Final since {ends:%-d %B %Y}." if ends else ""
+
+
+def settle(publication: DecisionPublication) -> None:
+    """Store the date the decision became final once that date has passed (idempotent)."""
+    ends = final_on(publication)
+    if publication.final_on is None and ends is not None and today() > ends:
+        publication.final_on = ends
+        record("decision.final", submission_id=publication.submission_id, publication_id=publication.id,
+               final_on=ends)
