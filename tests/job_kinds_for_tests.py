@@ -16,4 +16,5 @@ def _slow(params, user, progress):
     return JobOutput("slow.txt", "text/plain", b"finished after a pause")
 
 
-register("slow_test", JobKind("Slow test job", _anyone, _slow))
+SLOW_KIND = JobKind("Slow test job", _anyone, _slow)
+register("slow_test", SLOW_KIND)

@@ -156,10 +156,13 @@ def redis_jobs(demo):
     _redis_or_skip()
     queue = f"test-{uuid.uuid4().hex[:8]}"
     demo.config.update(REDIS_URL=REDIS_URL, JOB_QUEUE=queue)
-    os.environ["GATEWAY_JOB_MODULES"] = "tests.job_kinds_for_tests"
-    import tests.job_kinds_for_tests  # noqa: F401  (the app process knows the slow kind too)
+    from assessor.services.jobs import JOB_KINDS
+    from tests.job_kinds_for_tests import SLOW_KIND
 
+    # The app process must know the slow kind for this test only; other tests enumerate job kinds.
+    JOB_KINDS["slow_test"] = SLOW_KIND
     yield queue
+    JOB_KINDS.pop("slow_test", None)
     from redis import Redis
 
     connection = Redis.from_url(REDIS_URL)
