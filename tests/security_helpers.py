@@ -136,6 +136,7 @@ POLICY: dict[str, Policy] = {
     "jobs.new:panel_report": Policy(COMMISSIONERS, submission_in_form=True),
     "jobs.new:programme_summary": Policy(COMMISSIONERS, round_in_form=True),
     "jobs.new:panel_pack": Policy(COMMISSIONERS, round_in_form=True),
+    "jobs.new:round_export": Policy(COMMISSIONERS, round_in_form=True),
 }
 
 

@@ -275,3 +275,45 @@ def _up(requests, base) -> bool:
         return requests.get(base + "/healthz", timeout=1).status_code == 200
     except requests.RequestException:
         return False
+
+
+def test_round_export_job_gives_the_same_workbook_rows_as_the_direct_export(demo, data, browser):
+    import io
+
+    import pandas as pd
+
+    browser.login("moderator@northshire-icb.example")
+    response = browser.post("/jobs/new/round_export", {"round_id": "1"}, page="/review/")
+    job_url = response.headers["Location"]
+    assert "Your file is ready" in browser.get(job_url).get_data(as_text=True)
+    from_job = pd.read_excel(io.BytesIO(browser.get(job_url + "/download").data), sheet_name=None)
+    direct = pd.read_excel(io.BytesIO(browser.get("/review/rounds/1/export/round.xlsx").data), sheet_name=None)
+    assert set(from_job) == {"Submissions", "Answers"}
+    for sheet in from_job:
+        pd.testing.assert_frame_equal(from_job[sheet], direct[sheet])
+
+
+def test_a_reviewer_who_has_not_declared_conflicts_cannot_get_round_reports_as_jobs(demo, data, browser):
+    from assessor.models import ConflictDeclaration, User
+
+    with data() as session:
+        evaluator = session.query(User).filter_by(email="evaluator@northshire-icb.example").one()
+        session.query(ConflictDeclaration).filter_by(user_id=evaluator.id).delete()
+        session.commit()
+    browser.login("evaluator@northshire-icb.example")
+    response = browser.post("/jobs/new/programme_summary", {"round_id": "1"}, page="/provider/")
+    assert response.status_code == 403
+
+
+def test_report_buttons_use_background_jobs_only_when_a_queue_is_configured(demo, data, browser):
+    with data() as session:
+        submission_id = session.query(Submission).filter_by(status="under_review").one().id
+    browser.login("moderator@northshire-icb.example")
+    direct = browser.get(f"/review/submissions/{submission_id}").get_data(as_text=True)
+    assert f'href="/review/submissions/{submission_id}/report.pdf"' in direct
+    demo.config["REDIS_URL"] = REDIS_URL
+    queued = browser.get(f"/review/submissions/{submission_id}").get_data(as_text=True)
+    assert 'action="/jobs/new/panel_report"' in queued
+    dashboard = browser.get("/review/rounds/1").get_data(as_text=True)
+    for kind in ("round_export", "programme_summary", "panel_pack"):
+        assert f'action="/jobs/new/{kind}"' in dashboard

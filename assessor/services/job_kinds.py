@@ -11,7 +11,7 @@ from flask import abort
 
 from ..extensions import db
 from ..models import Round, Submission, User
-from . import access
+from . import access, cohort, conflicts
 from .jobs import JobKind, JobOutput, Progress, register
 
 
@@ -22,17 +22,25 @@ def _int_param(params: dict[str, Any], name: str) -> int:
         abort(404)
 
 
+def _declared(user: User, round_: Round) -> None:
+    # As on the review pages: nothing of a round is shown before conflicts of interest are declared.
+    if conflicts.must_declare(round_, user):
+        abort(403, description="Declare any conflicts of interest for this round before opening its reports.")
+
+
 def _commissioner_submission(user: User, params: dict[str, Any]) -> None:
     if not user.is_commissioner:
         abort(403)
-    access.submission_for(user, _int_param(params, "submission_id"))
+    _declared(user, access.submission_for(user, _int_param(params, "submission_id")).round)
 
 
 def _commissioner_round(user: User, params: dict[str, Any]) -> None:
     if not user.is_commissioner:
         abort(403)
-    if db.session.get(Round, _int_param(params, "round_id")) is None:
+    round_ = db.session.get(Round, _int_param(params, "round_id"))
+    if round_ is None:
         abort(404)
+    _declared(user, round_)
 
 
 def _panel_report(params: dict[str, Any], user: User, progress: Progress) -> JobOutput:
@@ -60,6 +68,17 @@ def _panel_pack(params: dict[str, Any], user: User, progress: Progress) -> JobOu
     return JobOutput(f"panel-pack-round-{round_.id}.pdf", "application/pdf", panel_pack_pdf(round_, user))
 
 
+def _round_export(params: dict[str, Any], user: User, progress: Progress) -> JobOutput:
+    from reports.exports import to_xlsx
+
+    round_ = db.session.get(Round, _int_param(params, "round_id"))
+    progress("Scoring every submission and writing the workbook")
+    workbook = to_xlsx({"Submissions": cohort.submission_table(round_), "Answers": cohort.answer_table(round_)})
+    return JobOutput(f"round-{round_.id}-export.xlsx",
+                     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", workbook)
+
+
 register("panel_report", JobKind("Gateway panel report", _commissioner_submission, _panel_report))
 register("programme_summary", JobKind("Programme summary", _commissioner_round, _programme_summary))
 register("panel_pack", JobKind("Panel pack", _commissioner_round, _panel_pack))
+register("round_export", JobKind("Round export (Excel)", _commissioner_round, _round_export))
