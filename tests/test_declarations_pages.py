@@ -146,3 +146,26 @@ def test_a_member_outside_the_applicant_has_no_declarations_page(demo, data, bro
     eastbrook_org = next(iter(member_ids(data, submission_id(data, "Eastbrook Community Partnership")).values()))
     browser.login(ALLIANCE_LEAD)
     assert browser.get(declarations_url(sid, eastbrook_org)).status_code == 404
+
+
+def test_the_round_dashboard_names_members_whose_declarations_are_not_clear(demo, data, make_browser):
+    from assessor.models import MemberAnswer, Organisation, Submission
+    from assessor.services.scores import score
+
+    with data() as session:
+        southvale = session.query(Submission).join(Submission.applicant).filter_by(
+            name="Southvale GP Federation").one()
+        organisation = session.query(Organisation).filter_by(name="Southvale GP Federation").one()
+        row = session.query(MemberAnswer).filter_by(submission_id=southvale.id, organisation_id=organisation.id,
+                                                    question_id="declarations.insolvency").one()
+        row.value_json = "true"
+        session.flush()
+        score(southvale)
+        session.commit()
+    reviewer = make_browser()
+    reviewer.login("moderator@northshire-icb.example")
+    page = reviewer.get("/review/rounds/1").get_data(as_text=True)
+    assert "Declarations not clear: Southvale GP Federation" in page
+    # Eastbrook's draft has no declarations yet, which is not clear either; the others declared cleanly.
+    assert "Declarations not clear: Eastbrook Community Health" in page
+    assert page.count("Declarations not clear") == 2
