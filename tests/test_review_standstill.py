@@ -144,3 +144,26 @@ def test_the_round_sets_the_length_of_the_standstill_period(app, data, make_brow
     admin.post(f"/review/submissions/{world.submission_id}/publish", {}, page=decision)
     with data() as session:
         assert session.scalar(db.select(DecisionPublication.standstill_ends_on)) == date(2027, 5, 10)
+
+
+def test_an_upheld_representation_keeps_the_decision_from_becoming_final(app, data, make_browser, monkeypatch):
+    world = _decided_world(data, make_browser)
+    admin = signed_in(make_browser, COMMISSIONERS["round_admin"])
+    decision = f"/review/submissions/{world.submission_id}/decision"
+    _on(monkeypatch, date(2027, 3, 1))
+    admin.post(f"/review/submissions/{world.submission_id}/publish", {}, page=decision)
+    assert _represent(app, world.submission_id, "The reserves figure in the report is last year's.") is None
+    with data() as session:
+        representation_id = session.scalar(db.select(Representation.id))
+    admin.post(f"/review/submissions/{world.submission_id}/representations/review",
+               {"representation_id": str(representation_id), "outcome": "upheld",
+                "review_note": "The figure was out of date; the panel will correct the decision."}, page=decision)
+    with data() as session:
+        row = session.get(Representation, representation_id)
+        assert row.outcome == "upheld" and row.further_period_ends_on is not None
+    # Long after every period has ended the decision is still not final, and the page says why.
+    _on(monkeypatch, date(2027, 6, 1))
+    page = page_text(admin.get(decision))
+    assert "A representation was upheld" in page
+    with app.app_context():
+        assert standstill.final_on(db.session.scalar(db.select(DecisionPublication))) is None
