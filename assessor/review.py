@@ -10,7 +10,18 @@ from __future__ import annotations
 from datetime import date
 from typing import Any, Callable
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, send_file, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -38,8 +49,10 @@ from .models import (
     ROLE_LABELS,
     SUBMISSION_STATUSES,
     ConflictDeclaration,
+    Applicant,
     DecisionPublication,
     Definition,
+    Organisation,
     Representation,
     ReviewRecommendation,
     Round,
@@ -63,6 +76,8 @@ from .services.moderation import moderate, moderated_rows
 from .services.reporting import panel_pack_pdf, panel_report_pdf, programme_report_pdf
 from .services.rounds import RoundProblem, add_applicant, create_round, update_round
 from .services.scores import score
+from .forms import InvitationForm
+from .services.invitations import InvitationRefused, create_invitation
 from .services.submissions import NotAllowed, reopen, storage
 
 bp = Blueprint("review", __name__, url_prefix="/review")
@@ -405,6 +420,56 @@ def manage_round(round_id: int):
             problems = form_problems(settings, {"status": "status-open"})
     return render_template("review/round_manage.html", round=round_, settings=settings,
                            applicant_form=applicant_form, problems=problems, applicant_problems=[])
+
+
+class ProviderInvitationForm(InvitationForm):
+    organisation_id = SelectField("Organisation", coerce=int,
+                                  validators=[InputRequired("Choose the organisation the person works for")])
+
+
+def _round_organisations(round_: Round) -> list[Organisation]:
+    """Every member organisation of the round's applicants, lead organisations first."""
+    applicants = db.session.scalars(
+        db.select(Applicant).join(Submission, Submission.applicant_id == Applicant.id)
+        .where(Submission.round_id == round_.id).order_by(Applicant.name))
+    organisations: dict[int, Organisation] = {}
+    for applicant in applicants:
+        organisations.setdefault(applicant.lead_organisation.id, applicant.lead_organisation)
+        for partner in applicant.partners:
+            organisations.setdefault(partner.id, partner)
+    return list(organisations.values())
+
+
+@bp.route("/rounds/<int:round_id>/invite", methods=["GET", "POST"])
+@allow("round_admin")
+def invite_provider(round_id: int):
+    """A provider organisation's first people are invited by the round administrator."""
+    round_ = db.session.get(Round, round_id) or abort(404)
+    organisations = _round_organisations(round_)
+    form = ProviderInvitationForm(data={"role": "lead"} if request.method == "GET" else None)
+    form.organisation_id.choices = [(0, "Choose an organisation")] + [(o.id, o.name) for o in organisations]
+    problems: list[tuple[str, str]] = []
+    if request.method == "POST":
+        chosen = next((o for o in organisations if o.id == form.organisation_id.data), None)
+        if form.validate_on_submit() and chosen is not None:
+            try:
+                invitation, token = create_invitation(current_user, form.email.data, form.role.data, chosen)
+            except InvitationRefused as exc:
+                db.session.rollback()
+                problems = [("email", str(exc))]
+            else:
+                db.session.commit()
+                link = url_for("auth.accept_invitation", token=token, _external=True)
+                response = current_app.make_response(render_template(
+                    "review/invitation_created.html", round=round_, invitation=invitation, link=link))
+                # The page holds a working link: keep it out of every cache and history snapshot.
+                response.headers["Cache-Control"] = "no-store"
+                return response
+        else:
+            problems = form_problems(form)
+            if chosen is None:
+                problems.insert(0, ("organisation_id", "Choose the organisation the person works for"))
+    return render_template("review/invite_provider.html", round=round_, form=form, problems=problems)
 
 
 @bp.route("/rounds/<int:round_id>/applicants", methods=["POST"])

@@ -103,6 +103,7 @@ POLICY: dict[str, Policy] = {
     # ...while each action belongs to one part of the process.
     "review.new_round": Policy(COMMISSIONERS, _only("round_admin", "site_admin")),
     "review.manage_round": Policy(COMMISSIONERS, _only("round_admin", "site_admin")),
+    "review.invite_provider": Policy(COMMISSIONERS, _only("round_admin", "site_admin")),
     "review.add_round_applicant": Policy(COMMISSIONERS, _only("round_admin", "site_admin")),
     "review.evaluate_question": Policy(COMMISSIONERS, _only("evaluator", "site_admin")),
     "review.moderate_question": Policy(COMMISSIONERS, _only("moderator", "site_admin")),

@@ -25,6 +25,7 @@ EXPECTED = {
     "review.export_xlsx": EVERY_COMMISSIONER,
     "review.new_round": only("round_admin"),
     "review.manage_round": only("round_admin"),
+    "review.invite_provider": only("round_admin"),
     "review.add_round_applicant": only("round_admin"),
     "review.submission": EVERY_COMMISSIONER,
     "review.question": EVERY_COMMISSIONER,

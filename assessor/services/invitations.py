@@ -14,7 +14,7 @@ from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
-from ..models import PROVIDER_ROLES, Invitation, User, utcnow
+from ..models import PROVIDER_ROLES, Invitation, Organisation, User, utcnow
 from ..passwords import hash_password
 from .audit import record
 
@@ -42,9 +42,22 @@ def can_invite(user: User) -> bool:
     return user.role == "lead" and user.organisation_id is not None
 
 
-def create_invitation(inviter: User, email: str, role: str) -> tuple[Invitation, str]:
-    """A new invitation into the inviter's organisation and its token (the only time it exists in clear)."""
-    if not can_invite(inviter):
+def create_invitation(inviter: User, email: str, role: str,
+                      organisation: Organisation | None = None) -> tuple[Invitation, str]:
+    """A new invitation and its token (the only time the token exists in clear).
+
+    A provider lead invites into their own organisation; a round or site administrator invites the
+    first people of an applicant's organisation, which nobody inside it could do yet.
+    """
+    if inviter.role in ("round_admin", "site_admin"):
+        if organisation is None:
+            raise InvitationRefused("Choose the organisation the person will work for.")
+        target = organisation
+    elif can_invite(inviter):
+        if organisation is not None and organisation.id != inviter.organisation_id:
+            raise InvitationRefused("You can only invite colleagues into your own organisation.")
+        target = inviter.organisation
+    else:
         raise InvitationRefused("Only a provider lead can invite colleagues.")
     if role not in PROVIDER_ROLES:
         raise InvitationRefused("Choose whether the colleague will be a contributor or a lead.")
@@ -53,17 +66,17 @@ def create_invitation(inviter: User, email: str, role: str) -> tuple[Invitation,
         raise InvitationRefused(f"{email} already has a Gateway account.")
     now = utcnow()
     # A fresh link replaces any earlier unused one for the same person, so only one link works.
-    for earlier in pending_invitations(inviter.organisation_id):
+    for earlier in pending_invitations(target.id):
         if earlier.email == email:
             earlier.expires_at = now
             record("invitation.withdrawn", user=inviter, email=email, reason="replaced by a new invitation")
     token = secrets.token_urlsafe(32)
-    invitation = Invitation(organisation_id=inviter.organisation_id, email=email, role=role,
+    invitation = Invitation(organisation_id=target.id, email=email, role=role,
                             token_hash=_digest(token), invited_by_id=inviter.id, created_at=now,
                             expires_at=now + _lifetime())
     db.session.add(invitation)
     db.session.flush()
-    record("invitation.created", user=inviter, email=email, role=role, organisation=inviter.organisation.name,
+    record("invitation.created", user=inviter, email=email, role=role, organisation=target.name,
            expires_at=invitation.expires_at.isoformat(timespec="minutes"))
     return invitation, token
 
