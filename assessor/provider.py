@@ -538,7 +538,19 @@ def printable(submission_id: int):
         visible=visible_question_ids(inputs.questionnaire, inputs.answers),
         answers=answer_rows(submission), evidence=evidence_rows(submission),
         assignments=assignments_for(submission), now=utcnow(),
+        declarations=_printable_declarations(submission, inputs.questionnaire),
+        declaration_questions=declaration_service.declaration_questions(inputs.questionnaire),
     )
+
+
+def _printable_declarations(submission, questionnaire) -> list[tuple]:
+    """(organisation, its declaration rows, the questions it was asked) for every member."""
+    printed = []
+    for organisation in declaration_service.members_of(submission):
+        rows = declaration_service.declaration_rows(submission, organisation.id)
+        answers = {qid: row.value for qid, row in rows.items() if row.value is not None}
+        printed.append((organisation, rows, declaration_service.visible_declarations(questionnaire, answers)))
+    return printed
 
 
 def _lead_only() -> None:

@@ -169,3 +169,19 @@ def test_the_round_dashboard_names_members_whose_declarations_are_not_clear(demo
     # Eastbrook's draft has no declarations yet, which is not clear either; the others declared cleanly.
     assert "Declarations not clear: Eastbrook Community Health" in page
     assert page.count("Declarations not clear") == 2
+
+
+def test_the_printable_version_includes_every_members_declarations(demo, data, make_browser):
+    from assessor.models import Submission
+
+    with data() as session:
+        sid = session.query(Submission).join(Submission.applicant).filter_by(name="Northshire Care Alliance").one().id
+    partner = make_browser()
+    partner.login("gp@northshire-pcc.example")
+    page = partner.get(f"/provider/submissions/{sid}/print").get_data(as_text=True)
+    section = page[page.index("Member declarations"):]
+    for member in ("Northshire Acute and Community NHS Trust", "Northshire Primary Care Collaborative",
+                   "Northshire Mental Health NHS Trust", "Northshire County Council Adult Social Care"):
+        assert f"<h3>{member}</h3>" in section
+    # The demo members all declared "No" to every exclusion ground; no explanation box was asked.
+    assert section.count(">No</span>") == 4 * 4
