@@ -110,6 +110,22 @@ def _visibility_order(questions: list[Question], index: dict[str, Question]) -> 
     return order, frozenset(cyclic)
 
 
+@dataclass(frozen=True)
+class VisibilityRules:
+    """What show_if evaluation needs from a questionnaire alone, for callers without a framework
+    (the provider's forms); ``compute_visibility`` accepts it wherever it accepts a plan."""
+    question_index: dict[str, Question]
+    visibility_order: list[Question]
+    cyclic: frozenset[str]
+
+    @classmethod
+    def of(cls, questionnaire: Questionnaire) -> "VisibilityRules":
+        questions = questionnaire.questions()
+        index = {q.id: q for q in questions}
+        order, cyclic = _visibility_order(questions, index)
+        return cls(index, order, cyclic)
+
+
 _PLAN_CACHE: dict[tuple[int, int], tuple[Questionnaire, Framework, ScoringPlan]] = {}
 _PLAN_CACHE_SIZE = 16
 
@@ -215,7 +231,7 @@ def evaluate_question(question: Question, value: Any, moderated: float | None, v
     )
 
 
-def compute_visibility(plan: ScoringPlan, answers: Mapping[str, Any],
+def compute_visibility(plan: ScoringPlan | VisibilityRules, answers: Mapping[str, Any],
                        order: Iterable[Question] | None = None) -> dict[str, bool]:
     """Visibility of the questions in ``order`` (default: all, controllers first)."""
     visible: dict[str, bool] = {}

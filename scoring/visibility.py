@@ -1,22 +1,18 @@
 """Which questions a set of answers shows: the same show_if rules the engine scores with."""
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any, Mapping
 
 from questionnaires.model import Questionnaire
 
-from .engine import ScoringPlan, compute_visibility
+from .engine import VisibilityRules, compute_visibility
 
 
-class _VisibilityPlan(ScoringPlan):
-    # Visibility depends on the questionnaire alone; skip the framework-dependent parts of the plan.
-    def __init__(self, questionnaire: Questionnaire):
-        from .engine import _visibility_order
-
-        self.questionnaire = questionnaire
-        self.questions = questionnaire.questions()
-        self.question_index = {q.id: q for q in self.questions}
-        self.visibility_order, self.cyclic = _visibility_order(self.questions, self.question_index)
+@lru_cache(maxsize=16)
+def _rules(questionnaire: Questionnaire) -> VisibilityRules:
+    # Section pages and autosave ask on every request; the ordering depends on the definition only.
+    return VisibilityRules.of(questionnaire)
 
 
 def visible_question_ids(questionnaire: Questionnaire, answers: Mapping[str, Any]) -> set[str]:
@@ -26,5 +22,5 @@ def visible_question_ids(questionnaire: Questionnaire, answers: Mapping[str, Any
     declarations pass that member's answers and read the per_member question ids from the result;
     for the joint sections pass the joint answers (per_member questions are not applicable there,
     whatever this returns for them)."""
-    visibility = compute_visibility(_VisibilityPlan(questionnaire), answers)
+    visibility = compute_visibility(_rules(questionnaire), answers)
     return {question_id for question_id, shown in visibility.items() if shown}
