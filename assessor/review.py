@@ -50,6 +50,7 @@ from .models import (
     SUBMISSION_STATUSES,
     ConflictDeclaration,
     Applicant,
+    BankHoliday,
     DecisionPublication,
     Definition,
     Organisation,
@@ -1066,6 +1067,22 @@ def bank_holidays():
             problems = form_problems(form)
     return render_template("review/bank_holidays.html", holidays=standstill.bank_holidays(), form=form,
                            problems=problems)
+
+
+@bp.route("/bank-holidays/<int:holiday_id>/remove", methods=["POST"])
+@allow("round_admin")
+def remove_bank_holiday(holiday_id: int):
+    holiday = db.session.get(BankHoliday, holiday_id) or abort(404)
+    name = holiday.name
+    try:
+        standstill.remove_bank_holiday(holiday, current_user)
+    except NotAllowed as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+    else:
+        db.session.commit()
+        flash(f"{name} removed.")
+    return redirect(url_for(".bank_holidays"))
 
 
 class BankHolidayForm(FlaskForm):

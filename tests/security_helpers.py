@@ -9,6 +9,7 @@ import re
 import secrets
 import uuid
 from dataclasses import dataclass, field
+from datetime import date
 
 from flask import url_for
 
@@ -118,6 +119,7 @@ POLICY: dict[str, Policy] = {
     "review.mitigate_conflict": Policy(COMMISSIONERS, _only("round_admin", "site_admin")),
     "review.start_checkpoint": Policy(COMMISSIONERS, _only("round_admin", "site_admin")),
     "review.bank_holidays": Policy(COMMISSIONERS, _only("round_admin", "site_admin")),
+    "review.remove_bank_holiday": Policy(COMMISSIONERS, _only("round_admin", "site_admin")),
     # Recommendations come from reviewers; a decision's conditions are closed by those who decide.
     "review.add_recommendation": Policy(COMMISSIONERS, _only("moderator", "panel", "round_admin", "site_admin")),
     "review.close_recommendation": Policy(COMMISSIONERS, _only("moderator", "panel", "round_admin", "site_admin")),
@@ -193,6 +195,7 @@ class World:
     invitations: dict[int, int]  # organisation id -> id of a pending invitation into it
     invitation_token: str
     missing_id: int
+    holiday_id: int  # a listed bank holiday that no published period counted, so it can be removed
 
     def own(self, role: Role) -> SubmissionFacts | None:
         return self.submissions.get(role.applicant) if role.applicant else None
@@ -200,8 +203,9 @@ class World:
 
 def prepare_world(data) -> World:
     """The demo round plus what it lacks: a contributor for organisation B, evidence on every
-    submission, one finished report job per user, and a pending invitation into organisations A and B."""
-    from assessor.models import ReportJob
+    submission, one finished report job per user, a pending invitation into organisations A and B, and
+    a bank holiday far from any standstill period."""
+    from assessor.models import BankHoliday, ReportJob
     from assessor.services.invitations import create_invitation
     from assessor.services.jobs import report_storage
     from assessor.services.submissions import storage
@@ -243,11 +247,17 @@ def prepare_world(data) -> World:
             lead = session.scalar(db.select(User).filter_by(email=lead_email))
             invitation, token = create_invitation(lead, f"invited-{lead.id}@newcolleague.example", "contributor")
             invitations[lead.organisation_id] = invitation.id
+        holiday_id = session.scalar(db.select(BankHoliday.id).filter_by(day=date(2099, 12, 25)))
+        if holiday_id is None:
+            holiday = BankHoliday(day=date(2099, 12, 25), name="Christmas Day")
+            session.add(holiday)
+            session.flush()
+            holiday_id = holiday.id
         round_id = session.scalar(db.select(Round.id))
         missing = (session.scalar(db.select(db.func.max(Submission.id))) or 0) + 1000
         session.commit()
     return World(round_id=round_id, submissions=submissions, users=users, jobs=jobs, invitations=invitations,
-                 invitation_token=token, missing_id=missing)
+                 invitation_token=token, missing_id=missing, holiday_id=holiday_id)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -308,7 +318,7 @@ SAMPLE_ARGUMENTS = {
     "filename": "app.css",
 }
 OBJECT_ARGUMENTS = {"submission_id", "evidence_id", "round_id", "job_id", "kind", "invitation_id", "token",
-                    "organisation_id"}
+                    "organisation_id", "holiday_id"}
 
 
 def _url(app, endpoint: str, values: dict) -> str:
@@ -394,6 +404,9 @@ def cases_for(app, rule, role: Role, world: World) -> list[Case]:
         elif "token" in rule.arguments:
             targets = [("-", {"token": world.invitation_token}, None),
                        ("missing", {"token": "not-a-real-invitation-token"}, None)]
+        elif "holiday_id" in rule.arguments:
+            targets = [("own", {"holiday_id": world.holiday_id}, None),
+                       ("missing", {"holiday_id": world.holiday_id + 1000}, None)]
         elif "round_id" in rule.arguments or policy.round_in_form:
             targets = [("own", {"round_id": world.round_id}, None),
                        ("missing", {"round_id": world.round_id + 1000}, None)]

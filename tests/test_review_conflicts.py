@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 from assessor.extensions import db
-from assessor.models import ConflictDeclaration, EvaluatorScore, Submission, User
+from assessor.models import ConflictDeclaration, EvaluatorScore, ModeratedScore, Submission, User
+from assessor.services.submissions import NotAllowed
 from tests.review_helpers import (
     COMMISSIONERS,
     NARRATIVE,
@@ -150,3 +151,61 @@ def test_the_panel_report_lists_the_committee_with_declarations_and_mitigations(
     assert people["Evaluator Person"].mitigation == "Left in 2019; scores double-checked."
     assert people["Evaluator2 Person"].declared and people["Evaluator2 Person"].conflict is None
     assert "The committee and its declarations" in html and "Left in 2019; scores double-checked." in html
+
+
+def test_the_scoring_services_themselves_refuse_an_unmitigated_conflict(app, data):
+    """Whoever calls them (a page, a command, a job), scoring and moderating check the declaration."""
+    from assessor.services import conflicts
+    from assessor.services.evaluation import record_score
+    from assessor.services.moderation import moderate
+
+    world = build_world(data)
+    alliance = _applicants(data, world.round_id)["Harbour Alliance"]
+    with data() as session:
+        for key in ("evaluator", "moderator"):
+            row = session.scalar(db.select(ConflictDeclaration).filter_by(
+                user_id=world.users[COMMISSIONERS[key]], applicant_id=alliance))
+            row.has_conflict, row.description = True, f"The {key} chairs the lead trust's audit committee."
+        session.commit()
+
+    def attempt(key: str) -> str | None:
+        with app.app_context():
+            submission = db.session.get(Submission, world.submission_id)
+            user = db.session.get(User, world.users[COMMISSIONERS[key]])
+            try:
+                if key == "evaluator":
+                    record_score(submission, NARRATIVE, 3, "Clear and costed.", user)
+                else:
+                    moderate(submission, NARRATIVE, 0.75, "Agreed at moderation.", user)
+            except NotAllowed as exc:
+                db.session.rollback()
+                return str(exc)
+            db.session.commit()
+            return None
+
+    for key in ("evaluator", "moderator"):
+        refusal = attempt(key)
+        assert refusal is not None and "declared a conflict of interest with Harbour Alliance" in refusal, key
+    with data() as session:
+        assert session.scalar(db.select(EvaluatorScore.id)) is None
+        assert session.scalar(db.select(ModeratedScore.id)) is None
+        assert session.get(Submission, world.submission_id).status == "submitted"
+    actions = audit_actions(data, world.submission_id)
+    assert "evaluation.scored" not in actions and "moderation.scored" not in actions
+
+    # Once a round administrator records how each conflict is handled, the same calls go through.
+    with app.app_context():
+        admin = db.session.get(User, world.users[COMMISSIONERS["round_admin"]])
+        for key in ("evaluator", "moderator"):
+            declaration = db.session.scalar(db.select(ConflictDeclaration).filter_by(
+                user_id=world.users[COMMISSIONERS[key]], applicant_id=alliance))
+            conflicts.mitigate(declaration, "Stepped down from the committee; a second reviewer checks.", admin)
+        db.session.commit()
+    assert attempt("evaluator") is None
+    assert attempt("moderator") is None
+    with data() as session:
+        assert session.scalar(db.select(EvaluatorScore.score).filter_by(
+            evaluator_id=world.users[COMMISSIONERS["evaluator"]])) == 0.75
+        assert session.scalar(db.select(ModeratedScore.moderator_id)) == world.users[COMMISSIONERS["moderator"]]
+    actions = audit_actions(data, world.submission_id)
+    assert "evaluation.scored" in actions and "moderation.scored" in actions

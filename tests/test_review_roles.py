@@ -1,9 +1,11 @@
 """Route × role matrix for the commissioner pages: each role reaches exactly the pages its job needs."""
 from __future__ import annotations
 
+from datetime import date
+
 from flask import url_for
 
-from assessor.models import Evidence
+from assessor.models import BankHoliday, Evidence
 from tests.conftest import csrf_token, minimal_pdf
 from tests.review_helpers import COMMISSIONERS, NARRATIVE, PROVIDER_LEAD, build_world, signed_in
 
@@ -46,6 +48,7 @@ EXPECTED = {
     "review.mitigate_conflict": only("round_admin"),
     "review.start_checkpoint": only("round_admin"),
     "review.bank_holidays": only("round_admin"),
+    "review.remove_bank_holiday": only("round_admin"),
     "review.add_recommendation": only("moderator", "panel", "round_admin"),
     "review.close_recommendation": only("moderator", "panel", "round_admin"),
     "review.close_condition": only("panel", "round_admin"),
@@ -67,9 +70,20 @@ def _add_evidence(data, submission_id: int) -> int:
         return row.id
 
 
-def _requests(app, world, evidence_id):
+def _list_bank_holiday(data, holiday_id: int | None = None) -> int:
+    """A removable bank holiday, put back under the same id after a role allowed to remove it has done so."""
+    with data() as session:
+        if holiday_id is None or session.get(BankHoliday, holiday_id) is None:
+            holiday = BankHoliday(id=holiday_id, day=date(2099, 12, 25), name="Christmas Day")
+            session.add(holiday)
+            session.commit()
+            holiday_id = holiday.id
+        return holiday_id
+
+
+def _requests(app, world, evidence_id, holiday_id):
     values = {"submission_id": world.submission_id, "round_id": world.round_id, "question_id": NARRATIVE,
-              "evidence_id": evidence_id}
+              "evidence_id": evidence_id, "holiday_id": holiday_id}
     with app.test_request_context():
         for rule in app.url_map.iter_rules():
             if not rule.endpoint.startswith("review."):
@@ -87,12 +101,14 @@ def test_every_review_route_admits_exactly_the_roles_that_need_it(app, data, mak
         monkeypatch.setattr(assessor.review, renderer, lambda subject, user: b"%PDF-1.7\n%%EOF\n")
     world = build_world(data)
     evidence_id = _add_evidence(data, world.submission_id)
-    requests = list(_requests(app, world, evidence_id))
+    holiday_id = _list_bank_holiday(data)
+    requests = list(_requests(app, world, evidence_id, holiday_id))
     assert {endpoint for endpoint, _, _ in requests} == set(EXPECTED), "every review route needs an expectation"
 
     failures = []
     for role, email in COMMISSIONERS.items():
         role = role.rstrip("2")
+        _list_bank_holiday(data, holiday_id)
         browser = signed_in(make_browser, email)
         token = csrf_token(browser.get("/review/").get_data(as_text=True))
         for endpoint, method, url in requests:

@@ -12,6 +12,7 @@ from scoring import visible_question_ids
 
 from ..extensions import db
 from ..models import EvaluatorScore, Submission, User, utcnow
+from . import conflicts
 from .answers import engine_answers
 from .audit import record
 from .definitions import questionnaire_for
@@ -144,6 +145,9 @@ def start_review(submission: Submission, user: User) -> None:
 
 def record_score(submission: Submission, question_id: str, step: int, rationale: str, user: User) -> EvaluatorScore:
     """Save ``user``'s own score for one answer; scoring again replaces their earlier score."""
+    # Checked here as well as in the view so that no other caller (a command, a job) can score past
+    # an unmitigated conflict of interest.
+    conflicts.check_not_conflicted(submission, user)
     check_can_score(submission, question_id)
     scale_step = next((s for s in SCALE if s.step == step), None)
     if scale_step is None:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from ..extensions import db
 from ..models import ModeratedScore, Submission, User, utcnow
+from . import conflicts
 from .audit import record
 from .evaluation import RATIONALE_MAX_LENGTH, check_can_score, start_review
 from .submissions import NotAllowed
@@ -15,6 +16,8 @@ def moderated_rows(submission: Submission) -> dict[str, ModeratedScore]:
 
 def moderate(submission: Submission, question_id: str, score: float, rationale: str, user: User) -> ModeratedScore:
     """Record the consensus score for one answer; the caller rescores through ``services.scores``."""
+    # The consensus feeds the engine, so an unmitigated conflict is refused here whoever the caller is.
+    conflicts.check_not_conflicted(submission, user)
     check_can_score(submission, question_id)
     if not 0.0 <= score <= 1.0:
         raise NotAllowed("A moderated score must be between 0 and 1.")

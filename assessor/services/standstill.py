@@ -7,11 +7,11 @@ the decision is final.
 """
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 from ..extensions import db
 from ..models import BankHoliday, DecisionPublication, PanelDecision, Representation, Submission, User, utcnow
-from ..workdays import add_working_days
+from ..workdays import add_working_days, is_working_day
 from .audit import record
 from .submissions import NotAllowed
 
@@ -52,6 +52,58 @@ def add_bank_holiday(day: date, name: str, user: User) -> BankHoliday:
     db.session.flush()
     record("bank_holiday.added", user=user, day=day, name=name)
     return holiday
+
+
+def _periods_counting(day: date) -> list[str]:
+    """Every period already given to an applicant whose end was pushed back by ``day`` being a holiday.
+
+    A weekend was never a working day, so taking one off the list moves nothing.
+    """
+    if not is_working_day(day, frozenset()):
+        return []
+    periods = []
+    for publication in db.session.scalars(
+        db.select(DecisionPublication)
+        .where(DecisionPublication.published_on < day, DecisionPublication.standstill_ends_on >= day)
+        .order_by(DecisionPublication.published_on, DecisionPublication.id)
+    ):
+        applicant = db.session.get(Submission, publication.submission_id).applicant.name
+        periods.append(f"the standstill period of the decision published to {applicant} on "
+                       f"{publication.published_on:%-d %B %Y}, which ends on "
+                       f"{publication.standstill_ends_on:%-d %B %Y}")
+    for representation in db.session.scalars(
+        db.select(Representation)
+        .where(Representation.reviewed_at.is_not(None), Representation.further_period_ends_on >= day)
+        .order_by(Representation.id)
+    ):
+        # The further period was counted from the review date as the server's calendar saw it, which
+        # is not stored; the UTC time of the review is within a day of it either way, so a day's margin
+        # errs on the side of keeping the end date the applicant was given.
+        if day < representation.reviewed_at.date() - timedelta(days=1):
+            continue
+        applicant = db.session.get(Submission, representation.publication.submission_id).applicant.name
+        periods.append(f"the further period after {applicant}'s representation, which ends on "
+                       f"{representation.further_period_ends_on:%-d %B %Y}")
+    return periods
+
+
+def remove_bank_holiday(holiday: BankHoliday, user: User) -> None:
+    """Take a day off the list, unless a period already published to an applicant was counted without it.
+
+    Published end dates are stored and never recalculated, so removing such a day would leave the
+    list disagreeing with a deadline the applicant relies on.
+    """
+    periods = _periods_counting(holiday.day)
+    if periods:
+        others = len(periods) - 1
+        more = f" (and {others} other published period{'s' if others > 1 else ''})" if others else ""
+        raise NotAllowed(f"{holiday.name} ({holiday.day:%-d %B %Y}) cannot be removed: it is not counted as a "
+                         f"working day in {periods[0]}{more}. Removing it would move a deadline the "
+                         "applicant has already been given.")
+    day, name = holiday.day, holiday.name
+    db.session.delete(holiday)
+    db.session.flush()
+    record("bank_holiday.removed", user=user, day=day, name=name)
 
 
 def publication_for(submission: Submission) -> DecisionPublication | None:
