@@ -4,12 +4,11 @@ from __future__ import annotations
 import logging
 
 from flask import Flask, g, render_template
-from sqlalchemy import event
-from sqlalchemy.engine import Engine
 from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from . import sqlite
 from .config import INSTANCE_DIR, build_config
 from .extensions import csrf, db, limiter, login_manager, migrate
 
@@ -29,7 +28,7 @@ def create_app(config: dict | None = None) -> Flask:
     login_manager.session_protection = "strong"
 
     with app.app_context():
-        _configure_sqlite(db.engine, app.config["SQLITE_BUSY_TIMEOUT_MS"])
+        sqlite.configure(db.engine, app.config["SQLITE_BUSY_TIMEOUT_MS"])
     if app.config["TRUSTED_PROXY_COUNT"]:
         hops = app.config["TRUSTED_PROXY_COUNT"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
@@ -50,31 +49,6 @@ def create_app(config: dict | None = None) -> Flask:
     _register_error_pages(app)
     _register_template_helpers(app)
     return app
-
-
-def _configure_sqlite(engine: Engine, busy_timeout_ms: int = 15000) -> None:
-    """WAL, a busy timeout and BEGIN IMMEDIATE stop concurrent saves failing with 'database is locked'.
-
-    pysqlite only sends BEGIN before the first write, so a read-then-write transaction would
-    upgrade its lock late and fail at once; taking the write lock at BEGIN makes writers queue.
-    """
-    if engine.dialect.name != "sqlite":
-        return
-
-    @event.listens_for(engine, "connect")
-    def _on_connect(dbapi_connection, _record):
-        dbapi_connection.isolation_level = None
-        cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
-        if engine.url.database not in (None, "", ":memory:"):
-            cursor.execute("PRAGMA journal_mode=WAL")
-            cursor.execute("PRAGMA synchronous=NORMAL")
-        cursor.close()
-
-    @event.listens_for(engine, "begin")
-    def _on_begin(connection):
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def _register_security_headers(app: Flask) -> None:
@@ -100,7 +74,8 @@ def _register_security_headers(app: Flask) -> None:
         from flask import request
         from flask_login import current_user
 
-        return request.endpoint != "static" and "_login_user" in g and current_user.is_authenticated
+        # is_anonymous reads no column, so a user expired by the view's commit is not loaded again.
+        return request.endpoint != "static" and "_login_user" in g and not current_user.is_anonymous
 
 
 def _register_error_pages(app: Flask) -> None:
@@ -135,9 +110,12 @@ def _register_error_pages(app: Flask) -> None:
 
 def _register_template_helpers(app: Flask) -> None:
     from reports.rendering import format_answer
+
+    from .forms import choices_of
     from scoring import RECOMMENDATION_LABELS
 
     app.add_template_filter(format_answer, "answer")
+    app.add_template_global(choices_of)
 
     @app.template_filter("score")
     def _score(value, digits: int = 1):

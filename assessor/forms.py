@@ -12,6 +12,8 @@ from typing import Any
 
 from flask import current_app
 from flask_wtf import FlaskForm
+from flask_wtf.csrf import generate_csrf
+from markupsafe import Markup
 from wtforms import (
     EmailField,
     Field,
@@ -68,21 +70,23 @@ def _number_in_range(_form, field: Field) -> None:
         raise ValidationError("Enter a number smaller than a trillion")
 
 
+def choices_of(question: Question) -> list[tuple[str, str]]:
+    """(value, label) of each option a choice question offers, as the form posts and shows them."""
+    if question.type == "scale":
+        return [(str(i), level) for i, level in enumerate(question.levels or [])]
+    if question.type == "yesno":
+        return [("yes", "Yes"), ("no", "No")]
+    return [(o.value, o.label) for o in question.options or []]
+
+
 def _field_for(question: Question) -> Field:
     label = question.text
     description = question.hint or ""
-    if question.type == "scale":
-        choices = [(str(i), level) for i, level in enumerate(question.levels or [])]
-        return RadioField(label, choices=choices, validators=[Optional()], description=description)
-    if question.type == "yesno":
-        return RadioField(label, choices=[("yes", "Yes"), ("no", "No")], validators=[Optional()],
-                          description=description)
-    if question.type == "choice":
-        choices = [(o.value, o.label) for o in question.options or []]
-        return RadioField(label, choices=choices, validators=[Optional()], description=description)
+    if question.type in ("scale", "yesno", "choice"):
+        return RadioField(label, choices=choices_of(question), validators=[Optional()], description=description)
     if question.type == "multichoice":
-        choices = [(o.value, o.label) for o in question.options or []]
-        return MultiCheckboxField(label, choices=choices, validators=[Optional()], description=description)
+        return MultiCheckboxField(label, choices=choices_of(question), validators=[Optional()],
+                                  description=description)
     if question.type == "number":
         return StringField(label, validators=[Optional(), Length(max=40, message="Enter a shorter number"),
                                               _number_in_range], description=description)
@@ -103,12 +107,60 @@ class SectionForm(FlaskForm):
     """Subclassed per domain with one field per question plus its version marker."""
 
 
+# Form classes by the identity of the questions they were built from.  Parsed definitions are
+# cached and immutable, so the same question objects come back on every request; each entry keeps
+# its questions alive, so an id in a key can never be reused by another object.
+_form_classes: dict[tuple[int, ...], tuple[list[Question], type[SectionForm]]] = {}
+
+
 def section_form_class(questions: list[Question]) -> type[SectionForm]:
+    key = tuple(id(question) for question in questions)
+    cached = _form_classes.get(key)
+    if cached is not None:
+        return cached[1]
     attrs: dict[str, Any] = {}
     for question in questions:
         attrs[field_name(question.id)] = _field_for(question)
         attrs[base_name(question.id)] = HiddenField()
-    return type("SectionForm", (SectionForm,), attrs)
+    form_class = type("SectionForm", (SectionForm,), attrs)
+    if len(_form_classes) >= 1024:
+        _form_classes.clear()
+    _form_classes[key] = (list(questions), form_class)
+    return form_class
+
+
+class ShownField:
+    """A field of a page shown with stored answers only: what the templates read from a WTForms field."""
+
+    errors: tuple = ()
+
+    def __init__(self, name: str, data: Any):
+        self.name = name
+        self.data = data
+
+    def _value(self) -> str:
+        return "" if self.data is None else str(self.data)
+
+
+class ShownSection:
+    """A section (or declarations) page as first opened, before anything is posted.
+
+    Nothing is validated on such a page, so binding a WTForms form with a field per question (a
+    tenth of the page's server time) buys nothing; the templates read these instead.  A posted page
+    is always a real form.
+    """
+
+    errors: dict = {}
+
+    def __init__(self, data: dict[str, Any]):
+        self._data = data
+
+    def __getitem__(self, name: str) -> ShownField:
+        return ShownField(name, self._data.get(name))
+
+    @property
+    def csrf_token(self) -> Markup:
+        return Markup('<input id="csrf_token" name="csrf_token" type="hidden" value="{}">').format(generate_csrf())
 
 
 def field_values(question: Question, value: Any) -> list[str]:

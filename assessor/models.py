@@ -104,7 +104,8 @@ class Definition(db.Model):
     version: Mapped[str] = mapped_column(String(50))
     title: Mapped[str] = mapped_column(String(300))
     content_hash: Mapped[str] = mapped_column(String(64))
-    source: Mapped[str] = mapped_column(Text)
+    # Deferred: pages need only the hash (parsed definitions are cached by it), not the whole file.
+    source: Mapped[str] = mapped_column(Text, deferred=True)
     imported_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 

@@ -25,9 +25,11 @@ from reports.rendering import format_answer
 from scoring import RECOMMENDATION_LABELS, visible_question_ids
 
 from .extensions import db
+from .sqlite import read_only
 from .forms import (
     NOBODY,
     InvitationForm,
+    ShownSection,
     assignment_form_class,
     base_name,
     canonical_value,
@@ -161,7 +163,7 @@ def _overview_page(submission, representation_problems: list[tuple[str, str]] | 
     inputs, result = score(submission)
     db.session.commit()
     rows = answer_rows(submission)
-    carried = confirmations.unconfirmed(submission, inputs.questionnaire)
+    carried = confirmations.unconfirmed(submission, inputs.questionnaire, rows)
     publication = standstill.publication_for(submission)
     return render_template(
         "provider/overview.html",
@@ -201,6 +203,7 @@ class SectionOutcome:
 
 
 @bp.route("/submissions/<int:submission_id>/sections/<domain_id>", methods=["GET", "POST"])
+@read_only
 def section(submission_id: int, domain_id: str):
     submission = _submission(submission_id)
     questionnaire = questionnaire_for(submission.round)
@@ -245,7 +248,7 @@ def section(submission_id: int, domain_id: str):
         visible = visible_question_ids(questionnaire, {**stored, **_posted_values(domain.questions, form)})
     else:
         versions = {qid: row.version for qid, row in rows.items()}
-        form = form_class(formdata=None, data=initial_form_data(domain, stored, versions))
+        form = ShownSection(initial_form_data(domain, stored, versions))
         visible = visible_question_ids(questionnaire, stored)
 
     assignment = assignments_for(submission).get(domain.id)
@@ -264,7 +267,7 @@ def section(submission_id: int, domain_id: str):
         removals=removals,
         evidence=evidence_rows(submission),
         answers=rows,
-        carried={item.question_id: item.from_round for item in confirmations.unconfirmed(submission, questionnaire)
+        carried={item.question_id: item.from_round for item in confirmations.unconfirmed(submission, questionnaire, rows)
                  if item.domain_id == domain.id},
         # A page shown again (an error or a conflict) keeps the boxes the person ticked.
         ticked=set(request.form.getlist("confirm")) if request.method == "POST" else set(),
@@ -455,7 +458,8 @@ def autosave(submission_id: int, question_id: str):
                           user=current_user)
     if isinstance(outcome, Saved):
         confirmations.confirm(submission, {question_id}, current_user, how="changed")
-    score(submission)
+        # Only a change moves the scores; an unchanged or clashing answer leaves them as stored.
+        score(submission)
     db.session.commit()
     if isinstance(outcome, Conflict):
         return jsonify(
@@ -466,10 +470,10 @@ def autosave(submission_id: int, question_id: str):
             theirs_field=field_values(question, outcome.theirs),
             base=_marker(outcome.their_version, outcome.theirs), csrf_token=generate_csrf(),
         ), 409
-    stored = answer_rows(submission).get(question_id)
+    now_stored = value if isinstance(outcome, Saved) else outcome.stored
     return jsonify(
         saved=isinstance(outcome, Saved), version=outcome.version,
-        base=_marker(outcome.version, stored.value if stored else None), csrf_token=generate_csrf(),
+        base=_marker(outcome.version, now_stored), csrf_token=generate_csrf(),
     )
 
 
@@ -713,7 +717,7 @@ def declarations(submission_id: int, organisation_id: int):
         initial: dict = {}
         for domain in questionnaire.member_domains():
             initial.update(initial_form_data(domain, stored, versions))
-        form = form_class(formdata=None, data=initial)
+        form = ShownSection(initial)
         visible = declaration_service.visible_declarations(questionnaire, stored)
 
     return render_template(

@@ -17,6 +17,7 @@ import argparse
 import os
 import random
 import re
+import resource
 import secrets
 import shutil
 import signal
@@ -140,6 +141,31 @@ def _stop(server: subprocess.Popen) -> None:
         server.wait()
 
 
+def _group_cpu_seconds(master_pid: int) -> float:
+    """CPU time used so far by a gunicorn master, its live workers and the workers it has reaped."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as stat:
+                fields = stat.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # the process ended while we looked
+        # fields[0] is the state (field 3 of stat); utime, stime, cutime, cstime are fields 14-17.
+        if int(entry) == master_pid:
+            total += sum(int(v) for v in fields[11:15])
+        elif int(fields[2]) == master_pid:  # process group: the server runs in its own session
+            total += int(fields[11]) + int(fields[12])
+    return total / ticks
+
+
+def _client_cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
 def _provider_user(base: str, n: int, domains: list[str], deadline: list[float], stats: Stats,
                    ready: threading.Barrier) -> None:
     session = requests.Session()
@@ -178,7 +204,23 @@ def _hello_user(base: str, deadline: list[float], stats: Stats, ready: threading
         stats.add("hello", time.perf_counter() - started, response.status_code == 200)
 
 
-def _drive(target, users: int, seconds: float, arguments) -> tuple[Stats, float]:
+@dataclass
+class Run:
+    stats: Stats
+    seconds: float
+    server_cpu: float  # CPU seconds used by gunicorn (master and workers) during the run
+    client_cpu: float  # CPU seconds used by this script's simulated users during the run
+
+    @property
+    def requests(self) -> int:
+        return sum(len(v) for v in self.stats.latencies.values())
+
+    @property
+    def rate(self) -> float:
+        return self.requests / self.seconds
+
+
+def _drive(target, users: int, seconds: float, arguments, server: subprocess.Popen) -> Run:
     """Run ``users`` threads of ``target``; everyone signs in first and the clock starts when all are ready."""
     stats = Stats()
     ready = threading.Barrier(users + 1)
@@ -200,11 +242,13 @@ def _drive(target, users: int, seconds: float, arguments) -> tuple[Stats, float]
     except threading.BrokenBarrierError:
         deadline[0] = 0.0
         raise SystemExit("the simulated users could not all sign in; see the errors above") from None
+    server_cpu, client_cpu = _group_cpu_seconds(server.pid), _client_cpu_seconds()
     started = time.monotonic()
     deadline[0] = started + seconds
     for thread in threads:
         thread.join(seconds + 60)
-    return stats, time.monotonic() - started
+    elapsed = time.monotonic() - started
+    return Run(stats, elapsed, _group_cpu_seconds(server.pid) - server_cpu, _client_cpu_seconds() - client_cpu)
 
 
 def _percentile(values: list[float], fraction: float) -> float:
@@ -218,6 +262,8 @@ def _summary(label: str, stats: Stats, elapsed: float) -> list[tuple]:
     for kind, values in sorted(stats.latencies.items()):
         rows.append((label, kind, len(values), len(values) / elapsed, _percentile(values, .5) * 1000,
                      _percentile(values, .95) * 1000, _percentile(values, .99) * 1000, stats.errors.get(kind, 0)))
+    if len(stats.latencies) == 1:
+        return rows
     rows.append((label, "all", total, total / elapsed,
                  statistics.median([v for vs in stats.latencies.values() for v in vs]) * 1000,
                  _percentile([v for vs in stats.latencies.values() for v in vs], .95) * 1000,
@@ -231,6 +277,8 @@ def main() -> None:
     parser.add_argument("--users", type=int, default=50)
     parser.add_argument("--seconds", type=float, default=60)
     parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--app-only", action="store_true",
+                        help="skip the hello-world ceiling (for comparing two versions of the app)")
     parser.add_argument("--database-url", help="an empty PostgreSQL database to use instead of SQLite")
     options = parser.parse_args()
     if not (1 <= options.users <= 200 and 1 <= options.seconds <= 600):
@@ -249,32 +297,41 @@ def main() -> None:
         port = _free_port()
         server = _serve("wsgi:app", port, options.workers, env)
         try:
-            app_stats, app_elapsed = _drive(
-                _provider_user, options.users, options.seconds,
-                lambda n: (f"http://127.0.0.1:{port}", n, domains))
+            app_run = _drive(_provider_user, options.users, options.seconds,
+                             lambda n: (f"http://127.0.0.1:{port}", n, domains), server)
         finally:
             _stop(server)
 
-        port = _free_port()
-        server = _serve("benchmarks.hello_app:app", port, options.workers, env)
-        try:
-            hello_stats, hello_elapsed = _drive(
-                _hello_user, options.users, options.seconds, lambda n: (f"http://127.0.0.1:{port}",))
-        finally:
-            _stop(server)
+        hello_run = None
+        if not options.app_only:
+            port = _free_port()
+            server = _serve("benchmarks.hello_app:app", port, options.workers, env)
+            try:
+                hello_run = _drive(_hello_user, options.users, options.seconds,
+                                   lambda n: (f"http://127.0.0.1:{port}",), server)
+            finally:
+                _stop(server)
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
-    rows = _summary("Gateway", app_stats, app_elapsed) + _summary("hello-world", hello_stats, hello_elapsed)
     print(f"{options.users} users, {options.seconds:.0f} s, gunicorn {options.workers} sync workers, "
           f"{'PostgreSQL' if options.database_url else 'SQLite'}, rate limits in {env.get('RATELIMIT_STORAGE_URI', 'memory')}")
     print("| server | requests | count | req/s | p50 ms | p95 ms | p99 ms | errors |")
     print("|---|---|---:|---:|---:|---:|---:|---:|")
+    rows = _summary("Gateway", app_run.stats, app_run.seconds)
+    if hello_run is not None:
+        rows += _summary("hello-world", hello_run.stats, hello_run.seconds)
     for row in rows:
         print(f"| {row[0]} | {row[1]} | {row[2]} | {row[3]:.0f} | {row[4]:.1f} | {row[5]:.1f} | {row[6]:.1f} | {row[7]} |")
-    app_rate = sum(len(v) for v in app_stats.latencies.values()) / app_elapsed
-    hello_rate = sum(len(v) for v in hello_stats.latencies.values()) / hello_elapsed
-    print(f"\nGateway served {app_rate / hello_rate:.0%} of the hello-world request rate.")
+    print()
+    for label, run in (("Gateway", app_run), ("hello-world", hello_run)):
+        if run is None:
+            continue
+        print(f"{label}: server {run.server_cpu / run.requests * 1000:.2f} ms CPU per request, "
+              f"client {run.client_cpu / run.requests * 1000:.2f} ms; {run.server_cpu + run.client_cpu:.0f} of "
+              f"{os.cpu_count() * run.seconds:.0f} CPU-seconds available")
+    if hello_run is not None:
+        print(f"\nGateway served {app_run.rate / hello_run.rate:.0%} of the hello-world request rate.")
 
 
 if __name__ == "__main__":

@@ -3,9 +3,10 @@ from __future__ import annotations
 
 from flask import abort
 from sqlalchemy import Select
+from sqlalchemy.orm import joinedload
 
 from ..extensions import db
-from ..models import ApplicantMember, Evidence, Submission, User
+from ..models import ApplicantMember, Evidence, Round, Submission, User
 
 
 def visible_submissions(user: User) -> Select:
@@ -22,7 +23,11 @@ def visible_submissions(user: User) -> Select:
 
 def submission_for(user: User, submission_id: int) -> Submission:
     """The submission if ``user`` may see it; otherwise 404, so existence is never disclosed."""
-    submission = db.session.scalar(visible_submissions(user).where(Submission.id == submission_id))
+    round_ = joinedload(Submission.round)
+    # Every page about a submission needs its round, pinned definitions and applicant: one query.
+    query = visible_submissions(user).where(Submission.id == submission_id).options(
+        round_.joinedload(Round.questionnaire), round_.joinedload(Round.framework), joinedload(Submission.applicant))
+    submission = db.session.scalar(query)
     if submission is None:
         abort(404)
     return submission

@@ -10,7 +10,7 @@ from scoring import visible_question_ids
 
 from ..extensions import db
 from ..models import Answer, Round, Submission, User
-from .answers import answer_rows
+from .answers import StoredAnswer, answer_rows
 from .audit import record
 
 
@@ -22,13 +22,14 @@ class Unconfirmed:
     from_round: str
 
 
-def unconfirmed(submission: Submission, questionnaire: Questionnaire) -> list[Unconfirmed]:
+def unconfirmed(submission: Submission, questionnaire: Questionnaire,
+                rows: dict[str, StoredAnswer] | None = None) -> list[Unconfirmed]:
     """Carried-forward answers still waiting for the provider, in questionnaire order.
 
     Only questions the current answers show count: a hidden question is not asked, so it cannot be
     confirmed on its page either.
     """
-    rows = answer_rows(submission)
+    rows = answer_rows(submission) if rows is None else rows
     carried = {qid: row for qid, row in rows.items() if row.carried_from_round_id is not None}
     if not carried:
         return []
@@ -51,11 +52,14 @@ def confirm(submission: Submission, question_ids: set[str], user: User, *, how: 
     """
     if not question_ids:
         return []
-    rows = answer_rows(submission)
+    # Only the carried-forward rows among those named: an autosave confirms one answer at most.
+    rows = {row.question_id: row for row in db.session.scalars(
+        db.select(Answer).where(Answer.submission_id == submission.id, Answer.question_id.in_(question_ids),
+                                Answer.carried_from_round_id.is_not(None)))}
     confirmed = []
     for question_id in sorted(question_ids):
         row = rows.get(question_id)
-        if row is None or row.carried_from_round_id is None:
+        if row is None:
             continue
         from_round = row.carried_from_round_id
         result = db.session.execute(

@@ -1,7 +1,6 @@
 """Definitions stored in the database, parsed once per content hash."""
 from __future__ import annotations
 
-from functools import lru_cache
 from pathlib import Path
 
 from questionnaires.loader import _read_text, content_hash, parse_framework, parse_questionnaire
@@ -15,25 +14,40 @@ class DefinitionConflict(ValueError):
     """A changed file imported under an id and version that already exist."""
 
 
-@lru_cache(maxsize=64)
-def _parsed_questionnaire(digest: str, source: str) -> Questionnaire:
-    return parse_questionnaire(source, f"definition {digest[:12]}")
+# Parsed definitions keyed by content hash: a hash names exactly one content, so an entry never goes
+# stale, and a page that already knows the hash needs neither the file's text nor a parse.
+_questionnaires: dict[str, Questionnaire] = {}
+_frameworks: dict[tuple[str, str], Framework] = {}
+_CACHE_LIMIT = 64
 
 
-@lru_cache(maxsize=64)
-def _parsed_framework(digest: str, source: str, questionnaire_digest: str, questionnaire_source: str) -> Framework:
-    questionnaire = _parsed_questionnaire(questionnaire_digest, questionnaire_source)
-    return parse_framework(source, f"definition {digest[:12]}", questionnaire=questionnaire)
+def _remember(cache: dict, key, value):
+    if len(cache) >= _CACHE_LIMIT:
+        cache.pop(next(iter(cache), None), None)
+    cache[key] = value
+    return value
+
+
+def _parsed_questionnaire(definition: Definition) -> Questionnaire:
+    cached = _questionnaires.get(definition.content_hash)
+    if cached is not None:
+        return cached
+    parsed = parse_questionnaire(definition.source, f"definition {definition.content_hash[:12]}")
+    return _remember(_questionnaires, definition.content_hash, parsed)
 
 
 def questionnaire_for(round_: Round) -> Questionnaire:
-    definition = round_.questionnaire
-    return _parsed_questionnaire(definition.content_hash, definition.source)
+    return _parsed_questionnaire(round_.questionnaire)
 
 
 def framework_for(round_: Round) -> Framework:
     q, f = round_.questionnaire, round_.framework
-    return _parsed_framework(f.content_hash, f.source, q.content_hash, q.source)
+    key = (f.content_hash, q.content_hash)
+    cached = _frameworks.get(key)
+    if cached is not None:
+        return cached
+    parsed = parse_framework(f.source, f"definition {f.content_hash[:12]}", questionnaire=_parsed_questionnaire(q))
+    return _remember(_frameworks, key, parsed)
 
 
 def import_definition(path: str | Path, questionnaire: Questionnaire | None = None) -> tuple[Definition, bool]:

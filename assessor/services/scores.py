@@ -8,7 +8,7 @@ from questionnaires.model import Framework, Questionnaire
 from scoring import ScoreResult, inputs_hash, score_submission, what_if
 
 from ..extensions import db
-from ..models import MemberAnswer, ModeratedScore, Submission, utcnow
+from ..models import ApplicantMember, MemberAnswer, ModeratedScore, Organisation, Submission, utcnow
 from .answers import engine_answers
 from .definitions import framework_for, questionnaire_for
 
@@ -24,8 +24,9 @@ class EngineInputs:
 
 
 def moderation_for(submission: Submission) -> dict[str, float]:
-    rows = db.session.scalars(db.select(ModeratedScore).filter_by(submission_id=submission.id))
-    return {row.question_id: row.score for row in rows}
+    rows = db.session.execute(db.select(ModeratedScore.question_id, ModeratedScore.score)
+                              .where(ModeratedScore.submission_id == submission.id))
+    return {question_id: value for question_id, value in rows}
 
 
 def member_answers_for(submission: Submission, questionnaire: Questionnaire) -> dict[str, dict]:
@@ -36,12 +37,18 @@ def member_answers_for(submission: Submission, questionnaire: Questionnaire) -> 
     """
     if not questionnaire.member_domains():
         return {}
-    members = {m.organisation_id: m.organisation.name for m in submission.applicant.members}
+    members = dict(db.session.execute(
+        db.select(ApplicantMember.organisation_id, Organisation.name)
+        .join(Organisation, Organisation.id == ApplicantMember.organisation_id)
+        .where(ApplicantMember.applicant_id == submission.applicant_id)
+        .order_by(ApplicantMember.id)).all())
     declared: dict[str, dict] = {name: {} for name in members.values()}
-    rows = db.session.scalars(db.select(MemberAnswer).filter_by(submission_id=submission.id))
-    for row in rows:
-        if row.organisation_id in members and row.value is not None:
-            declared[members[row.organisation_id]][row.question_id] = row.value
+    rows = db.session.execute(db.select(MemberAnswer.organisation_id, MemberAnswer.question_id, MemberAnswer.value_json)
+                              .where(MemberAnswer.submission_id == submission.id))
+    for organisation_id, question_id, raw in rows:
+        value = json.loads(raw)
+        if organisation_id in members and value is not None:
+            declared[members[organisation_id]][question_id] = value
     return declared
 
 
