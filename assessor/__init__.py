@@ -111,11 +111,12 @@ def _register_error_pages(app: Flask) -> None:
 def _register_template_helpers(app: Flask) -> None:
     from reports.rendering import format_answer
 
-    from .forms import choices_of
+    from .forms import choice_inputs, choices_of
     from scoring import RECOMMENDATION_LABELS
 
     app.add_template_filter(format_answer, "answer")
     app.add_template_global(choices_of)
+    app.add_template_global(choice_inputs)
 
     @app.template_filter("score")
     def _score(value, digits: int = 1):

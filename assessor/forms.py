@@ -10,7 +10,7 @@ import math
 import re
 from typing import Any
 
-from flask import current_app
+from flask import current_app, get_template_attribute
 from flask_wtf import FlaskForm
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
@@ -77,6 +77,30 @@ def choices_of(question: Question) -> list[tuple[str, str]]:
     if question.type == "yesno":
         return [("yes", "Yes"), ("no", "No")]
     return [(o.value, o.label) for o in question.options or []]
+
+
+# Rendered radio and checkbox blocks by (question identity, what is chosen); each entry keeps its
+# question alive so the id cannot be reused.  Bounded, since posted values can be anything.
+_choice_blocks: dict[tuple[int, tuple], tuple[Question, Markup]] = {}
+
+
+def choice_inputs(question: Question, data: Any) -> Markup:
+    """The inputs of a choice question with ``data`` (the field's value or values) ticked.
+
+    A section page is mostly these blocks and a person's answers repeat, so each is rendered by
+    the template once and then reused.
+    """
+    chosen = tuple(data or ()) if question.type == "multichoice" else (data,)
+    key = (id(question), chosen)
+    cached = _choice_blocks.get(key)
+    if cached is not None:
+        return cached[1]
+    macro = get_template_attribute("provider/_choices.html", "choices")
+    html = macro(question, field_name(question.id), chosen)
+    if len(_choice_blocks) >= 4096:
+        _choice_blocks.clear()
+    _choice_blocks[key] = (question, html)
+    return html
 
 
 def _field_for(question: Question) -> Field:

@@ -1,6 +1,7 @@
 """Load test: simulated provider users opening section pages and saving answers, against gunicorn.
 
-    .venv/bin/python -m benchmarks.load_test                 # 50 users, 60 s, 4 sync workers
+    .venv/bin/python -m benchmarks.load_test                 # 50 users, 60 s, 4 sync workers, no pauses
+    .venv/bin/python -m benchmarks.load_test --think 1       # 50 users each pausing ~1 s between actions
     .venv/bin/python -m benchmarks.load_test --users 10 --seconds 10   # a quick look
 
 Everything runs on 127.0.0.1 in a temporary directory: a fresh SQLite database (or
@@ -8,6 +9,13 @@ Everything runs on 127.0.0.1 in a temporary directory: a fresh SQLite database (
 with the demo round plus one draft submission and one lead user per simulated user, so no two users
 edit the same answers.  The same gunicorn settings then serve a bare Flask hello-world, driven by
 the same client for the same time: its request rate is the ceiling the app is compared with.
+It reports requests/s, latency percentiles, errors, and the CPU time the server and the client used
+per request (read from /proc), so a change in speed can be told apart from a busier machine.
+
+Without pauses (``--think 0``, the default) every user fires its next request the moment the last
+one returns: a saturation test, whose latency is queueing (users / throughput).  ``--think``
+gives each user a random pause between actions, as people filling in a form have, and measures
+the latency they would see at that pace.
 
 Bounded: ``--users`` threads for ``--seconds`` seconds each run; each request times out after 30 s.
 """
@@ -166,7 +174,7 @@ def _client_cpu_seconds() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def _provider_user(base: str, n: int, domains: list[str], deadline: list[float], stats: Stats,
+def _provider_user(base: str, n: int, domains: list[str], think: float, deadline: list[float], stats: Stats,
                    ready: threading.Barrier) -> None:
     session = requests.Session()
     page = session.get(f"{base}/login", timeout=30).text
@@ -175,12 +183,20 @@ def _provider_user(base: str, n: int, domains: list[str], deadline: list[float],
     home = session.get(f"{base}/provider/", timeout=30).text
     submission = re.search(r'href="/provider/submissions/(\d+)"', home).group(1)
     rng = random.Random(n)
+
+    def pause():
+        # A person reads and thinks between actions; with think == 0 the user never pauses.
+        if think > 0:
+            time.sleep(max(0.0, min(rng.expovariate(1 / think), deadline[0] - time.monotonic())))
+
     ready.wait()
+    pause()  # so paced users do not all start in the same instant
     while time.monotonic() < deadline[0]:
         domain = rng.choice(domains)
         started = time.perf_counter()
         response = session.get(f"{base}/provider/submissions/{submission}/sections/{domain}", timeout=30)
         stats.add("section page", time.perf_counter() - started, response.status_code == 200)
+        pause()
         if response.status_code != 200 or time.monotonic() >= deadline[0]:
             continue
         page = response.text
@@ -193,6 +209,7 @@ def _provider_user(base: str, n: int, domains: list[str], deadline: list[float],
                              data={f"q-{question}": str(rng.randrange(0, 4)), f"base-{question}": marker,
                                    "csrf_token": token}, timeout=30)
         stats.add("save", time.perf_counter() - started, saved.status_code == 200)
+        pause()
 
 
 def _hello_user(base: str, deadline: list[float], stats: Stats, ready: threading.Barrier) -> None:
@@ -277,12 +294,17 @@ def main() -> None:
     parser.add_argument("--users", type=int, default=50)
     parser.add_argument("--seconds", type=float, default=60)
     parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--think", type=float, default=0.0,
+                        help="mean pause in seconds between a user's actions (exponential); 0 = closed loop "
+                             "with no pauses. With pauses the ceiling is not measured: both would just follow the pace")
     parser.add_argument("--app-only", action="store_true",
                         help="skip the hello-world ceiling (for comparing two versions of the app)")
     parser.add_argument("--database-url", help="an empty PostgreSQL database to use instead of SQLite")
     options = parser.parse_args()
-    if not (1 <= options.users <= 200 and 1 <= options.seconds <= 600):
-        raise SystemExit("keep the test bounded: at most 200 users and 600 seconds")
+    if not (1 <= options.users <= 200 and 1 <= options.seconds <= 600 and 0 <= options.think <= 60):
+        raise SystemExit("keep the test bounded: at most 200 users, 600 seconds and 60 seconds of thinking")
+    if options.think:
+        options.app_only = True
 
     from questionnaires.loader import DEFAULT_QUESTIONNAIRE_PATH, load_questionnaire
 
@@ -298,7 +320,7 @@ def main() -> None:
         server = _serve("wsgi:app", port, options.workers, env)
         try:
             app_run = _drive(_provider_user, options.users, options.seconds,
-                             lambda n: (f"http://127.0.0.1:{port}", n, domains), server)
+                             lambda n: (f"http://127.0.0.1:{port}", n, domains, options.think), server)
         finally:
             _stop(server)
 
@@ -314,7 +336,8 @@ def main() -> None:
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
-    print(f"{options.users} users, {options.seconds:.0f} s, gunicorn {options.workers} sync workers, "
+    pace = f"a mean pause of {options.think:g} s between actions" if options.think else "no pauses (closed loop)"
+    print(f"{options.users} users with {pace}, {options.seconds:.0f} s, gunicorn {options.workers} sync workers, "
           f"{'PostgreSQL' if options.database_url else 'SQLite'}, rate limits in {env.get('RATELIMIT_STORAGE_URI', 'memory')}")
     print("| server | requests | count | req/s | p50 ms | p95 ms | p99 ms | errors |")
     print("|---|---|---:|---:|---:|---:|---:|---:|")
