@@ -9,7 +9,7 @@ import time
 import uuid
 
 from flask import Flask, g, has_request_context, request
-from flask_login import current_user
+from sqlalchemy import inspect
 
 _SAFE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 
@@ -60,10 +60,13 @@ def register_request_ids(app: Flask) -> None:
         response.headers["X-Request-ID"] = getattr(g, "request_id", "")
         started = getattr(g, "request_started", None)
         if started is not None and app.config.get("JSON_LOGS"):
-            user_id = current_user.get_id() if current_user and current_user.is_authenticated else None
+            # The identity key, not an attribute: after a view's commit the user's attributes are
+            # expired, and reading one would load the row again just to log it.
+            user = g.get("_login_user")
+            user_id = None if user is None or user.is_anonymous else str(inspect(user).identity[0])
             request_log.info("request", extra={
                 "method": request.method, "path": request.path, "status": response.status_code,
                 "duration_ms": round((time.perf_counter() - started) * 1000, 1),
-                "user_id": user_id.split(":", 1)[0] if user_id else None,
+                "user_id": user_id,
             })
         return response

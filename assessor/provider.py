@@ -265,7 +265,7 @@ def section(submission_id: int, domain_id: str):
         unresolved=unresolved,
         upload_errors=upload_errors,
         removals=removals,
-        evidence=evidence_rows(submission),
+        evidence=evidence_rows(submission) if any(q.type == "evidence" for q in domain.questions) else {},
         answers=rows,
         carried={item.question_id: item.from_round for item in confirmations.unconfirmed(submission, questionnaire, rows)
                  if item.domain_id == domain.id},

@@ -50,8 +50,8 @@ def confirm(submission: Submission, question_ids: set[str], user: User, *, how: 
 
     Returns the question ids actually confirmed; an answer not (or no longer) carried forward is left alone.
     """
-    if not question_ids:
-        return []
+    if not question_ids or submission.round.previous_round_id is None:
+        return []  # only a checkpoint round (one that follows another) has carried-forward answers
     # Only the carried-forward rows among those named: an autosave confirms one answer at most.
     rows = {row.question_id: row for row in db.session.scalars(
         db.select(Answer).where(Answer.submission_id == submission.id, Answer.question_id.in_(question_ids),
