@@ -9,7 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-ORDER = ["scoring_bench", "dashboard_bench", "report_bench", "load_test"]
+ORDER = ["scoring_bench", "dashboard_bench", "report_bench", "request_cost", "load_test"]
 
 
 def main(argv: list[str]) -> int:

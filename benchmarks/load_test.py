@@ -174,6 +174,14 @@ def _client_cpu_seconds() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
+def autosave_form(page: str, rng: random.Random) -> tuple[str, dict[str, str]]:
+    """A random scale question on a section page, and the autosave fields that change its answer."""
+    scales = [(qid, marker) for qid, marker in BASE.findall(page)
+              if f'name="q-{qid}" type="radio" value="1"' in page]
+    question, marker = rng.choice(scales)
+    return question, {f"q-{question}": str(rng.randrange(0, 4)), f"base-{question}": marker}
+
+
 def _provider_user(base: str, n: int, domains: list[str], think: float, deadline: list[float], stats: Stats,
                    ready: threading.Barrier) -> None:
     session = requests.Session()
@@ -201,13 +209,10 @@ def _provider_user(base: str, n: int, domains: list[str], think: float, deadline
             continue
         page = response.text
         token = TOKEN.search(page).group(1)
-        scales = [(qid, marker) for qid, marker in BASE.findall(page)
-                  if f'name="q-{qid}" type="radio" value="1"' in page]
-        question, marker = rng.choice(scales)
         started = time.perf_counter()
+        question, form = autosave_form(page, rng)
         saved = session.post(f"{base}/provider/submissions/{submission}/answers/{question}",
-                             data={f"q-{question}": str(rng.randrange(0, 4)), f"base-{question}": marker,
-                                   "csrf_token": token}, timeout=30)
+                             data={**form, "csrf_token": token}, timeout=30)
         stats.add("save", time.perf_counter() - started, saved.status_code == 200)
         pause()
 
