@@ -204,7 +204,11 @@ def test_a_job_whose_worker_dies_is_not_lost(demo, data, browser, redis_jobs):
     try:
         _wait_for(lambda: _job(data, job_id)["status"] == "running", 60, "the worker never started the job")
     finally:
-        os.killpg(worker.pid, signal.SIGKILL)  # the worker and its work horse, mid-job
+        # RQ runs each job in a work horse that it forks into a process group of its own, so the
+        # worker's group alone would leave the horse running on to finish the job.
+        for horse in _child_pids(worker.pid):
+            os.killpg(horse, signal.SIGKILL)
+        os.killpg(worker.pid, signal.SIGKILL)
         worker.wait(timeout=10)
     assert _job(data, job_id)["status"] == "running"
 
@@ -218,6 +222,19 @@ def test_a_job_whose_worker_dies_is_not_lost(demo, data, browser, redis_jobs):
     job = _job(data, job_id)
     assert job["status"] == "finished" and job["attempts"] == 2
     assert browser.get(job_url + "/download").data == b"finished after a pause"
+
+
+def _child_pids(parent: int) -> list[int]:
+    children = []
+    for entry in os.listdir("/proc"):
+        try:
+            with open(f"/proc/{entry}/stat") as stat:
+                fields = stat.read().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue  # not a process, or one that has just ended
+        if int(fields[1]) == parent:  # field 4 of stat: the parent's pid
+            children.append(int(entry))
+    return children
 
 
 def _free_port() -> int:
