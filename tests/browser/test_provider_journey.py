@@ -170,3 +170,27 @@ def test_colleagues_who_change_the_same_answer_see_both_and_choose(live_server, 
     tom.get_by_label(question.levels[2]).check()
     expect(tom.locator(".autosave-status")).to_have_text(SAVED_AT)
     assert stored() == "2"
+
+
+def test_without_javascript_a_request_over_the_limit_gets_the_friendly_page(live_server, chromium, tmp_path):
+    # Without JavaScript nothing checks the size before sending, so the server's request limit is
+    # what the person meets: the browser must show the page that explains it, not a broken connection.
+    context = chromium.new_context(base_url=live_server.url, java_script_enabled=False)
+    context.set_default_timeout(20_000)
+    limit = live_server.app.config["MAX_CONTENT_LENGTH"]
+    live_server.app.config["MAX_CONTENT_LENGTH"] = 2 * 1024 * 1024  # small, so the upload is quick
+    try:
+        page = context.new_page()
+        sign_in(page, "lead@eastbrook.example")
+        submission_id = _submission_id(live_server, EASTBROOK)
+        page.goto(f"/provider/submissions/{submission_id}/sections/strategy")
+        oversized = tmp_path / "board-papers.pdf"
+        oversized.write_bytes(minimal_pdf() + b"0" * (3 * 1024 * 1024))
+        _field(page, "strategy.business_case").set_input_files(str(oversized))
+        page.get_by_role("button", name="Save and come back later").click()
+        expect(page.get_by_role("heading", level=1)).to_have_text("The upload is too large")
+        expect(page.get_by_role("link", name="Open the section again")).to_be_visible()
+        screenshot(page, "provider-upload-too-large.png")
+    finally:
+        live_server.app.config["MAX_CONTENT_LENGTH"] = limit
+        context.close()
