@@ -172,7 +172,35 @@ def test_colleagues_who_change_the_same_answer_see_both_and_choose(live_server, 
     assert stored() == "2"
 
 
+def _new_draft(live_server) -> None:
+    """An applicant of its own with an empty draft, so this test does not depend on the others."""
+    import secrets
+
+    from assessor.extensions import db
+    from assessor.models import Applicant, ApplicantMember, Organisation, Round, Submission, User
+    from assessor.passwords import hash_password
+    from tests.browser.browser_helpers import DEMO_PASSWORD
+
+    with live_server.database():
+        if db.session.scalar(db.select(User).filter_by(email="lead@westfield.example")) is not None:
+            return
+        organisation = Organisation(name="Westfield Community Care", kind="community_trust")
+        db.session.add(organisation)
+        db.session.flush()
+        applicant = Applicant(name="Westfield Care Alliance", lead_organisation_id=organisation.id)
+        db.session.add(applicant)
+        db.session.flush()
+        db.session.add(ApplicantMember(applicant_id=applicant.id, organisation_id=organisation.id))
+        db.session.add(Submission(round_id=db.session.scalar(db.select(Round.id)), applicant_id=applicant.id,
+                                  status="draft"))
+        db.session.add(User(email="lead@westfield.example", name="Rae Westfield", role="lead",
+                            organisation_id=organisation.id, password_hash=hash_password(DEMO_PASSWORD),
+                            session_token=secrets.token_hex(16)))
+        db.session.commit()
+
+
 def test_without_javascript_a_request_over_the_limit_gets_the_friendly_page(live_server, chromium, tmp_path):
+    _new_draft(live_server)
     # Without JavaScript nothing checks the size before sending, so the server's request limit is
     # what the person meets: the browser must show the page that explains it, not a broken connection.
     context = chromium.new_context(base_url=live_server.url, java_script_enabled=False)
@@ -181,8 +209,8 @@ def test_without_javascript_a_request_over_the_limit_gets_the_friendly_page(live
     live_server.app.config["MAX_CONTENT_LENGTH"] = 2 * 1024 * 1024  # small, so the upload is quick
     try:
         page = context.new_page()
-        sign_in(page, "lead@eastbrook.example")
-        submission_id = _submission_id(live_server, EASTBROOK)
+        sign_in(page, "lead@westfield.example")
+        submission_id = _submission_id(live_server, "Westfield Care Alliance")
         page.goto(f"/provider/submissions/{submission_id}/sections/strategy")
         oversized = tmp_path / "board-papers.pdf"
         oversized.write_bytes(minimal_pdf() + b"0" * (3 * 1024 * 1024))
