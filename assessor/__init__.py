@@ -112,6 +112,7 @@ def _register_template_helpers(app: Flask) -> None:
     from reports.rendering import format_answer
 
     from .forms import choice_inputs, choices_of
+    from .localtime import local_time
     from scoring import RECOMMENDATION_LABELS
 
     app.add_template_filter(format_answer, "answer")
@@ -128,7 +129,7 @@ def _register_template_helpers(app: Flask) -> None:
 
     @app.template_filter("datetime")
     def _datetime(value):
-        return value.strftime("%d %b %Y %H:%M") if value else ""
+        return local_time(value).strftime("%d %b %Y %H:%M") if value else ""
 
     @app.template_filter("date")
     def _date(value):

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 INSTANCE_DIR = Path(os.environ.get("GATEWAY_INSTANCE_DIR", PROJECT_ROOT / "instance"))
@@ -59,6 +60,7 @@ def build_config(overrides: dict | None = None) -> dict:
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "PASSWORD_MIN_LENGTH": 12,
         "INVITATION_LIFETIME_DAYS": _int_env("INVITATION_LIFETIME_DAYS", 7),
+        "DISPLAY_TIMEZONE": os.environ.get("DISPLAY_TIMEZONE", "Europe/London"),
     }
     # Uploads ride in a multipart body next to the answers; leave room for the form itself.
     config["MAX_CONTENT_LENGTH"] = config["MAX_UPLOAD_BYTES"] * 5 + 1024 * 1024
@@ -91,6 +93,11 @@ def build_config(overrides: dict | None = None) -> dict:
     if env_name == "production" and limiter_uri.startswith("memory://"):
         # Each gunicorn worker would count separately and the login limit would be N times looser.
         raise ConfigError("RATELIMIT_STORAGE_URI must point at Redis in production")
+    try:
+        ZoneInfo(config["DISPLAY_TIMEZONE"])
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError("DISPLAY_TIMEZONE must be a time zone name like Europe/London, "
+                          f"got {config['DISPLAY_TIMEZONE']!r}") from None
     if config["LOG_LEVEL"] not in ("DEBUG", "INFO", "WARNING", "ERROR"):
         raise ConfigError("LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR")
     return config

@@ -41,9 +41,11 @@ def _redis_or_skip() -> None:
      "REDIS_URL must be a redis://"),
     ({"GATEWAY_ENV": "production", "SECRET_KEY": "x" * 40}, "RATELIMIT_STORAGE_URI must point at Redis"),
     ({"GATEWAY_ENV": "development", "MAX_UPLOAD_BYTES": "twenty"}, "MAX_UPLOAD_BYTES must be a whole number"),
+    ({"GATEWAY_ENV": "development", "DISPLAY_TIMEZONE": "Europe/Londres"}, "DISPLAY_TIMEZONE must be a time zone"),
 ])
 def test_start_up_refuses_a_broken_environment_with_a_clear_message(monkeypatch, environment, message):
-    for key in ("SECRET_KEY", "DATABASE_URL", "REDIS_URL", "RATELIMIT_STORAGE_URI", "MAX_UPLOAD_BYTES"):
+    for key in ("SECRET_KEY", "DATABASE_URL", "REDIS_URL", "RATELIMIT_STORAGE_URI", "MAX_UPLOAD_BYTES",
+                "DISPLAY_TIMEZONE"):
         monkeypatch.delenv(key, raising=False)
     for key, value in environment.items():
         monkeypatch.setenv(key, value)

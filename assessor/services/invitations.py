@@ -14,6 +14,7 @@ from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
+from ..localtime import local_time
 from ..models import PROVIDER_ROLES, Invitation, Organisation, User, utcnow
 from ..passwords import hash_password
 from .audit import record
@@ -150,4 +151,4 @@ def accept_invitation(token: str, name: str, password: str) -> User:
 
 
 def _when(moment: datetime) -> str:
-    return moment.strftime("%d %B %Y at %H:%M")
+    return local_time(moment).strftime("%d %B %Y at %H:%M")
