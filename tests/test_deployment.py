@@ -16,7 +16,8 @@ from pathlib import Path
 import pytest
 
 from assessor.config import ConfigError, build_config
-from assessor.models import ReportJob, Submission
+from assessor.extensions import db
+from assessor.models import ReportJob, Submission, User
 from tests.conftest import DEMO_PASSWORD, csrf_token
 
 REPO = Path(__file__).resolve().parent.parent
@@ -336,3 +337,23 @@ def test_report_buttons_use_background_jobs_only_when_a_queue_is_configured(demo
     dashboard = browser.get("/review/rounds/1").get_data(as_text=True)
     for kind in ("round_export", "programme_summary", "panel_pack"):
         assert f'action="/jobs/new/{kind}"' in dashboard
+
+
+def test_request_logs_name_the_signed_in_user_even_after_the_view_commits(demo, data, caplog):
+    from tests.conftest import Browser
+
+    with data() as session:
+        lead_id = session.scalar(db.select(User.id).filter_by(email="lead@eastbrook.example"))
+        submission_id = session.scalar(db.select(Submission.id).join(Submission.applicant)
+                                       .filter_by(name="Eastbrook Community Partnership"))
+    browser = Browser(demo.test_client())
+    browser.login("lead@eastbrook.example")
+    overview = f"/provider/submissions/{submission_id}"
+    demo.config["JSON_LOGS"] = True
+    with caplog.at_level(logging.INFO, logger="gateway.requests"):
+        token = csrf_token(browser.get(overview).get_data(as_text=True))  # rescoring commits before it answers
+        browser.client.post("/logout", data={"csrf_token": token})
+        browser.get("/login")
+    by_path = [(r.path, r.user_id) for r in caplog.records if r.name == "gateway.requests"]
+    assert (overview, str(lead_id)) in by_path
+    assert by_path[-1] == ("/login", None)
