@@ -25,6 +25,7 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, EqualTo, InputRequired, Length, Optional, Regexp, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
@@ -70,6 +71,11 @@ def _number_in_range(_form, field: Field) -> None:
         raise ValidationError("Enter a number smaller than a trillion")
 
 
+def choice_list(pairs) -> list[SelectChoice]:
+    """(value, label) pairs as the options WTForms choice fields take."""
+    return [SelectChoice(value, label) for value, label in pairs]
+
+
 def choices_of(question: Question) -> list[tuple[str, str]]:
     """(value, label) of each option a choice question offers, as the form posts and shows them."""
     if question.type == "scale":
@@ -107,9 +113,10 @@ def _field_for(question: Question) -> Field:
     label = question.text
     description = question.hint or ""
     if question.type in ("scale", "yesno", "choice"):
-        return RadioField(label, choices=choices_of(question), validators=[Optional()], description=description)
+        return RadioField(label, choices=choice_list(choices_of(question)), validators=[Optional()],
+                          description=description)
     if question.type == "multichoice":
-        return MultiCheckboxField(label, choices=choices_of(question), validators=[Optional()],
+        return MultiCheckboxField(label, choices=choice_list(choices_of(question)), validators=[Optional()],
                                   description=description)
     if question.type == "number":
         return StringField(label, validators=[Optional(), Length(max=40, message="Enter a shorter number"),
@@ -260,7 +267,7 @@ def assignment_form_class(section_title: str, people: list[User]) -> type[FlaskF
     choices.append((NOBODY, "Nobody for now"))
 
     class AssignmentForm(FlaskForm):
-        assignee = RadioField(f"Who will answer ‘{section_title}’?", choices=choices,
+        assignee = RadioField(f"Who will answer ‘{section_title}’?", choices=choice_list(choices),
                               validators=[InputRequired("Choose who will answer this section")])
 
     return AssignmentForm
@@ -275,10 +282,10 @@ class InvitationForm(FlaskForm):
         Length(max=254, message="Email address must be 254 characters or fewer"),
         Regexp(_EMAIL, message="Enter an email address in the correct format, like name@example.nhs.uk"),
     ])
-    role = RadioField("What will they do?", choices=[
+    role = RadioField("What will they do?", choices=choice_list([
         ("contributor", "Contributor: answers questions and uploads evidence"),
         ("lead", "Lead: also invites colleagues; a lead of the lead organisation also assigns sections and submits"),
-    ], validators=[InputRequired("Choose what your colleague will do")])
+    ]), validators=[InputRequired("Choose what your colleague will do")])
 
 
 def _password_rules(_form, field: Field) -> None:

@@ -36,6 +36,7 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from reports.charts import MAX_COMPARISON_SERIES, comparison_chart
@@ -77,7 +78,7 @@ from .services.moderation import moderate, moderated_rows
 from .services.reporting import panel_pack_pdf, panel_report_pdf, programme_report_pdf
 from .services.rounds import RoundProblem, add_applicant, create_round, update_round
 from .services.scores import score
-from .forms import InvitationForm
+from .forms import InvitationForm, choice_list
 from .services.invitations import InvitationRefused, create_invitation
 from .services.submissions import NotAllowed, reopen, storage
 
@@ -116,7 +117,7 @@ def _permissions() -> dict[str, Any]:
 # --------------------------------------------------------------------------------------------------
 # Forms
 
-SCALE_CHOICES = [(str(s.step), f"{s.label} ({s.step})") for s in evaluation.SCALE]
+SCALE_CHOICES = choice_list((str(s.step), f"{s.label} ({s.step})") for s in evaluation.SCALE)
 
 
 class EvaluationForm(FlaskForm):
@@ -153,7 +154,7 @@ class ConditionForm(Form):
 
 
 class DecisionForm(FlaskForm):
-    outcome = RadioField("Overall decision", choices=list(DECISION_OUTCOMES.items()),
+    outcome = RadioField("Overall decision", choices=choice_list(DECISION_OUTCOMES.items()),
                          validators=[InputRequired("Choose the panel's overall decision")])
     decided_on = DateField("Date of the decision", validators=[InputRequired("Enter the date of the decision")])
     follow_up_on = DateField("Date of the follow-up review", validators=[Optional()])
@@ -191,7 +192,7 @@ class DecisionForm(FlaskForm):
 
 def decision_form_class(gates, condition_rows: int) -> type[DecisionForm]:
     attrs: dict[str, Any] = {
-        f"gate-{gate.id}": RadioField(f"{gate.id} {gate.title}", choices=list(OUTCOME_LABELS.items()),
+        f"gate-{gate.id}": RadioField(f"{gate.id} {gate.title}", choices=choice_list(OUTCOME_LABELS.items()),
                                       validators=[InputRequired(f"Choose the panel's decision for gate {gate.id}")])
         for gate in gates
     }
@@ -327,8 +328,8 @@ class RoundForm(FlaskForm):
 
 class RoundSettingsForm(FlaskForm):
     deadline = DateField("Deadline for submissions", validators=[Optional()])
-    status = RadioField("Round status", choices=[("open", "Open: providers can edit drafts"),
-                                                 ("closed", "Closed: drafts can no longer change")],
+    status = RadioField("Round status", choices=choice_list([("open", "Open: providers can edit drafts"),
+                                                             ("closed", "Closed: drafts can no longer change")]),
                         validators=[InputRequired("Choose whether the round is open")])
     # Left empty, a period keeps its current length.
     standstill_days = IntegerField("Standstill period (working days)", validators=[
@@ -351,16 +352,16 @@ def _settings_data(round_: Round) -> dict[str, Any]:
             "further_period_days": round_.further_period_days}
 
 
-def _definition_choices(kind: str) -> list[tuple[int, str]]:
+def _definition_choices(kind: str) -> list[SelectChoice]:
     rows = db.session.scalars(db.select(Definition).filter_by(kind=kind).order_by(Definition.key, Definition.id))
-    return [(d.id, f"{d.title} – {d.key} version {d.version} (sha256 {d.content_hash[:12]})") for d in rows]
+    return choice_list((d.id, f"{d.title} – {d.key} version {d.version} (sha256 {d.content_hash[:12]})") for d in rows)
 
 
 def _applicant_form() -> ApplicantForm:
     from .models import ORGANISATION_KINDS
 
     form = ApplicantForm()
-    form.lead_kind.choices = [(k, v) for k, v in ORGANISATION_KINDS.items() if k != "commissioner"]
+    form.lead_kind.choices = choice_list((k, v) for k, v in ORGANISATION_KINDS.items() if k != "commissioner")
     return form
 
 
@@ -370,8 +371,8 @@ def new_round():
     form = RoundForm()
     form.questionnaire_id.choices = _definition_choices("questionnaire")
     form.framework_id.choices = _definition_choices("framework")
-    form.previous_round_id.choices = [(0, "No: a new round")] + [
-        (r.id, r.name) for r in db.session.scalars(db.select(Round).order_by(Round.id))]
+    form.previous_round_id.choices = choice_list([(0, "No: a new round")] + [
+        (r.id, r.name) for r in db.session.scalars(db.select(Round).order_by(Round.id))])
     problems = []
     if form.validate_on_submit():
         try:
@@ -448,7 +449,7 @@ def invite_provider(round_id: int):
     round_ = db.session.get(Round, round_id) or abort(404)
     organisations = _round_organisations(round_)
     form = ProviderInvitationForm(data={"role": "lead"} if request.method == "GET" else None)
-    form.organisation_id.choices = [(0, "Choose an organisation")] + [(o.id, o.name) for o in organisations]
+    form.organisation_id.choices = choice_list([(0, "Choose an organisation")] + [(o.id, o.name) for o in organisations])
     problems: list[tuple[str, str]] = []
     if request.method == "POST":
         chosen = next((o for o in organisations if o.id == form.organisation_id.data), None)
@@ -932,7 +933,7 @@ def start_checkpoint(round_id: int):
 
 
 class RecommendationForm(FlaskForm):
-    urgency = RadioField("How urgent is it?", choices=list(RECOMMENDATION_URGENCIES.items()),
+    urgency = RadioField("How urgent is it?", choices=choice_list(RECOMMENDATION_URGENCIES.items()),
                          validators=[InputRequired("Choose how urgent the recommendation is")])
     text = TextAreaField("What the applicant should do", validators=[Optional()])
     owner = StringField("Owner", validators=[Optional()])

@@ -124,8 +124,8 @@ def declare_no_conflicts(session, round_id: int, user_ids: list[int]) -> None:
     from assessor.models import ConflictDeclaration
 
     applicant_ids = session.scalars(db.select(Submission.applicant_id).filter_by(round_id=round_id)).all()
-    declared = set(session.execute(db.select(ConflictDeclaration.user_id, ConflictDeclaration.applicant_id)
-                                   .filter_by(round_id=round_id)).tuples())
+    declared = {(user_id, applicant_id) for user_id, applicant_id in session.execute(
+        db.select(ConflictDeclaration.user_id, ConflictDeclaration.applicant_id).filter_by(round_id=round_id))}
     for user_id in user_ids:
         for applicant_id in applicant_ids:
             if (user_id, applicant_id) in declared:
