@@ -110,10 +110,10 @@ def _register_error_pages(app: Flask) -> None:
 
 def _register_template_helpers(app: Flask) -> None:
     from reports.rendering import format_answer
+    from scoring import RECOMMENDATION_LABELS
 
     from .forms import choice_inputs, choices_of
     from .localtime import local_time
-    from scoring import RECOMMENDATION_LABELS
 
     app.add_template_filter(format_answer, "answer")
     app.add_template_global(choices_of)

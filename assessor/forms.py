@@ -85,9 +85,31 @@ def choices_of(question: Question) -> list[tuple[str, str]]:
     return [(o.value, o.label) for o in question.options or []]
 
 
-# Rendered radio and checkbox blocks by (question identity, what is chosen); each entry keeps its
-# question alive so the id cannot be reused.  Bounded, since posted values can be anything.
-_choice_blocks: dict[tuple[int, tuple], tuple[Question, Markup]] = {}
+class _ByIdentity:
+    """Things built from parsed questions, found again by those questions' identity.
+
+    Parsed definitions are cached and immutable, so the same question objects come back on every
+    request.  Each entry keeps its questions alive, so an id in a key is never reused by another
+    object; the cache is emptied when full, since some keys carry posted values.
+    """
+
+    def __init__(self, limit: int):
+        self.limit = limit
+        self._entries: dict[tuple, tuple[Any, Any]] = {}
+
+    def get(self, questions: tuple[Question, ...], extra: Any, build):
+        key = (tuple(id(question) for question in questions), extra)
+        cached = self._entries.get(key)
+        if cached is not None:
+            return cached[1]
+        built = build()
+        if len(self._entries) >= self.limit:
+            self._entries.clear()
+        self._entries[key] = (questions, built)
+        return built
+
+
+_choice_blocks = _ByIdentity(limit=4096)
 
 
 def choice_inputs(question: Question, data: Any) -> Markup:
@@ -97,16 +119,11 @@ def choice_inputs(question: Question, data: Any) -> Markup:
     the template once and then reused.
     """
     chosen = tuple(data or ()) if question.type == "multichoice" else (data,)
-    key = (id(question), chosen)
-    cached = _choice_blocks.get(key)
-    if cached is not None:
-        return cached[1]
-    macro = get_template_attribute("provider/_choices.html", "choices")
-    html = macro(question, field_name(question.id), chosen)
-    if len(_choice_blocks) >= 4096:
-        _choice_blocks.clear()
-    _choice_blocks[key] = (question, html)
-    return html
+
+    def render() -> Markup:
+        return get_template_attribute("provider/_choices.html", "choices")(question, field_name(question.id), chosen)
+
+    return _choice_blocks.get((question,), chosen, render)
 
 
 def _field_for(question: Question) -> Field:
@@ -138,26 +155,18 @@ class SectionForm(FlaskForm):
     """Subclassed per domain with one field per question plus its version marker."""
 
 
-# Form classes by the identity of the questions they were built from.  Parsed definitions are
-# cached and immutable, so the same question objects come back on every request; each entry keeps
-# its questions alive, so an id in a key can never be reused by another object.
-_form_classes: dict[tuple[int, ...], tuple[list[Question], type[SectionForm]]] = {}
+_form_classes = _ByIdentity(limit=1024)
 
 
 def section_form_class(questions: list[Question]) -> type[SectionForm]:
-    key = tuple(id(question) for question in questions)
-    cached = _form_classes.get(key)
-    if cached is not None:
-        return cached[1]
-    attrs: dict[str, Any] = {}
-    for question in questions:
-        attrs[field_name(question.id)] = _field_for(question)
-        attrs[base_name(question.id)] = HiddenField()
-    form_class = type("SectionForm", (SectionForm,), attrs)
-    if len(_form_classes) >= 1024:
-        _form_classes.clear()
-    _form_classes[key] = (list(questions), form_class)
-    return form_class
+    def build() -> type[SectionForm]:
+        attrs: dict[str, Any] = {}
+        for question in questions:
+            attrs[field_name(question.id)] = _field_for(question)
+            attrs[base_name(question.id)] = HiddenField()
+        return type("SectionForm", (SectionForm,), attrs)
+
+    return _form_classes.get(tuple(questions), None, build)
 
 
 class ShownField:

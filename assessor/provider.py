@@ -25,7 +25,6 @@ from reports.rendering import format_answer
 from scoring import RECOMMENDATION_LABELS, visible_question_ids
 
 from .extensions import db
-from .sqlite import read_only
 from .forms import (
     NOBODY,
     InvitationForm,
@@ -76,6 +75,7 @@ from .services.invitations import (
 from .services.reporting import feedback_available, feedback_report_pdf
 from .services.scores import missing_required, score, section_progress
 from .services.submissions import NotAllowed, attach_evidence, change_history, remove_evidence, storage, submit
+from .sqlite import read_only
 from .uploads import ALLOWED_DESCRIPTION, UploadRejected, check_upload, read_limited, size_label
 
 bp = Blueprint("provider", __name__, url_prefix="/provider")

@@ -87,6 +87,8 @@ class _WriterQueue:
 def configure(engine: Engine, busy_timeout_ms: int = 15000) -> None:
     if engine.dialect.name != "sqlite":
         return
+    on_disk = engine.url.database not in (None, "", ":memory:")
+    queue = _WriterQueue(engine.url.database, busy_timeout_ms / 1000) if on_disk else None
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection, _record):
@@ -94,13 +96,10 @@ def configure(engine: Engine, busy_timeout_ms: int = 15000) -> None:
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
-        if engine.url.database not in (None, "", ":memory:"):
+        if on_disk:
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
-
-    on_disk = engine.url.database not in (None, "", ":memory:")
-    queue = _WriterQueue(engine.url.database, busy_timeout_ms / 1000) if on_disk else None
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection):
