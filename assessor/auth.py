@@ -8,6 +8,8 @@ from urllib.parse import urlsplit
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
+from sqlalchemy import bindparam
+from sqlalchemy.orm import joinedload
 from wtforms import EmailField, PasswordField
 from wtforms.validators import DataRequired, Length
 
@@ -33,11 +35,17 @@ class LoginForm(FlaskForm):
     password = PasswordField("Password", validators=[DataRequired("Enter your password"), Length(max=200)])
 
 
+# Built once: every request loads its user, and SQLAlchemy reuses a statement's cache key only when the
+# statement object itself is reused.  The organisation comes in the same query because every page's
+# header names it.
+_USER_BY_ID = db.select(User).where(User.id == bindparam("user_id")).options(joinedload(User.organisation))
+
+
 @login_manager.user_loader
 def load_user(user_id: str) -> User | None:
     try:
         raw_id, token = user_id.split(":", 1)
-        user = db.session.get(User, int(raw_id))
+        user = db.session.scalar(_USER_BY_ID, {"user_id": int(raw_id)})
     except (ValueError, TypeError):
         return None
     if user is None or not secrets.compare_digest(user.session_token, token):

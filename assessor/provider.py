@@ -58,6 +58,7 @@ from .services.assignments import (
     assign_section,
     assignable_people,
     assignments_for,
+    section_assignee,
     can_assign,
     sections_assigned_to,
 )
@@ -251,7 +252,6 @@ def section(submission_id: int, domain_id: str):
         form = ShownSection(initial_form_data(domain, stored, versions))
         visible = visible_question_ids(questionnaire, stored)
 
-    assignment = assignments_for(submission).get(domain.id)
     return render_template(
         "provider/section.html",
         submission=submission,
@@ -271,7 +271,7 @@ def section(submission_id: int, domain_id: str):
                  if item.domain_id == domain.id},
         # A page shown again (an error or a conflict) keeps the boxes the person ticked.
         ticked=set(request.form.getlist("confirm")) if request.method == "POST" else set(),
-        assignment=assignment,
+        assignee=section_assignee(submission, domain.id),
         position=[d.id for d in sections(questionnaire)].index(domain.id) + 1,
         section_count=len(sections(questionnaire)),
         max_upload=_max_upload(),

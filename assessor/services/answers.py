@@ -1,6 +1,7 @@
 """Saving answers without ever losing one: optimistic locking on a per-answer version."""
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from collections import Counter
@@ -8,14 +9,16 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import bindparam, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
 
 from questionnaires.model import Questionnaire
 
 from ..extensions import db
 from ..models import Answer, Evidence, Submission, User, utcnow
 from .audit import record
+from .rows import plain_rows
 
 
 def fingerprint(value: Any) -> str:
@@ -63,15 +66,18 @@ class StoredAnswer:
     carried_from_round_id: int | None
 
 
+_STORED_ANSWERS = (
+    db.select(Answer.question_id, Answer.value_json, Answer.version, Answer.updated_at,
+              Answer.carried_from_round_id, User.name)
+    .outerjoin(User, User.id == Answer.updated_by_id)
+    .where(Answer.submission_id == bindparam("submission_id"))
+)
+
+
 def answer_rows(submission: Submission) -> dict[str, StoredAnswer]:
     # Plain columns, each value decoded once: building ORM objects for every answer of a submission
     # was a large share of a section page's time.
-    rows = db.session.execute(
-        db.select(Answer.question_id, Answer.value_json, Answer.version, Answer.updated_at,
-                  Answer.carried_from_round_id, User.name)
-        .outerjoin(User, User.id == Answer.updated_by_id)
-        .where(Answer.submission_id == submission.id)
-    )
+    rows = plain_rows(_STORED_ANSWERS, submission_id=submission.id)
     return {
         question_id: StoredAnswer(question_id, json.loads(raw), version, updated_at,
                                   Author(author) if author is not None else None, carried_from)
@@ -108,16 +114,29 @@ def last_changes(questionnaire: Questionnaire, rows: dict[str, StoredAnswer],
     return latest
 
 
+_ATTACHED_EVIDENCE = (
+    db.select(Evidence)
+    .where(Evidence.submission_id == bindparam("submission_id"), Evidence.removed_at.is_(None))
+    .options(joinedload(Evidence.uploaded_by))
+    .order_by(Evidence.id)
+)
+
+
 def evidence_rows(submission: Submission) -> dict[str, list[Evidence]]:
-    rows = db.session.scalars(
-        db.select(Evidence)
-        .filter_by(submission_id=submission.id, removed_at=None)
-        .order_by(Evidence.id)
-    )
+    rows = db.session.scalars(_ATTACHED_EVIDENCE, {"submission_id": submission.id})
     grouped: dict[str, list[Evidence]] = {}
     for row in rows:
         grouped.setdefault(row.question_id, []).append(row)
     return grouped
+
+
+_ENGINE_ANSWERS = db.select(Answer.question_id, Answer.value_json).where(
+    Answer.submission_id == bindparam("submission_id"))
+_ENGINE_EVIDENCE = (
+    db.select(Evidence.question_id, Evidence.original_name)
+    .where(Evidence.submission_id == bindparam("submission_id"), Evidence.removed_at.is_(None))
+    .order_by(Evidence.id)
+)
 
 
 def engine_answers(submission: Submission) -> dict[str, Any]:
@@ -126,13 +145,9 @@ def engine_answers(submission: Submission) -> dict[str, Any]:
     Read as plain columns rather than ORM rows: every autosave rescores, and building a hundred
     objects only to read two fields of each was most of that cost.
     """
-    stored = db.session.execute(
-        db.select(Answer.question_id, Answer.value_json).where(Answer.submission_id == submission.id))
+    stored = plain_rows(_ENGINE_ANSWERS, submission_id=submission.id)
     answers = {qid: value for qid, raw in stored if (value := json.loads(raw)) is not None}
-    files = db.session.execute(
-        db.select(Evidence.question_id, Evidence.original_name)
-        .where(Evidence.submission_id == submission.id, Evidence.removed_at.is_(None))
-        .order_by(Evidence.id))
+    files = plain_rows(_ENGINE_EVIDENCE, submission_id=submission.id)
     attached: dict[str, list[str]] = {}
     for qid, name in files:
         attached.setdefault(qid, []).append(name)
@@ -158,6 +173,21 @@ def save_answer(
     return outcome
 
 
+@functools.cache
+def _versioned_statements(model: type, keys: tuple[str, ...]):
+    """The read and the compare-and-set update for one versioned model, built once per model."""
+    by_identity = (db.select(model).where(*(getattr(model, key) == bindparam(key) for key in keys))
+                   .execution_options(populate_existing=True))
+    versioned_update = (
+        update(model)
+        .where(model.id == bindparam("row_id"), model.version == bindparam("base_version"))
+        .values(value_json=bindparam("value_json"), version=bindparam("version"),
+                updated_by_id=bindparam("updated_by_id"), updated_at=bindparam("updated_at"))
+        .execution_options(synchronize_session=False)
+    )
+    return by_identity, versioned_update
+
+
 def save_versioned(
     model: type,
     identity: dict[str, Any],
@@ -174,10 +204,10 @@ def save_versioned(
     colleague's newer answer is left alone. Returns the outcome and the value it replaced.
     """
     question_id = identity["question_id"]
+    by_identity, versioned_update = _versioned_statements(model, tuple(sorted(identity)))
 
     def load():
-        return db.session.scalar(
-            db.select(model).filter_by(**identity).execution_options(populate_existing=True))
+        return db.session.scalar(by_identity, identity)
 
     row = load()
     current_version = row.version if row is not None else 0
@@ -199,12 +229,9 @@ def save_versioned(
             # A colleague created this answer between our read and our insert.
             return conflict_with(load(), question_id, value), current_value
         return Saved(question_id, 1), current_value
-    result = db.session.execute(
-        update(model)
-        .where(model.id == row.id, model.version == base_version)
-        .values(value_json=json.dumps(value), version=base_version + 1, updated_by_id=user.id, updated_at=now)
-        .execution_options(synchronize_session=False)
-    )
+    result = db.session.execute(versioned_update, {
+        "row_id": row.id, "base_version": base_version, "value_json": json.dumps(value),
+        "version": base_version + 1, "updated_by_id": user.id, "updated_at": now})
     if result.rowcount != 1:
         return conflict_with(load(), question_id, value), current_value
     return Saved(question_id, base_version + 1), current_value

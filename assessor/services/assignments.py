@@ -1,13 +1,18 @@
 """Who answers which section: the people coordinating a submission hand each section to a named colleague."""
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+from sqlalchemy import bindparam
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
 
 from ..extensions import db
 from ..models import PROVIDER_ROLES, ApplicantMember, Organisation, SectionAssignment, Submission, User, utcnow
 from .access import can_submit
 from .audit import record
 from .definitions import questionnaire_for
+from .rows import plain_rows
 from .submissions import NotAllowed
 
 
@@ -29,9 +34,36 @@ def assignable_people(submission: Submission) -> list[User]:
     return sorted(people, key=lambda person: person.organisation_id != lead)
 
 
+_ASSIGNMENTS = (
+    db.select(SectionAssignment)
+    .where(SectionAssignment.submission_id == bindparam("submission_id"))
+    .options(joinedload(SectionAssignment.user))
+)
+
+
 def assignments_for(submission: Submission) -> dict[str, SectionAssignment]:
-    rows = db.session.scalars(db.select(SectionAssignment).filter_by(submission_id=submission.id))
+    rows = db.session.scalars(_ASSIGNMENTS, {"submission_id": submission.id})
     return {row.domain_id: row for row in rows}
+
+
+@dataclass(frozen=True)
+class Assignee:
+    id: int
+    name: str
+
+
+_ASSIGNEE = (
+    db.select(User.id, User.name)
+    .join(SectionAssignment, SectionAssignment.user_id == User.id)
+    .where(SectionAssignment.submission_id == bindparam("submission_id"),
+           SectionAssignment.domain_id == bindparam("domain_id"))
+)
+
+
+def section_assignee(submission: Submission, domain_id: str) -> Assignee | None:
+    """Who the section is assigned to, read as plain columns: every section page shows it."""
+    row = plain_rows(_ASSIGNEE, submission_id=submission.id, domain_id=domain_id).first()
+    return Assignee(*row) if row is not None else None
 
 
 def sections_assigned_to(user: User) -> list[SectionAssignment]:

@@ -4,6 +4,8 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
+from sqlalchemy import bindparam
+
 from questionnaires.model import Framework, Questionnaire
 from scoring import ScoreResult, inputs_hash, score_submission, what_if
 
@@ -11,6 +13,7 @@ from ..extensions import db
 from ..models import ApplicantMember, MemberAnswer, ModeratedScore, Organisation, Submission, utcnow
 from .answers import engine_answers
 from .definitions import framework_for, questionnaire_for
+from .rows import plain_rows
 
 
 @dataclass(frozen=True)
@@ -23,9 +26,20 @@ class EngineInputs:
     inputs_hash: str
 
 
+_MODERATED = db.select(ModeratedScore.question_id, ModeratedScore.score).where(
+    ModeratedScore.submission_id == bindparam("submission_id"))
+_MEMBERS = (
+    db.select(ApplicantMember.organisation_id, Organisation.name)
+    .join(Organisation, Organisation.id == ApplicantMember.organisation_id)
+    .where(ApplicantMember.applicant_id == bindparam("applicant_id"))
+    .order_by(ApplicantMember.id)
+)
+_DECLARED = db.select(MemberAnswer.organisation_id, MemberAnswer.question_id, MemberAnswer.value_json).where(
+    MemberAnswer.submission_id == bindparam("submission_id"))
+
+
 def moderation_for(submission: Submission) -> dict[str, float]:
-    rows = db.session.execute(db.select(ModeratedScore.question_id, ModeratedScore.score)
-                              .where(ModeratedScore.submission_id == submission.id))
+    rows = plain_rows(_MODERATED, submission_id=submission.id)
     return {question_id: value for question_id, value in rows}
 
 
@@ -37,14 +51,9 @@ def member_answers_for(submission: Submission, questionnaire: Questionnaire) -> 
     """
     if not questionnaire.member_domains():
         return {}
-    members = dict(db.session.execute(
-        db.select(ApplicantMember.organisation_id, Organisation.name)
-        .join(Organisation, Organisation.id == ApplicantMember.organisation_id)
-        .where(ApplicantMember.applicant_id == submission.applicant_id)
-        .order_by(ApplicantMember.id)).all())
+    members = dict(plain_rows(_MEMBERS, applicant_id=submission.applicant_id).all())
     declared: dict[str, dict] = {name: {} for name in members.values()}
-    rows = db.session.execute(db.select(MemberAnswer.organisation_id, MemberAnswer.question_id, MemberAnswer.value_json)
-                              .where(MemberAnswer.submission_id == submission.id))
+    rows = plain_rows(_DECLARED, submission_id=submission.id)
     for organisation_id, question_id, raw in rows:
         value = json.loads(raw)
         if organisation_id in members and value is not None:
