@@ -5,18 +5,19 @@ import json
 from typing import Any
 
 from ..extensions import db
-from ..models import AuditEvent, User
+from ..models import AuditEvent, User, utcnow
+from .rows import plain_rows
 
 
-def record(action: str, *, user: User | None = None, submission_id: int | None = None, **detail: Any) -> AuditEvent:
-    event = AuditEvent(
-        action=action,
-        user_id=user.id if user is not None else None,
-        submission_id=submission_id,
-        detail_json=json.dumps(detail, sort_keys=True, default=str),
-    )
-    db.session.add(event)
-    return event
+_APPEND = AuditEvent.__table__.insert()
+
+
+def record(action: str, *, user: User | None = None, submission_id: int | None = None, **detail: Any) -> None:
+    """Append one event in the caller's transaction: it commits or rolls back with the change it describes."""
+    # A plain insert rather than an ORM object: every autosave records one, and nothing reads the
+    # event back within the request.  plain_rows flushes first, so the rows it refers to exist.
+    plain_rows(_APPEND, at=utcnow(), action=action, user_id=user.id if user is not None else None,
+               submission_id=submission_id, detail_json=json.dumps(detail, sort_keys=True, default=str))
 
 
 def history(submission_id: int) -> list[AuditEvent]:
