@@ -6,8 +6,8 @@ from datetime import date, datetime, timezone
 from typing import Any
 
 from flask_login import UserMixin
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, select
+from sqlalchemy.orm import Mapped, column_property, mapped_column, relationship
 
 from .extensions import db
 
@@ -126,6 +126,19 @@ class Round(db.Model):
     questionnaire: Mapped[Definition] = relationship(foreign_keys=[questionnaire_id])
     framework: Mapped[Definition] = relationship(foreign_keys=[framework_id])
     previous_round: Mapped["Round | None"] = relationship(remote_side="Round.id")
+
+
+def _definition_hash(definition_id_column):
+    return column_property(
+        select(Definition.content_hash).where(Definition.id == definition_id_column).correlate_except(Definition)
+        .scalar_subquery()
+    )
+
+
+# The pinned definitions' content hashes come with every round as plain columns: parsed definitions
+# are cached by hash, so most pages need no Definition row at all.
+Round.questionnaire_hash = _definition_hash(Round.__table__.c.questionnaire_id)
+Round.framework_hash = _definition_hash(Round.__table__.c.framework_id)
 
 
 class Applicant(db.Model):

@@ -23,10 +23,10 @@ def visible_submissions(user: User) -> Select:
 
 
 def _one_submission(*conditions) -> Select:
-    round_ = joinedload(Submission.round)
-    # Every page about a submission needs its round, pinned definitions and applicant: one query.
+    # Every page about a submission needs its round (which brings its definitions' hashes) and its
+    # applicant: one query.
     return db.select(Submission).where(Submission.id == bindparam("submission_id"), *conditions).options(
-        round_.joinedload(Round.questionnaire), round_.joinedload(Round.framework), joinedload(Submission.applicant))
+        joinedload(Submission.round), joinedload(Submission.applicant))
 
 
 # Built once rather than per request: SQLAlchemy keeps a statement's cache key on the statement object,

@@ -28,25 +28,29 @@ def _remember(cache: dict, key, value):
     return value
 
 
-def _parsed_questionnaire(definition: Definition) -> Questionnaire:
-    cached = _questionnaires.get(definition.content_hash)
+def _source(definition_id: int) -> str:
+    return db.session.scalar(db.select(Definition.source).where(Definition.id == definition_id))
+
+
+def _parsed_questionnaire(definition_id: int, digest: str) -> Questionnaire:
+    cached = _questionnaires.get(digest)
     if cached is not None:
         return cached
-    parsed = parse_questionnaire(definition.source, f"definition {definition.content_hash[:12]}")
-    return _remember(_questionnaires, definition.content_hash, parsed)
+    parsed = parse_questionnaire(_source(definition_id), f"definition {digest[:12]}")
+    return _remember(_questionnaires, digest, parsed)
 
 
 def questionnaire_for(round_: Round) -> Questionnaire:
-    return _parsed_questionnaire(round_.questionnaire)
+    return _parsed_questionnaire(round_.questionnaire_id, round_.questionnaire_hash)
 
 
 def framework_for(round_: Round) -> Framework:
-    q, f = round_.questionnaire, round_.framework
-    key = (f.content_hash, q.content_hash)
+    key = (round_.framework_hash, round_.questionnaire_hash)
     cached = _frameworks.get(key)
     if cached is not None:
         return cached
-    parsed = parse_framework(f.source, f"definition {f.content_hash[:12]}", questionnaire=_parsed_questionnaire(q))
+    parsed = parse_framework(_source(round_.framework_id), f"definition {round_.framework_hash[:12]}",
+                             questionnaire=questionnaire_for(round_))
     return _remember(_frameworks, key, parsed)
 
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
-from sqlalchemy import bindparam
+from sqlalchemy import bindparam, update
+from sqlalchemy.orm.attributes import set_committed_value
 
 from questionnaires.model import Framework, Questionnaire
 from scoring import ScoreResult, inputs_hash, score_submission, what_if
@@ -68,7 +69,7 @@ def engine_inputs(submission: Submission) -> EngineInputs:
     moderation = moderation_for(submission)
     members = member_answers_for(submission, questionnaire)
     digest = inputs_hash(
-        submission.round.questionnaire.content_hash, submission.round.framework.content_hash, answers, moderation,
+        submission.round.questionnaire_hash, submission.round.framework_hash, answers, moderation,
         members,
     )
     return EngineInputs(questionnaire, framework, answers, moderation, members, digest)
@@ -94,17 +95,31 @@ def score(submission: Submission) -> tuple[EngineInputs, ScoreResult]:
     return inputs, result
 
 
+_STORE_SUMMARY = (
+    update(Submission.__table__)
+    .where(Submission.__table__.c.id == bindparam("stored_submission_id"))
+    .execution_options(synchronize_session=False)
+)
+
+
 def _store(submission: Submission, inputs: EngineInputs, result: ScoreResult) -> None:
     progress = section_progress(inputs.questionnaire, result)
-    submission.overall = result.overall
-    submission.rag = result.rag
-    submission.recommendation = result.recommendation
-    submission.awaiting_count = len(result.awaiting_evaluation)
-    submission.answered_count = sum(p.answered for p in progress.values())
-    submission.required_count = sum(p.required for p in progress.values())
-    submission.result_json = json.dumps(result.to_dict(), sort_keys=True)
-    submission.inputs_hash = inputs.inputs_hash
-    submission.scored_at = utcnow()
+    summary = {
+        "overall": result.overall,
+        "rag": result.rag,
+        "recommendation": result.recommendation,
+        "awaiting_count": len(result.awaiting_evaluation),
+        "answered_count": sum(p.answered for p in progress.values()),
+        "required_count": sum(p.required for p in progress.values()),
+        "result_json": json.dumps(result.to_dict(), sort_keys=True),
+        "inputs_hash": inputs.inputs_hash,
+        "scored_at": utcnow(),
+    }
+    # One plain UPDATE now, in the caller's transaction, instead of a unit-of-work flush at commit
+    # (every autosave stores a summary); the loaded object is told the same values as already saved.
+    plain_rows(_STORE_SUMMARY, stored_submission_id=submission.id, **summary)
+    for name, value in summary.items():
+        set_committed_value(submission, name, value)
 
 
 @dataclass(frozen=True)
