@@ -6,7 +6,7 @@ from sqlalchemy import Select, bindparam
 from sqlalchemy.orm import joinedload
 
 from ..extensions import db
-from ..models import ApplicantMember, Evidence, Round, Submission, User
+from ..models import ApplicantMember, Evidence, Submission, User
 
 
 def _member_of(organisation_id) -> Select:

@@ -11,7 +11,6 @@ from typing import Any
 
 from sqlalchemy import bindparam, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import joinedload
 
 from questionnaires.model import Questionnaire
 
@@ -102,7 +101,7 @@ class LastChange:
 
 
 def last_changes(questionnaire: Questionnaire, rows: dict[str, StoredAnswer],
-                 evidence: dict[str, list[Evidence]]) -> dict[str, LastChange | None]:
+                 evidence: dict[str, list[StoredEvidence]]) -> dict[str, LastChange | None]:
     """Per section, the latest answer change or upload and who made it."""
     latest: dict[str, LastChange | None] = {}
     for domain in questionnaire.domains:
@@ -114,19 +113,35 @@ def last_changes(questionnaire: Questionnaire, rows: dict[str, StoredAnswer],
     return latest
 
 
+@dataclass(frozen=True)
+class StoredEvidence:
+    """An attached file as pages and reports show it; the file itself stays in storage."""
+
+    id: int
+    question_id: str
+    original_name: str
+    size: int
+    sha256: str
+    uploaded_at: datetime
+    uploaded_by: Author | None
+
+
 _ATTACHED_EVIDENCE = (
-    db.select(Evidence)
+    db.select(Evidence.id, Evidence.question_id, Evidence.original_name, Evidence.size, Evidence.sha256,
+              Evidence.uploaded_at, User.name)
+    .outerjoin(User, User.id == Evidence.uploaded_by_id)
     .where(Evidence.submission_id == bindparam("submission_id"), Evidence.removed_at.is_(None))
-    .options(joinedload(Evidence.uploaded_by))
     .order_by(Evidence.id)
 )
 
 
-def evidence_rows(submission: Submission) -> dict[str, list[Evidence]]:
-    rows = db.session.scalars(_ATTACHED_EVIDENCE, {"submission_id": submission.id})
-    grouped: dict[str, list[Evidence]] = {}
-    for row in rows:
-        grouped.setdefault(row.question_id, []).append(row)
+def evidence_rows(submission: Submission) -> dict[str, list[StoredEvidence]]:
+    """The files attached to each question, oldest first, removed ones left out."""
+    grouped: dict[str, list[StoredEvidence]] = {}
+    for id_, question_id, name, size, sha256, uploaded_at, uploader in plain_rows(
+            _ATTACHED_EVIDENCE, submission_id=submission.id):
+        grouped.setdefault(question_id, []).append(StoredEvidence(
+            id_, question_id, name, size, sha256, uploaded_at, Author(uploader) if uploader is not None else None))
     return grouped
 
 
