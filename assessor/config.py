@@ -57,7 +57,6 @@ def build_config(overrides: dict | None = None) -> dict:
         "SESSION_COOKIE_SECURE": env_name == "production",
         "REMEMBER_COOKIE_HTTPONLY": True,
         "REMEMBER_COOKIE_SECURE": env_name == "production",
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "PASSWORD_MIN_LENGTH": 12,
         "INVITATION_LIFETIME_DAYS": _int_env("INVITATION_LIFETIME_DAYS", 7),
         "DISPLAY_TIMEZONE": os.environ.get("DISPLAY_TIMEZONE", "Europe/London"),
@@ -83,6 +82,9 @@ def build_config(overrides: dict | None = None) -> dict:
     if not (uri.startswith("sqlite:") or uri.startswith("postgresql+psycopg://")):
         raise ConfigError(f"DATABASE_URL must be a SQLite or PostgreSQL URL, got {uri.split(':')[0]!r}")
     config["SQLALCHEMY_DATABASE_URI"] = uri
+    # A pooled PostgreSQL connection can die with a server restart, so it is checked before use.  A
+    # SQLite connection is an open file that cannot go stale that way: a ping per request only costs.
+    config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"pool_pre_ping": uri.startswith("postgresql")})
     for key in ("REDIS_URL",):
         value = config.get(key)
         if value and not value.startswith(("redis://", "rediss://", "unix://")):
