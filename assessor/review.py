@@ -255,23 +255,14 @@ def dashboard(round_id: int):
 def compare(round_id: int):
     round_ = _round(round_id)
     result = cohort.comparison(round_)
-    rows = result.rows()
-    wanted = [int(v) for v in request.args.getlist("show") if v.isdigit() and int(v) in result.names]
-    too_many = len(wanted) > MAX_COMPARISON_SERIES
-    chosen = wanted[:MAX_COMPARISON_SERIES] or [sid for sid, _, _ in rows[:3]]
-    by_id = {sid: (name, values) for sid, name, values in rows}
-    quartiles = result.quartiles()
-    # Domains nobody has a score in (e.g. declarations only) would chart as empty rows.
-    charted = [i for i, band in enumerate(quartiles) if band is not None]
-    chart = comparison_chart(
-        [result.domains[i][1] for i in charted],
-        [(by_id[sid][0], [by_id[sid][1][i] for i in charted]) for sid in chosen],
-        cohort=[quartiles[i] for i in charted],
-        title="Domain scores of the chosen applicants against the cohort (0 to 100)",
-    )
-    return render_template("review/compare.html", round=round_, domains=result.domains, rows=rows,
-                           quartiles=quartiles, counts=[int(result.stats.at["count", d]) for d, _ in result.domains],
-                           chart=chart, chosen=chosen, too_many=too_many, max_series=MAX_COMPARISON_SERIES)
+    table = result.table(cohort.ComparisonQuery.from_args(request.args, result.domains))
+    domains, series, bands = result.chart_inputs(table.chosen)
+    chart = comparison_chart(domains, series, cohort=bands,
+                             title="Domain scores of the chosen applicants against the cohort (0 to 100)")
+    return render_template("review/compare.html", round=round_, domains=result.domains, columns=result.columns,
+                           table=table, query=table.query, quartiles=result.quartiles(), counts=result.counts(),
+                           names=result.names, chart=chart, max_series=MAX_COMPARISON_SERIES,
+                           filter_max_length=cohort.FILTER_MAX_LENGTH)
 
 
 def _export_name(round_: Round, what: str, extension: str) -> str:

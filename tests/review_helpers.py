@@ -134,6 +134,52 @@ def declare_no_conflicts(session, round_id: int, user_ids: list[int]) -> None:
                                             has_conflict=False))
 
 
+APPLICANT_PLACES = ["Northfield", "Southgate", "Eastway", "Westmoor", "Riverside"]
+# Starts with a small letter: the comparison sorts names as people read them, not by character code.
+LOWER_CASE_NAME = "de Vere Health Partnership"
+
+
+def add_scored_applicants(data, round_id: int, submitted: int, drafts: int = 5, seed: int = 5) -> list[dict]:
+    """Applicants with made-up stored Plan and People scores, for pages that list many of them.
+
+    Some have no People score (the key missing from the stored result, or stored as null), and the
+    ``drafts`` after the submitted ones must never appear among the cohort.
+    """
+    import random
+
+    rng = random.Random(seed)
+    made = []
+    with data() as session:
+        for index in range(submitted + drafts):
+            name = (LOWER_CASE_NAME if index == 17
+                    else f"{APPLICANT_PLACES[index % len(APPLICANT_PLACES)]} Care Partnership {index:02d}")
+            organisation = Organisation(name=f"{name} lead", kind="gp_federation")
+            session.add(organisation)
+            session.flush()
+            applicant = Applicant(name=name, lead_organisation_id=organisation.id)
+            session.add(applicant)
+            session.flush()
+            session.add(ApplicantMember(applicant_id=applicant.id, organisation_id=organisation.id))
+            domains = {"plan": round(rng.uniform(0, 100), 2)}
+            if index % 11 == 5:
+                domains["people"] = None
+            elif index % 7 != 3:
+                domains["people"] = round(rng.uniform(0, 100), 2)
+            status = "draft" if index >= submitted else ("submitted", "under_review", "decided")[index % 3]
+            row = Submission(round_id=round_id, applicant_id=applicant.id, status=status, overall=50.0,
+                             rag="Amber", recommendation="proceed", required_count=6,
+                             result_json=json.dumps({"domains": domains, "gates": []}),
+                             inputs_hash="made-up", scored_at=utcnow())
+            session.add(row)
+            session.flush()
+            made.append({"id": row.id, "name": name, "status": status,
+                         "plan": domains["plan"], "people": domains.get("people")})
+        declare_no_conflicts(session, round_id, list(session.scalars(
+            db.select(User.id).where(User.role.in_(("evaluator", "moderator", "panel"))))))
+        session.commit()
+    return made
+
+
 def stored_summary(data, submission_id: int) -> dict:
     with data() as session:
         s = session.get(Submission, submission_id)

@@ -7,13 +7,14 @@ from __future__ import annotations
 
 import json
 import math
-from dataclasses import dataclass
-from typing import Any, Mapping
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Any, Mapping
 
 import pandas as pd
 from sqlalchemy import case, func
 from sqlalchemy.orm import selectinload
 
+from reports.charts import MAX_COMPARISON_SERIES
 from reports.rendering import format_answer
 from scoring import OUTCOME_LABELS, RECOMMENDATION_LABELS
 from scoring.results import RECOMMENDATION_ORDER
@@ -23,6 +24,9 @@ from ..models import SUBMISSION_STATUSES, Applicant, ApplicantMember, PanelDecis
 from .answers import answer_rows, evidence_rows
 from .definitions import framework_for, questionnaire_for
 from .scores import score
+
+if TYPE_CHECKING:
+    from werkzeug.datastructures import MultiDict
 
 PAGE_SIZE = 50
 # Drafts are unfinished: their partial scores would drag the cohort figures down.
@@ -48,6 +52,21 @@ SORTS = {
 DEFAULT_ORDER = {"applicant": "asc", "status": "asc"}
 
 
+def _whole_number(text: str | None) -> int | None:
+    """A query-string value as an int, or None: hand-edited links must never cost a 500."""
+    if not text or not text.isascii():
+        return None
+    try:
+        return int(text)
+    except ValueError:  # includes strings too long to convert
+        return None
+
+
+def _page_number(args: Mapping[str, str]) -> int:
+    """Page 1 for junk; a page past the end is brought back once the number of pages is known."""
+    return max(1, _whole_number(args.get("page")) or 1)
+
+
 @dataclass(frozen=True)
 class DashboardQuery:
     status: str = ""
@@ -62,15 +81,11 @@ class DashboardQuery:
         """Unknown values are ignored rather than refused: a stale bookmark still shows the round."""
         sort = args.get("sort") if args.get("sort") in SORTS else "overall"
         order = args.get("order") if args.get("order") in ("asc", "desc") else DEFAULT_ORDER.get(sort, "desc")
-        try:
-            page = max(1, int(args.get("page", 1)))
-        except ValueError:
-            page = 1
         return cls(
             status=args.get("status") if args.get("status") in SUBMISSION_STATUSES else "",
             recommendation=args.get("recommendation") if args.get("recommendation") in RECOMMENDATION_LABELS else "",
             rag=args.get("rag") if args.get("rag") in rag_labels else "",
-            sort=sort, order=order, page=page,
+            sort=sort, order=order, page=_page_number(args),
         )
 
     def params(self, **changes: Any) -> dict[str, Any]:
@@ -140,6 +155,93 @@ def rag_labels(round_: Round) -> list[str]:
 # Comparison across the cohort
 
 
+# Sort keys of the comparison table: the applicant's name, or one domain's score.  Domain ids come
+# from the questionnaire, so they carry a prefix that keeps them apart from "applicant".
+NAME_SORT = "applicant"
+_DOMAIN_SORT = "domain:"
+# Charted until someone chooses, so the page never opens on an empty chart.
+DEFAULT_CHARTED = 3
+FILTER_MAX_LENGTH = 200  # no applicant name is longer (Applicant.name), so nothing longer can match
+
+
+def domain_sort(domain_id: str) -> str:
+    return _DOMAIN_SORT + domain_id
+
+
+@dataclass(frozen=True)
+class ComparisonQuery:
+    """The comparison table's name filter, sort and page, and the applicants chosen for the chart."""
+
+    applicant: str = ""
+    sort: str = NAME_SORT
+    order: str = "asc"
+    page: int = 1
+    show: tuple[int, ...] = ()
+    # Set once the chart form has been sent: from then on an empty choice means an empty chart,
+    # not the default applicants, so unticking the last box sticks.
+    picked: bool = False
+
+    @classmethod
+    def from_args(cls, args: MultiDict[str, str], domains: list[tuple[str, str]]) -> "ComparisonQuery":
+        """Like the dashboard's query, unknown values fall back to the defaults instead of failing."""
+        sorts = {NAME_SORT} | {domain_sort(d) for d, _ in domains}
+        sort = args.get("sort") if args.get("sort") in sorts else NAME_SORT
+        order = args.get("order") if args.get("order") in ("asc", "desc") else cls.default_order(sort)
+        shown = (_whole_number(v) for v in args.getlist("show"))
+        return cls(
+            applicant=args.get("applicant", "").strip()[:FILTER_MAX_LENGTH],
+            sort=sort, order=order, page=_page_number(args),
+            show=tuple(dict.fromkeys(v for v in shown if v is not None)),
+            picked=args.get("picked") == "1",
+        )
+
+    @staticmethod
+    def default_order(sort: str) -> str:
+        # Names read A to Z; someone sorting by a score usually wants the strongest applicants first.
+        return "asc" if sort == NAME_SORT else "desc"
+
+    def params(self, **changes: Any) -> dict[str, Any]:
+        """Query-string values for a link that keeps the filter, sort and chart choice, with ``changes``."""
+        values = {"applicant": self.applicant, "sort": self.sort, "order": self.order, "page": self.page,
+                  "show": list(self.show), "picked": "1" if self.picked else "", **changes}
+        return {k: v for k, v in values.items() if v not in ("", None, []) and not (k == "page" and v == 1)}
+
+    def toggled(self, sort: str) -> dict[str, Any]:
+        """Link parameters for a column heading: the same column flips direction, another starts fresh."""
+        if sort == self.sort:
+            return self.params(order="asc" if self.order == "desc" else "desc", page=1)
+        return self.params(sort=sort, order=self.default_order(sort), page=1)
+
+
+@dataclass(frozen=True)
+class ComparisonTable:
+    """One page of the comparison table, with the chart choice that applies to the whole page."""
+
+    query: ComparisonQuery  # as shown: page within range, ``show`` the applicants actually charted
+    rows: list[tuple[int, str, list[float | None]]]
+    matches: int  # applicants passing the name filter
+    total: int  # the whole cohort
+    pages: int
+    too_many: bool  # more applicants were ticked than the chart can show
+
+    @property
+    def page(self) -> int:
+        return self.query.page
+
+    @property
+    def chosen(self) -> tuple[int, ...]:
+        return self.query.show
+
+    @property
+    def chosen_elsewhere(self) -> list[int]:
+        """Charted applicants without a checkbox on this page: the form carries them unseen.
+
+        Applicants listed here are left out, so unticking one of them really removes it.
+        """
+        here = {submission_id for submission_id, _, _ in self.rows}
+        return [submission_id for submission_id in self.chosen if submission_id not in here]
+
+
 @dataclass(frozen=True)
 class Comparison:
     domains: list[tuple[str, str]]  # (id, title) in questionnaire order
@@ -147,9 +249,16 @@ class Comparison:
     names: dict[int, str]
     stats: pd.DataFrame  # rows "q1", "median", "q3", "count"; one column per domain id
 
-    def rows(self) -> list[tuple[int, str, list[float | None]]]:
-        """(submission id, applicant, domain scores) with missing scores as None, in table order."""
+    @property
+    def columns(self) -> list[tuple[str, str]]:
+        """(sort key, title) of each domain column."""
+        return [(domain_sort(d), title) for d, title in self.domains]
+
+    def rows(self, submission_ids: list[int] | None = None) -> list[tuple[int, str, list[float | None]]]:
+        """(submission id, applicant, domain scores) with missing scores as None, in the given order."""
         ordered = self.scores[[d for d, _ in self.domains]]
+        if submission_ids is not None:
+            ordered = ordered.loc[list(submission_ids)]
         values = ordered.astype(object).where(ordered.notna(), None).values.tolist()
         return [(sid, self.names[sid], row) for sid, row in zip(ordered.index.tolist(), values)]
 
@@ -158,6 +267,61 @@ class Comparison:
         return [None if not self.stats.at["count", d] else
                 (float(self.stats.at["q1", d]), float(self.stats.at["median", d]), float(self.stats.at["q3", d]))
                 for d, _ in self.domains]
+
+    def counts(self) -> list[int]:
+        """How many submissions have a score in each domain."""
+        return [int(self.stats.at["count", d]) for d, _ in self.domains]
+
+    def ordered_ids(self, query: ComparisonQuery) -> list[int]:
+        """Submission ids passing the name filter, in the query's order.
+
+        Names compare without regard to case, the same on every database; missing scores come last
+        in both directions, and ties fall back to the name and then the id so pages never shift.
+        """
+        names = pd.Series([self.names[sid] for sid in self.scores.index], index=self.scores.index, dtype=object)
+        folded = names.str.casefold()
+        if query.applicant:
+            folded = folded[folded.str.contains(query.applicant.casefold(), regex=False)]
+        keys = pd.DataFrame({"name": folded, "id": folded.index}, index=folded.index)
+        ascending = query.order == "asc"
+        if query.sort == NAME_SORT:
+            keys = keys.sort_values(["name", "id"], ascending=[ascending, True])
+        else:
+            keys.insert(0, "score", self.scores.loc[folded.index, query.sort[len(_DOMAIN_SORT):]])
+            keys = keys.sort_values(["score", "name", "id"], ascending=[ascending, True, True], na_position="last")
+        return keys.index.tolist()
+
+    def table(self, query: ComparisonQuery) -> ComparisonTable:
+        """The page of the table the query asks for, brought within range; the chart choice settled."""
+        matching = self.ordered_ids(query)
+        pages = max(1, math.ceil(len(matching) / PAGE_SIZE))
+        page = min(query.page, pages)
+        by_name = self.ordered_ids(ComparisonQuery())
+        wanted = [sid for sid in query.show if sid in self.names]
+        if not wanted and not query.picked:
+            wanted = by_name[:DEFAULT_CHARTED]
+        # Earlier choices (carried first by the form) win when there are too many; the chart then
+        # lists its applicants by name, so the order does not depend on which page each was ticked on.
+        place = {sid: position for position, sid in enumerate(by_name)}
+        charted = sorted(wanted[:MAX_COMPARISON_SERIES], key=place.__getitem__)
+        shown = matching[(page - 1) * PAGE_SIZE:page * PAGE_SIZE]
+        return ComparisonTable(
+            query=replace(query, page=page, show=tuple(charted)),
+            rows=self.rows(shown), matches=len(matching), total=len(self.names), pages=pages,
+            too_many=len(wanted) > MAX_COMPARISON_SERIES,
+        )
+
+    def chart_inputs(self, chosen: tuple[int, ...] | list[int]) -> tuple[
+            list[str], list[tuple[str, list[float | None]]], list[tuple[float, float, float] | None]]:
+        """Domain titles, (applicant, scores) series and cohort bands for ``reports.charts.comparison_chart``.
+
+        The bands are the whole cohort's, whatever the table shows.  Domains nobody has a score in
+        (declarations only, say) are left out: they would chart as empty rows.
+        """
+        quartiles = self.quartiles()
+        charted = [i for i, band in enumerate(quartiles) if band is not None]
+        series = [(name, [values[i] for i in charted]) for _, name, values in self.rows(list(chosen))]
+        return [self.domains[i][1] for i in charted], series, [quartiles[i] for i in charted]
 
 
 def domain_scores(round_: Round) -> tuple[pd.DataFrame, dict[int, str]]:

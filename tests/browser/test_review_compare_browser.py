@@ -1,0 +1,97 @@
+"""In a real Chromium with JavaScript switched off: a commissioner pages, filters, sorts and charts the
+comparison of a round with more applicants than fit on one page."""
+from __future__ import annotations
+
+import re
+from contextlib import contextmanager
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser.browser_helpers import CHROMIUM, CHROMIUM_ARGS, DEMO_PASSWORD, serious_accessibility_problems
+from tests.review_helpers import COMMISSIONERS, add_scored_applicants, build_world
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(scope="module")
+def big_round(live_server):
+    from assessor.extensions import db
+
+    @contextmanager
+    def data():
+        with live_server.database():
+            yield db.session
+            db.session.remove()
+
+    world = build_world(data)
+    made = add_scored_applicants(data, world.round_id, 70)
+    return world, sorted((m for m in made if m["status"] != "draft"), key=lambda m: (m["name"].casefold(), m["id"]))
+
+
+def _sign_in(page, email: str) -> None:
+    page.goto("/login")
+    page.get_by_label("Email address").fill(email)
+    page.get_by_label("Password").fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url("**/review/")
+
+
+def test_paging_filtering_and_charting_work_without_javascript(big_round, chromium, live_server):
+    world, applicants = big_round
+    context = chromium.new_context(base_url=live_server.url, java_script_enabled=False, locale="en-GB",
+                                   viewport={"width": 1100, "height": 900})
+    context.set_default_timeout(10_000)
+    try:
+        page = context.new_page()
+        _sign_in(page, COMMISSIONERS["panel"])
+        page.goto(f"/review/rounds/{world.round_id}/compare")
+        status = page.get_by_role("status")
+        expect(status).to_have_text("71 applicants; page 1 of 2.")
+
+        first, later = applicants[0], applicants[-1]  # on page 1 and page 2 of the name order
+        ticked = [box.get_attribute("value") for box in page.locator('input[name="show"]:checked').all()]
+        for value in ticked:  # the three charted until someone chooses
+            page.locator(f"#show-{value}").uncheck()
+        page.get_by_label(f"Chart {first['name']}").check()
+        page.get_by_role("button", name="Chart the ticked applicants").click()
+        expect(page.get_by_text("Charted: ")).to_have_text(f"Charted: {first['name']}.")
+
+        page.get_by_role("link", name="Next page").click()
+        expect(status).to_have_text("71 applicants; page 2 of 2.")
+        page.get_by_label(f"Chart {later['name']}").check()
+        page.get_by_role("button", name="Chart the ticked applicants").click()
+        expect(page.get_by_text("Charted: ")).to_have_text(f"Charted: {first['name']}; {later['name']}.")
+
+        # Enter in the filter box filters; the chosen applicants stay charted.
+        page.get_by_label("Applicant name contains").fill("westmoor")
+        page.get_by_label("Applicant name contains").press("Enter")
+        westmoor = [a for a in applicants if "westmoor" in a["name"].casefold()]
+        expect(status).to_have_text(f"{len(westmoor)} of 71 applicants match ‘westmoor’.")
+        expect(page.get_by_text("Charted: ")).to_have_text(f"Charted: {first['name']}; {later['name']}.")
+
+        page.get_by_role("link", name="Plan").click()
+        expect(page.get_by_role("columnheader", name="Plan")).to_have_attribute("aria-sort", "descending")
+        best = max(westmoor, key=lambda a: a["plan"])
+        table = page.get_by_role("region", name="Domain scores per applicant")
+        expect(table.get_by_role("rowheader").first).to_have_text(best["name"])
+    finally:
+        context.close()
+
+
+def test_a_paged_and_filtered_comparison_has_no_serious_accessibility_problems(big_round, new_page):
+    world, _ = big_round
+    page = new_page()
+    csp_violations = []
+    page.on("console", lambda message: csp_violations.append(message.text)
+            if "Content Security Policy" in message.text else None)
+    _sign_in(page, COMMISSIONERS["panel"])
+    problems = {}
+    for query in ("page=2", "applicant=north&sort=domain:people&order=asc", "applicant=nobody"):
+        page.goto(f"/review/rounds/{world.round_id}/compare?{query}")
+        expect(page.get_by_role("status")).to_contain_text(re.compile("applicant"))
+        found = serious_accessibility_problems(page)
+        if found:
+            problems[query] = found
+    assert problems == {}
+    assert csp_violations == []
