@@ -5,8 +5,10 @@
 
 Builds a throw-away SQLite database with the migrations, imports the shipped questionnaire and
 framework, and adds a round of applicants (a third of them alliances with two partners) whose
-random answers are scored through the one scoring path (``services.scores.score``), so every
-stored summary is what the app itself would have stored.  Building is not timed.
+random answers, and each member organisation's own declarations, are scored through the one
+scoring path (``services.scores.score``), so every stored summary is what the app itself would have
+stored.  The signed-in moderator has declared no conflict of interest with any applicant, as the
+app requires before it shows a round's submissions.  Building is not timed.
 
 Then a signed-in commissioner requests the dashboard through the Flask test client: default order,
 filtered, sorted by applicant, and a later page.  The comparison view (pandas quartiles over every
@@ -65,12 +67,13 @@ def _best_answer(question):
 def build_round(app, count: int, seed: int = 2026) -> int:
     """A round with ``count`` scored submissions; returns the round id."""
     from questionnaires.loader import DEFAULT_FRAMEWORK_PATH, DEFAULT_QUESTIONNAIRE_PATH
-    from scoring.synthetic import random_answers
+    from scoring.synthetic import clear_answer, random_answer, random_answers
 
     from assessor.extensions import db
-    from assessor.models import (Answer, Applicant, ApplicantMember, Evidence, ModeratedScore, Organisation, Round,
-                                 Submission, User)
+    from assessor.models import (Answer, Applicant, ApplicantMember, ConflictDeclaration, Evidence, MemberAnswer,
+                                 ModeratedScore, Organisation, Round, Submission, User, utcnow)
     from assessor.passwords import hash_password
+    from assessor.services.declarations import declaration_questions, visible_declarations
     from assessor.services.definitions import import_definition, questionnaire_for
     from assessor.services.scores import score
 
@@ -88,11 +91,14 @@ def build_round(app, count: int, seed: int = 2026) -> int:
         questionnaire = questionnaire_for(round_)
         answerable = [q for q in questionnaire.questions() if q.type != "evidence"]
         evidence = [q for q in questionnaire.questions() if q.type == "evidence"]
+        declared = declaration_questions(questionnaire)
+        # The joint form never asks the per-member questions, so no joint answer to them is stored.
+        answerable = [q for q in answerable if not questionnaire.is_per_member(q.id)]
         organisations = [Organisation(name=f"Benchmark organisation {i:05d}", kind="gp_federation")
                          for i in range(count * 2)]
         db.session.add_all(organisations)
         db.session.flush()
-        submissions = []
+        submissions, member_ids = [], {}
         for index in range(count):
             lead = organisations[index]
             applicant = Applicant(name=f"Applicant {rng.randrange(10**6):06d} {index:05d}",
@@ -105,8 +111,9 @@ def build_round(app, count: int, seed: int = 2026) -> int:
             submission = Submission(round_id=round_.id, applicant_id=applicant.id, status=STATUSES[index % 4])
             db.session.add(submission)
             submissions.append(submission)
+            member_ids[submission] = [o.id for o in members]
         db.session.flush()
-        rows, files, consensus = [], [], []
+        rows, files, consensus, declarations = [], [], [], []
         for submission in submissions:
             # Applicants differ in strength, so the round holds every recommendation, RAG band and gate outcome.
             quality = rng.uniform(0.55, 1.0)
@@ -123,9 +130,34 @@ def build_round(app, count: int, seed: int = 2026) -> int:
             files.extend({"submission_id": submission.id, "question_id": q.id, "original_name": f"{q.id}.pdf",
                           "stored_name": secrets.token_hex(16), "content_type": "application/pdf", "size": 1,
                           "sha256": "0" * 64} for q in evidence if rng.random() < quality)
+            # Every member organisation, a single provider's lead included, answers the per-member
+            # domain for itself; without it the eligibility gate fails and every submission would be
+            # sent to open procurement.  A weaker applicant's members are likelier to declare
+            # something adverse, which also shows the explanation the declaration asks for.
+            for organisation_id in member_ids[submission]:
+                own = {}
+                for question in declared:
+                    clear = clear_answer(question)
+                    if clear is not None:
+                        own[question.id] = clear if rng.random() < quality else random_answer(rng, question)
+                shown = visible_declarations(questionnaire, own)
+                own.update({q.id: "What happened, how it was resolved and why it does not put this contract at risk."
+                            for q in declared if q.type == "text" and q.id in shown})
+                declarations.extend({"submission_id": submission.id, "organisation_id": organisation_id,
+                                     "question_id": question_id, "value_json": json.dumps(value), "version": 1}
+                                    for question_id, value in own.items())
         db.session.execute(db.insert(Answer), rows)
         db.session.execute(db.insert(Evidence), files)
         db.session.execute(db.insert(ModeratedScore), consensus)
+        db.session.execute(db.insert(MemberAnswer), declarations)
+        # The moderator would otherwise be sent to the declarations page instead of the dashboard.
+        # These are the rows conflicts.declare saves for "no conflict"; its audit events are left
+        # out, as they are for the answers above, because no timed page reads them.
+        declared_at = utcnow()
+        db.session.execute(db.insert(ConflictDeclaration), [
+            {"round_id": round_.id, "user_id": moderator.id, "applicant_id": submission.applicant_id,
+             "has_conflict": False, "description": "", "declared_at": declared_at}
+            for submission in submissions])
         for submission in submissions:
             score(submission)
         db.session.commit()
@@ -142,15 +174,22 @@ def _mix(app, round_id: int) -> str:
     return ", ".join(f"{name} {count}" for name, count in sorted(counts))
 
 
+def _checked(response, url: str):
+    # A redirect or an error page is quick to serve, so timing one would report a page that never rendered.
+    if response.status_code != 200:
+        where = f" (to {response.location})" if response.location else ""
+        raise SystemExit(f"FAILED: GET {url} answered {response.status_code}{where}; no timings printed for it")
+    return response
+
+
 def _median_ms(client, url: str, runs: int) -> tuple[float, float, int]:
-    client.get(url)  # warm-up: templates compiled, caches filled
+    _checked(client.get(url), url)  # warm-up: templates compiled, caches filled
     times = []
     for _ in range(runs):
         start = time.perf_counter()
         response = client.get(url)
         times.append((time.perf_counter() - start) * 1000)
-        if response.status_code != 200:
-            raise SystemExit(f"{url} answered {response.status_code}")
+        _checked(response, url)
     return statistics.median(times), max(times), len(response.data)
 
 
