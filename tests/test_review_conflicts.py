@@ -209,3 +209,30 @@ def test_the_scoring_services_themselves_refuse_an_unmitigated_conflict(app, dat
         assert session.scalar(db.select(ModeratedScore.moderator_id)) == world.users[COMMISSIONERS["moderator"]]
     actions = audit_actions(data, world.submission_id)
     assert "evaluation.scored" in actions and "moderation.scored" in actions
+
+
+def test_one_undeclared_applicant_is_enough_to_hold_a_reviewer_back(app, data, make_browser):
+    """Declaring for every applicant but one, or someone else declaring, does not open the round."""
+    world = build_world(data)
+    evaluator_email, moderator_email = COMMISSIONERS["evaluator"], COMMISSIONERS["moderator"]
+    _forget_declarations(data, evaluator_email)
+    applicants = _applicants(data, world.round_id)
+    with data() as session:
+        evaluator_id = world.users[evaluator_email]
+        for _, applicant_id in sorted(applicants.items())[1:]:
+            session.add(ConflictDeclaration(round_id=world.round_id, user_id=evaluator_id, applicant_id=applicant_id,
+                                            has_conflict=False, description=""))
+        session.commit()
+    evaluator = signed_in(make_browser, evaluator_email)
+    dashboard = f"/review/rounds/{world.round_id}"
+    response = evaluator.get(dashboard)
+    assert response.status_code == 302 and response.headers["Location"].endswith(f"{dashboard}/declarations")
+    # The moderator declared for everyone in the round: their declarations do not count for the evaluator.
+    assert signed_in(make_browser, moderator_email).get(dashboard).status_code == 200
+
+    with data() as session:
+        _, first_id = sorted(applicants.items())[0]
+        session.add(ConflictDeclaration(round_id=world.round_id, user_id=world.users[evaluator_email],
+                                        applicant_id=first_id, has_conflict=False, description=""))
+        session.commit()
+    assert evaluator.get(dashboard).status_code == 200
