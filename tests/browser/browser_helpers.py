@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+from contextlib import contextmanager
 from pathlib import Path
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -12,12 +13,29 @@ ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts"
 DEMO_PASSWORD = "gateway-demo-2026"
 
 
-def sign_in(page, email: str, password: str = DEMO_PASSWORD) -> None:
+def sign_in(page, email: str, password: str = DEMO_PASSWORD, *, lands_on: str = "/provider/") -> None:
     page.goto("/login")
     page.get_by_label("Email address").fill(email)
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url("**/provider/")
+    page.wait_for_url(f"**{lands_on}")
+
+
+def sign_in_commissioner(page, email: str) -> None:
+    sign_in(page, email, lands_on="/review/")
+
+
+def live_data(live_server):
+    """A ``data()`` context like the app tests' fixture, but on the running server's database."""
+    from assessor.extensions import db
+
+    @contextmanager
+    def data():
+        with live_server.database():
+            yield db.session
+            db.session.remove()
+
+    return data
 
 
 def serious_accessibility_problems(page) -> list[str]:

@@ -1,12 +1,10 @@
 """In a real Chromium: a moderator scores a narrative answer and sees the recommendation change."""
 from __future__ import annotations
 
-from contextlib import contextmanager
-
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.browser_helpers import DEMO_PASSWORD, serious_accessibility_problems
+from tests.browser.browser_helpers import live_data, serious_accessibility_problems, sign_in_commissioner
 from tests.review_helpers import COMMISSIONERS, NARRATIVE, build_world
 
 pytestmark = pytest.mark.browser
@@ -15,23 +13,7 @@ pytestmark = pytest.mark.browser
 @pytest.fixture(scope="module")
 def review_world(live_server):
     """The review rules round, added behind the running server next to the demo round."""
-    from assessor.extensions import db
-
-    @contextmanager
-    def data():
-        with live_server.database():
-            yield db.session
-            db.session.remove()
-
-    return build_world(data)
-
-
-def _sign_in(page, email: str) -> None:
-    page.goto("/login")
-    page.get_by_label("Email address").fill(email)
-    page.get_by_label("Password").fill(DEMO_PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url("**/review/")
+    return build_world(live_data(live_server))
 
 
 def test_a_moderator_scores_a_narrative_answer_and_the_recommendation_changes(review_world, new_page):
@@ -39,7 +21,7 @@ def test_a_moderator_scores_a_narrative_answer_and_the_recommendation_changes(re
     csp_violations = []
     page.on("console", lambda message: csp_violations.append(message.text)
             if "Content Security Policy" in message.text else None)
-    _sign_in(page, COMMISSIONERS["moderator"])
+    sign_in_commissioner(page, COMMISSIONERS["moderator"])
 
     page.goto(f"/review/submissions/{review_world.submission_id}")
     # Without a consensus score the narrative counts as zero, below gate A's must-have minimum of 0.5.
@@ -64,7 +46,7 @@ def test_a_moderator_scores_a_narrative_answer_and_the_recommendation_changes(re
 
 def test_review_pages_have_no_serious_accessibility_problems(review_world, new_page):
     page = new_page()
-    _sign_in(page, COMMISSIONERS["panel"])
+    sign_in_commissioner(page, COMMISSIONERS["panel"])
     problems = {}
     for path in (f"/review/rounds/{review_world.round_id}", f"/review/rounds/{review_world.round_id}/compare",
                  f"/review/submissions/{review_world.submission_id}",

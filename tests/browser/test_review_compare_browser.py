@@ -3,12 +3,11 @@ comparison of a round with more applicants than fit on one page."""
 from __future__ import annotations
 
 import re
-from contextlib import contextmanager
 
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.browser_helpers import CHROMIUM, CHROMIUM_ARGS, DEMO_PASSWORD, serious_accessibility_problems
+from tests.browser.browser_helpers import live_data, serious_accessibility_problems, sign_in_commissioner
 from tests.review_helpers import COMMISSIONERS, add_scored_applicants, build_world
 
 pytestmark = pytest.mark.browser
@@ -16,25 +15,10 @@ pytestmark = pytest.mark.browser
 
 @pytest.fixture(scope="module")
 def big_round(live_server):
-    from assessor.extensions import db
-
-    @contextmanager
-    def data():
-        with live_server.database():
-            yield db.session
-            db.session.remove()
-
+    data = live_data(live_server)
     world = build_world(data)
     made = add_scored_applicants(data, world.round_id, 70)
     return world, sorted((m for m in made if m["status"] != "draft"), key=lambda m: (m["name"].casefold(), m["id"]))
-
-
-def _sign_in(page, email: str) -> None:
-    page.goto("/login")
-    page.get_by_label("Email address").fill(email)
-    page.get_by_label("Password").fill(DEMO_PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url("**/review/")
 
 
 def test_paging_filtering_and_charting_work_without_javascript(big_round, chromium, live_server):
@@ -44,7 +28,7 @@ def test_paging_filtering_and_charting_work_without_javascript(big_round, chromi
     context.set_default_timeout(10_000)
     try:
         page = context.new_page()
-        _sign_in(page, COMMISSIONERS["panel"])
+        sign_in_commissioner(page, COMMISSIONERS["panel"])
         page.goto(f"/review/rounds/{world.round_id}/compare")
         status = page.get_by_role("status")
         expect(status).to_have_text("71 applicants; page 1 of 2.")
@@ -85,7 +69,7 @@ def test_a_paged_and_filtered_comparison_has_no_serious_accessibility_problems(b
     csp_violations = []
     page.on("console", lambda message: csp_violations.append(message.text)
             if "Content Security Policy" in message.text else None)
-    _sign_in(page, COMMISSIONERS["panel"])
+    sign_in_commissioner(page, COMMISSIONERS["panel"])
     problems = {}
     for query in ("page=2", "applicant=north&sort=domain:people&order=asc", "applicant=nobody"):
         page.goto(f"/review/rounds/{world.round_id}/compare?{query}")
