@@ -277,3 +277,23 @@ def test_a_failing_pdf_renderer_gives_a_clear_error_and_nothing_else_breaks(demo
         assert session.scalar(db.select(db.func.count()).select_from(AuditEvent)
                               .filter_by(action="report.panel_generated")) == reports_before + 1, \
             "only the report that was produced is in the audit trail"
+
+
+def test_postgresql_restarting_while_the_app_is_idle_fails_no_request(postgres_ready, tmp_path):
+    """Pooled connections die with the server; the next request must get a fresh one, not an error."""
+    url = make_url(postgres_ready)
+    proxy = _Proxy((url.host or "127.0.0.1", url.port or 5432))
+    proxy.start()
+    config = _config(url.set(host="127.0.0.1", port=proxy.port).render_as_string(hide_password=False), tmp_path)
+    app = create_app(config)
+    client = app.test_client()
+    try:
+        assert client.get("/readyz").get_json()["checks"]["database"] == "ok"  # the pool now holds a connection
+        proxy.stop()  # the restart: every open connection is cut while nobody is using the app
+        proxy.start()
+        ready = client.get("/readyz")
+        assert ready.status_code == 200 and ready.get_json()["checks"]["database"] == "ok"
+    finally:
+        proxy.stop()
+        with app.app_context():
+            db.engine.dispose()
