@@ -58,8 +58,8 @@ from .services.assignments import (
     assign_section,
     assignable_people,
     assignments_for,
-    section_assignee,
     can_assign,
+    section_assignee,
     sections_assigned_to,
 )
 from .services import confirmations
