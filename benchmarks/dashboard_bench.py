@@ -116,7 +116,7 @@ def build_round(app, count: int, seed: int = 2026) -> int:
         rows, files, consensus, declarations = [], [], [], []
         for submission in submissions:
             # Applicants differ in strength, so the round holds every recommendation, RAG band and gate outcome.
-            quality = rng.uniform(0.55, 1.0)
+            quality = rng.uniform(0.25, 1.0)
             answers = random_answers(rng, questionnaire, answer_rate=0.95)
             for question in answerable:
                 value = _best_answer(question) if rng.random() < quality else answers.get(question.id)
@@ -139,7 +139,8 @@ def build_round(app, count: int, seed: int = 2026) -> int:
                 for question in declared:
                     clear = clear_answer(question)
                     if clear is not None:
-                        own[question.id] = clear if rng.random() < quality else random_answer(rng, question)
+                        # Adverse declarations are the exception even among weak applicants.
+                        own[question.id] = clear if rng.random() > (1 - quality) / 4 else random_answer(rng, question)
                 shown = visible_declarations(questionnaire, own)
                 own.update({q.id: "What happened, how it was resolved and why it does not put this contract at risk."
                             for q in declared if q.type == "text" and q.id in shown})
@@ -168,10 +169,13 @@ def _mix(app, round_id: int) -> str:
     from assessor.extensions import db
     from assessor.models import Submission
 
+    def counted(column) -> str:
+        counts = db.session.execute(db.select(column, db.func.count())
+                                    .filter_by(round_id=round_id).group_by(column)).all()
+        return ", ".join(f"{name} {count}" for name, count in sorted(counts, key=lambda c: str(c[0])))
+
     with app.app_context():
-        counts = db.session.execute(db.select(Submission.recommendation, db.func.count())
-                                    .filter_by(round_id=round_id).group_by(Submission.recommendation)).all()
-    return ", ".join(f"{name} {count}" for name, count in sorted(counts))
+        return f"{counted(Submission.recommendation)}; RAG bands: {counted(Submission.rag)}"
 
 
 def _checked(response, url: str):
