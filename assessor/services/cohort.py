@@ -67,8 +67,18 @@ def _page_number(args: Mapping[str, str]) -> int:
     return max(1, _whole_number(args.get("page")) or 1)
 
 
+class _SortableTable:
+    """Column-heading links shared by the paged tables; each query has sort, order, params() and default_order()."""
+
+    def toggled(self, sort: str) -> dict[str, Any]:
+        """Link parameters for a column heading: the same column flips direction, another starts fresh."""
+        if sort == self.sort:
+            return self.params(order="asc" if self.order == "desc" else "desc", page=1)
+        return self.params(sort=sort, order=self.default_order(sort), page=1)
+
+
 @dataclass(frozen=True)
-class DashboardQuery:
+class DashboardQuery(_SortableTable):
     status: str = ""
     recommendation: str = ""
     rag: str = ""
@@ -80,7 +90,7 @@ class DashboardQuery:
     def from_args(cls, args: Mapping[str, str], rag_labels: list[str]) -> "DashboardQuery":
         """Unknown values are ignored rather than refused: a stale bookmark still shows the round."""
         sort = args.get("sort") if args.get("sort") in SORTS else "overall"
-        order = args.get("order") if args.get("order") in ("asc", "desc") else DEFAULT_ORDER.get(sort, "desc")
+        order = args.get("order") if args.get("order") in ("asc", "desc") else cls.default_order(sort)
         return cls(
             status=args.get("status") if args.get("status") in SUBMISSION_STATUSES else "",
             recommendation=args.get("recommendation") if args.get("recommendation") in RECOMMENDATION_LABELS else "",
@@ -94,11 +104,9 @@ class DashboardQuery:
                   "sort": self.sort, "order": self.order, "page": self.page, **changes}
         return {k: v for k, v in values.items() if v not in ("", None) and not (k == "page" and v == 1)}
 
-    def toggled(self, sort: str) -> dict[str, Any]:
-        """Link parameters for a column heading: the same column flips direction, another starts fresh."""
-        if sort == self.sort:
-            return self.params(order="asc" if self.order == "desc" else "desc", page=1)
-        return self.params(sort=sort, order=DEFAULT_ORDER.get(sort, "desc"), page=1)
+    @staticmethod
+    def default_order(sort: str) -> str:
+        return DEFAULT_ORDER.get(sort, "desc")
 
 
 @dataclass(frozen=True)
@@ -169,7 +177,7 @@ def domain_sort(domain_id: str) -> str:
 
 
 @dataclass(frozen=True)
-class ComparisonQuery:
+class ComparisonQuery(_SortableTable):
     """The comparison table's name filter, sort and page, and the applicants chosen for the chart."""
 
     applicant: str = ""
@@ -206,11 +214,6 @@ class ComparisonQuery:
                   "show": list(self.show), "picked": "1" if self.picked else "", **changes}
         return {k: v for k, v in values.items() if v not in ("", None, []) and not (k == "page" and v == 1)}
 
-    def toggled(self, sort: str) -> dict[str, Any]:
-        """Link parameters for a column heading: the same column flips direction, another starts fresh."""
-        if sort == self.sort:
-            return self.params(order="asc" if self.order == "desc" else "desc", page=1)
-        return self.params(sort=sort, order=self.default_order(sort), page=1)
 
 
 @dataclass(frozen=True)
