@@ -132,14 +132,13 @@ def build_round(app, count: int, seed: int = 2026) -> int:
                           "sha256": "0" * 64} for q in evidence if rng.random() < quality)
             # Every member organisation, a single provider's lead included, answers the per-member
             # domain for itself; without it the eligibility gate fails and every submission would be
-            # sent to open procurement.  A weaker applicant's members are likelier to declare
-            # something adverse, which also shows the explanation the declaration asks for.
+            # sent to open procurement.  An adverse declaration is the exception, likelier the weaker
+            # the applicant (at most one answer in four), and shows the explanation it asks for.
             for organisation_id in member_ids[submission]:
                 own = {}
                 for question in declared:
                     clear = clear_answer(question)
                     if clear is not None:
-                        # Adverse declarations are the exception even among weak applicants.
                         own[question.id] = clear if rng.random() > (1 - quality) / 4 else random_answer(rng, question)
                 shown = visible_declarations(questionnaire, own)
                 own.update({q.id: "What happened, how it was resolved and why it does not put this contract at risk."
