@@ -74,7 +74,7 @@ from .services.invitations import (
     withdraw_invitation,
 )
 from .services.reporting import feedback_available, feedback_report_pdf
-from .services.scores import missing_required, score, section_progress
+from .services.scores import missing_required, score, section_progress, summary_out_of_date
 from .services.submissions import NotAllowed, attach_evidence, change_history, remove_evidence, storage, submit
 from .sqlite import read_only
 from .uploads import ALLOWED_DESCRIPTION, UploadRejected, check_upload, read_limited, size_label
@@ -235,13 +235,11 @@ def section(submission_id: int, domain_id: str):
             conflicts = outcome.conflicts
             if not upload_errors:
                 _settle_carried_forward(submission, questionnaire, domain, outcome)
+            summary_out_of_date(submission)
+            db.session.commit()
             if not conflicts and not upload_errors:
-                score(submission)
-                db.session.commit()
                 flash(f"Your answers to ‘{domain.title}’ have been saved.")
                 return redirect(_after_save_url(submission, questionnaire, domain, before))
-            score(submission)
-            db.session.commit()
             if not upload_errors:
                 rows = answer_rows(submission)
                 stored = {qid: row.value for qid, row in rows.items()}
@@ -459,7 +457,7 @@ def autosave(submission_id: int, question_id: str):
     if isinstance(outcome, Saved):
         confirmations.confirm(submission, {question_id}, current_user, how="changed")
         # Only a change moves the scores; an unchanged or clashing answer leaves them as stored.
-        score(submission)
+        summary_out_of_date(submission)
     db.session.commit()
     if isinstance(outcome, Conflict):
         return jsonify(

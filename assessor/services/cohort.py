@@ -23,7 +23,7 @@ from ..extensions import db
 from ..models import SUBMISSION_STATUSES, Applicant, ApplicantMember, PanelDecision, Round, Submission
 from .answers import answer_rows, evidence_rows
 from .definitions import framework_for, questionnaire_for
-from .scores import score
+from .scores import refresh_summaries, score
 
 if TYPE_CHECKING:
     from werkzeug.datastructures import MultiDict
@@ -125,6 +125,8 @@ class DashboardPage:
 
 
 def dashboard(round_: Round, query: DashboardQuery) -> DashboardPage:
+    # The previous round's summaries show in the then → now column.
+    refresh_summaries(round_.id, round_.previous_round_id)
     filters = [Submission.round_id == round_.id]
     if query.status:
         filters.append(Submission.status == query.status)
@@ -381,6 +383,7 @@ def _round_submissions(round_: Round) -> list[Submission]:
 
 def submission_table(round_: Round) -> pd.DataFrame:
     """One row per submission: who, status, domain scores, gate outcomes, recommendation, decision."""
+    refresh_summaries(round_.id)
     questionnaire, framework = questionnaire_for(round_), framework_for(round_)
     decisions = _decision_outcomes(round_)
     records = []

@@ -87,7 +87,12 @@ def what_if_inputs(inputs: EngineInputs, max_changes: int = 4):
 
 
 def score(submission: Submission) -> tuple[EngineInputs, ScoreResult]:
-    """Score from the current answers and keep the summary on the submission row for dashboards."""
+    """Score from the current answers and keep the summary on the submission row for dashboards.
+
+    The stored summary is a cache of this function's result, named by ``inputs_hash``.  A summary
+    whose hash is empty is out of date (or was never computed) and is refreshed by whoever reads
+    stored summaries next (``refresh_summaries``).
+    """
     inputs = engine_inputs(submission)
     result = score_inputs(inputs)
     if submission.inputs_hash != inputs.inputs_hash:
@@ -120,6 +125,55 @@ def _store(submission: Submission, inputs: EngineInputs, result: ScoreResult) ->
     plain_rows(_STORE_SUMMARY, stored_submission_id=submission.id, **summary)
     for name, value in summary.items():
         set_committed_value(submission, name, value)
+
+
+_SUMMARY_OUT_OF_DATE = (
+    update(Submission.__table__)
+    .where(Submission.__table__.c.id == bindparam("stale_submission_id"))
+    .values(inputs_hash=None)
+    .execution_options(synchronize_session=False)
+)
+
+
+def summary_out_of_date(submission: Submission) -> None:
+    """Mark the stored summary stale after a provider changed answers, instead of rescoring now.
+
+    Providers autosave every field, hundreds of times per submission, and nobody reads the stored
+    summary of a draft in between: their own pages score afresh, and the commissioners' dashboard
+    and exports refresh stale summaries before reading them.  Rescoring on every autosave was a
+    third of its cost.  On PostgreSQL the UPDATE also takes the submission's row lock, which
+    ``refresh_summaries`` waits for, so a refresh never overwrites a later change with an older one.
+    """
+    plain_rows(_SUMMARY_OUT_OF_DATE, stale_submission_id=submission.id)
+    set_committed_value(submission, "inputs_hash", None)
+
+
+_STALE_IN_ROUNDS = (
+    db.select(Submission)
+    .where(Submission.round_id.in_(bindparam("round_ids", expanding=True)), Submission.inputs_hash.is_(None))
+    .order_by(Submission.id)
+    .with_for_update()
+)
+
+
+def refresh_summaries(*round_ids: int | None) -> int:
+    """Rescore every submission of these rounds whose stored summary is out of date; commits.
+
+    Called before anything reads stored summaries (dashboards, exports).  The rows are locked first
+    (on PostgreSQL; SQLite writers take turns anyway), so an autosave that is still running either
+    finishes before the refresh reads its answers or marks the summary stale again after it.  The
+    refreshed summaries are committed at once, so the work is kept and the lock released even when
+    the caller only reads.  Returns how many summaries were refreshed.
+    """
+    ids = [round_id for round_id in round_ids if round_id is not None]
+    if not ids:
+        return 0
+    stale = db.session.scalars(_STALE_IN_ROUNDS, {"round_ids": ids}).all()
+    for submission in stale:
+        score(submission)
+    if stale:
+        db.session.commit()
+    return len(stale)
 
 
 @dataclass(frozen=True)
