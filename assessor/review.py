@@ -262,7 +262,8 @@ def compare(round_id: int):
     return render_template("review/compare.html", round=round_, domains=result.domains, columns=result.columns,
                            table=table, query=table.query, quartiles=result.quartiles(), counts=result.counts(),
                            names=result.names, chart=chart, max_series=MAX_COMPARISON_SERIES,
-                           filter_max_length=cohort.FILTER_MAX_LENGTH)
+                           filter_max_length=cohort.FILTER_MAX_LENGTH, resort_field=cohort.RESORT_FIELD,
+                           clear_field=cohort.CLEAR_FIELD)
 
 
 def _export_name(round_: Round, what: str, extension: str) -> str:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 import math
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Any, Mapping
+from typing import TYPE_CHECKING, Any, Mapping, Self
 
 import pandas as pd
 from sqlalchemy import case, func
@@ -68,13 +68,15 @@ def _page_number(args: Mapping[str, str]) -> int:
 
 
 class _SortableTable:
-    """Column-heading links shared by the paged tables; each query has sort, order, params() and default_order()."""
+    """Column headings shared by the paged tables: each query is a frozen dataclass with sort, order,
+    page and default_order()."""
 
-    def toggled(self, sort: str) -> dict[str, Any]:
-        """Link parameters for a column heading: the same column flips direction, another starts fresh."""
+    def resorted(self, sort: str) -> Self:
+        """The query after choosing a column heading: the same column flips direction, another starts
+        in its own default direction; either way back to page 1."""
         if sort == self.sort:
-            return self.params(order="asc" if self.order == "desc" else "desc", page=1)
-        return self.params(sort=sort, order=self.default_order(sort), page=1)
+            return replace(self, order="asc" if self.order == "desc" else "desc", page=1)
+        return replace(self, sort=sort, order=self.default_order(sort), page=1)
 
 
 @dataclass(frozen=True)
@@ -103,6 +105,10 @@ class DashboardQuery(_SortableTable):
         values = {"status": self.status, "recommendation": self.recommendation, "rag": self.rag,
                   "sort": self.sort, "order": self.order, "page": self.page, **changes}
         return {k: v for k, v in values.items() if v not in ("", None) and not (k == "page" and v == 1)}
+
+    def toggled(self, sort: str) -> dict[str, Any]:
+        """Query-string values for a column-heading link."""
+        return self.resorted(sort).params()
 
     @staticmethod
     def default_order(sort: str) -> str:
@@ -178,6 +184,13 @@ def domain_sort(domain_id: str) -> str:
     return _DOMAIN_SORT + domain_id
 
 
+# The comparison's paging, sorting and clear-filter controls are submit buttons of the same form as
+# the chart's checkboxes, so moving around the table sends the ticks with it.  A sort button names
+# the column chosen (RESORT_FIELD); the form's hidden sort and order say how the table was sorted.
+RESORT_FIELD = "sort_by"
+CLEAR_FIELD = "clear"
+
+
 @dataclass(frozen=True)
 class ComparisonQuery(_SortableTable):
     """The comparison table's name filter, sort and page, and the applicants chosen for the chart."""
@@ -187,35 +200,37 @@ class ComparisonQuery(_SortableTable):
     order: str = "asc"
     page: int = 1
     show: tuple[int, ...] = ()
-    # Set once the chart form has been sent: from then on an empty choice means an empty chart,
+    # Set once the form has been sent: from then on an empty choice means an empty chart,
     # not the default applicants, so unticking the last box sticks.
     picked: bool = False
 
     @classmethod
     def from_args(cls, args: MultiDict[str, str], domains: list[tuple[str, str]]) -> "ComparisonQuery":
-        """Like the dashboard's query, unknown values fall back to the defaults instead of failing."""
+        """Like the dashboard's query, unknown values fall back to the defaults instead of failing.
+
+        A sort button (``sort_by``) or the clear-filter button (``clear=applicant``) applies on top of
+        the sort, order and filter the form carried; either starts again at page 1.
+        """
         sorts = {NAME_SORT} | {domain_sort(d) for d, _ in domains}
         sort = args.get("sort") if args.get("sort") in sorts else NAME_SORT
         order = args.get("order") if args.get("order") in ("asc", "desc") else cls.default_order(sort)
         shown = (_whole_number(v) for v in args.getlist("show"))
-        return cls(
+        query = cls(
             applicant=args.get("applicant", "").strip()[:FILTER_MAX_LENGTH],
             sort=sort, order=order, page=_page_number(args),
             show=tuple(dict.fromkeys(v for v in shown if v is not None)),
             picked=args.get("picked") == "1",
         )
+        if args.get(CLEAR_FIELD) == "applicant":
+            query = replace(query, applicant="", page=1)
+        if args.get(RESORT_FIELD) in sorts:
+            query = query.resorted(args.get(RESORT_FIELD))
+        return query
 
     @staticmethod
     def default_order(sort: str) -> str:
         # Names read A to Z; someone sorting by a score usually wants the strongest applicants first.
         return "asc" if sort == NAME_SORT else "desc"
-
-    def params(self, **changes: Any) -> dict[str, Any]:
-        """Query-string values for a link that keeps the filter, sort and chart choice, with ``changes``."""
-        values = {"applicant": self.applicant, "sort": self.sort, "order": self.order, "page": self.page,
-                  "show": list(self.show), "picked": "1" if self.picked else "", **changes}
-        return {k: v for k, v in values.items() if v not in ("", None, []) and not (k == "page" and v == 1)}
-
 
 
 @dataclass(frozen=True)
@@ -245,6 +260,19 @@ class ComparisonTable:
         """
         here = {submission_id for submission_id, _, _ in self.rows}
         return [submission_id for submission_id in self.chosen if submission_id not in here]
+
+    @property
+    def page_numbers(self) -> list[int | None]:
+        """The page buttons to offer: the first and last pages and those either side of this one, with
+        None where pages are skipped, so a long table still has a short row of buttons."""
+        near = {1, self.pages, self.page - 1, self.page, self.page + 1}
+        numbers: list[int | None] = []
+        for number in range(1, self.pages + 1):
+            if number in near:
+                numbers.append(number)
+            elif numbers[-1] is not None:
+                numbers.append(None)
+        return numbers
 
 
 @dataclass(frozen=True)
