@@ -82,6 +82,11 @@ def home_for(user: User) -> str:
     return url_for("provider.home") if user.is_provider else url_for("review.home")
 
 
+@bp.before_request
+def _rate_limits():
+    limiter.check()
+
+
 @bp.route("/")
 def index():
     if current_user.is_authenticated:

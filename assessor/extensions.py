@@ -20,4 +20,6 @@ db = SQLAlchemy(metadata=MetaData(naming_convention=NAMING_CONVENTION))
 migrate = Migrate(render_as_batch=True)
 login_manager = LoginManager()
 csrf = CSRFProtect()
-limiter = Limiter(key_func=get_remote_address, default_limits=[])
+# Only sign-in pages are limited, so the limits are checked by the auth blueprint alone
+# (``auth._rate_limits``) instead of by a hook that ran on every request of the app.
+limiter = Limiter(key_func=get_remote_address, default_limits=[], auto_check=False)

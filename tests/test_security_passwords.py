@@ -107,6 +107,22 @@ def test_sign_in_is_limited_per_account_and_per_address_with_a_clear_message(app
     assert forged.status_code == 429
 
 
+def test_guessing_invitation_links_from_one_address_is_limited_too(app, data):
+    app.config["LOGIN_RATE_LIMIT"] = "3 per minute"
+    client = app.test_client()
+    environ = {"REMOTE_ADDR": "10.0.4.1"}
+    token = csrf_token(client.get("/login", environ_base=environ).get_data(as_text=True))
+
+    def guess():
+        return client.post("/invitations/" + secrets.token_urlsafe(32), environ_base=environ,
+                           data={"name": "Guess", "password": "tigger-lemon-canal-57", "csrf_token": token})
+
+    assert [guess().status_code == 429 for _ in range(3)] == [False] * 3
+    blocked = guess()
+    assert blocked.status_code == 429 and "Too many attempts" in blocked.get_data(as_text=True)
+    assert client.get("/login", environ_base={"REMOTE_ADDR": "10.0.4.2"}).status_code == 200
+
+
 _OTHER_WORKER = """
 import json, re, sys
 from assessor import create_app
