@@ -101,14 +101,21 @@ def configure(engine: Engine, busy_timeout_ms: int = 15000) -> None:
             cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
 
+    def _query_only(connection, on: bool) -> None:
+        # A pooled connection remembers the setting, so it is sent only when it changes.
+        info = connection.connection.info
+        if info.get("query_only") != on:
+            connection.connection.driver_connection.execute(f"PRAGMA query_only={'ON' if on else 'OFF'}")
+            info["query_only"] = on
+
     @event.listens_for(engine, "begin")
     def _on_begin(connection):
         driver = connection.connection.driver_connection
         if _reading_request():
-            driver.execute("PRAGMA query_only=ON")
+            _query_only(connection, True)
             driver.execute("BEGIN")
             return
-        driver.execute("PRAGMA query_only=OFF")
+        _query_only(connection, False)
         if queue is not None:
             queue.acquire(connection.connection.info)
         try:
