@@ -12,7 +12,9 @@ app requires before it shows a round's submissions.  Building is not timed.
 
 Then a signed-in commissioner requests the dashboard through the Flask test client: default order,
 filtered, sorted by applicant, and a later page.  The comparison view (pandas quartiles over every
-submission, the chart and the first page of the table) is timed too, for information.
+submission, the chart and the first page of the table) is timed too, for information.  Last, the
+dashboard right after providers have edited 50 drafts: autosaves only mark a draft's stored summary
+stale, and the dashboard rescores stale drafts before it lists them, so that view pays for them.
 """
 from __future__ import annotations
 
@@ -185,15 +187,37 @@ def _checked(response, url: str):
     return response
 
 
-def _median_ms(client, url: str, runs: int) -> tuple[float, float, int]:
+def _median_ms(client, url: str, runs: int, before=None) -> tuple[float, float, int]:
     _checked(client.get(url), url)  # warm-up: templates compiled, caches filled
     times = []
     for _ in range(runs):
+        if before is not None:
+            before()  # not timed
         start = time.perf_counter()
         response = client.get(url)
         times.append((time.perf_counter() - start) * 1000)
         _checked(response, url)
     return statistics.median(times), max(times), len(response.data)
+
+
+STALE_DRAFTS = 50
+
+
+def _edit_drafts(app, round_id: int, count: int):
+    """What providers' autosaves leave behind: ``count`` drafts whose stored summaries are stale."""
+    from assessor.extensions import db
+    from assessor.models import Submission
+
+    with app.app_context():
+        drafts = db.session.scalars(db.select(Submission.id).filter_by(round_id=round_id, status="draft")
+                                    .order_by(Submission.id).limit(count)).all()
+
+    def mark_stale():
+        with app.app_context():
+            db.session.execute(db.update(Submission).where(Submission.id.in_(drafts)).values(inputs_hash=None))
+            db.session.commit()
+
+    return mark_stale
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -227,8 +251,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"Python {platform.python_version()} on {platform.machine()}, SQLite, "
               f"median of {args.runs} requests after one warm-up")
         failed = False
-        for label, url in cases:
-            median, worst, size = _median_ms(client, url, args.runs)
+        cases.append((f"dashboard after edits to {STALE_DRAFTS} drafts (rescored first)", base))
+        for index, (label, url) in enumerate(cases):
+            before = _edit_drafts(app, round_id, STALE_DRAFTS) if index == len(cases) - 1 else None
+            median, worst, size = _median_ms(client, url, args.runs, before)
             verdict = ""
             if url.startswith(base) and "/compare" not in url:
                 ok = median < TARGET_MS
