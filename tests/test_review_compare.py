@@ -277,12 +277,17 @@ def test_sorting_by_a_domain_puts_missing_scores_last_in_both_directions(app, da
     assert _listed(back_to_names) == _by_name(cohort)[:PAGE_SIZE]
 
 
-def test_ticks_made_before_paging_are_charted_with_ticks_made_after(app, data, make_browser):
+def _opened_comparison(data, make_browser, role: str):
+    """A round with a cohort, and a commissioner in ``role`` who has just opened its comparison."""
     world = build_world(data)
     cohort = _cohort(data, world)
-    names = {r["id"]: r["name"] for r in cohort}
-    browser = signed_in(make_browser, COMMISSIONERS["evaluator"])
+    browser = signed_in(make_browser, COMMISSIONERS[role])
     first = _get(browser, f"/review/rounds/{world.round_id}/compare")
+    return world, cohort, {r["id"]: r["name"] for r in cohort}, browser, first
+
+
+def test_ticks_made_before_paging_are_charted_with_ticks_made_after(app, data, make_browser):
+    world, cohort, names, browser, first = _opened_comparison(data, make_browser, "evaluator")
     by_name = _by_name(cohort)
     # Nobody has chosen yet: the first three applicants are charted and ticked.
     assert _ticked(first) == set(by_name[:3])
@@ -307,11 +312,7 @@ def test_ticks_made_before_paging_are_charted_with_ticks_made_after(app, data, m
 
 
 def test_ticks_made_before_sorting_are_kept_and_unticking_still_removes(app, data, make_browser):
-    world = build_world(data)
-    cohort = _cohort(data, world)
-    names = {r["id"]: r["name"] for r in cohort}
-    browser = signed_in(make_browser, COMMISSIONERS["panel"])
-    first = _get(browser, f"/review/rounds/{world.round_id}/compare")
+    world, cohort, names, browser, first = _opened_comparison(data, make_browser, "panel")
     by_name = _by_name(cohort)
     by_plan = _by_score(cohort, "plan", descending=True)
 
@@ -345,11 +346,7 @@ def test_ticks_made_before_sorting_are_kept_and_unticking_still_removes(app, dat
 
 
 def test_a_chart_choice_follows_the_commissioner_across_pages_and_can_be_undone(app, data, make_browser):
-    world = build_world(data)
-    cohort = _cohort(data, world)
-    names = {r["id"]: r["name"] for r in cohort}
-    browser = signed_in(make_browser, COMMISSIONERS["evaluator"])
-    first = _get(browser, f"/review/rounds/{world.round_id}/compare")
+    world, cohort, names, browser, first = _opened_comparison(data, make_browser, "evaluator")
     by_name = _by_name(cohort)
 
     a, b = by_name[10], by_name[20]
