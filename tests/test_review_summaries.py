@@ -130,3 +130,45 @@ def test_reading_summaries_that_are_up_to_date_rescores_nothing(app, data, make_
     assert commissioner.get(url).status_code == 200
     with data() as session:
         assert {s.id: s.scored_at for s in session.scalars(db.select(Submission))} == before
+
+
+def test_two_moderators_scoring_one_submission_at_once_leave_a_summary_with_both_scores(app, data):
+    """Each moderation rescores; the later commit must not store a summary that misses the earlier score."""
+    from assessor.services.moderation import moderate
+    from assessor.services.scores import engine_inputs, score
+
+    # Already under review, so neither moderation changes the submission's status (which would lock its row).
+    world = build_world(data, status="under_review")
+    first_scored = threading.Event()
+    failures: list[BaseException] = []
+
+    def moderator(question_id: str, value: float, wait_for=None, hold_open=0.0):
+        try:
+            if wait_for is not None:
+                wait_for.wait(10)
+            with data() as session:
+                submission = session.get(Submission, world.submission_id)
+                user = session.scalar(db.select(User).filter_by(email=COMMISSIONERS["moderator"]))
+                moderate(submission, question_id, value, "Agreed at the moderation meeting.", user)
+                score(submission)
+                if wait_for is None:
+                    first_scored.set()
+                time.sleep(hold_open)  # still uncommitted while the other moderator scores
+                session.commit()
+        except BaseException as error:
+            failures.append(error)
+            first_scored.set()
+
+    threads = [threading.Thread(target=moderator, args=("plan.narrative", 0.75), kwargs={"hold_open": 0.5}),
+               threading.Thread(target=moderator, args=("plan.maturity", 0.25), kwargs={"wait_for": first_scored})]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert not failures, failures
+
+    with data() as session:
+        submission = session.get(Submission, world.submission_id)
+        fresh = engine_inputs(submission)
+        assert fresh.moderation == {"plan.narrative": 0.75, "plan.maturity": 0.25}
+        assert submission.inputs_hash == fresh.inputs_hash, "the stored summary misses a moderated score"

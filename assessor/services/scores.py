@@ -96,7 +96,32 @@ def score(submission: Submission) -> tuple[EngineInputs, ScoreResult]:
     inputs = engine_inputs(submission)
     result = score_inputs(inputs)
     if submission.inputs_hash != inputs.inputs_hash:
-        _store(submission, inputs, result)
+        inputs, result = _store_latest(submission, inputs, result)
+    return inputs, result
+
+
+_LOCK_SUBMISSION = (
+    db.select(Submission.__table__.c.id)
+    .where(Submission.__table__.c.id == bindparam("locked_submission_id"))
+    .with_for_update()
+)
+
+
+def _store_latest(submission: Submission, inputs: EngineInputs, result: ScoreResult) -> tuple[EngineInputs, ScoreResult]:
+    """Store the summary of the inputs as they are once this transaction holds the submission.
+
+    On PostgreSQL two moderators scoring different answers of one submission at once would each
+    read the inputs without the other's uncommitted score, and the later commit would store a
+    summary missing the earlier one's score, under a hash that calls it up to date.  So the row is
+    locked first and the inputs read again if they moved meanwhile.  SQLite writers already hold the
+    whole database from their first statement, so there is nothing to wait for there.
+    """
+    if db.session.get_bind().dialect.name != "sqlite":
+        plain_rows(_LOCK_SUBMISSION, locked_submission_id=submission.id)
+        latest = engine_inputs(submission)
+        if latest.inputs_hash != inputs.inputs_hash:
+            inputs, result = latest, score_inputs(latest)
+    _store(submission, inputs, result)
     return inputs, result
 
 
@@ -170,7 +195,9 @@ def refresh_summaries(*round_ids: int | None) -> int:
         return 0
     stale = db.session.scalars(_STALE_IN_ROUNDS, {"round_ids": ids}).all()
     for submission in stale:
-        score(submission)
+        # Already locked, and the inputs are read after the lock: store without locking again.
+        inputs = engine_inputs(submission)
+        _store(submission, inputs, score_inputs(inputs))
     if stale:
         db.session.commit()
     return len(stale)
