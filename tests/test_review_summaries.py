@@ -37,6 +37,16 @@ def _inputs_hash(data, submission_id: int) -> str | None:
         return session.get(Submission, submission_id).inputs_hash
 
 
+def _run_at_once(*jobs, failures: list[BaseException]) -> None:
+    """Run each job in its own thread and wait for all; a job records what went wrong in ``failures``."""
+    threads = [threading.Thread(target=job) for job in jobs]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert not failures, failures
+
+
 def test_the_dashboard_shows_a_draft_s_progress_right_after_the_provider_autosaves(app, data, make_browser):
     world = build_world(data)
     commissioner = signed_in(make_browser, COMMISSIONERS["moderator"])
@@ -100,12 +110,7 @@ def test_a_refresh_never_stores_a_summary_older_than_a_save_still_in_progress(ap
         except BaseException as error:
             failures.append(error)
 
-    threads = [threading.Thread(target=provider_saves), threading.Thread(target=commissioner_refreshes)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(60)
-    assert not failures, failures
+    _run_at_once(provider_saves, commissioner_refreshes, failures=failures)
 
     with data() as session:
         assert session.scalar(db.select(Answer.value_json).filter_by(submission_id=world.draft_id,
@@ -159,13 +164,8 @@ def test_two_moderators_scoring_one_submission_at_once_leave_a_summary_with_both
             failures.append(error)
             first_scored.set()
 
-    threads = [threading.Thread(target=moderator, args=("plan.narrative", 0.75), kwargs={"hold_open": 0.5}),
-               threading.Thread(target=moderator, args=("plan.maturity", 0.25), kwargs={"wait_for": first_scored})]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(60)
-    assert not failures, failures
+    _run_at_once(lambda: moderator("plan.narrative", 0.75, hold_open=0.5),
+                 lambda: moderator("plan.maturity", 0.25, wait_for=first_scored), failures=failures)
 
     with data() as session:
         submission = session.get(Submission, world.submission_id)
