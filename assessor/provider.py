@@ -197,6 +197,12 @@ class SectionOutcome:
 
     outcomes: dict[str, Saved | Unchanged | Conflict] = field(default_factory=dict)
     upload_errors: dict[str, list[str]] = field(default_factory=dict)
+    files_changed: bool = False
+
+    @property
+    def changed(self) -> bool:
+        """Whether anything the scores depend on was written: an answer or an attached file."""
+        return self.files_changed or any(isinstance(o, Saved) for o in self.outcomes.values())
 
     @property
     def conflicts(self) -> dict[str, Conflict]:
@@ -235,7 +241,8 @@ def section(submission_id: int, domain_id: str):
             conflicts = outcome.conflicts
             if not upload_errors:
                 _settle_carried_forward(submission, questionnaire, domain, outcome)
-            summary_out_of_date(submission)
+            if outcome.changed:
+                summary_out_of_date(submission)
             db.session.commit()
             if not conflicts and not upload_errors:
                 flash(f"Your answers to ‘{domain.title}’ have been saved.")
@@ -352,6 +359,7 @@ def _save_section(submission, questionnaire, domain: Domain, form, stored: dict,
         if (evidence is not None and evidence.submission_id == submission.id and evidence.removed_at is None
                 and evidence.question_id in in_section):
             remove_evidence(submission, evidence, current_user)
+            outcome.files_changed = True
     for question in domain.questions:
         if question.type == "evidence" or question.id not in visible:
             continue
@@ -362,6 +370,7 @@ def _save_section(submission, questionnaire, domain: Domain, form, stored: dict,
         )
     for question_id, upload in uploads:
         attach_evidence(submission, question_id, upload, current_user)
+        outcome.files_changed = True
     return outcome
 
 

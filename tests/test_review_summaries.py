@@ -172,3 +172,40 @@ def test_two_moderators_scoring_one_submission_at_once_leave_a_summary_with_both
         fresh = engine_inputs(submission)
         assert fresh.moderation == {"plan.narrative": 0.75, "plan.maturity": 0.25}
         assert submission.inputs_hash == fresh.inputs_hash, "the stored summary misses a moderated score"
+
+
+def test_saving_a_section_page_marks_the_summary_stale_only_when_an_answer_changed(app, data, make_browser):
+    from tests.provider_helpers import post_page
+
+    world = build_world(data)
+    provider = signed_in(make_browser, OUTSIDER)
+    url = f"/provider/submissions/{world.draft_id}/sections/plan"
+    scored = _inputs_hash(data, world.draft_id)
+    assert scored is not None
+
+    unchanged = post_page(provider.client, url, provider.get(url).get_data(as_text=True))
+    assert unchanged.status_code == 302
+    assert _inputs_hash(data, world.draft_id) == scored, "saving nothing new left the summary as it was"
+
+    changed = post_page(provider.client, url, provider.get(url).get_data(as_text=True), {f"q-{QUESTION}": "2"})
+    assert changed.status_code == 302
+    assert _inputs_hash(data, world.draft_id) is None
+    commissioner = signed_in(make_browser, COMMISSIONERS["moderator"])
+    assert _dashboard_progress(commissioner, world.round_id, world.draft_id) == "1 of 4"
+
+
+def test_attaching_a_file_on_a_section_page_marks_the_summary_stale(app, data, make_browser):
+    import io
+
+    from tests.conftest import minimal_pdf
+    from tests.provider_helpers import evidence_of, post_page
+
+    world = build_world(data)
+    provider = signed_in(make_browser, OUTSIDER)
+    url = f"/provider/submissions/{world.draft_id}/sections/people"
+    assert _inputs_hash(data, world.draft_id) is not None
+    response = post_page(provider.client, url, provider.get(url).get_data(as_text=True),
+                         {"q-people.evidence": (io.BytesIO(minimal_pdf("workforce plan")), "workforce-plan.pdf")})
+    assert response.status_code == 302
+    assert [e["name"] for e in evidence_of(data, world.draft_id)] == ["workforce-plan.pdf"]
+    assert _inputs_hash(data, world.draft_id) is None
