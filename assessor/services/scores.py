@@ -152,14 +152,6 @@ def _store(submission: Submission, inputs: EngineInputs, result: ScoreResult) ->
         set_committed_value(submission, name, value)
 
 
-_SUMMARY_OUT_OF_DATE = (
-    update(Submission.__table__)
-    .where(Submission.__table__.c.id == bindparam("stale_submission_id"))
-    .values(inputs_hash=None)
-    .execution_options(synchronize_session=False)
-)
-
-
 def summary_out_of_date(submission: Submission) -> None:
     """Mark the stored summary stale after a provider changed answers, instead of rescoring now.
 
@@ -169,7 +161,7 @@ def summary_out_of_date(submission: Submission) -> None:
     third of its cost.  On PostgreSQL the UPDATE also takes the submission's row lock, which
     ``refresh_summaries`` waits for, so a refresh never overwrites a later change with an older one.
     """
-    plain_rows(_SUMMARY_OUT_OF_DATE, stale_submission_id=submission.id)
+    plain_rows(_STORE_SUMMARY, stored_submission_id=submission.id, inputs_hash=None)
     set_committed_value(submission, "inputs_hash", None)
 
 
