@@ -241,19 +241,21 @@ def main(argv: list[str] | None = None) -> int:
             raise SystemExit("could not sign in")
 
         base = f"/review/rounds/{round_id}"
+        # Each case: what it times, the page, and what to do (untimed) before each request.
         cases = [
-            ("dashboard, default order (overall, best first)", base),
-            ("dashboard, filtered by status and recommendation", f"{base}?status=submitted&recommendation=open_procurement"),
-            ("dashboard, filtered by RAG, sorted by applicant", f"{base}?rag=Amber&sort=applicant&order=asc"),
-            ("dashboard, page 20, sorted by progress", f"{base}?sort=progress&page=20"),
-            ("comparison view (pandas quartiles, chart, first page)", f"{base}/compare"),
+            ("dashboard, default order (overall, best first)", base, None),
+            ("dashboard, filtered by status and recommendation",
+             f"{base}?status=submitted&recommendation=open_procurement", None),
+            ("dashboard, filtered by RAG, sorted by applicant", f"{base}?rag=Amber&sort=applicant&order=asc", None),
+            ("dashboard, page 20, sorted by progress", f"{base}?sort=progress&page=20", None),
+            ("comparison view (pandas quartiles, chart, first page)", f"{base}/compare", None),
+            (f"dashboard after edits to {STALE_DRAFTS} drafts (rescored first)", base,
+             _edit_drafts(app, round_id, STALE_DRAFTS)),
         ]
         print(f"Python {platform.python_version()} on {platform.machine()}, SQLite, "
               f"median of {args.runs} requests after one warm-up")
         failed = False
-        cases.append((f"dashboard after edits to {STALE_DRAFTS} drafts (rescored first)", base))
-        for index, (label, url) in enumerate(cases):
-            before = _edit_drafts(app, round_id, STALE_DRAFTS) if index == len(cases) - 1 else None
+        for label, url, before in cases:
             median, worst, size = _median_ms(client, url, args.runs, before)
             verdict = ""
             if url.startswith(base) and "/compare" not in url:
