@@ -1,4 +1,5 @@
 """gunicorn settings: `gunicorn -c gunicorn.conf.py wsgi:app`. Every value can be overridden by env."""
+
 import multiprocessing
 import os
 

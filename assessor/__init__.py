@@ -1,4 +1,5 @@
 """Gateway: provider capability assessment for accountable care commissioning."""
+
 from __future__ import annotations
 
 import logging

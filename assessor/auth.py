@@ -1,4 +1,5 @@
 """Sign-in and sign-out.  Login is rate-limited per IP address and per account."""
+
 from __future__ import annotations
 
 import secrets
@@ -21,7 +22,6 @@ from .services.audit import record
 from .services.invitations import InvitationRefused, accept_invitation as use_invitation, invitation_for_token
 
 bp = Blueprint("auth", __name__)
-
 
 
 @lru_cache(maxsize=1)
@@ -144,9 +144,12 @@ def _private(response):
 def accept_invitation(token: str):
     """A colleague's invitation link: they choose their name and password and are signed in."""
     if current_user.is_authenticated:
-        page = render_template("auth/invitation_refused.html", signed_in_as=current_user.email,
-                               message="You are already signed in. Sign out first if this invitation is for "
-                                       "someone else, then open the link again.")
+        page = render_template(
+            "auth/invitation_refused.html",
+            signed_in_as=current_user.email,
+            message="You are already signed in. Sign out first if this invitation is for "
+            "someone else, then open the link again.",
+        )
         return _private(current_app.make_response((page, 409)))
     try:
         invitation = invitation_for_token(token)
@@ -166,6 +169,10 @@ def accept_invitation(token: str):
         login_user(user)
         flash(f"Welcome, {user.name}. Your account has been created and you are signed in.")
         return _private(redirect(home_for(user)))
-    page = render_template("auth/accept_invitation.html", form=form, invitation=invitation,
-                           min_length=current_app.config["PASSWORD_MIN_LENGTH"])
+    page = render_template(
+        "auth/accept_invitation.html",
+        form=form,
+        invitation=invitation,
+        min_length=current_app.config["PASSWORD_MIN_LENGTH"],
+    )
     return _private(current_app.make_response(page))

@@ -1,4 +1,5 @@
 """Command-line tasks: demo data, definitions, reports."""
+
 from __future__ import annotations
 
 import json
@@ -37,29 +38,68 @@ DEMO_ROUND = "Northshire frailty and long-term conditions: capability assessment
 
 # (applicant key, applicant name, [(organisation, kind, users)], status, answers file)
 DEMO_APPLICANTS = [
-    ("alliance", "Northshire Care Alliance", [
-        ("Northshire Acute and Community NHS Trust", "acute_community_trust",
-         [("lead@northshire-trust.example", "Priya Shah", "lead"),
-          ("cio@northshire-trust.example", "Tom Okafor", "contributor")]),
-        ("Northshire Primary Care Collaborative", "gp_federation",
-         [("gp@northshire-pcc.example", "Dr Helen Marsh", "contributor")]),
-        ("Northshire Mental Health NHS Trust", "mental_health_trust",
-         [("mh@northshire-mh.example", "Sam Reid", "contributor")]),
-        ("Northshire County Council Adult Social Care", "social_care",
-         [("asc@northshire-council.example", "Jo Kaur", "contributor")]),
-     ], "under_review", "alliance.json"),
-    ("gp_federation", "Southvale GP Federation", [
-        ("Southvale GP Federation", "gp_federation",
-         [("lead@southvale-gpfed.example", "Dr Aaron Bell", "lead")]),
-     ], "submitted", "gp_federation.json"),
-    ("integrated_provider", "Riverside Integrated Care", [
-        ("Riverside Integrated Care", "integrated_provider",
-         [("lead@riverside-icp.example", "Grace Adeyemi", "lead")]),
-     ], "decided", "integrated_provider.json"),
-    ("draft", "Eastbrook Community Partnership", [
-        ("Eastbrook Community Health", "community_trust",
-         [("lead@eastbrook.example", "Olu Martins", "lead")]),
-     ], "draft", None),
+    (
+        "alliance",
+        "Northshire Care Alliance",
+        [
+            (
+                "Northshire Acute and Community NHS Trust",
+                "acute_community_trust",
+                [
+                    ("lead@northshire-trust.example", "Priya Shah", "lead"),
+                    ("cio@northshire-trust.example", "Tom Okafor", "contributor"),
+                ],
+            ),
+            (
+                "Northshire Primary Care Collaborative",
+                "gp_federation",
+                [("gp@northshire-pcc.example", "Dr Helen Marsh", "contributor")],
+            ),
+            (
+                "Northshire Mental Health NHS Trust",
+                "mental_health_trust",
+                [("mh@northshire-mh.example", "Sam Reid", "contributor")],
+            ),
+            (
+                "Northshire County Council Adult Social Care",
+                "social_care",
+                [("asc@northshire-council.example", "Jo Kaur", "contributor")],
+            ),
+        ],
+        "under_review",
+        "alliance.json",
+    ),
+    (
+        "gp_federation",
+        "Southvale GP Federation",
+        [
+            ("Southvale GP Federation", "gp_federation", [("lead@southvale-gpfed.example", "Dr Aaron Bell", "lead")]),
+        ],
+        "submitted",
+        "gp_federation.json",
+    ),
+    (
+        "integrated_provider",
+        "Riverside Integrated Care",
+        [
+            (
+                "Riverside Integrated Care",
+                "integrated_provider",
+                [("lead@riverside-icp.example", "Grace Adeyemi", "lead")],
+            ),
+        ],
+        "decided",
+        "integrated_provider.json",
+    ),
+    (
+        "draft",
+        "Eastbrook Community Partnership",
+        [
+            ("Eastbrook Community Health", "community_trust", [("lead@eastbrook.example", "Olu Martins", "lead")]),
+        ],
+        "draft",
+        None,
+    ),
 ]
 
 DEMO_COMMISSIONERS = [
@@ -89,8 +129,14 @@ def _demo_password_hash() -> str:
 def _user(email: str, name: str, role: str, organisation: Organisation | None) -> User:
     user = db.session.scalar(db.select(User).filter_by(email=email))
     if user is None:
-        user = User(email=email, name=name, role=role, organisation_id=organisation.id if organisation else None,
-                    password_hash=_demo_password_hash(), session_token=secrets.token_hex(16))
+        user = User(
+            email=email,
+            name=name,
+            role=role,
+            organisation_id=organisation.id if organisation else None,
+            password_hash=_demo_password_hash(),
+            session_token=secrets.token_hex(16),
+        )
         db.session.add(user)
         db.session.flush()
     return user
@@ -140,14 +186,28 @@ def _seed_answers(submission: Submission, answers: dict, questionnaire, author: 
         if question.type == "evidence":
             for name in value:
                 data = _demo_pdf(f"{submission.applicant.name}: {name}")
-                db.session.add(Evidence(
-                    submission_id=submission.id, question_id=question_id, original_name=name,
-                    stored_name=storage().save(data), content_type="application/pdf", size=len(data),
-                    sha256=hashlib.sha256(data).hexdigest(), uploaded_by_id=author.id,
-                ))
+                db.session.add(
+                    Evidence(
+                        submission_id=submission.id,
+                        question_id=question_id,
+                        original_name=name,
+                        stored_name=storage().save(data),
+                        content_type="application/pdf",
+                        size=len(data),
+                        sha256=hashlib.sha256(data).hexdigest(),
+                        uploaded_by_id=author.id,
+                    )
+                )
         else:
-            db.session.add(Answer(submission_id=submission.id, question_id=question_id,
-                                  value_json=json.dumps(value), version=1, updated_by_id=author.id))
+            db.session.add(
+                Answer(
+                    submission_id=submission.id,
+                    question_id=question_id,
+                    value_json=json.dumps(value),
+                    version=1,
+                    updated_by_id=author.id,
+                )
+            )
 
 
 @click.command("seed-demo")
@@ -166,11 +226,15 @@ def seed_demo() -> None:
         framework_row, _ = import_definition(DEFAULT_FRAMEWORK_PATH)
         round_ = Round(
             name=DEMO_ROUND,
-            description=("County-wide round for frail older people and people with several long-term conditions: "
-                         "about 540,000 residents and £935m of combined health and social care spend, "
-                         "on a 5 to 10 year outcomes-based capitated contract."),
-            questionnaire_id=questionnaire_row.id, framework_id=framework_row.id,
-            deadline=date(2027, 1, 29), status="open",
+            description=(
+                "County-wide round for frail older people and people with several long-term conditions: "
+                "about 540,000 residents and £935m of combined health and social care spend, "
+                "on a 5 to 10 year outcomes-based capitated contract."
+            ),
+            questionnaire_id=questionnaire_row.id,
+            framework_id=framework_row.id,
+            deadline=date(2027, 1, 29),
+            status="open",
         )
         db.session.add(round_)
         db.session.flush()
@@ -200,19 +264,29 @@ def seed_demo() -> None:
                 organisation = next(org for org, _ in orgs if org.name == org_name)
                 author = next(users for org, users in orgs if org.name == org_name)[0]
                 for question_id, value in declared.items():
-                    db.session.add(MemberAnswer(submission_id=submission.id, organisation_id=organisation.id,
-                                                question_id=question_id, value_json=json.dumps(value),
-                                                updated_by_id=author.id))
+                    db.session.add(
+                        MemberAnswer(
+                            submission_id=submission.id,
+                            organisation_id=organisation.id,
+                            question_id=question_id,
+                            value_json=json.dumps(value),
+                            updated_by_id=author.id,
+                        )
+                    )
             if status != "draft":
                 submission.submitted_at = utcnow()
                 submission.submitted_by_id = lead_users[0].id
             if status in ("under_review", "decided"):
                 for question_id, value in moderation.get(key, {}).items():
-                    db.session.add(ModeratedScore(
-                        submission_id=submission.id, question_id=question_id, score=value,
-                        rationale="Consensus of the evaluation panel (demo data).",
-                        moderator_id=commissioners["moderator"].id,
-                    ))
+                    db.session.add(
+                        ModeratedScore(
+                            submission_id=submission.id,
+                            question_id=question_id,
+                            score=value,
+                            rationale="Consensus of the evaluation panel (demo data).",
+                            moderator_id=commissioners["moderator"].id,
+                        )
+                    )
             db.session.flush()
             db.session.refresh(submission)
             score(submission)
@@ -222,30 +296,48 @@ def seed_demo() -> None:
         for commissioner in commissioners.values():
             if commissioner.role in ("evaluator", "moderator", "panel"):
                 for submission in seeded.values():
-                    db.session.add(ConflictDeclaration(round_id=round_.id, user_id=commissioner.id,
-                                                       applicant_id=submission.applicant_id, has_conflict=False))
+                    db.session.add(
+                        ConflictDeclaration(
+                            round_id=round_.id,
+                            user_id=commissioner.id,
+                            applicant_id=submission.applicant_id,
+                            has_conflict=False,
+                        )
+                    )
 
         # Review activity, so every review page has something to show: the evaluator's own scores and
         # the panel's recorded decision for the decided applicant, and an open question to the alliance.
         decided = seeded["integrated_provider"]
         for question_id, value in moderation["integrated_provider"].items():
             step = min(SCALE, key=lambda s: abs(s.score - value))
-            db.session.add(EvaluatorScore(
-                submission_id=decided.id, question_id=question_id, evaluator_id=commissioners["evaluator"].id,
-                score=step.score,
-                rationale=f"Judged {step.label.lower()} against the question's guidance (demo data).",
-            ))
+            db.session.add(
+                EvaluatorScore(
+                    submission_id=decided.id,
+                    question_id=question_id,
+                    evaluator_id=commissioners["evaluator"].id,
+                    score=step.score,
+                    rationale=f"Judged {step.label.lower()} against the question's guidance (demo data).",
+                )
+            )
         db.session.flush()
         _, result = score(decided)
-        record_decision(decided, DecisionInput(
-            outcome=result.recommendation, gate_outcomes={gate.id: gate.outcome for gate in result.gates},
-            decided_on=date.today(),
-            panel_members="Martin Hughes (chair)\nClaire Dunn (moderator)\nRavi Patel (evaluator)",
-            minutes=(f"The panel accepted the recommendation ({result.recommendation_label}) after reading the "
-                     "consensus scores, which no member disputed."),
-        ), commissioners["panel"])
+        record_decision(
+            decided,
+            DecisionInput(
+                outcome=result.recommendation,
+                gate_outcomes={gate.id: gate.outcome for gate in result.gates},
+                decided_on=date.today(),
+                panel_members="Martin Hughes (chair)\nClaire Dunn (moderator)\nRavi Patel (evaluator)",
+                minutes=(
+                    f"The panel accepted the recommendation ({result.recommendation_label}) after reading the "
+                    "consensus scores, which no member disputed."
+                ),
+            ),
+            commissioners["panel"],
+        )
         ask_clarification(
-            seeded["alliance"], "finance.risk_approach",
+            seeded["alliance"],
+            "finance.risk_approach",
             "Your answer says partners would share losses in proportion to their share of the budget, but that "
             "this has not been modelled. When will the modelling and a draft risk-share agreement be ready, "
             "and who is leading that work?",
@@ -268,8 +360,11 @@ def seed_demo() -> None:
 @with_appcontext
 @click.option("--email", required=True)
 @click.option("--name", required=True)
-@click.option("--role", type=click.Choice(["contributor", "lead", "evaluator", "moderator", "panel",
-                                           "round_admin", "site_admin"]), required=True)
+@click.option(
+    "--role",
+    type=click.Choice(["contributor", "lead", "evaluator", "moderator", "panel", "round_admin", "site_admin"]),
+    required=True,
+)
 @click.option("--organisation", help="Organisation name (provider roles only)")
 @click.password_option()
 def create_user(email: str, name: str, role: str, organisation: str | None, password: str) -> None:
@@ -284,9 +379,16 @@ def create_user(email: str, name: str, role: str, organisation: str | None, pass
         org = db.session.scalar(db.select(Organisation).filter_by(name=organisation))
         if org is None:
             raise click.ClickException(f"no organisation named {organisation!r}")
-    db.session.add(User(email=email.strip().lower(), name=name, role=role,
-                        organisation_id=org.id if org else None, password_hash=hash_password(password),
-                        session_token=secrets.token_hex(16)))
+    db.session.add(
+        User(
+            email=email.strip().lower(),
+            name=name,
+            role=role,
+            organisation_id=org.id if org else None,
+            password_hash=hash_password(password),
+            session_token=secrets.token_hex(16),
+        )
+    )
     db.session.commit()
     click.echo(f"Created {role} {email}")
 
@@ -314,8 +416,9 @@ def questionnaire_import(file: str) -> None:
         raise click.ClickException(str(exc)) from None
     db.session.commit()
     state = "Imported" if created else "Already imported (same content)"
-    click.echo(f"{state}: {definition.kind} {definition.key} version {definition.version} "
-               f"sha256 {definition.content_hash}")
+    click.echo(
+        f"{state}: {definition.kind} {definition.key} version {definition.version} sha256 {definition.content_hash}"
+    )
 
 
 report_group = AppGroup("report", help="Render reports to files.")

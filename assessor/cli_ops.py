@@ -8,6 +8,7 @@ The archive is a .tar.gz holding ``manifest.json`` (format, database kind, schem
 SHA-256 of every other member), the database, and ``uploads/``.  Restore verifies every checksum
 before touching anything.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -111,18 +112,27 @@ def backup(destination: str) -> None:
             _copy_sqlite(sqlite_path, work_dir / member)
         else:
             member, kind = POSTGRES_MEMBER, "postgresql"
-            command, env = _postgres_command("pg_dump", "--format=custom", "--no-owner", "--no-privileges",
-                                             f"--file={work_dir / member}")
+            command, env = _postgres_command(
+                "pg_dump", "--format=custom", "--no-owner", "--no-privileges", f"--file={work_dir / member}"
+            )
             result = subprocess.run(command, env=env, capture_output=True, text=True)
             if result.returncode != 0:
                 raise BackupError(f"pg_dump failed: {result.stderr.strip()[-500:]}")
         files = {member: _sha256(work_dir / member)}
-        upload_files = sorted(p for p in uploads.rglob("*") if p.is_file() and not p.name.endswith(".part")) \
-            if uploads.is_dir() else []
+        upload_files = (
+            sorted(p for p in uploads.rglob("*") if p.is_file() and not p.name.endswith(".part"))
+            if uploads.is_dir()
+            else []
+        )
         for path in upload_files:
             files["uploads/" + path.relative_to(uploads).as_posix()] = _sha256(path)
-        manifest = {"format": FORMAT, "database": kind, "schema_revision": _schema_revision(),
-                    "created_at": datetime.now(timezone.utc).isoformat(timespec="seconds"), "files": files}
+        manifest = {
+            "format": FORMAT,
+            "database": kind,
+            "schema_revision": _schema_revision(),
+            "created_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "files": files,
+        }
         partial = target.with_name(target.name + ".part")
         with tarfile.open(partial, "w:gz") as archive:
             _add_bytes(archive, "manifest.json", json.dumps(manifest, indent=2, sort_keys=True).encode())
@@ -131,8 +141,10 @@ def backup(destination: str) -> None:
                 archive.add(path, arcname="uploads/" + path.relative_to(uploads).as_posix())
         # Only a complete archive ever carries the final name.
         os.replace(partial, target)
-    click.echo(f"Backed up the {kind} database and {len(upload_files)} files to {target} "
-               f"(schema {manifest['schema_revision']})")
+    click.echo(
+        f"Backed up the {kind} database and {len(upload_files)} files to {target} "
+        f"(schema {manifest['schema_revision']})"
+    )
 
 
 def _read_archive(archive_path: Path, into: Path) -> dict:
@@ -190,9 +202,15 @@ def restore(archive: str, yes: bool) -> None:
             with sqlite3.connect(extracted) as source, sqlite3.connect(sqlite_path, timeout=30) as live:
                 source.backup(live)
         else:
-            command, env = _postgres_command("pg_restore", "--clean", "--if-exists", "--no-owner",
-                                             "--no-privileges", "--single-transaction",
-                                             str(work_dir / POSTGRES_MEMBER))
+            command, env = _postgres_command(
+                "pg_restore",
+                "--clean",
+                "--if-exists",
+                "--no-owner",
+                "--no-privileges",
+                "--single-transaction",
+                str(work_dir / POSTGRES_MEMBER),
+            )
             result = subprocess.run(command, env=env, capture_output=True, text=True)
             if result.returncode != 0:
                 raise BackupError(f"pg_restore failed; nothing was changed: {result.stderr.strip()[-500:]}")
@@ -202,15 +220,17 @@ def restore(archive: str, yes: bool) -> None:
         for name in manifest["files"]:
             if not name.startswith("uploads/"):
                 continue
-            destination = uploads / name[len("uploads/"):]
+            destination = uploads / name[len("uploads/") :]
             destination.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(work_dir / name, destination)
             restored += 1
 
     record("ops.restored", backup_created_at=manifest["created_at"], schema_revision=revision, files=restored)
     db.session.commit()
-    click.echo(f"Restored the {kind} database (schema {revision}) and {restored} files from {archive}."
-               + ("" if revision == _migrations().get_current_head() else " Run `flask db upgrade` next."))
+    click.echo(
+        f"Restored the {kind} database (schema {revision}) and {restored} files from {archive}."
+        + ("" if revision == _migrations().get_current_head() else " Run `flask db upgrade` next.")
+    )
 
 
 def register(app) -> None:

@@ -1,4 +1,5 @@
 """Configuration from environment variables, validated when the app starts."""
+
 from __future__ import annotations
 
 import os
@@ -29,9 +30,7 @@ def build_config(overrides: dict | None = None) -> dict:
     config = {
         "ENV_NAME": env_name,
         "SECRET_KEY": os.environ.get("SECRET_KEY"),
-        "SQLALCHEMY_DATABASE_URI": os.environ.get(
-            "DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'gateway.sqlite'}"
-        ),
+        "SQLALCHEMY_DATABASE_URI": os.environ.get("DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'gateway.sqlite'}"),
         "UPLOAD_FOLDER": os.environ.get("UPLOAD_STORAGE", str(INSTANCE_DIR / "uploads")),
         "MAX_UPLOAD_BYTES": _int_env("MAX_UPLOAD_BYTES", 20 * 1024 * 1024),
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
@@ -76,9 +75,9 @@ def build_config(overrides: dict | None = None) -> dict:
         raise ConfigError("SECRET_KEY must not be the development key in production")
     uri = config["SQLALCHEMY_DATABASE_URI"]
     if uri.startswith("postgres://"):
-        uri = "postgresql+psycopg://" + uri[len("postgres://"):]
+        uri = "postgresql+psycopg://" + uri[len("postgres://") :]
     elif uri.startswith("postgresql://"):
-        uri = "postgresql+psycopg://" + uri[len("postgresql://"):]
+        uri = "postgresql+psycopg://" + uri[len("postgresql://") :]
     if not (uri.startswith("sqlite:") or uri.startswith("postgresql+psycopg://")):
         raise ConfigError(f"DATABASE_URL must be a SQLite or PostgreSQL URL, got {uri.split(':')[0]!r}")
     config["SQLALCHEMY_DATABASE_URI"] = uri
@@ -98,8 +97,9 @@ def build_config(overrides: dict | None = None) -> dict:
     try:
         ZoneInfo(config["DISPLAY_TIMEZONE"])
     except (ZoneInfoNotFoundError, ValueError):
-        raise ConfigError("DISPLAY_TIMEZONE must be a time zone name like Europe/London, "
-                          f"got {config['DISPLAY_TIMEZONE']!r}") from None
+        raise ConfigError(
+            f"DISPLAY_TIMEZONE must be a time zone name like Europe/London, got {config['DISPLAY_TIMEZONE']!r}"
+        ) from None
     if config["LOG_LEVEL"] not in ("DEBUG", "INFO", "WARNING", "ERROR"):
         raise ConfigError("LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR")
     return config

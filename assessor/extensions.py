@@ -1,4 +1,5 @@
 """Flask extension instances, created unbound so blueprints and services can import them."""
+
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager

@@ -4,6 +4,7 @@ into answers), section assignment, and inviting colleagues.
 Section input is validated here (formats, ranges, known options); whether an answer is *required*
 is checked only at submission, so people can save half-finished sections.
 """
+
 from __future__ import annotations
 
 import math
@@ -130,20 +131,27 @@ def _field_for(question: Question) -> Field:
     label = question.text
     description = question.hint or ""
     if question.type in ("scale", "yesno", "choice"):
-        return RadioField(label, choices=choice_list(choices_of(question)), validators=[Optional()],
-                          description=description)
+        return RadioField(
+            label, choices=choice_list(choices_of(question)), validators=[Optional()], description=description
+        )
     if question.type == "multichoice":
-        return MultiCheckboxField(label, choices=choice_list(choices_of(question)), validators=[Optional()],
-                                  description=description)
+        return MultiCheckboxField(
+            label, choices=choice_list(choices_of(question)), validators=[Optional()], description=description
+        )
     if question.type == "number":
-        return StringField(label, validators=[Optional(), Length(max=40, message="Enter a shorter number"),
-                                              _number_in_range], description=description)
+        return StringField(
+            label,
+            validators=[Optional(), Length(max=40, message="Enter a shorter number"), _number_in_range],
+            description=description,
+        )
     if question.type == "text":
         return TextAreaField(
             label,
-            validators=[Optional(), Length(max=TEXT_MAX_LENGTH,
-                                           message=f"Answer must be {TEXT_MAX_LENGTH:,} characters or fewer"),
-                        _no_control_characters],
+            validators=[
+                Optional(),
+                Length(max=TEXT_MAX_LENGTH, message=f"Answer must be {TEXT_MAX_LENGTH:,} characters or fewer"),
+                _no_control_characters,
+            ],
             description=description,
         )
     if question.type == "evidence":
@@ -276,8 +284,11 @@ def assignment_form_class(section_title: str, people: list[User]) -> type[FlaskF
     choices.append((NOBODY, "Nobody for now"))
 
     class AssignmentForm(FlaskForm):
-        assignee = RadioField(f"Who will answer ‘{section_title}’?", choices=choice_list(choices),
-                              validators=[InputRequired("Choose who will answer this section")])
+        assignee = RadioField(
+            f"Who will answer ‘{section_title}’?",
+            choices=choice_list(choices),
+            validators=[InputRequired("Choose who will answer this section")],
+        )
 
     return AssignmentForm
 
@@ -286,15 +297,27 @@ _EMAIL = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
 
 
 class InvitationForm(FlaskForm):
-    email = EmailField("Email address", validators=[
-        DataRequired("Enter your colleague’s email address"),
-        Length(max=254, message="Email address must be 254 characters or fewer"),
-        Regexp(_EMAIL, message="Enter an email address in the correct format, like name@example.nhs.uk"),
-    ])
-    role = RadioField("What will they do?", choices=choice_list([
-        ("contributor", "Contributor: answers questions and uploads evidence"),
-        ("lead", "Lead: also invites colleagues; a lead of the lead organisation also assigns sections and submits"),
-    ]), validators=[InputRequired("Choose what your colleague will do")])
+    email = EmailField(
+        "Email address",
+        validators=[
+            DataRequired("Enter your colleague’s email address"),
+            Length(max=254, message="Email address must be 254 characters or fewer"),
+            Regexp(_EMAIL, message="Enter an email address in the correct format, like name@example.nhs.uk"),
+        ],
+    )
+    role = RadioField(
+        "What will they do?",
+        choices=choice_list(
+            [
+                ("contributor", "Contributor: answers questions and uploads evidence"),
+                (
+                    "lead",
+                    "Lead: also invites colleagues; a lead of the lead organisation also assigns sections and submits",
+                ),
+            ]
+        ),
+        validators=[InputRequired("Choose what your colleague will do")],
+    )
 
 
 def _password_rules(_form, field: Field) -> None:
@@ -304,14 +327,26 @@ def _password_rules(_form, field: Field) -> None:
 
 
 class AcceptInvitationForm(FlaskForm):
-    name = StringField("Full name", validators=[
-        DataRequired("Enter your full name"), Length(max=200, message="Name must be 200 characters or fewer"),
-        _no_control_characters,
-    ])
-    password = PasswordField("Create a password", validators=[
-        DataRequired("Enter a password"), Length(max=200, message="Password must be 200 characters or fewer"),
-        _password_rules,
-    ])
-    confirm = PasswordField("Type the password again", validators=[
-        DataRequired("Type your password again"), EqualTo("password", message="The two passwords do not match"),
-    ])
+    name = StringField(
+        "Full name",
+        validators=[
+            DataRequired("Enter your full name"),
+            Length(max=200, message="Name must be 200 characters or fewer"),
+            _no_control_characters,
+        ],
+    )
+    password = PasswordField(
+        "Create a password",
+        validators=[
+            DataRequired("Enter a password"),
+            Length(max=200, message="Password must be 200 characters or fewer"),
+            _password_rules,
+        ],
+    )
+    confirm = PasswordField(
+        "Type the password again",
+        validators=[
+            DataRequired("Type your password again"),
+            EqualTo("password", message="The two passwords do not match"),
+        ],
+    )

@@ -1,4 +1,5 @@
 """Pages for reports and exports prepared in the background: request, progress, download, retry."""
+
 from __future__ import annotations
 
 from flask import Blueprint, abort, redirect, render_template, request, send_file, url_for
@@ -41,8 +42,12 @@ def download(job_id: str):
     job = job_for(current_user, job_id)
     if job.status != "finished":
         abort(409, description="This file is not ready yet.")
-    return send_file(report_storage().path(job.stored_name), mimetype=job.content_type, as_attachment=True,
-                     download_name=job.filename)
+    return send_file(
+        report_storage().path(job.stored_name),
+        mimetype=job.content_type,
+        as_attachment=True,
+        download_name=job.filename,
+    )
 
 
 @bp.route("/<job_id>/retry", methods=["POST"])

@@ -5,6 +5,7 @@ Europe/London unless set), the same clock as the browser's "Saved at" message, s
 change made at 14:05 by a person in England is not shown as 13:05.  PDF reports keep UTC and say
 so, since a panel pack may be read anywhere and must not depend on where it was printed.
 """
+
 from __future__ import annotations
 
 from datetime import datetime, timezone

@@ -1,4 +1,5 @@
 """Database models.  The schema itself is created by the Alembic migrations in ``migrations/``."""
+
 from __future__ import annotations
 
 import json
@@ -130,7 +131,9 @@ class Round(db.Model):
 
 def _definition_hash(definition_id_column):
     return column_property(
-        select(Definition.content_hash).where(Definition.id == definition_id_column).correlate_except(Definition)
+        select(Definition.content_hash)
+        .where(Definition.id == definition_id_column)
+        .correlate_except(Definition)
         .scalar_subquery()
     )
 

@@ -1,4 +1,5 @@
 """JSON-lines logs with a request id, so one request can be followed across workers and services."""
+
 from __future__ import annotations
 
 import json
@@ -64,9 +65,14 @@ def register_request_ids(app: Flask) -> None:
             # expired, and reading one would load the row again just to log it.
             user = g.get("_login_user")
             user_id = None if user is None or user.is_anonymous else str(inspect(user).identity[0])
-            request_log.info("request", extra={
-                "method": request.method, "path": request.path, "status": response.status_code,
-                "duration_ms": round((time.perf_counter() - started) * 1000, 1),
-                "user_id": user_id,
-            })
+            request_log.info(
+                "request",
+                extra={
+                    "method": request.method,
+                    "path": request.path,
+                    "status": response.status_code,
+                    "duration_ms": round((time.perf_counter() - started) * 1000, 1),
+                    "user_id": user_id,
+                },
+            )
         return response

@@ -1,4 +1,5 @@
 """Health endpoints for load balancers and orchestrators; no sign-in, no data."""
+
 from __future__ import annotations
 
 from flask import Blueprint, current_app, jsonify

@@ -3,6 +3,7 @@
 Every path that sets a password (invitation acceptance, ``flask create-user``) checks it with
 ``password_problems`` first.
 """
+
 from __future__ import annotations
 
 import re
@@ -71,8 +72,9 @@ def _is_common(password: str) -> bool:
         return True
     # "passwordpassword", "Qwerty!Qwerty!": one common word repeated.
     for letters in {re.sub(r"[^a-z]", "", lowered), re.sub(r"[^a-z]", "", lowered.translate(_LEET))}:
-        if any(len(letters) >= 2 * len(word) and letters == word * (len(letters) // len(word))
-               for word in COMMON_WORDS):
+        if any(
+            len(letters) >= 2 * len(word) and letters == word * (len(letters) // len(word)) for word in COMMON_WORDS
+        ):
             return True
     return False
 

@@ -1,4 +1,5 @@
 """Provider self-assessment: overview, section forms, autosave, evidence, check and submit, colleagues."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -102,8 +103,9 @@ def _too_large(error):
     if "submission_id" in args and "domain_id" in args:
         back = url_for(".section", submission_id=args["submission_id"], domain_id=args["domain_id"])
     limit = current_app.config.get("MAX_CONTENT_LENGTH") or 0
-    return render_template("provider/too_large.html", back=back, per_file=size_label(_max_upload()),
-                           per_request=size_label(limit)), 413
+    return render_template(
+        "provider/too_large.html", back=back, per_file=size_label(_max_upload()), per_request=size_label(limit)
+    ), 413
 
 
 @bp.app_template_filter("filesize")
@@ -150,8 +152,9 @@ def home():
         domain = next((d for d in sections(questionnaire_for(submission.round)) if d.id == assignment.domain_id), None)
         if domain is not None:
             assigned.setdefault(submission.id, []).append(domain)
-    return render_template("provider/home.html", submissions=submissions, assigned=assigned,
-                           can_invite=can_invite(current_user))
+    return render_template(
+        "provider/home.html", submissions=submissions, assigned=assigned, can_invite=can_invite(current_user)
+    )
 
 
 @bp.route("/submissions/<int:submission_id>")
@@ -159,8 +162,12 @@ def overview(submission_id: int):
     return _overview_page(_submission(submission_id))
 
 
-def _overview_page(submission, representation_problems: list[tuple[str, str]] | None = None,
-                   representation_text: str = "", status: int = 200):
+def _overview_page(
+    submission,
+    representation_problems: list[tuple[str, str]] | None = None,
+    representation_text: str = "",
+    status: int = 200,
+):
     inputs, result = score(submission)
     db.session.commit()
     rows = answer_rows(submission)
@@ -272,8 +279,11 @@ def section(submission_id: int, domain_id: str):
         removals=removals,
         evidence=evidence_rows(submission) if any(q.type == "evidence" for q in domain.questions) else {},
         answers=rows,
-        carried={item.question_id: item.from_round for item in confirmations.unconfirmed(submission, questionnaire, rows)
-                 if item.domain_id == domain.id},
+        carried={
+            item.question_id: item.from_round
+            for item in confirmations.unconfirmed(submission, questionnaire, rows)
+            if item.domain_id == domain.id
+        },
         # A page shown again (an error or a conflict) keeps the boxes the person ticked.
         ticked=set(request.form.getlist("confirm")) if request.method == "POST" else set(),
         assignee=section_assignee(submission, domain.id),
@@ -289,12 +299,14 @@ def _settle_carried_forward(submission, questionnaire, domain: Domain, outcome: 
     """Changing a carried-forward answer settles it; so does ticking its box or confirming the whole page."""
     changed = {qid for qid, result in outcome.outcomes.items() if isinstance(result, Saved)}
     confirmations.confirm(submission, changed, current_user, how="changed")
-    on_page = {item.question_id for item in confirmations.unconfirmed(submission, questionnaire)
-               if item.domain_id == domain.id}
+    on_page = {
+        item.question_id for item in confirmations.unconfirmed(submission, questionnaire) if item.domain_id == domain.id
+    }
     wanted = on_page if request.form.get("action") == "confirm-all" else set(request.form.getlist("confirm"))
     # An answer in conflict is not settled yet: the person has still to choose which answer stands.
-    confirmed = confirmations.confirm(submission, (wanted & on_page) - set(outcome.conflicts), current_user,
-                                      how="confirmed")
+    confirmed = confirmations.confirm(
+        submission, (wanted & on_page) - set(outcome.conflicts), current_user, how="confirmed"
+    )
     if confirmed:
         flash(f"{len(confirmed)} carried-forward {'answer' if len(confirmed) == 1 else 'answers'} confirmed.")
 
@@ -303,8 +315,10 @@ def _conflict_resolutions(questions: list[Question]) -> dict[str, str | None]:
     """For each conflict shown on the page just sent: 'theirs', 'mine', or None when no choice was made."""
     in_section = {q.id for q in questions if q.type != "evidence"}
     shown = [qid for qid in request.form.getlist("conflict") if qid in in_section]
-    return {qid: request.form.get("resolve-" + qid) if request.form.get("resolve-" + qid) in ("theirs", "mine")
-            else None for qid in shown}
+    return {
+        qid: request.form.get("resolve-" + qid) if request.form.get("resolve-" + qid) in ("theirs", "mine") else None
+        for qid in shown
+    }
 
 
 def _formdata_keeping_theirs(questions: list[Question], stored: dict, resolutions: dict[str, str | None]):
@@ -356,8 +370,12 @@ def _save_section(submission, questionnaire, domain: Domain, form, stored: dict,
     in_section = {q.id for q in domain.questions}
     for evidence_id in removals:
         evidence = db.session.get(Evidence, evidence_id)
-        if (evidence is not None and evidence.submission_id == submission.id and evidence.removed_at is None
-                and evidence.question_id in in_section):
+        if (
+            evidence is not None
+            and evidence.submission_id == submission.id
+            and evidence.removed_at is None
+            and evidence.question_id in in_section
+        ):
             remove_evidence(submission, evidence, current_user)
             outcome.files_changed = True
     for question in domain.questions:
@@ -365,7 +383,11 @@ def _save_section(submission, questionnaire, domain: Domain, form, stored: dict,
             continue
         version, digest = parse_base(form[base_name(question.id)].data)
         outcome.outcomes[question.id] = save_answer(
-            submission, question.id, posted[question.id], base_version=version, base_fingerprint=digest,
+            submission,
+            question.id,
+            posted[question.id],
+            base_version=version,
+            base_fingerprint=digest,
             user=current_user,
         )
     for question_id, upload in uploads:
@@ -401,13 +423,18 @@ def _after_save_url(submission, questionnaire, domain: Domain, visible_before: s
     # would skip it unseen, so come back to it instead.
     stored = {qid: row.value for qid, row in answer_rows(submission).items()}
     visible_now = visible_question_ids(questionnaire, stored)
-    opened = [q for q in domain.questions
-              if q.id in visible_now and q.id not in visible_before and q.required and q.type != "evidence"
-              and stored.get(q.id) is None]
+    opened = [
+        q
+        for q in domain.questions
+        if q.id in visible_now
+        and q.id not in visible_before
+        and q.required
+        and q.type != "evidence"
+        and stored.get(q.id) is None
+    ]
     if opened:
         flash("Your answer opened a further question in this section. Answer it before you move on.")
-        return url_for(".section", submission_id=submission.id, domain_id=domain.id,
-                       _anchor=field_name(opened[0].id))
+        return url_for(".section", submission_id=submission.id, domain_id=domain.id, _anchor=field_name(opened[0].id))
     ids = [d.id for d in sections(questionnaire)]
     position = ids.index(domain.id)
     if position + 1 < len(ids):
@@ -438,11 +465,13 @@ def assign(submission_id: int, domain_id: str):
         else:
             db.session.commit()
             if changed:
-                flash(f"‘{domain.title}’ is now assigned to {chosen.name}." if chosen
-                      else f"‘{domain.title}’ is no longer assigned to anyone.")
+                flash(
+                    f"‘{domain.title}’ is now assigned to {chosen.name}."
+                    if chosen
+                    else f"‘{domain.title}’ is no longer assigned to anyone."
+                )
             return redirect(url_for(".overview", submission_id=submission.id))
-    return render_template("provider/assign.html", submission=submission, domain=domain, form=form,
-                           people=people)
+    return render_template("provider/assign.html", submission=submission, domain=domain, form=form, people=people)
 
 
 @bp.route("/submissions/<int:submission_id>/answers/<question_id>", methods=["POST"])
@@ -461,8 +490,9 @@ def autosave(submission_id: int, question_id: str):
         return jsonify(error=errors[0], csrf_token=generate_csrf()), 422
     value = canonical_value(question, form[field_name(question_id)].data)
     version, digest = parse_base(request.form.get(base_name(question_id)))
-    outcome = save_answer(submission, question_id, value, base_version=version, base_fingerprint=digest,
-                          user=current_user)
+    outcome = save_answer(
+        submission, question_id, value, base_version=version, base_fingerprint=digest, user=current_user
+    )
     if isinstance(outcome, Saved):
         confirmations.confirm(submission, {question_id}, current_user, how="changed")
         # Only a change moves the scores; an unchanged or clashing answer leaves them as stored.
@@ -471,24 +501,34 @@ def autosave(submission_id: int, question_id: str):
     if isinstance(outcome, Conflict):
         return jsonify(
             error="A colleague changed this answer while you were editing.",
-            by=outcome.by, at=outcome.at.isoformat(timespec="minutes") if outcome.at else None,
-            theirs=outcome.theirs, yours=outcome.yours,
-            theirs_text=format_answer(outcome.theirs, question), yours_text=format_answer(outcome.yours, question),
+            by=outcome.by,
+            at=outcome.at.isoformat(timespec="minutes") if outcome.at else None,
+            theirs=outcome.theirs,
+            yours=outcome.yours,
+            theirs_text=format_answer(outcome.theirs, question),
+            yours_text=format_answer(outcome.yours, question),
             theirs_field=field_values(question, outcome.theirs),
-            base=_marker(outcome.their_version, outcome.theirs), csrf_token=generate_csrf(),
+            base=_marker(outcome.their_version, outcome.theirs),
+            csrf_token=generate_csrf(),
         ), 409
     now_stored = value if isinstance(outcome, Saved) else outcome.stored
     return jsonify(
-        saved=isinstance(outcome, Saved), version=outcome.version,
-        base=_marker(outcome.version, now_stored), csrf_token=generate_csrf(),
+        saved=isinstance(outcome, Saved),
+        version=outcome.version,
+        base=_marker(outcome.version, now_stored),
+        csrf_token=generate_csrf(),
     )
 
 
 @bp.route("/submissions/<int:submission_id>/evidence/<int:evidence_id>")
 def download_evidence(submission_id: int, evidence_id: int):
     _, evidence = access.evidence_for(current_user, submission_id, evidence_id)
-    response = send_file(storage().path(evidence.stored_name), mimetype=evidence.content_type,
-                         as_attachment=True, download_name=evidence.original_name)
+    response = send_file(
+        storage().path(evidence.stored_name),
+        mimetype=evidence.content_type,
+        as_attachment=True,
+        download_name=evidence.original_name,
+    )
     response.headers["Cache-Control"] = "private, no-store"
     return response
 
@@ -535,8 +575,9 @@ def submission_history(submission_id: int):
     page = max(request.args.get("page", 1, type=int), 1)
     entries, total = change_history(submission, page, HISTORY_PAGE_SIZE)
     pages = max((total + HISTORY_PAGE_SIZE - 1) // HISTORY_PAGE_SIZE, 1)
-    return render_template("provider/history.html", submission=submission, entries=entries, page=page,
-                           pages=pages, total=total)
+    return render_template(
+        "provider/history.html", submission=submission, entries=entries, page=page, pages=pages, total=total
+    )
 
 
 @bp.route("/submissions/<int:submission_id>/print")
@@ -545,10 +586,14 @@ def printable(submission_id: int):
     inputs, _ = score(submission)
     db.session.commit()
     return render_template(
-        "provider/print.html", submission=submission, sections=sections(inputs.questionnaire),
+        "provider/print.html",
+        submission=submission,
+        sections=sections(inputs.questionnaire),
         visible=visible_question_ids(inputs.questionnaire, inputs.answers),
-        answers=answer_rows(submission), evidence=evidence_rows(submission),
-        assignments=assignments_for(submission), now=utcnow(),
+        answers=answer_rows(submission),
+        evidence=evidence_rows(submission),
+        assignments=assignments_for(submission),
+        now=utcnow(),
         declarations=_printable_declarations(submission, inputs.questionnaire),
         declaration_questions=declaration_service.declaration_questions(inputs.questionnaire),
     )
@@ -573,9 +618,13 @@ def _colleagues_page(form: InvitationForm):
     people = db.session.scalars(
         db.select(User).filter_by(organisation_id=current_user.organisation_id).order_by(User.name)
     ).all()
-    return render_template("provider/colleagues.html", form=form, people=people,
-                           pending=pending_invitations(current_user.organisation_id),
-                           withdraw_form=FlaskForm())
+    return render_template(
+        "provider/colleagues.html",
+        form=form,
+        people=people,
+        pending=pending_invitations(current_user.organisation_id),
+        withdraw_form=FlaskForm(),
+    )
 
 
 @bp.route("/colleagues")
@@ -597,8 +646,9 @@ def invite():
         else:
             db.session.commit()
             link = url_for("auth.accept_invitation", token=token, _external=True)
-            response = current_app.make_response(render_template(
-                "provider/invitation_created.html", invitation=invitation, link=link))
+            response = current_app.make_response(
+                render_template("provider/invitation_created.html", invitation=invitation, link=link)
+            )
             # The page holds a working link: keep it out of every cache and history snapshot.
             response.headers["Cache-Control"] = "no-store"
             return response
@@ -628,10 +678,13 @@ def withdraw(invitation_id: int):
 def feedback_report(submission_id: int):
     submission = _submission(submission_id)
     if not feedback_available(submission):
-        abort(409, description="Feedback is published once the panel has decided on your submission "
-                               "or the round has closed.")
-    return pdf_download(lambda: feedback_report_pdf(submission, current_user),
-                        f"feedback-{submission.id}.pdf", "feedback report")
+        abort(
+            409,
+            description="Feedback is published once the panel has decided on your submission or the round has closed.",
+        )
+    return pdf_download(
+        lambda: feedback_report_pdf(submission, current_user), f"feedback-{submission.id}.pdf", "feedback report"
+    )
 
 
 # --------------------------------------------------------------------------------------------------
@@ -666,8 +719,12 @@ def clarifications(submission_id: int):
                 return redirect(url_for(".clarifications", submission_id=submission.id))
     questionnaire = questionnaire_for(submission.round)
     return render_template(
-        "provider/clarifications.html", submission=submission, questionnaire=questionnaire,
-        clarifications=clarification_service.for_submission(submission), problems=problems, drafts=drafts,
+        "provider/clarifications.html",
+        submission=submission,
+        questionnaire=questionnaire,
+        clarifications=clarification_service.for_submission(submission),
+        problems=problems,
+        drafts=drafts,
         form=FlaskForm(formdata=None),
     )
 
@@ -678,8 +735,9 @@ def clarifications(submission_id: int):
 DECLARATIONS_SAVED = "{organisation}'s declarations have been saved."
 
 
-@bp.route("/submissions/<int:submission_id>/declarations/<int(max=2147483647):organisation_id>",
-          methods=["GET", "POST"])
+@bp.route(
+    "/submissions/<int:submission_id>/declarations/<int(max=2147483647):organisation_id>", methods=["GET", "POST"]
+)
 def declarations(submission_id: int, organisation_id: int):
     submission = _submission(submission_id)
     questionnaire = questionnaire_for(submission.round)
@@ -704,8 +762,9 @@ def declarations(submission_id: int, organisation_id: int):
         valid = form.validate_on_submit()
         unresolved = {question_id for question_id, choice in resolutions.items() if choice is None}
         for question_id in unresolved:
-            conflicts[question_id] = conflict_with(rows.get(question_id), question_id,
-                                                   _posted_values(questions, form).get(question_id))
+            conflicts[question_id] = conflict_with(
+                rows.get(question_id), question_id, _posted_values(questions, form).get(question_id)
+            )
         if valid and not unresolved:
             outcome = _save_declarations(submission, questionnaire, organisation, questions, form, stored)
             score(submission)
@@ -717,8 +776,7 @@ def declarations(submission_id: int, organisation_id: int):
             rows = declaration_service.declaration_rows(submission, organisation.id)
             stored = {qid: row.value for qid, row in rows.items()}
             _show_saved_state(questions, form, outcome, rows)
-        visible = declaration_service.visible_declarations(
-            questionnaire, {**stored, **_posted_values(questions, form)})
+        visible = declaration_service.visible_declarations(questionnaire, {**stored, **_posted_values(questions, form)})
     else:
         versions = {qid: row.version for qid, row in rows.items()}
         initial: dict = {}
@@ -747,8 +805,9 @@ def declarations(submission_id: int, organisation_id: int):
     )
 
 
-def _save_declarations(submission, questionnaire, organisation, questions: list[Question], form,
-                       stored: dict) -> SectionOutcome:
+def _save_declarations(
+    submission, questionnaire, organisation, questions: list[Question], form, stored: dict
+) -> SectionOutcome:
     posted = _posted_values(questions, form)
     # Explanations are kept only for adverse answers that still stand, as for joint show_if questions.
     visible = declaration_service.visible_declarations(questionnaire, {**stored, **posted})
@@ -758,8 +817,13 @@ def _save_declarations(submission, questionnaire, organisation, questions: list[
             continue
         version, digest = parse_base(form[base_name(question.id)].data)
         outcome.outcomes[question.id] = declaration_service.save_declaration(
-            submission, organisation, question.id, posted.get(question.id), base_version=version,
-            base_fingerprint=digest, user=current_user,
+            submission,
+            organisation,
+            question.id,
+            posted.get(question.id),
+            base_version=version,
+            base_fingerprint=digest,
+            user=current_user,
         )
     return outcome
 
@@ -771,15 +835,22 @@ def _after_declarations_url(submission, questionnaire, organisation) -> str:
     answers = {qid: row.value for qid, row in rows.items() if row.value is not None}
     left = declaration_service.missing_declarations(questionnaire, answers)
     if left:
-        flash(f"{len(left)} {'question still needs' if len(left) == 1 else 'questions still need'} an answer "
-              "before these declarations are complete.")
-        return url_for(".declarations", submission_id=submission.id, organisation_id=organisation.id,
-                       _anchor=field_name(left[0].id))
+        flash(
+            f"{len(left)} {'question still needs' if len(left) == 1 else 'questions still need'} an answer "
+            "before these declarations are complete."
+        )
+        return url_for(
+            ".declarations",
+            submission_id=submission.id,
+            organisation_id=organisation.id,
+            _anchor=field_name(left[0].id),
+        )
     return url_for(".overview", submission_id=submission.id, _anchor="member-declarations")
 
 
 # --------------------------------------------------------------------------------------------------
 # Representations on a published decision, during the standstill period.
+
 
 @bp.route("/submissions/<int:submission_id>/representations", methods=["POST"])
 def make_representation(submission_id: int):

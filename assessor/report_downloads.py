@@ -1,4 +1,5 @@
 """Sending a rendered report as a download, or a page that says plainly why it could not be made."""
+
 from __future__ import annotations
 
 from typing import Callable
@@ -20,7 +21,11 @@ def pdf_download(render: Callable[[], bytes], filename: str, title: str) -> Resp
         return render_template("reports/error.html", title=title, reason=str(exc)), 500
     db.session.commit()
     # Reports are confidential: no shared cache may keep a copy.
-    return Response(pdf, mimetype="application/pdf", headers={
-        "Content-Disposition": f'attachment; filename="{filename}"',
-        "Cache-Control": "no-store",
-    })
+    return Response(
+        pdf,
+        mimetype="application/pdf",
+        headers={
+            "Content-Disposition": f'attachment; filename="{filename}"',
+            "Cache-Control": "no-store",
+        },
+    )

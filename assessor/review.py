@@ -5,6 +5,7 @@ Who may use each page is declared next to it with ``@allow(...)`` and checked in
 blueprint's ``before_request``; an endpoint without a declaration is refused.  Which submissions a
 user may see is decided by ``services.access``.
 """
+
 from __future__ import annotations
 
 from datetime import date
@@ -90,9 +91,11 @@ ACCESS: dict[str, frozenset[str]] = {}
 
 def allow(*roles: str) -> Callable:
     """Declare the roles that may use a view; site administrators may use every view."""
+
     def register(view: Callable) -> Callable:
         ACCESS[f"{bp.name}.{view.__name__}"] = frozenset(roles) | {"site_admin"}
         return view
+
     return register
 
 
@@ -121,26 +124,42 @@ SCALE_CHOICES = choice_list((str(s.step), f"{s.label} ({s.step})") for s in eval
 
 
 class EvaluationForm(FlaskForm):
-    score = RadioField("Your score", choices=SCALE_CHOICES,
-                       validators=[InputRequired("Choose a score from Unacceptable (0) to Excellent (4)")])
-    rationale = TextAreaField("Your rationale", validators=[
-        DataRequired("Explain your score"),
-        Length(max=evaluation.RATIONALE_MAX_LENGTH, message="Shorten the rationale to 5,000 characters or fewer")])
+    score = RadioField(
+        "Your score",
+        choices=SCALE_CHOICES,
+        validators=[InputRequired("Choose a score from Unacceptable (0) to Excellent (4)")],
+    )
+    rationale = TextAreaField(
+        "Your rationale",
+        validators=[
+            DataRequired("Explain your score"),
+            Length(max=evaluation.RATIONALE_MAX_LENGTH, message="Shorten the rationale to 5,000 characters or fewer"),
+        ],
+    )
 
 
 class ModerationForm(FlaskForm):
-    consensus = RadioField("Consensus score", choices=SCALE_CHOICES,
-                           validators=[InputRequired("Choose the consensus score")])
-    consensus_rationale = TextAreaField("Rationale for the consensus score", validators=[
-        DataRequired("Explain the consensus score"),
-        Length(max=evaluation.RATIONALE_MAX_LENGTH, message="Shorten the rationale to 5,000 characters or fewer")])
+    consensus = RadioField(
+        "Consensus score", choices=SCALE_CHOICES, validators=[InputRequired("Choose the consensus score")]
+    )
+    consensus_rationale = TextAreaField(
+        "Rationale for the consensus score",
+        validators=[
+            DataRequired("Explain the consensus score"),
+            Length(max=evaluation.RATIONALE_MAX_LENGTH, message="Shorten the rationale to 5,000 characters or fewer"),
+        ],
+    )
 
 
 class ClarificationForm(FlaskForm):
     about = HiddenField()
-    clarification = TextAreaField("Question for the provider", validators=[
-        DataRequired("Enter the question for the provider"),
-        Length(max=clarifications.QUESTION_MAX_LENGTH, message="Shorten the question to 2,000 characters or fewer")])
+    clarification = TextAreaField(
+        "Question for the provider",
+        validators=[
+            DataRequired("Enter the question for the provider"),
+            Length(max=clarifications.QUESTION_MAX_LENGTH, message="Shorten the question to 2,000 characters or fewer"),
+        ],
+    )
 
 
 class ReopenForm(FlaskForm):
@@ -154,8 +173,11 @@ class ConditionForm(Form):
 
 
 class DecisionForm(FlaskForm):
-    outcome = RadioField("Overall decision", choices=choice_list(DECISION_OUTCOMES.items()),
-                         validators=[InputRequired("Choose the panel's overall decision")])
+    outcome = RadioField(
+        "Overall decision",
+        choices=choice_list(DECISION_OUTCOMES.items()),
+        validators=[InputRequired("Choose the panel's overall decision")],
+    )
     decided_on = DateField("Date of the decision", validators=[InputRequired("Enter the date of the decision")])
     follow_up_on = DateField("Date of the follow-up review", validators=[Optional()])
     panel_members = TextAreaField("Panel members", validators=[DataRequired("Enter the names of the panel members")])
@@ -169,22 +191,31 @@ class DecisionForm(FlaskForm):
         return bool(field.data.strip()) if isinstance(field.data, str) else field.data is not None
 
     def filled_conditions(self) -> list[decisions.ConditionInput]:
-        return [decisions.ConditionInput(row.form.text.data, row.form.owner.data, row.form.due_on.data)
-                for row in self.conditions
-                if any(self._given(f) for f in (row.form.text, row.form.owner, row.form.due_on))]
+        return [
+            decisions.ConditionInput(row.form.text.data, row.form.owner.data, row.form.due_on.data)
+            for row in self.conditions
+            if any(self._given(f) for f in (row.form.text, row.form.owner, row.form.due_on))
+        ]
 
     def condition_problems(self) -> list[tuple[str, str]]:
         problems = []
         for index, row in enumerate(self.conditions):
             fields = row.form
             if fields.due_on.errors:
-                problems.append((f"conditions-{index}-due_on",
-                                 f"Condition {index + 1}: enter the due date as a real date, for example 2027-03-31"))
+                problems.append(
+                    (
+                        f"conditions-{index}-due_on",
+                        f"Condition {index + 1}: enter the due date as a real date, for example 2027-03-31",
+                    )
+                )
                 continue
             if not any(self._given(f) for f in (fields.text, fields.owner, fields.due_on)):
                 continue
-            for name, label in (("text", "what the condition requires"), ("owner", "who owns it"),
-                                ("due_on", "when it is due")):
+            for name, label in (
+                ("text", "what the condition requires"),
+                ("owner", "who owns it"),
+                ("due_on", "when it is due"),
+            ):
                 if not self._given(fields[name]):
                     problems.append((f"conditions-{index}-{name}", f"Condition {index + 1}: say {label}"))
         return problems
@@ -192,8 +223,11 @@ class DecisionForm(FlaskForm):
 
 def decision_form_class(gates, condition_rows: int) -> type[DecisionForm]:
     attrs: dict[str, Any] = {
-        f"gate-{gate.id}": RadioField(f"{gate.id} {gate.title}", choices=choice_list(OUTCOME_LABELS.items()),
-                                      validators=[InputRequired(f"Choose the panel's decision for gate {gate.id}")])
+        f"gate-{gate.id}": RadioField(
+            f"{gate.id} {gate.title}",
+            choices=choice_list(OUTCOME_LABELS.items()),
+            validators=[InputRequired(f"Choose the panel's decision for gate {gate.id}")],
+        )
         for gate in gates
     }
     attrs["conditions"] = FieldList(FormField(ConditionForm), min_entries=condition_rows, max_entries=30)
@@ -245,9 +279,15 @@ def dashboard(round_id: int):
     labels = cohort.rag_labels(round_)
     query = cohort.DashboardQuery.from_args(request.args, labels)
     page = cohort.dashboard(round_, query)
-    return render_template("review/dashboard.html", round=round_, page=page, query=query,
-                           statuses=SUBMISSION_STATUSES, rag_labels=labels,
-                           previous=checkpoints.previous_submissions(round_))
+    return render_template(
+        "review/dashboard.html",
+        round=round_,
+        page=page,
+        query=query,
+        statuses=SUBMISSION_STATUSES,
+        rag_labels=labels,
+        previous=checkpoints.previous_submissions(round_),
+    )
 
 
 @bp.route("/rounds/<int:round_id>/compare")
@@ -257,13 +297,25 @@ def compare(round_id: int):
     result = cohort.comparison(round_)
     table = result.table(cohort.ComparisonQuery.from_args(request.args, result.domains))
     domains, series, bands = result.chart_inputs(table.chosen)
-    chart = comparison_chart(domains, series, cohort=bands,
-                             title="Domain scores of the chosen applicants against the cohort (0 to 100)")
-    return render_template("review/compare.html", round=round_, domains=result.domains, columns=result.columns,
-                           table=table, query=table.query, quartiles=result.quartiles(), counts=result.counts(),
-                           names=result.names, chart=chart, max_series=MAX_COMPARISON_SERIES,
-                           filter_max_length=cohort.FILTER_MAX_LENGTH, resort_field=cohort.RESORT_FIELD,
-                           clear_field=cohort.CLEAR_FIELD)
+    chart = comparison_chart(
+        domains, series, cohort=bands, title="Domain scores of the chosen applicants against the cohort (0 to 100)"
+    )
+    return render_template(
+        "review/compare.html",
+        round=round_,
+        domains=result.domains,
+        columns=result.columns,
+        table=table,
+        query=table.query,
+        quartiles=result.quartiles(),
+        counts=result.counts(),
+        names=result.names,
+        chart=chart,
+        max_series=MAX_COMPARISON_SERIES,
+        filter_max_length=cohort.FILTER_MAX_LENGTH,
+        resort_field=cohort.RESORT_FIELD,
+        clear_field=cohort.CLEAR_FIELD,
+    )
 
 
 def _export_name(round_: Round, what: str, extension: str) -> str:
@@ -272,8 +324,11 @@ def _export_name(round_: Round, what: str, extension: str) -> str:
 
 def _csv_download(round_: Round, frame, what: str) -> Response:
     db.session.commit()
-    return Response(to_csv(frame), mimetype="text/csv",
-                    headers={"Content-Disposition": f'attachment; filename="{_export_name(round_, what, "csv")}"'})
+    return Response(
+        to_csv(frame),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{_export_name(round_, what, "csv")}"'},
+    )
 
 
 @bp.route("/rounds/<int:round_id>/export/submissions.csv")
@@ -296,9 +351,11 @@ def export_xlsx(round_id: int):
     round_ = _round(round_id)
     workbook = to_xlsx({"Submissions": cohort.submission_table(round_), "Answers": cohort.answer_table(round_)})
     db.session.commit()
-    return Response(workbook, mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                    headers={"Content-Disposition":
-                             f'attachment; filename="{_export_name(round_, "export", "xlsx")}"'})
+    return Response(
+        workbook,
+        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        headers={"Content-Disposition": f'attachment; filename="{_export_name(round_, "export", "xlsx")}"'},
+    )
 
 
 # --------------------------------------------------------------------------------------------------
@@ -308,40 +365,57 @@ def export_xlsx(round_id: int):
 class RoundForm(FlaskForm):
     name = StringField("Round name", validators=[DataRequired("Enter a name for the round"), Length(max=200)])
     description = TextAreaField("Description", validators=[Optional(), Length(max=5000)])
-    questionnaire_id = SelectField("Questionnaire version", coerce=int,
-                                   validators=[InputRequired("Choose the questionnaire version")])
-    framework_id = SelectField("Gateway framework version", coerce=int,
-                               validators=[InputRequired("Choose the framework version")])
+    questionnaire_id = SelectField(
+        "Questionnaire version", coerce=int, validators=[InputRequired("Choose the questionnaire version")]
+    )
+    framework_id = SelectField(
+        "Gateway framework version", coerce=int, validators=[InputRequired("Choose the framework version")]
+    )
     deadline = DateField("Deadline for submissions", validators=[Optional()])
-    previous_round_id = SelectField("Checkpoint following an earlier round", coerce=int, default=0,
-                                    validators=[Optional()])
+    previous_round_id = SelectField(
+        "Checkpoint following an earlier round", coerce=int, default=0, validators=[Optional()]
+    )
     checkpoint_label = StringField("Checkpoint name", validators=[Optional(), Length(max=100)])
 
 
 class RoundSettingsForm(FlaskForm):
     deadline = DateField("Deadline for submissions", validators=[Optional()])
-    status = RadioField("Round status", choices=choice_list([("open", "Open: providers can edit drafts"),
-                                                             ("closed", "Closed: drafts can no longer change")]),
-                        validators=[InputRequired("Choose whether the round is open")])
+    status = RadioField(
+        "Round status",
+        choices=choice_list(
+            [("open", "Open: providers can edit drafts"), ("closed", "Closed: drafts can no longer change")]
+        ),
+        validators=[InputRequired("Choose whether the round is open")],
+    )
     # Left empty, a period keeps its current length.
-    standstill_days = IntegerField("Standstill period (working days)", validators=[
-        Optional(), NumberRange(min=0, max=60, message="Enter a number of working days from 0 to 60")])
-    further_period_days = IntegerField("Further period after a review (working days)", validators=[
-        Optional(), NumberRange(min=0, max=60, message="Enter a number of working days from 0 to 60")])
+    standstill_days = IntegerField(
+        "Standstill period (working days)",
+        validators=[Optional(), NumberRange(min=0, max=60, message="Enter a number of working days from 0 to 60")],
+    )
+    further_period_days = IntegerField(
+        "Further period after a review (working days)",
+        validators=[Optional(), NumberRange(min=0, max=60, message="Enter a number of working days from 0 to 60")],
+    )
 
 
 class ApplicantForm(FlaskForm):
-    applicant_name = StringField("Applicant name", validators=[DataRequired("Enter the applicant's name"),
-                                                               Length(max=200)])
-    lead_name = StringField("Lead organisation", validators=[DataRequired("Enter the lead organisation"),
-                                                             Length(max=200)])
+    applicant_name = StringField(
+        "Applicant name", validators=[DataRequired("Enter the applicant's name"), Length(max=200)]
+    )
+    lead_name = StringField(
+        "Lead organisation", validators=[DataRequired("Enter the lead organisation"), Length(max=200)]
+    )
     lead_kind = SelectField("Kind of lead organisation", validators=[InputRequired("Choose the kind")])
     partners = TextAreaField("Partner organisations", validators=[Optional(), Length(max=5000)])
 
 
 def _settings_data(round_: Round) -> dict[str, Any]:
-    return {"deadline": round_.deadline, "status": round_.status, "standstill_days": round_.standstill_days,
-            "further_period_days": round_.further_period_days}
+    return {
+        "deadline": round_.deadline,
+        "status": round_.status,
+        "standstill_days": round_.standstill_days,
+        "further_period_days": round_.further_period_days,
+    }
 
 
 def _definition_choices(kind: str) -> list[SelectChoice]:
@@ -363,27 +437,42 @@ def new_round():
     form = RoundForm()
     form.questionnaire_id.choices = _definition_choices("questionnaire")
     form.framework_id.choices = _definition_choices("framework")
-    form.previous_round_id.choices = choice_list([(0, "No: a new round")] + [
-        (r.id, r.name) for r in db.session.scalars(db.select(Round).order_by(Round.id))])
+    form.previous_round_id.choices = choice_list(
+        [(0, "No: a new round")] + [(r.id, r.name) for r in db.session.scalars(db.select(Round).order_by(Round.id))]
+    )
     problems = []
     if form.validate_on_submit():
         try:
             if form.previous_round_id.data:
                 round_ = checkpoints.create_checkpoint(
-                    db.session.get(Round, form.previous_round_id.data), form.checkpoint_label.data or "",
-                    form.name.data, form.description.data or "", form.questionnaire_id.data,
-                    form.framework_id.data, form.deadline.data, current_user)
+                    db.session.get(Round, form.previous_round_id.data),
+                    form.checkpoint_label.data or "",
+                    form.name.data,
+                    form.description.data or "",
+                    form.questionnaire_id.data,
+                    form.framework_id.data,
+                    form.deadline.data,
+                    current_user,
+                )
             else:
-                round_ = create_round(form.name.data, form.description.data or "", form.questionnaire_id.data,
-                                      form.framework_id.data, form.deadline.data, current_user)
+                round_ = create_round(
+                    form.name.data,
+                    form.description.data or "",
+                    form.questionnaire_id.data,
+                    form.framework_id.data,
+                    form.deadline.data,
+                    current_user,
+                )
         except RoundProblem as exc:
             db.session.rollback()
             problems = [(exc.field, str(exc))]
         else:
             db.session.commit()
             if round_.previous_round_id:
-                flash(f"Checkpoint ‘{round_.name}’ created: every applicant of the earlier round has a draft "
-                      "with its answers carried forward to confirm or update.")
+                flash(
+                    f"Checkpoint ‘{round_.name}’ created: every applicant of the earlier round has a draft "
+                    "with its answers carried forward to confirm or update."
+                )
             else:
                 flash(f"Round ‘{round_.name}’ created. Add the applicants next.")
             return redirect(url_for(".manage_round", round_id=round_.id))
@@ -402,8 +491,14 @@ def manage_round(round_id: int):
     if request.method == "POST":
         if settings.validate_on_submit():
             try:
-                update_round(round_, settings.deadline.data, settings.status.data, current_user,
-                             settings.standstill_days.data, settings.further_period_days.data)
+                update_round(
+                    round_,
+                    settings.deadline.data,
+                    settings.status.data,
+                    current_user,
+                    settings.standstill_days.data,
+                    settings.further_period_days.data,
+                )
             except RoundProblem as exc:
                 problems = [(exc.field, str(exc))]
             else:
@@ -412,20 +507,30 @@ def manage_round(round_id: int):
                 return redirect(url_for(".manage_round", round_id=round_.id))
         else:
             problems = form_problems(settings, {"status": "status-open"})
-    return render_template("review/round_manage.html", round=round_, settings=settings,
-                           applicant_form=applicant_form, problems=problems, applicant_problems=[])
+    return render_template(
+        "review/round_manage.html",
+        round=round_,
+        settings=settings,
+        applicant_form=applicant_form,
+        problems=problems,
+        applicant_problems=[],
+    )
 
 
 class ProviderInvitationForm(InvitationForm):
-    organisation_id = SelectField("Organisation", coerce=int,
-                                  validators=[InputRequired("Choose the organisation the person works for")])
+    organisation_id = SelectField(
+        "Organisation", coerce=int, validators=[InputRequired("Choose the organisation the person works for")]
+    )
 
 
 def _round_organisations(round_: Round) -> list[Organisation]:
     """Every member organisation of the round's applicants, lead organisations first."""
     applicants = db.session.scalars(
-        db.select(Applicant).join(Submission, Submission.applicant_id == Applicant.id)
-        .where(Submission.round_id == round_.id).order_by(Applicant.name))
+        db.select(Applicant)
+        .join(Submission, Submission.applicant_id == Applicant.id)
+        .where(Submission.round_id == round_.id)
+        .order_by(Applicant.name)
+    )
     organisations: dict[int, Organisation] = {}
     for applicant in applicants:
         organisations.setdefault(applicant.lead_organisation.id, applicant.lead_organisation)
@@ -441,7 +546,9 @@ def invite_provider(round_id: int):
     round_ = db.session.get(Round, round_id) or abort(404)
     organisations = _round_organisations(round_)
     form = ProviderInvitationForm(data={"role": "lead"} if request.method == "GET" else None)
-    form.organisation_id.choices = choice_list([(0, "Choose an organisation")] + [(o.id, o.name) for o in organisations])
+    form.organisation_id.choices = choice_list(
+        [(0, "Choose an organisation")] + [(o.id, o.name) for o in organisations]
+    )
     problems: list[tuple[str, str]] = []
     if request.method == "POST":
         chosen = next((o for o in organisations if o.id == form.organisation_id.data), None)
@@ -454,8 +561,9 @@ def invite_provider(round_id: int):
             else:
                 db.session.commit()
                 link = url_for("auth.accept_invitation", token=token, _external=True)
-                response = current_app.make_response(render_template(
-                    "review/invitation_created.html", round=round_, invitation=invitation, link=link))
+                response = current_app.make_response(
+                    render_template("review/invitation_created.html", round=round_, invitation=invitation, link=link)
+                )
                 # The page holds a working link: keep it out of every cache and history snapshot.
                 response.headers["Cache-Control"] = "no-store"
                 return response
@@ -475,8 +583,9 @@ def add_round_applicant(round_id: int):
     if form.validate_on_submit():
         partners = [line.strip() for line in (form.partners.data or "").splitlines() if line.strip()]
         try:
-            submission = add_applicant(round_, form.applicant_name.data, form.lead_name.data, form.lead_kind.data,
-                                       partners, current_user)
+            submission = add_applicant(
+                round_, form.applicant_name.data, form.lead_name.data, form.lead_kind.data, partners, current_user
+            )
         except RoundProblem as exc:
             problems = [(exc.field, str(exc))]
         else:
@@ -486,8 +595,14 @@ def add_round_applicant(round_id: int):
     else:
         problems = form_problems(form)
     settings = RoundSettingsForm(formdata=None, data=_settings_data(round_))
-    return render_template("review/round_manage.html", round=round_, settings=settings, applicant_form=form,
-                           problems=[], applicant_problems=problems)
+    return render_template(
+        "review/round_manage.html",
+        round=round_,
+        settings=settings,
+        applicant_form=form,
+        problems=[],
+        applicant_problems=problems,
+    )
 
 
 # --------------------------------------------------------------------------------------------------
@@ -519,16 +634,25 @@ def _submission_page(submission: Submission, recommendation_form=None, problems=
     db.session.commit()
     asked = clarifications.for_submission(submission)
     return render_template(
-        "review/submission.html", submission=submission, questionnaire=inputs.questionnaire,
-        framework=inputs.framework, result=result, answers=answer_rows(submission),
-        evidence=evidence_rows(submission), moderated=moderated_rows(submission),
+        "review/submission.html",
+        submission=submission,
+        questionnaire=inputs.questionnaire,
+        framework=inputs.framework,
+        result=result,
+        answers=answer_rows(submission),
+        evidence=evidence_rows(submission),
+        moderated=moderated_rows(submission),
         evaluations=evaluation.evaluations_for(submission, current_user),
-        divergent=evaluation.divergent_questions(submission) if current_user.role in
-        evaluation.ROLES_SEEING_ALL_SCORES else [],
-        improvement=improvement, clarifications=clarifications.by_question(asked),
+        divergent=evaluation.divergent_questions(submission)
+        if current_user.role in evaluation.ROLES_SEEING_ALL_SCORES
+        else [],
+        improvement=improvement,
+        clarifications=clarifications.by_question(asked),
         open_clarifications=sum(1 for c in asked if c.reply_text is None),
-        decision=decisions.current(submission), failed=_failed_criteria(result),
-        clarification_form=ClarificationForm(formdata=None), reopen_form=ReopenForm(formdata=None),
+        decision=decisions.current(submission),
+        failed=_failed_criteria(result),
+        clarification_form=ClarificationForm(formdata=None),
+        reopen_form=ReopenForm(formdata=None),
         checkpoint=checkpoints.compare(submission, result),
         **_tracking(submission, recommendation_form, problems),
     )
@@ -551,8 +675,16 @@ def _failed_criteria(result) -> list[tuple[Any, Any]]:
     return [(gate, criterion) for gate in result.gates for criterion in gate.criteria if not criterion.passed]
 
 
-def _question_page(submission: Submission, question_id: str, *, evaluation_form=None, moderation_form=None,
-                   clarification_form=None, problems=None, status: int = 200):
+def _question_page(
+    submission: Submission,
+    question_id: str,
+    *,
+    evaluation_form=None,
+    moderation_form=None,
+    clarification_form=None,
+    problems=None,
+    status: int = 200,
+):
     inputs, result = score(submission)
     question = inputs.questionnaire.question(question_id)
     if question is None:
@@ -563,16 +695,25 @@ def _question_page(submission: Submission, question_id: str, *, evaluation_form=
     moderated = moderated_rows(submission).get(question_id)
     own = view.own
     if evaluation_form is None:
-        evaluation_form = EvaluationForm(formdata=None, data={
-            "score": str(evaluation.step_for(own.score).step) if own and evaluation.step_for(own.score) else None,
-            "rationale": own.rationale if own else ""})
+        evaluation_form = EvaluationForm(
+            formdata=None,
+            data={
+                "score": str(evaluation.step_for(own.score).step) if own and evaluation.step_for(own.score) else None,
+                "rationale": own.rationale if own else "",
+            },
+        )
     if moderation_form is None:
         current_step = evaluation.step_for(moderated.score) if moderated else None
-        moderation_form = ModerationForm(formdata=None, data={
-            "consensus": str(current_step.step) if current_step else None, "consensus_rationale": ""})
-    criteria = [(gate, criterion, result.gate(gate.id).criteria[index])
-                for gate in inputs.framework.gates for index, criterion in enumerate(gate.criteria)
-                if criterion.question == question_id]
+        moderation_form = ModerationForm(
+            formdata=None,
+            data={"consensus": str(current_step.step) if current_step else None, "consensus_rationale": ""},
+        )
+    criteria = [
+        (gate, criterion, result.gate(gate.id).criteria[index])
+        for gate in inputs.framework.gates
+        for index, criterion in enumerate(gate.criteria)
+        if criterion.question == question_id
+    ]
     try:
         evaluation.check_can_score(submission, question_id)
         conflicts.check_not_conflicted(submission, current_user)
@@ -582,12 +723,24 @@ def _question_page(submission: Submission, question_id: str, *, evaluation_form=
     db.session.commit()
     asked = [c for c in clarifications.for_submission(submission) if c.question_id == question_id]
     return render_template(
-        "review/question.html", submission=submission, question=question, detail=detail, result=result,
-        domain=inputs.questionnaire.domain_of(question_id), answer=answer_rows(submission).get(question_id),
-        evidence=evidence_rows(submission).get(question_id, []), view=view, moderated=moderated,
-        criteria=criteria, evaluation_form=evaluation_form, moderation_form=moderation_form,
-        clarification_form=clarification_form or ClarificationForm(formdata=None), asked=asked,
-        scoring_open=scoring_open, scoring_closed_reason=scoring_closed_reason, problems=problems or [],
+        "review/question.html",
+        submission=submission,
+        question=question,
+        detail=detail,
+        result=result,
+        domain=inputs.questionnaire.domain_of(question_id),
+        answer=answer_rows(submission).get(question_id),
+        evidence=evidence_rows(submission).get(question_id, []),
+        view=view,
+        moderated=moderated,
+        criteria=criteria,
+        evaluation_form=evaluation_form,
+        moderation_form=moderation_form,
+        clarification_form=clarification_form or ClarificationForm(formdata=None),
+        asked=asked,
+        scoring_open=scoring_open,
+        scoring_closed_reason=scoring_closed_reason,
+        problems=problems or [],
     ), status
 
 
@@ -608,14 +761,16 @@ def evaluate_question(submission_id: int, question_id: str):
     _refuse_if_conflicted(submission)
     form = EvaluationForm()
     if not form.validate_on_submit():
-        return _question_page(submission, question_id, evaluation_form=form,
-                              problems=form_problems(form, {"score": "score-0"}))
+        return _question_page(
+            submission, question_id, evaluation_form=form, problems=form_problems(form, {"score": "score-0"})
+        )
     try:
         evaluation.record_score(submission, question_id, int(form.score.data), form.rationale.data, current_user)
     except NotAllowed as exc:
         db.session.rollback()
-        return _question_page(submission, question_id, evaluation_form=form, problems=[("score-0", str(exc))],
-                              status=409)
+        return _question_page(
+            submission, question_id, evaluation_form=form, problems=[("score-0", str(exc))], status=409
+        )
     db.session.commit()
     flash("Your score has been saved. Other evaluators' scores for this answer are now shown.")
     return _back_to_question(submission, question_id)
@@ -628,16 +783,18 @@ def moderate_question(submission_id: int, question_id: str):
     _refuse_if_conflicted(submission)
     form = ModerationForm()
     if not form.validate_on_submit():
-        return _question_page(submission, question_id, moderation_form=form,
-                              problems=form_problems(form, {"consensus": "consensus-0"}))
+        return _question_page(
+            submission, question_id, moderation_form=form, problems=form_problems(form, {"consensus": "consensus-0"})
+        )
     step = evaluation.SCALE[int(form.consensus.data)]
     before = submission.recommendation
     try:
         moderate(submission, question_id, step.score, form.consensus_rationale.data, current_user)
     except NotAllowed as exc:
         db.session.rollback()
-        return _question_page(submission, question_id, moderation_form=form,
-                              problems=[("consensus-0", str(exc))], status=409)
+        return _question_page(
+            submission, question_id, moderation_form=form, problems=[("consensus-0", str(exc))], status=409
+        )
     _, result = score(submission)
     db.session.commit()
     message = f"Consensus score recorded: {step.label} ({step.step})."
@@ -701,16 +858,24 @@ def _decision_form(submission: Submission, framework, latest, *, formdata=True) 
         return form_class()
     _, result = score(submission)
     if latest is not None:
-        data = {"outcome": latest.outcome, "decided_on": latest.decided_on, "follow_up_on": latest.follow_up_on,
-                "panel_members": latest.panel_members,
-                "minutes": latest.minutes, "differs_reason": latest.differs_reason or "",
-                "conditions": [{"text": c.text, "owner": c.owner, "due_on": c.due_on} for c in latest.conditions],
-                **{f"gate-{gid}": outcome for gid, outcome in latest.gate_outcomes.items()}}
+        data = {
+            "outcome": latest.outcome,
+            "decided_on": latest.decided_on,
+            "follow_up_on": latest.follow_up_on,
+            "panel_members": latest.panel_members,
+            "minutes": latest.minutes,
+            "differs_reason": latest.differs_reason or "",
+            "conditions": [{"text": c.text, "owner": c.owner, "due_on": c.due_on} for c in latest.conditions],
+            **{f"gate-{gid}": outcome for gid, outcome in latest.gate_outcomes.items()},
+        }
     else:
         # Start from the engine's view: the panel changes only what it disagrees with.
-        data = {"outcome": result.recommendation, "decided_on": date.today(),
-                "follow_up_on": decisions.proposed_follow_up(result.rag, date.today()),
-                **{f"gate-{g.id}": g.outcome for g in result.gates}}
+        data = {
+            "outcome": result.recommendation,
+            "decided_on": date.today(),
+            "follow_up_on": decisions.proposed_follow_up(result.rag, date.today()),
+            **{f"gate-{g.id}": g.outcome for g in result.gates},
+        }
     data["based_on_version"] = str(latest.version if latest else 0)
     return form_class(formdata=None, data=data)
 
@@ -723,11 +888,20 @@ def _decision_page(submission: Submission, form: DecisionForm | None = None, pro
     standstill_context = _standstill(submission, latest)
     db.session.commit()
     return render_template(
-        "review/decision.html", submission=submission, result=result, framework=inputs.framework,
-        latest=latest, versions=decisions.history(submission), form=form, problems=problems or [],
-        outcome_labels=OUTCOME_LABELS, decision_labels=DECISION_OUTCOMES,
-        can_record=decisions.can_record(submission), conflict=conflicts.blocking(submission, current_user),
-        follow_up_needed=decisions.needs_follow_up(result.rag), **standstill_context,
+        "review/decision.html",
+        submission=submission,
+        result=result,
+        framework=inputs.framework,
+        latest=latest,
+        versions=decisions.history(submission),
+        form=form,
+        problems=problems or [],
+        outcome_labels=OUTCOME_LABELS,
+        decision_labels=DECISION_OUTCOMES,
+        can_record=decisions.can_record(submission),
+        conflict=conflicts.blocking(submission, current_user),
+        follow_up_needed=decisions.needs_follow_up(result.rag),
+        **standstill_context,
     ), status
 
 
@@ -740,8 +914,9 @@ def _standstill(submission: Submission, latest) -> dict[str, Any]:
         "publication_status": standstill.status(publication) if publication else "",
         "representations": standstill.representations_for(publication) if publication else [],
         "review_outcomes": standstill.REVIEW_OUTCOMES,
-        "can_publish": latest is not None and submission.status == "decided"
-                       and (publication is None or publication.decision_id != latest.id),
+        "can_publish": latest is not None
+        and submission.status == "decided"
+        and (publication is None or publication.decision_id != latest.id),
         "final_on": standstill.final_on(publication) if publication else None,
     }
 
@@ -771,10 +946,14 @@ def record_decision(submission_id: int):
     data = decisions.DecisionInput(
         outcome=form.outcome.data,
         gate_outcomes={g.id: form[f"gate-{g.id}"].data for g in inputs.framework.gates},
-        decided_on=form.decided_on.data, panel_members=form.panel_members.data or "",
-        minutes=form.minutes.data or "", differs_reason=form.differs_reason.data or "",
-        conditions=form.filled_conditions(), correction_reason=form.correction_reason.data or "",
-        based_on_version=based_on, follow_up_on=form.follow_up_on.data,
+        decided_on=form.decided_on.data,
+        panel_members=form.panel_members.data or "",
+        minutes=form.minutes.data or "",
+        differs_reason=form.differs_reason.data or "",
+        conditions=form.filled_conditions(),
+        correction_reason=form.correction_reason.data or "",
+        based_on_version=based_on,
+        follow_up_on=form.follow_up_on.data,
     )
     try:
         recorded = decisions.record_decision(submission, data, current_user)
@@ -794,16 +973,18 @@ def record_decision(submission_id: int):
 @allow(*COMMISSIONERS)
 def panel_report(submission_id: int):
     submission = _submission(submission_id)
-    return pdf_download(lambda: panel_report_pdf(submission, current_user),
-                        f"panel-report-{submission.id}.pdf", "gateway panel report")
+    return pdf_download(
+        lambda: panel_report_pdf(submission, current_user), f"panel-report-{submission.id}.pdf", "gateway panel report"
+    )
 
 
 @bp.route("/submissions/<int:submission_id>/history")
 @allow("moderator", "panel", "round_admin")
 def submission_history(submission_id: int):
     submission = _submission(submission_id)
-    return render_template("review/history.html", submission=submission, events=history(submission.id),
-                           role_labels=ROLE_LABELS)
+    return render_template(
+        "review/history.html", submission=submission, events=history(submission.id), role_labels=ROLE_LABELS
+    )
 
 
 @bp.route("/submissions/<int:submission_id>/evidence/<int:evidence_id>")
@@ -811,24 +992,30 @@ def submission_history(submission_id: int):
 def download_evidence(submission_id: int, evidence_id: int):
     submission, evidence = access.evidence_for(current_user, submission_id, evidence_id)
     _require_declarations(submission.round)
-    return send_file(storage().path(evidence.stored_name), mimetype=evidence.content_type,
-                     as_attachment=True, download_name=evidence.original_name)
+    return send_file(
+        storage().path(evidence.stored_name),
+        mimetype=evidence.content_type,
+        as_attachment=True,
+        download_name=evidence.original_name,
+    )
 
 
 @bp.route("/rounds/<int:round_id>/programme-summary.pdf")
 @allow(*COMMISSIONERS)
 def programme_report(round_id: int):
     round_ = _round(round_id)
-    return pdf_download(lambda: programme_report_pdf(round_, current_user),
-                        f"programme-summary-round-{round_.id}.pdf", "programme summary")
+    return pdf_download(
+        lambda: programme_report_pdf(round_, current_user),
+        f"programme-summary-round-{round_.id}.pdf",
+        "programme summary",
+    )
 
 
 @bp.route("/rounds/<int:round_id>/panel-pack.pdf")
 @allow(*COMMISSIONERS)
 def panel_pack(round_id: int):
     round_ = _round(round_id)
-    return pdf_download(lambda: panel_pack_pdf(round_, current_user),
-                        f"panel-pack-round-{round_.id}.pdf", "panel pack")
+    return pdf_download(lambda: panel_pack_pdf(round_, current_user), f"panel-pack-round-{round_.id}.pdf", "panel pack")
 
 
 # --------------------------------------------------------------------------------------------------
@@ -843,44 +1030,67 @@ def declarations(round_id: int):
     declared = conflicts.declarations_of(round_, current_user)
     problems: list[tuple[str, str]] = []
     # What the page shows for each applicant: the saved declaration, or what was just posted.
-    choices = {a.id: ("conflict" if declared[a.id].has_conflict else "none") if a.id in declared else None
-               for a in applicants}
+    choices = {
+        a.id: ("conflict" if declared[a.id].has_conflict else "none") if a.id in declared else None for a in applicants
+    }
     descriptions = {a.id: declared[a.id].description if a.id in declared else "" for a in applicants}
     if request.method == "POST":
         choices = {a.id: request.form.get(f"conflict-{a.id}") for a in applicants}
         descriptions = {a.id: request.form.get(f"description-{a.id}", "") for a in applicants}
-        entries = [conflicts.DeclarationInput(a.id, choices[a.id] == "conflict", descriptions[a.id])
-                   for a in applicants if choices[a.id] in ("none", "conflict")]
+        entries = [
+            conflicts.DeclarationInput(a.id, choices[a.id] == "conflict", descriptions[a.id])
+            for a in applicants
+            if choices[a.id] in ("none", "conflict")
+        ]
         try:
             found = conflicts.declare(round_, current_user, entries)
         except NotAllowed as exc:
             found = [(applicants[0].id if applicants else 0, str(exc))]
-        problems = [(f"conflict-{applicant_id}" if choices.get(applicant_id) != "conflict"
-                     else f"description-{applicant_id}", message) for applicant_id, message in found]
+        problems = [
+            (
+                f"conflict-{applicant_id}"
+                if choices.get(applicant_id) != "conflict"
+                else f"description-{applicant_id}",
+                message,
+            )
+            for applicant_id, message in found
+        ]
         if not problems:
             db.session.commit()
             flash("Your declarations are saved.")
             return redirect(url_for(".dashboard", round_id=round_.id))
         db.session.rollback()
-    return render_template("review/declarations.html", round=round_, applicants=applicants, choices=choices,
-                           descriptions=descriptions, declared=declared, problems=problems,
-                           declares=current_user.role in conflicts.DECLARING_ROLES)
+    return render_template(
+        "review/declarations.html",
+        round=round_,
+        applicants=applicants,
+        choices=choices,
+        descriptions=descriptions,
+        declared=declared,
+        problems=problems,
+        declares=current_user.role in conflicts.DECLARING_ROLES,
+    )
 
 
 @bp.route("/rounds/<int:round_id>/conflicts")
 @allow("round_admin")
 def round_conflicts(round_id: int):
     round_ = db.session.get(Round, round_id) or abort(404)
-    return render_template("review/conflicts.html", round=round_, rows=conflicts.round_declarations(round_),
-                           applicant_count=len(conflicts.applicants(round_)))
+    return render_template(
+        "review/conflicts.html",
+        round=round_,
+        rows=conflicts.round_declarations(round_),
+        applicant_count=len(conflicts.applicants(round_)),
+    )
 
 
 @bp.route("/rounds/<int:round_id>/conflicts/mitigate", methods=["POST"])
 @allow("round_admin")
 def mitigate_conflict(round_id: int):
     round_ = db.session.get(Round, round_id) or abort(404)
-    declaration = db.session.scalar(db.select(ConflictDeclaration).filter_by(
-        round_id=round_.id, id=_form_id("declaration_id")))
+    declaration = db.session.scalar(
+        db.select(ConflictDeclaration).filter_by(round_id=round_.id, id=_form_id("declaration_id"))
+    )
     try:
         if declaration is None:
             raise NotAllowed("Choose a declared conflict to mitigate.")
@@ -890,8 +1100,7 @@ def mitigate_conflict(round_id: int):
         flash(str(exc), "error")
     else:
         db.session.commit()
-        flash(f"Mitigation recorded: {declaration.user.name} may now take part for "
-              f"{declaration.applicant.name}.")
+        flash(f"Mitigation recorded: {declaration.user.name} may now take part for {declaration.applicant.name}.")
     return redirect(url_for(".round_conflicts", round_id=round_.id))
 
 
@@ -915,8 +1124,11 @@ def start_checkpoint(round_id: int):
         flash(str(exc), "error")
     else:
         db.session.commit()
-        flash(f"{len(created)} draft{'' if len(created) == 1 else 's'} created with answers carried forward."
-              if created else "Every applicant of the earlier round already has a draft in this checkpoint.")
+        flash(
+            f"{len(created)} draft{'' if len(created) == 1 else 's'} created with answers carried forward."
+            if created
+            else "Every applicant of the earlier round already has a draft in this checkpoint."
+        )
     return redirect(url_for(".manage_round", round_id=round_.id))
 
 
@@ -925,8 +1137,11 @@ def start_checkpoint(round_id: int):
 
 
 class RecommendationForm(FlaskForm):
-    urgency = RadioField("How urgent is it?", choices=choice_list(RECOMMENDATION_URGENCIES.items()),
-                         validators=[InputRequired("Choose how urgent the recommendation is")])
+    urgency = RadioField(
+        "How urgent is it?",
+        choices=choice_list(RECOMMENDATION_URGENCIES.items()),
+        validators=[InputRequired("Choose how urgent the recommendation is")],
+    )
     text = TextAreaField("What the applicant should do", validators=[Optional()])
     owner = StringField("Owner", validators=[Optional()])
     due_on = DateField("Date it is due", validators=[Optional()])
@@ -941,8 +1156,9 @@ def add_recommendation(submission_id: int):
         problems = form_problems(form, {"urgency": "urgency-critical"})
     else:
         try:
-            recommendations.add(submission, form.urgency.data, form.text.data, form.owner.data, form.due_on.data,
-                                current_user)
+            recommendations.add(
+                submission, form.urgency.data, form.text.data, form.owner.data, form.due_on.data, current_user
+            )
         except NotAllowed as exc:
             problems = list(exc.args)
         else:
@@ -961,8 +1177,9 @@ def _closed_back(submission: Submission):
 @allow("moderator", "panel", "round_admin")
 def close_recommendation(submission_id: int):
     submission = _submission(submission_id)
-    row = db.session.scalar(db.select(ReviewRecommendation).filter_by(
-        submission_id=submission.id, id=_form_id("recommendation_id")))
+    row = db.session.scalar(
+        db.select(ReviewRecommendation).filter_by(submission_id=submission.id, id=_form_id("recommendation_id"))
+    )
     try:
         if row is None:
             raise NotAllowed(("closure_note", "Choose a recommendation to close"))
@@ -1012,8 +1229,9 @@ def publish_decision(submission_id: int):
         flash(str(exc), "error")
     else:
         db.session.commit()
-        flash(f"Decision published. The standstill period ends at the end of "
-              f"{publication.standstill_ends_on:%-d %B %Y}.")
+        flash(
+            f"Decision published. The standstill period ends at the end of {publication.standstill_ends_on:%-d %B %Y}."
+        )
     return redirect(url_for(".decision", submission_id=submission.id, _anchor="standstill"))
 
 
@@ -1022,20 +1240,25 @@ def publish_decision(submission_id: int):
 def review_representation(submission_id: int):
     submission = _submission(submission_id)
     representation = db.session.scalar(
-        db.select(Representation).join(Representation.publication)
-        .where(Representation.id == _form_id("representation_id"), DecisionPublication.submission_id == submission.id))
+        db.select(Representation)
+        .join(Representation.publication)
+        .where(Representation.id == _form_id("representation_id"), DecisionPublication.submission_id == submission.id)
+    )
     try:
         if representation is None:
             raise NotAllowed("Choose a representation to review.")
-        standstill.review_representation(representation, request.form.get("outcome", ""),
-                                         request.form.get("review_note", ""), current_user)
+        standstill.review_representation(
+            representation, request.form.get("outcome", ""), request.form.get("review_note", ""), current_user
+        )
     except NotAllowed as exc:
         db.session.rollback()
         flash(str(exc), "error")
     else:
         db.session.commit()
-        follow_on = {"sent_back": " The submission is back under moderation: the panel must record a new decision.",
-                     "upheld": " The panel must now record a corrected decision and you publish it again."}
+        follow_on = {
+            "sent_back": " The submission is back under moderation: the panel must record a new decision.",
+            "upheld": " The panel must now record a corrected decision and you publish it again.",
+        }
         flash("Review recorded." + follow_on.get(representation.outcome, ""))
     return redirect(url_for(".decision", submission_id=submission.id, _anchor="standstill"))
 
@@ -1058,8 +1281,9 @@ def bank_holidays():
                 return redirect(url_for(".bank_holidays"))
         else:
             problems = form_problems(form)
-    return render_template("review/bank_holidays.html", holidays=standstill.bank_holidays(), form=form,
-                           problems=problems)
+    return render_template(
+        "review/bank_holidays.html", holidays=standstill.bank_holidays(), form=form, problems=problems
+    )
 
 
 @bp.route("/bank-holidays/<int:holiday_id>/remove", methods=["POST"])

@@ -18,6 +18,7 @@ and writers queue.  Two refinements keep that queue short:
 
 None of this applies to PostgreSQL, where the engine is left as configured.
 """
+
 from __future__ import annotations
 
 import fcntl

@@ -1,4 +1,5 @@
 """Evidence files: checked by content as well as name, stored outside the web root under random names."""
+
 from __future__ import annotations
 
 import hashlib
@@ -28,8 +29,10 @@ ALLOWED_EXTENSIONS = {
 }
 ALLOWED_DESCRIPTION = "PDF, Word, Excel, PowerPoint, OpenDocument, PNG, JPEG or CSV"
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
-_OPEN_DOCUMENT_TYPES = {".odt": b"application/vnd.oasis.opendocument.text",
-                        ".ods": b"application/vnd.oasis.opendocument.spreadsheet"}
+_OPEN_DOCUMENT_TYPES = {
+    ".odt": b"application/vnd.oasis.opendocument.text",
+    ".ods": b"application/vnd.oasis.opendocument.spreadsheet",
+}
 
 
 def size_label(size: int) -> str:
@@ -120,9 +123,11 @@ def check_upload(filename: str | None, data: bytes, max_bytes: int) -> CheckedUp
     if extension not in ALLOWED_EXTENSIONS:
         raise UploadRejected(f"'{display_name}' is not an allowed type: upload a {ALLOWED_DESCRIPTION} file")
     if not _looks_like(extension, data):
-        raise UploadRejected(f"'{display_name}' is not really a {extension[1:].upper()} file: its content does "
-                             "not match its name. Check you chose the right file")
-    stored_as = display_name if len(display_name) <= 255 else display_name[:255 - len(extension)] + extension
+        raise UploadRejected(
+            f"'{display_name}' is not really a {extension[1:].upper()} file: its content does "
+            "not match its name. Check you chose the right file"
+        )
+    stored_as = display_name if len(display_name) <= 255 else display_name[: 255 - len(extension)] + extension
     return CheckedUpload(stored_as, ALLOWED_EXTENSIONS[extension], data, hashlib.sha256(data).hexdigest())
 
 

@@ -1,4 +1,5 @@
 """Working-day arithmetic for standstill periods: weekends and listed bank holidays do not count."""
+
 from __future__ import annotations
 
 from datetime import date, timedelta

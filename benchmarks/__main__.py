@@ -3,6 +3,7 @@
 Run one alone with `python -m benchmarks.<name>`; pass names to choose, e.g.
 `python -m benchmarks scoring_bench report_bench`.
 """
+
 from __future__ import annotations
 
 import subprocess
@@ -10,8 +11,7 @@ import sys
 from pathlib import Path
 
 # The load test runs twice: saturated with no pauses, and at full throughput with short pauses.
-ORDER = ["scoring_bench", "dashboard_bench", "report_bench", "request_cost", "load_test",
-         "load_test --think 0.1"]
+ORDER = ["scoring_bench", "dashboard_bench", "report_bench", "request_cost", "load_test", "load_test --think 0.1"]
 
 
 def main(argv: list[str]) -> int:

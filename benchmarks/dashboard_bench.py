@@ -16,6 +16,7 @@ submission, the chart and the first page of the table) is timed too, for informa
 dashboard right after providers have edited 50 drafts: autosaves only mark a draft's stored summary
 stale, and the dashboard rescores stale drafts before it lists them, so that view pays for them.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -39,13 +40,15 @@ def _app(directory: Path):
 
     from assessor import create_app
 
-    app = create_app({
-        "ENV_NAME": "testing",
-        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{directory / 'bench.sqlite'}",
-        "UPLOAD_FOLDER": str(directory / "uploads"),
-        "RATELIMIT_STORAGE_URI": "memory://",
-        "LOGIN_RATE_LIMIT": "1000 per minute",
-    })
+    app = create_app(
+        {
+            "ENV_NAME": "testing",
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{directory / 'bench.sqlite'}",
+            "UPLOAD_FOLDER": str(directory / "uploads"),
+            "RATELIMIT_STORAGE_URI": "memory://",
+            "LOGIN_RATE_LIMIT": "1000 per minute",
+        }
+    )
     with app.app_context():
         upgrade()
     return app
@@ -72,8 +75,20 @@ def build_round(app, count: int, seed: int = 2026) -> int:
     from scoring.synthetic import clear_answer, random_answer, random_answers
 
     from assessor.extensions import db
-    from assessor.models import (Answer, Applicant, ApplicantMember, ConflictDeclaration, Evidence, MemberAnswer,
-                                 ModeratedScore, Organisation, Round, Submission, User, utcnow)
+    from assessor.models import (
+        Answer,
+        Applicant,
+        ApplicantMember,
+        ConflictDeclaration,
+        Evidence,
+        MemberAnswer,
+        ModeratedScore,
+        Organisation,
+        Round,
+        Submission,
+        User,
+        utcnow,
+    )
     from assessor.passwords import hash_password
     from assessor.services.declarations import declaration_questions, visible_declarations
     from assessor.services.definitions import import_definition, questionnaire_for
@@ -83,11 +98,21 @@ def build_round(app, count: int, seed: int = 2026) -> int:
     with app.app_context():
         questionnaire_row, _ = import_definition(DEFAULT_QUESTIONNAIRE_PATH)
         framework_row, _ = import_definition(DEFAULT_FRAMEWORK_PATH)
-        round_ = Round(name="Benchmark round", description="", questionnaire_id=questionnaire_row.id,
-                       framework_id=framework_row.id, status="open")
+        round_ = Round(
+            name="Benchmark round",
+            description="",
+            questionnaire_id=questionnaire_row.id,
+            framework_id=framework_row.id,
+            status="open",
+        )
         db.session.add(round_)
-        moderator = User(email="bench@icb.example", name="Bench Moderator", role="moderator",
-                         password_hash=hash_password(PASSWORD), session_token=secrets.token_hex(16))
+        moderator = User(
+            email="bench@icb.example",
+            name="Bench Moderator",
+            role="moderator",
+            password_hash=hash_password(PASSWORD),
+            session_token=secrets.token_hex(16),
+        )
         db.session.add(moderator)
         db.session.flush()
         questionnaire = questionnaire_for(round_)
@@ -96,19 +121,24 @@ def build_round(app, count: int, seed: int = 2026) -> int:
         declared = declaration_questions(questionnaire)
         # The joint form never asks the per-member questions, so no joint answer to them is stored.
         answerable = [q for q in answerable if not questionnaire.is_per_member(q.id)]
-        organisations = [Organisation(name=f"Benchmark organisation {i:05d}", kind="gp_federation")
-                         for i in range(count * 2)]
+        organisations = [
+            Organisation(name=f"Benchmark organisation {i:05d}", kind="gp_federation") for i in range(count * 2)
+        ]
         db.session.add_all(organisations)
         db.session.flush()
         submissions, member_ids = [], {}
         for index in range(count):
             lead = organisations[index]
-            applicant = Applicant(name=f"Applicant {rng.randrange(10**6):06d} {index:05d}",
-                                  lead_organisation_id=lead.id)
+            applicant = Applicant(
+                name=f"Applicant {rng.randrange(10**6):06d} {index:05d}", lead_organisation_id=lead.id
+            )
             db.session.add(applicant)
             db.session.flush()
-            members = [lead] + ([organisations[count + index], organisations[(count + index + 1) % (2 * count)]]
-                                if index % 3 == 0 else [])
+            members = [lead] + (
+                [organisations[count + index], organisations[(count + index + 1) % (2 * count)]]
+                if index % 3 == 0
+                else []
+            )
             db.session.add_all(ApplicantMember(applicant_id=applicant.id, organisation_id=o.id) for o in members)
             submission = Submission(round_id=round_.id, applicant_id=applicant.id, status=STATUSES[index % 4])
             db.session.add(submission)
@@ -123,15 +153,37 @@ def build_round(app, count: int, seed: int = 2026) -> int:
             for question in answerable:
                 value = _best_answer(question) if rng.random() < quality else answers.get(question.id)
                 if value is not None:
-                    rows.append({"submission_id": submission.id, "question_id": question.id,
-                                 "value_json": json.dumps(value), "version": 1})
+                    rows.append(
+                        {
+                            "submission_id": submission.id,
+                            "question_id": question.id,
+                            "value_json": json.dumps(value),
+                            "version": 1,
+                        }
+                    )
                 if question.type == "text" and rng.random() < 0.9:
-                    consensus.append({"submission_id": submission.id, "question_id": question.id,
-                                      "score": min(1.0, round(quality * 4 + rng.choice((-1, 0, 0, 1))) / 4),
-                                      "rationale": "Benchmark consensus", "moderator_id": moderator.id})
-            files.extend({"submission_id": submission.id, "question_id": q.id, "original_name": f"{q.id}.pdf",
-                          "stored_name": secrets.token_hex(16), "content_type": "application/pdf", "size": 1,
-                          "sha256": "0" * 64} for q in evidence if rng.random() < quality)
+                    consensus.append(
+                        {
+                            "submission_id": submission.id,
+                            "question_id": question.id,
+                            "score": min(1.0, round(quality * 4 + rng.choice((-1, 0, 0, 1))) / 4),
+                            "rationale": "Benchmark consensus",
+                            "moderator_id": moderator.id,
+                        }
+                    )
+            files.extend(
+                {
+                    "submission_id": submission.id,
+                    "question_id": q.id,
+                    "original_name": f"{q.id}.pdf",
+                    "stored_name": secrets.token_hex(16),
+                    "content_type": "application/pdf",
+                    "size": 1,
+                    "sha256": "0" * 64,
+                }
+                for q in evidence
+                if rng.random() < quality
+            )
             # Every member organisation, a single provider's lead included, answers the per-member
             # domain for itself; without it the eligibility gate fails and every submission would be
             # sent to open procurement.  An adverse declaration is the exception, likelier the weaker
@@ -143,11 +195,23 @@ def build_round(app, count: int, seed: int = 2026) -> int:
                     if clear is not None:
                         own[question.id] = clear if rng.random() > (1 - quality) / 4 else random_answer(rng, question)
                 shown = visible_declarations(questionnaire, own)
-                own.update({q.id: "What happened, how it was resolved and why it does not put this contract at risk."
-                            for q in declared if q.type == "text" and q.id in shown})
-                declarations.extend({"submission_id": submission.id, "organisation_id": organisation_id,
-                                     "question_id": question_id, "value_json": json.dumps(value), "version": 1}
-                                    for question_id, value in own.items())
+                own.update(
+                    {
+                        q.id: "What happened, how it was resolved and why it does not put this contract at risk."
+                        for q in declared
+                        if q.type == "text" and q.id in shown
+                    }
+                )
+                declarations.extend(
+                    {
+                        "submission_id": submission.id,
+                        "organisation_id": organisation_id,
+                        "question_id": question_id,
+                        "value_json": json.dumps(value),
+                        "version": 1,
+                    }
+                    for question_id, value in own.items()
+                )
         db.session.execute(db.insert(Answer), rows)
         db.session.execute(db.insert(Evidence), files)
         db.session.execute(db.insert(ModeratedScore), consensus)
@@ -156,10 +220,20 @@ def build_round(app, count: int, seed: int = 2026) -> int:
         # These are the rows conflicts.declare saves for "no conflict"; its audit events are left
         # out, as they are for the answers above, because no timed page reads them.
         declared_at = utcnow()
-        db.session.execute(db.insert(ConflictDeclaration), [
-            {"round_id": round_.id, "user_id": moderator.id, "applicant_id": submission.applicant_id,
-             "has_conflict": False, "description": "", "declared_at": declared_at}
-            for submission in submissions])
+        db.session.execute(
+            db.insert(ConflictDeclaration),
+            [
+                {
+                    "round_id": round_.id,
+                    "user_id": moderator.id,
+                    "applicant_id": submission.applicant_id,
+                    "has_conflict": False,
+                    "description": "",
+                    "declared_at": declared_at,
+                }
+                for submission in submissions
+            ],
+        )
         for submission in submissions:
             score(submission)
         db.session.commit()
@@ -171,8 +245,9 @@ def _mix(app, round_id: int) -> str:
     from assessor.models import Submission
 
     def counted(column) -> str:
-        counts = db.session.execute(db.select(column, db.func.count())
-                                    .filter_by(round_id=round_id).group_by(column)).all()
+        counts = db.session.execute(
+            db.select(column, db.func.count()).filter_by(round_id=round_id).group_by(column)
+        ).all()
         return ", ".join(f"{name} {count}" for name, count in sorted(counts, key=lambda c: str(c[0])))
 
     with app.app_context():
@@ -209,8 +284,9 @@ def _edit_drafts(app, round_id: int, count: int):
     from assessor.models import Submission
 
     with app.app_context():
-        drafts = db.session.scalars(db.select(Submission.id).filter_by(round_id=round_id, status="draft")
-                                    .order_by(Submission.id).limit(count)).all()
+        drafts = db.session.scalars(
+            db.select(Submission.id).filter_by(round_id=round_id, status="draft").order_by(Submission.id).limit(count)
+        ).all()
 
     def mark_stale():
         with app.app_context():
@@ -230,13 +306,14 @@ def main(argv: list[str] | None = None) -> int:
         app = _app(Path(directory))
         start = time.perf_counter()
         round_id = build_round(app, args.submissions)
-        print(f"Built {args.submissions:,} scored submissions in {time.perf_counter() - start:.1f} s "
-              f"(not timed below); recommendations: {_mix(app, round_id)}")
+        print(
+            f"Built {args.submissions:,} scored submissions in {time.perf_counter() - start:.1f} s "
+            f"(not timed below); recommendations: {_mix(app, round_id)}"
+        )
         client = app.test_client()
         page = client.get("/login").get_data(as_text=True)
         token = page.split('name="csrf_token" type="hidden" value="')[1].split('"')[0]
-        response = client.post("/login", data={"email": "bench@icb.example", "password": PASSWORD,
-                                               "csrf_token": token})
+        response = client.post("/login", data={"email": "bench@icb.example", "password": PASSWORD, "csrf_token": token})
         if response.status_code != 302:
             raise SystemExit("could not sign in")
 
@@ -244,16 +321,24 @@ def main(argv: list[str] | None = None) -> int:
         # Each case: what it times, the page, and what to do (untimed) before each request.
         cases = [
             ("dashboard, default order (overall, best first)", base, None),
-            ("dashboard, filtered by status and recommendation",
-             f"{base}?status=submitted&recommendation=open_procurement", None),
+            (
+                "dashboard, filtered by status and recommendation",
+                f"{base}?status=submitted&recommendation=open_procurement",
+                None,
+            ),
             ("dashboard, filtered by RAG, sorted by applicant", f"{base}?rag=Amber&sort=applicant&order=asc", None),
             ("dashboard, page 20, sorted by progress", f"{base}?sort=progress&page=20", None),
             ("comparison view (pandas quartiles, chart, first page)", f"{base}/compare", None),
-            (f"dashboard after edits to {STALE_DRAFTS} drafts (rescored first)", base,
-             _edit_drafts(app, round_id, STALE_DRAFTS)),
+            (
+                f"dashboard after edits to {STALE_DRAFTS} drafts (rescored first)",
+                base,
+                _edit_drafts(app, round_id, STALE_DRAFTS),
+            ),
         ]
-        print(f"Python {platform.python_version()} on {platform.machine()}, SQLite, "
-              f"median of {args.runs} requests after one warm-up")
+        print(
+            f"Python {platform.python_version()} on {platform.machine()}, SQLite, "
+            f"median of {args.runs} requests after one warm-up"
+        )
         failed = False
         for label, url, before in cases:
             median, worst, size = _median_ms(client, url, args.runs, before)

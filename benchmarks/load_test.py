@@ -22,6 +22,7 @@ hello-world ceiling is always driven without pauses, so the ratio compares again
 
 Bounded: ``--users`` threads for ``--seconds`` seconds each run; each request times out after 30 s.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -80,17 +81,25 @@ def _redis_available() -> bool:
 
 
 def _environment(work: Path, database_url: str) -> dict[str, str]:
-    env = {**os.environ, "DATABASE_URL": database_url, "SECRET_KEY": secrets.token_hex(32),
-           "UPLOAD_STORAGE": str(work / "uploads"), "GATEWAY_INSTANCE_DIR": str(work),
-           # Every simulated user signs in from 127.0.0.1; the per-address limit would stop them.
-           "LOGIN_RATE_LIMIT": "100000 per minute", "JSON_LOGS": "0",
-           # The repository's gunicorn.conf.py serves both apps; access logs would only add noise.
-           "GUNICORN_ACCESS_LOG": "/dev/null"}
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "SECRET_KEY": secrets.token_hex(32),
+        "UPLOAD_STORAGE": str(work / "uploads"),
+        "GATEWAY_INSTANCE_DIR": str(work),
+        # Every simulated user signs in from 127.0.0.1; the per-address limit would stop them.
+        "LOGIN_RATE_LIMIT": "100000 per minute",
+        "JSON_LOGS": "0",
+        # The repository's gunicorn.conf.py serves both apps; access logs would only add noise.
+        "GUNICORN_ACCESS_LOG": "/dev/null",
+    }
     # "development" only because production cookies are Secure and this runs over plain HTTP;
     # gunicorn never runs Flask's debugger either way.
     env["GATEWAY_ENV"] = "development"
     if _redis_available():
-        env.update(RATELIMIT_STORAGE_URI="redis://127.0.0.1:6379", RATELIMIT_KEY_PREFIX=f"loadtest-{secrets.token_hex(4)}")
+        env.update(
+            RATELIMIT_STORAGE_URI="redis://127.0.0.1:6379", RATELIMIT_KEY_PREFIX=f"loadtest-{secrets.token_hex(4)}"
+        )
     return env
 
 
@@ -130,7 +139,16 @@ def _prepare(env: dict[str, str], users: int) -> None:
 
 
 def _serve(app: str, port: int, workers: int, env: dict[str, str]) -> subprocess.Popen:
-    command = [sys.executable, "-m", "gunicorn", "--config", str(ROOT / "gunicorn.conf.py"), "--log-level", "warning", app]
+    command = [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "--config",
+        str(ROOT / "gunicorn.conf.py"),
+        "--log-level",
+        "warning",
+        app,
+    ]
     env = {**env, "GUNICORN_BIND": f"127.0.0.1:{port}", "GUNICORN_WORKERS": str(workers)}
     server = subprocess.Popen(command, env=env, cwd=ROOT, start_new_session=True)
     deadline = time.monotonic() + 60
@@ -187,12 +205,16 @@ def autosave_form(page: str, rng: random.Random) -> tuple[str, dict[str, str]]:
     return question, {f"q-{question}": str(rng.randrange(0, 4)), f"base-{question}": marker}
 
 
-def _provider_user(base: str, n: int, domains: list[str], think: float, deadline: list[float], stats: Stats,
-                   ready: threading.Barrier) -> None:
+def _provider_user(
+    base: str, n: int, domains: list[str], think: float, deadline: list[float], stats: Stats, ready: threading.Barrier
+) -> None:
     session = requests.Session()
     page = session.get(f"{base}/login", timeout=30).text
-    session.post(f"{base}/login", data={"email": f"user{n}@loadtest.example", "password": PASSWORD,
-                                        "csrf_token": TOKEN.search(page).group(1)}, timeout=30)
+    session.post(
+        f"{base}/login",
+        data={"email": f"user{n}@loadtest.example", "password": PASSWORD, "csrf_token": TOKEN.search(page).group(1)},
+        timeout=30,
+    )
     home = session.get(f"{base}/provider/", timeout=30).text
     submission = re.search(r'href="/provider/submissions/(\d+)"', home).group(1)
     rng = random.Random(n)
@@ -216,8 +238,11 @@ def _provider_user(base: str, n: int, domains: list[str], think: float, deadline
         token = TOKEN.search(page).group(1)
         question, form = autosave_form(page, rng)
         started = time.perf_counter()
-        saved = session.post(f"{base}/provider/submissions/{submission}/answers/{question}",
-                             data={**form, "csrf_token": token}, timeout=30)
+        saved = session.post(
+            f"{base}/provider/submissions/{submission}/answers/{question}",
+            data={**form, "csrf_token": token},
+            timeout=30,
+        )
         stats.add("save", time.perf_counter() - started, saved.status_code == 200)
         pause()
 
@@ -287,15 +312,32 @@ def _summary(label: str, stats: Stats, elapsed: float) -> list[tuple]:
     rows = []
     total = sum(len(v) for v in stats.latencies.values())
     for kind, values in sorted(stats.latencies.items()):
-        rows.append((label, kind, len(values), len(values) / elapsed, _percentile(values, .5) * 1000,
-                     _percentile(values, .95) * 1000, _percentile(values, .99) * 1000, stats.errors.get(kind, 0)))
+        rows.append(
+            (
+                label,
+                kind,
+                len(values),
+                len(values) / elapsed,
+                _percentile(values, 0.5) * 1000,
+                _percentile(values, 0.95) * 1000,
+                _percentile(values, 0.99) * 1000,
+                stats.errors.get(kind, 0),
+            )
+        )
     if len(stats.latencies) == 1:
         return rows
-    rows.append((label, "all", total, total / elapsed,
-                 statistics.median([v for vs in stats.latencies.values() for v in vs]) * 1000,
-                 _percentile([v for vs in stats.latencies.values() for v in vs], .95) * 1000,
-                 _percentile([v for vs in stats.latencies.values() for v in vs], .99) * 1000,
-                 sum(stats.errors.values())))
+    rows.append(
+        (
+            label,
+            "all",
+            total,
+            total / elapsed,
+            statistics.median([v for vs in stats.latencies.values() for v in vs]) * 1000,
+            _percentile([v for vs in stats.latencies.values() for v in vs], 0.95) * 1000,
+            _percentile([v for vs in stats.latencies.values() for v in vs], 0.99) * 1000,
+            sum(stats.errors.values()),
+        )
+    )
     return rows
 
 
@@ -304,11 +346,16 @@ def main() -> None:
     parser.add_argument("--users", type=int, default=50)
     parser.add_argument("--seconds", type=float, default=60)
     parser.add_argument("--workers", type=int, default=4)
-    parser.add_argument("--think", type=float, default=0.0,
-                        help="mean pause in seconds between a user's actions (exponential); 0 = closed loop "
-                             "with no pauses. The hello-world ceiling is always driven without pauses")
-    parser.add_argument("--app-only", action="store_true",
-                        help="skip the hello-world ceiling (for comparing two versions of the app)")
+    parser.add_argument(
+        "--think",
+        type=float,
+        default=0.0,
+        help="mean pause in seconds between a user's actions (exponential); 0 = closed loop "
+        "with no pauses. The hello-world ceiling is always driven without pauses",
+    )
+    parser.add_argument(
+        "--app-only", action="store_true", help="skip the hello-world ceiling (for comparing two versions of the app)"
+    )
     parser.add_argument("--database-url", help="an empty PostgreSQL database to use instead of SQLite")
     options = parser.parse_args()
     if not (1 <= options.users <= 200 and 1 <= options.seconds <= 600 and 0 <= options.think <= 60):
@@ -316,8 +363,11 @@ def main() -> None:
 
     from questionnaires.loader import DEFAULT_QUESTIONNAIRE_PATH, load_questionnaire
 
-    domains = [d.id for d in load_questionnaire(DEFAULT_QUESTIONNAIRE_PATH).domains
-               if any(q.type == "scale" for q in d.questions)]
+    domains = [
+        d.id
+        for d in load_questionnaire(DEFAULT_QUESTIONNAIRE_PATH).domains
+        if any(q.type == "scale" for q in d.questions)
+    ]
     work = Path(tempfile.mkdtemp(prefix="gateway-load-"))
     try:
         database_url = options.database_url or f"sqlite:///{work / 'gateway.sqlite'}"
@@ -327,8 +377,13 @@ def main() -> None:
         port = _free_port()
         server = _serve("wsgi:app", port, options.workers, env)
         try:
-            app_run = _drive(_provider_user, options.users, options.seconds,
-                             lambda n: (f"http://127.0.0.1:{port}", n, domains, options.think), server)
+            app_run = _drive(
+                _provider_user,
+                options.users,
+                options.seconds,
+                lambda n: (f"http://127.0.0.1:{port}", n, domains, options.think),
+                server,
+            )
         finally:
             _stop(server)
 
@@ -337,30 +392,37 @@ def main() -> None:
             port = _free_port()
             server = _serve("benchmarks.hello_app:app", port, options.workers, env)
             try:
-                hello_run = _drive(_hello_user, options.users, options.seconds,
-                                   lambda n: (f"http://127.0.0.1:{port}",), server)
+                hello_run = _drive(
+                    _hello_user, options.users, options.seconds, lambda n: (f"http://127.0.0.1:{port}",), server
+                )
             finally:
                 _stop(server)
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
     pace = f"a mean pause of {options.think:g} s between actions" if options.think else "no pauses (closed loop)"
-    print(f"{options.users} users with {pace}, {options.seconds:.0f} s, gunicorn {options.workers} sync workers, "
-          f"{'PostgreSQL' if options.database_url else 'SQLite'}, rate limits in {env.get('RATELIMIT_STORAGE_URI', 'memory')}")
+    print(
+        f"{options.users} users with {pace}, {options.seconds:.0f} s, gunicorn {options.workers} sync workers, "
+        f"{'PostgreSQL' if options.database_url else 'SQLite'}, rate limits in {env.get('RATELIMIT_STORAGE_URI', 'memory')}"
+    )
     print("| server | requests | count | req/s | p50 ms | p95 ms | p99 ms | errors |")
     print("|---|---|---:|---:|---:|---:|---:|---:|")
     rows = _summary("Gateway", app_run.stats, app_run.seconds)
     if hello_run is not None:
         rows += _summary("hello-world", hello_run.stats, hello_run.seconds)
     for row in rows:
-        print(f"| {row[0]} | {row[1]} | {row[2]} | {row[3]:.0f} | {row[4]:.1f} | {row[5]:.1f} | {row[6]:.1f} | {row[7]} |")
+        print(
+            f"| {row[0]} | {row[1]} | {row[2]} | {row[3]:.0f} | {row[4]:.1f} | {row[5]:.1f} | {row[6]:.1f} | {row[7]} |"
+        )
     print()
     for label, run in (("Gateway", app_run), ("hello-world", hello_run)):
         if run is None:
             continue
-        print(f"{label}: server {run.server_cpu / run.requests * 1000:.2f} ms CPU per request, "
-              f"client {run.client_cpu / run.requests * 1000:.2f} ms; {run.server_cpu + run.client_cpu:.0f} of "
-              f"{os.cpu_count() * run.seconds:.0f} CPU-seconds available")
+        print(
+            f"{label}: server {run.server_cpu / run.requests * 1000:.2f} ms CPU per request, "
+            f"client {run.client_cpu / run.requests * 1000:.2f} ms; {run.server_cpu + run.client_cpu:.0f} of "
+            f"{os.cpu_count() * run.seconds:.0f} CPU-seconds available"
+        )
     if hello_run is not None:
         ceiling = "hello-world request rate" + (" (driven without pauses)" if options.think else "")
         print(f"\nGateway served {app_run.rate / hello_run.rate:.0%} of the {ceiling}.")

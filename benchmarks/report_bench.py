@@ -17,6 +17,7 @@ long-running server); the first, cold render is printed separately.  Peak Python
 with tracemalloc on a separate render, so tracing does not slow the timed ones, and the process's
 peak resident size is printed from getrusage.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -43,12 +44,14 @@ def _app(directory: Path):
 
     from assessor import create_app
 
-    app = create_app({
-        "ENV_NAME": "testing",
-        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{directory / 'bench.sqlite'}",
-        "UPLOAD_FOLDER": str(directory / "uploads"),
-        "RATELIMIT_STORAGE_URI": "memory://",
-    })
+    app = create_app(
+        {
+            "ENV_NAME": "testing",
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{directory / 'bench.sqlite'}",
+            "UPLOAD_FOLDER": str(directory / "uploads"),
+            "RATELIMIT_STORAGE_URI": "memory://",
+        }
+    )
     # Alembic configures its own INFO logging; the migration chatter is not part of the figures.
     logging.disable(logging.INFO)
     try:
@@ -76,35 +79,56 @@ def _add_review_activity(submission) -> None:
     evaluators = [User.query.filter_by(role="evaluator").one(), User.query.filter_by(role="moderator").one()]
     panel = User.query.filter_by(role="panel").one()
     moderated = ModeratedScore.query.filter_by(submission_id=submission.id).all()
-    existing = {(row.question_id, row.evaluator_id) for row in EvaluatorScore.query.filter_by(submission_id=submission.id)}
+    existing = {
+        (row.question_id, row.evaluator_id) for row in EvaluatorScore.query.filter_by(submission_id=submission.id)
+    }
     for row in moderated:
         for offset, evaluator in enumerate(evaluators):
             if (row.question_id, evaluator.id) in existing:
                 continue
-            db.session.add(EvaluatorScore(
-                submission_id=submission.id, question_id=row.question_id, evaluator_id=evaluator.id,
-                score=min(1.0, max(0.0, round(row.score * 4) / 4 + (0.25 if offset else 0.0))),
-                rationale=("The answer names the partners, the population and the money involved, and the "
-                           "pilot results are specific; it says less about how the approach would scale "
-                           "across all localities and who would lead that work."),
-            ))
-        db.session.add(Clarification(
-            submission_id=submission.id, question_id=row.question_id,
-            question_text="Which partner leads this work, and by when will it be complete?",
-            asked_by_id=evaluators[0].id, asked_at=datetime(2026, 10, 1, 10, 0),
-            reply_text="The lead trust's director of strategy, with a plan agreed by all partner boards by March.",
-            replied_by_id=evaluators[0].id, replied_at=datetime(2026, 10, 4, 16, 30),
-        ))
+            db.session.add(
+                EvaluatorScore(
+                    submission_id=submission.id,
+                    question_id=row.question_id,
+                    evaluator_id=evaluator.id,
+                    score=min(1.0, max(0.0, round(row.score * 4) / 4 + (0.25 if offset else 0.0))),
+                    rationale=(
+                        "The answer names the partners, the population and the money involved, and the "
+                        "pilot results are specific; it says less about how the approach would scale "
+                        "across all localities and who would lead that work."
+                    ),
+                )
+            )
+        db.session.add(
+            Clarification(
+                submission_id=submission.id,
+                question_id=row.question_id,
+                question_text="Which partner leads this work, and by when will it be complete?",
+                asked_by_id=evaluators[0].id,
+                asked_at=datetime(2026, 10, 1, 10, 0),
+                reply_text="The lead trust's director of strategy, with a plan agreed by all partner boards by March.",
+                replied_by_id=evaluators[0].id,
+                replied_at=datetime(2026, 10, 4, 16, 30),
+            )
+        )
     decision = PanelDecision(
-        submission_id=submission.id, version=1, outcome="proceed_with_conditions",
-        recommendation_at_decision=submission.recommendation, inputs_hash_at_decision=submission.inputs_hash,
-        decided_on=date(2026, 11, 20), panel_members="Martin Hughes (chair), Claire Dunn, Ravi Patel",
+        submission_id=submission.id,
+        version=1,
+        outcome="proceed_with_conditions",
+        recommendation_at_decision=submission.recommendation,
+        inputs_hash_at_decision=submission.inputs_hash,
+        decided_on=date(2026, 11, 20),
+        panel_members="Martin Hughes (chair), Claire Dunn, Ravi Patel",
         recorded_by_id=panel.id,
     )
     db.session.add(decision)
     db.session.flush()
     for text, owner, due in (
-        ("Sign a risk-share agreement between all four partners", "Chief finance officer, lead trust", date(2027, 3, 31)),
+        (
+            "Sign a risk-share agreement between all four partners",
+            "Chief finance officer, lead trust",
+            date(2027, 3, 31),
+        ),
         ("Model gain and loss sharing for the shadow year", "Alliance finance group", date(2027, 2, 26)),
     ):
         db.session.add(DecisionCondition(decision_id=decision.id, text=text, owner=owner, due_on=due))
@@ -155,7 +179,8 @@ def main(argv: list[str] | None = None) -> int:
 
             def weasyprint_alone() -> bytes:
                 document = HTML(string=saved.read_text(encoding="utf-8"), base_url=None).render(
-                    stylesheets=[_stylesheet()], font_config=_font_config())
+                    stylesheets=[_stylesheet()], font_config=_font_config()
+                )
                 return document.write_pdf(pdf_variant="pdf/ua-1")
 
             weasyprint_alone()  # warm-up, as for the end-to-end path
@@ -166,8 +191,12 @@ def main(argv: list[str] | None = None) -> int:
                 alone_runs.append(_timed(weasyprint_alone))
 
             # Where the end-to-end time goes, one stage at a time.
-            stages = {"gather (queries, scoring, what-if)": [], "HTML (Jinja)": [], "layout (WeasyPrint)": [],
-                      "PDF writing (WeasyPrint)": []}
+            stages = {
+                "gather (queries, scoring, what-if)": [],
+                "HTML (Jinja)": [],
+                "layout (WeasyPrint)": [],
+                "PDF writing (WeasyPrint)": [],
+            }
             for _ in range(args.runs):
                 t0 = time.perf_counter()
                 report = reporting.panel_report(submission)
@@ -194,16 +223,22 @@ def main(argv: list[str] | None = None) -> int:
     e2e, alone = statistics.median(e2e_times), statistics.median(alone_times)
     ratio = e2e / alone
     print(f"Panel report benchmark: {APPLICANT}, {pages} pages, {len(pdf):,} bytes, {len(html):,} characters of HTML")
-    print(f"Python {platform.python_version()}, WeasyPrint {weasyprint_version}, {platform.machine()}, "
-          f"{len(os.sched_getaffinity(0))} CPUs")
+    print(
+        f"Python {platform.python_version()}, WeasyPrint {weasyprint_version}, {platform.machine()}, "
+        f"{len(os.sched_getaffinity(0))} CPUs"
+    )
     print(f"cold first render (fonts, stylesheet, templates): {cold:.2f} s")
     print(f"end to end, median of {args.runs}:      {e2e:.3f} s  (runs: {', '.join(f'{t:.2f}' for t in e2e_times)})")
-    print(f"WeasyPrint alone, median of {args.runs}: {alone:.3f} s  (runs: {', '.join(f'{t:.2f}' for t in alone_times)})")
+    print(
+        f"WeasyPrint alone, median of {args.runs}: {alone:.3f} s  (runs: {', '.join(f'{t:.2f}' for t in alone_times)})"
+    )
     print(f"ratio end to end / WeasyPrint alone: {ratio:.2f}")
     # CPU time is far less disturbed by other processes on a shared machine than wall time.
     cpu_e2e, cpu_alone = statistics.median(e2e_cpu), statistics.median(alone_cpu)
-    print(f"CPU time, median: end to end {cpu_e2e:.3f} s, WeasyPrint alone {cpu_alone:.3f} s, "
-          f"ratio {cpu_e2e / cpu_alone:.2f}")
+    print(
+        f"CPU time, median: end to end {cpu_e2e:.3f} s, WeasyPrint alone {cpu_alone:.3f} s, "
+        f"ratio {cpu_e2e / cpu_alone:.2f}"
+    )
     print("stages (median):")
     for key, values in stages.items():
         print(f"  {key:<36} {statistics.median(values):.3f} s")

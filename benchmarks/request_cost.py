@@ -10,6 +10,7 @@ time per request still moves with whatever else the machine is doing; the instru
 with.  It runs the workload twice, with 5 and with 45 page+save pairs after the same warm-up, and
 divides the difference by 40, so start-up and warm-up cancel out.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -43,11 +44,16 @@ def _workload(pairs: int, timings: dict[str, list[float]] | None = None) -> None
 
         client = create_app().test_client()
         login = client.get("/login").text
-        client.post("/login", data={"email": "user0@loadtest.example", "password": PASSWORD,
-                                    "csrf_token": TOKEN.search(login).group(1)})
+        client.post(
+            "/login",
+            data={"email": "user0@loadtest.example", "password": PASSWORD, "csrf_token": TOKEN.search(login).group(1)},
+        )
         submission = re.search(r'href="/provider/submissions/(\d+)"', client.get("/provider/").text).group(1)
-        domains = [d.id for d in load_questionnaire(DEFAULT_QUESTIONNAIRE_PATH).domains
-                   if any(q.type == "scale" for q in d.questions)]
+        domains = [
+            d.id
+            for d in load_questionnaire(DEFAULT_QUESTIONNAIRE_PATH).domains
+            if any(q.type == "scale" for q in d.questions)
+        ]
         rng = random.Random(1)
 
         def pair(record: bool) -> None:
@@ -58,8 +64,10 @@ def _workload(pairs: int, timings: dict[str, list[float]] | None = None) -> None
             text = page.text
             question, form = autosave_form(text, rng)
             started = time.process_time()
-            saved = client.post(f"/provider/submissions/{submission}/answers/{question}",
-                                data={**form, "csrf_token": TOKEN.search(text).group(1)})
+            saved = client.post(
+                f"/provider/submissions/{submission}/answers/{question}",
+                data={**form, "csrf_token": TOKEN.search(text).group(1)},
+            )
             if record:
                 timings["save"].append(time.process_time() - started)
             if page.status_code != 200 or saved.status_code != 200:
@@ -76,9 +84,20 @@ def _workload(pairs: int, timings: dict[str, list[float]] | None = None) -> None
 def _instructions(pairs: int) -> int:
     with tempfile.TemporaryDirectory() as scratch:
         run = subprocess.run(
-            ["valgrind", "--tool=callgrind", f"--callgrind-out-file={scratch}/out",
-             sys.executable, "-m", "benchmarks.request_cost", "--pairs", str(pairs)],
-            capture_output=True, text=True, cwd=Path(__file__).resolve().parent.parent)
+            [
+                "valgrind",
+                "--tool=callgrind",
+                f"--callgrind-out-file={scratch}/out",
+                sys.executable,
+                "-m",
+                "benchmarks.request_cost",
+                "--pairs",
+                str(pairs),
+            ],
+            capture_output=True,
+            text=True,
+            cwd=Path(__file__).resolve().parent.parent,
+        )
     found = re.search(r"Collected : (\d+)", run.stderr)
     if run.returncode != 0 or not found:
         raise SystemExit(f"callgrind run failed:\n{run.stderr[-2000:]}")
@@ -97,14 +116,18 @@ def main() -> None:
         if shutil.which("valgrind") is None:
             raise SystemExit("valgrind is not installed (apt-get install valgrind)")
         small, large = _instructions(SMALL), _instructions(LARGE)
-        print(f"{(large - small) / (LARGE - SMALL) / 1e6:.1f} million instructions per section page + autosave "
-              f"(callgrind, {LARGE} and {SMALL} pairs after {WARM_UP} warm-up pairs)")
+        print(
+            f"{(large - small) / (LARGE - SMALL) / 1e6:.1f} million instructions per section page + autosave "
+            f"(callgrind, {LARGE} and {SMALL} pairs after {WARM_UP} warm-up pairs)"
+        )
         return
     timings: dict[str, list[float]] = {"section page": [], "save": []}
     _workload(200, timings)
     for kind, values in timings.items():
-        print(f"{kind}: median {statistics.median(values) * 1000:.2f} ms CPU, "
-              f"mean {statistics.mean(values) * 1000:.2f} ms over {len(values)} requests")
+        print(
+            f"{kind}: median {statistics.median(values) * 1000:.2f} ms CPU, "
+            f"mean {statistics.mean(values) * 1000:.2f} ms over {len(values)} requests"
+        )
 
 
 if __name__ == "__main__":

@@ -10,6 +10,7 @@ long-format answers and moderation, then times ``score_cohort`` on the whole coh
 ``--full-loop`` is given (the output says which).  Both paths are compared on a sample of
 submissions before any figure is printed as trustworthy.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -49,7 +50,8 @@ def _agree(table: pd.DataFrame, questionnaire, framework, answers: dict, moderat
         for domain in expected.domains:
             got = row[domain.id]
             if (domain.score is None) != bool(np.isnan(got)) or (
-                    domain.score is not None and not math.isclose(got, domain.score, abs_tol=1e-9)):
+                domain.score is not None and not math.isclose(got, domain.score, abs_tol=1e-9)
+            ):
                 problems.append(f"submission {s}: domain {domain.id} {got} != {domain.score}")
         if expected.overall is not None and not math.isclose(row["overall"], expected.overall, abs_tol=1e-9):
             problems.append(f"submission {s}: overall {row['overall']} != {expected.overall}")
@@ -66,8 +68,12 @@ def _agree(table: pd.DataFrame, questionnaire, framework, answers: dict, moderat
 def what_if_timings(count: int, seed: int) -> int:
     """Time what_if on random submissions to the shipped questionnaire (half of them nudged towards
     strong answers, so that all of 1-4 changes and "not reachable" cases occur)."""
-    from questionnaires.loader import DEFAULT_FRAMEWORK_PATH, DEFAULT_QUESTIONNAIRE_PATH, load_framework, \
-        load_questionnaire
+    from questionnaires.loader import (
+        DEFAULT_FRAMEWORK_PATH,
+        DEFAULT_QUESTIONNAIRE_PATH,
+        load_framework,
+        load_questionnaire,
+    )
     from scoring import what_if
     from scoring.synthetic import random_answers, random_moderation
 
@@ -91,9 +97,11 @@ def what_if_timings(count: int, seed: int) -> int:
         sizes[key] = sizes.get(key, 0) + 1
     timings.sort()
     pick = lambda q: timings[min(len(timings) - 1, int(q * len(timings)))]  # noqa: E731
-    print(f"what_if on {DEFAULT_QUESTIONNAIRE_PATH.name} ({len(questionnaire.questions())} questions), "
-          f"{count} random submissions: median {pick(0.5) * 1000:.1f} ms, p90 {pick(0.9) * 1000:.1f} ms, "
-          f"p99 {pick(0.99) * 1000:.1f} ms, max {timings[-1] * 1000:.1f} ms")
+    print(
+        f"what_if on {DEFAULT_QUESTIONNAIRE_PATH.name} ({len(questionnaire.questions())} questions), "
+        f"{count} random submissions: median {pick(0.5) * 1000:.1f} ms, p90 {pick(0.9) * 1000:.1f} ms, "
+        f"p99 {pick(0.99) * 1000:.1f} ms, max {timings[-1] * 1000:.1f} ms"
+    )
     print("changes found: " + ", ".join(f"{k}: {v}" for k, v in sorted(sizes.items())))
     return 0
 
@@ -107,15 +115,22 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--full-loop", action="store_true", help="time the loop over every submission")
     parser.add_argument("--repeats", type=int, default=3, help="cohort timings to take (median reported)")
     parser.add_argument("--seed", type=int, default=20261125)
-    parser.add_argument("--what-if", type=int, metavar="N", default=None,
-                        help="instead, time what_if on N random submissions to the shipped questionnaire")
+    parser.add_argument(
+        "--what-if",
+        type=int,
+        metavar="N",
+        default=None,
+        help="instead, time what_if on N random submissions to the shipped questionnaire",
+    )
     args = parser.parse_args(argv)
     if args.what_if:
         return what_if_timings(args.what_if, args.seed)
 
     n_questions = args.questions or (40 if args.quick else 200)
     n_submissions = args.submissions or (500 if args.quick else 10_000)
-    loop_sample = n_submissions if args.full_loop else min(n_submissions, args.loop_sample or (200 if args.quick else 1_000))
+    loop_sample = (
+        n_submissions if args.full_loop else min(n_submissions, args.loop_sample or (200 if args.quick else 1_000))
+    )
 
     rng = random.Random(args.seed)
     questionnaire = random_questionnaire(rng, n_questions=n_questions, n_domains=8, show_if_share=0.05)
@@ -127,13 +142,19 @@ def main(argv: list[str] | None = None) -> int:
 
     kinds = pd.Series([q.type for q in questionnaire.questions()]).value_counts().to_dict()
     shown_if = sum(q.show_if is not None for q in questionnaire.questions())
-    print(f"machine: {platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}, "
-          f"pandas {pd.__version__}, numpy {np.__version__}")
-    print(f"questionnaire: {n_questions} questions in {len(questionnaire.domains)} domains "
-          f"({', '.join(f'{k} {v}' for k, v in sorted(kinds.items()))}; {shown_if} with show_if); "
-          f"{sum(len(g.criteria) for g in framework.gates)} criteria in {len(framework.gates)} gates")
-    print(f"cohort: {n_submissions:,} submissions, {len(answers):,} answer rows, "
-          f"{len(moderation):,} moderation rows (generated in {setup:.2f} s, not timed)")
+    print(
+        f"machine: {platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}, "
+        f"pandas {pd.__version__}, numpy {np.__version__}"
+    )
+    print(
+        f"questionnaire: {n_questions} questions in {len(questionnaire.domains)} domains "
+        f"({', '.join(f'{k} {v}' for k, v in sorted(kinds.items()))}; {shown_if} with show_if); "
+        f"{sum(len(g.criteria) for g in framework.gates)} criteria in {len(framework.gates)} gates"
+    )
+    print(
+        f"cohort: {n_submissions:,} submissions, {len(answers):,} answer rows, "
+        f"{len(moderation):,} moderation rows (generated in {setup:.2f} s, not timed)"
+    )
 
     timings = []
     for _ in range(max(1, args.repeats)):
@@ -141,11 +162,16 @@ def main(argv: list[str] | None = None) -> int:
         table = score_cohort(questionnaire, framework, answers, moderation)
         timings.append(time.perf_counter() - started)
     cohort_time = statistics.median(timings)
-    print(f"score_cohort:      {cohort_time:.3f} s for {n_submissions:,} submissions "
-          f"(median of {len(timings)}: {', '.join(f'{t:.3f}' for t in timings)})")
+    print(
+        f"score_cohort:      {cohort_time:.3f} s for {n_submissions:,} submissions "
+        f"(median of {len(timings)}: {', '.join(f'{t:.3f}' for t in timings)})"
+    )
 
-    ids = list(range(n_submissions)) if loop_sample == n_submissions else \
-        sorted(random.Random(args.seed + 2).sample(range(n_submissions), loop_sample))
+    ids = (
+        list(range(n_submissions))
+        if loop_sample == n_submissions
+        else sorted(random.Random(args.seed + 2).sample(range(n_submissions), loop_sample))
+    )
     loop_answers, loop_moderation = _submission_dicts(answers, moderation, ids)
     started = time.perf_counter()
     for s in ids:
@@ -155,21 +181,32 @@ def main(argv: list[str] | None = None) -> int:
     if loop_sample == n_submissions:
         print(f"score_submission loop: {loop_time:.3f} s for all {n_submissions:,} submissions (measured)")
     else:
-        print(f"score_submission loop: {loop_sample_time:.3f} s for a sample of {loop_sample:,}; "
-              f"extrapolated to {n_submissions:,}: {loop_time:.2f} s")
-    print(f"speed-up: {loop_time / cohort_time:.1f}x  ({n_submissions / cohort_time:,.0f} submissions/s vectorised, "
-          f"{n_submissions / loop_time:,.0f} submissions/s looped)")
+        print(
+            f"score_submission loop: {loop_sample_time:.3f} s for a sample of {loop_sample:,}; "
+            f"extrapolated to {n_submissions:,}: {loop_time:.2f} s"
+        )
+    print(
+        f"speed-up: {loop_time / cohort_time:.1f}x  ({n_submissions / cohort_time:,.0f} submissions/s vectorised, "
+        f"{n_submissions / loop_time:,.0f} submissions/s looped)"
+    )
 
     check_ids = ids[: min(len(ids), 300)]
-    problems = _agree(table, questionnaire, framework, {s: loop_answers[s] for s in check_ids},
-                      {s: loop_moderation[s] for s in check_ids})
+    problems = _agree(
+        table,
+        questionnaire,
+        framework,
+        {s: loop_answers[s] for s in check_ids},
+        {s: loop_moderation[s] for s in check_ids},
+    )
     if problems:
         print(f"MISMATCH between cohort and single path on {len(problems)} value(s):")
         for problem in problems[:10]:
             print("  " + problem)
         return 1
-    print(f"agreement: cohort == single path on {len(check_ids)} sampled submissions "
-          f"(scores within 1e-9; rag, gates, recommendation, awaiting identical)")
+    print(
+        f"agreement: cohort == single path on {len(check_ids)} sampled submissions "
+        f"(scores within 1e-9; rag, gates, recommendation, awaiting identical)"
+    )
     if not args.quick:
         target_ok = cohort_time < 2.0 and loop_time / cohort_time >= 20
         print(f"targets (cohort < 2 s and >= 20x the loop): {'met' if target_ok else 'NOT met'}")

@@ -1,4 +1,5 @@
 """Questionnaire and gateway-framework definitions: typed models, YAML loader and validator."""
+
 from .loader import (
     DEFAULT_FRAMEWORK_PATH,
     DEFAULT_QUESTIONNAIRE_PATH,

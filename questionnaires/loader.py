@@ -10,6 +10,7 @@ with PyYAML's SafeLoader, any explicit non-standard tag (``!!python/object/...``
 before anything is constructed, files over 1 MB are refused before parsing, and alias expansion is
 bounded so a "billion laughs" file cannot exhaust memory.
 """
+
 from __future__ import annotations
 
 import difflib
@@ -139,8 +140,9 @@ class _Report:
         for loc, message, line, exclusive in self._items:
             if loc in silenced and not exclusive:
                 continue
-            problem = DefinitionProblem(self.source, line if line is not None else self.line_of(loc),
-                                        format_path(loc), message)
+            problem = DefinitionProblem(
+                self.source, line if line is not None else self.line_of(loc), format_path(loc), message
+            )
             key = (problem.line, problem.path, problem.message)
             if key not in seen:
                 seen.add(key)
@@ -242,8 +244,11 @@ class _Builder:
         line = node.start_mark.line + 1
         self.count += 1
         if self.count > MAX_VALUES:
-            raise _Abort(None, f"the file expands to more than {MAX_VALUES:,} values (through YAML aliases?); "
-                               "definitions must be smaller")
+            raise _Abort(
+                None,
+                f"the file expands to more than {MAX_VALUES:,} values (through YAML aliases?); "
+                "definitions must be smaller",
+            )
         if depth > MAX_DEPTH:
             raise _Abort(line, f"values are nested more than {MAX_DEPTH} levels deep")
         if id(node) in self._active:
@@ -267,8 +272,12 @@ class _Builder:
             self.report.add(loc, f"cannot read value {node.value!r}: {getattr(exc, 'problem', None) or exc}")
             return None
         if isinstance(value, float) and not math.isfinite(value):
-            self.report.add(loc, f"{node.value} is read as a number that cannot be used (not-a-number or "
-                                 "infinity); write a real number, or put it in quotes if it is text", exclusive=True)
+            self.report.add(
+                loc,
+                f"{node.value} is read as a number that cannot be used (not-a-number or "
+                "infinity); write a real number, or put it in quotes if it is text",
+                exclusive=True,
+            )
         return value
 
     def _mapping(self, node: yaml.MappingNode, loc: Loc, depth: int) -> dict[str, Any]:
@@ -282,21 +291,25 @@ class _Builder:
                     continue
                 key_line = key_node.start_mark.line + 1
                 if key_node.value in first_line:
-                    self.report.add(loc + (key_node.value,),
-                                    f"duplicate key '{key_node.value}' (already given on line "
-                                    f"{first_line[key_node.value]})", line=key_line)
+                    self.report.add(
+                        loc + (key_node.value,),
+                        f"duplicate key '{key_node.value}' (already given on line {first_line[key_node.value]})",
+                        line=key_line,
+                    )
                 else:
                     first_line[key_node.value] = key_line
             try:
                 self.loader.flatten_mapping(node)
             except yaml.MarkedYAMLError as exc:
-                raise _Abort(exc.problem_mark.line + 1 if exc.problem_mark else None,
-                             f"cannot merge with '<<': {exc.problem}") from None
+                raise _Abort(
+                    exc.problem_mark.line + 1 if exc.problem_mark else None, f"cannot merge with '<<': {exc.problem}"
+                ) from None
         winners: dict[str, tuple[yaml.Node, yaml.Node]] = {}
         for key_node, value_node in node.value:
             if not isinstance(key_node, yaml.ScalarNode):
-                self.report.add(loc, "keys must be plain words, not lists or mappings",
-                                line=key_node.start_mark.line + 1)
+                self.report.add(
+                    loc, "keys must be plain words, not lists or mappings", line=key_node.start_mark.line + 1
+                )
                 continue
             winners[key_node.value] = (key_node, value_node)
         result: dict[str, Any] = {}
@@ -321,10 +334,14 @@ def _explicit_tag_problems(root: yaml.Node) -> list[tuple[int, str]]:
             continue
         seen.add(id(node))
         if node.tag not in _ALLOWED_TAGS and node.tag != _MERGE_TAG:
-            shown = "!!" + node.tag[len(_STD):] if node.tag.startswith(_STD) else node.tag
-            found.append((node.start_mark.line + 1,
-                          f"YAML tag '{shown}' is not allowed: definitions may only contain plain "
-                          "mappings, lists, text, numbers, true/false and null"))
+            shown = "!!" + node.tag[len(_STD) :] if node.tag.startswith(_STD) else node.tag
+            found.append(
+                (
+                    node.start_mark.line + 1,
+                    f"YAML tag '{shown}' is not allowed: definitions may only contain plain "
+                    "mappings, lists, text, numbers, true/false and null",
+                )
+            )
         if isinstance(node, yaml.SequenceNode):
             stack.extend(node.value)
         elif isinstance(node, yaml.MappingNode):
@@ -357,8 +374,11 @@ def _read_yaml(text: str, source: str) -> _Document:
             raise DefinitionError([DefinitionProblem(source, line, "", msg) for line, msg in tag_problems])
         if not isinstance(root, yaml.MappingNode):
             kind = "a list" if isinstance(root, yaml.SequenceNode) else "a single value"
-            raise _fail(source, f"the top level must be a mapping of keys such as 'id:' and 'version:', not {kind}",
-                        root.start_mark.line + 1)
+            raise _fail(
+                source,
+                f"the top level must be a mapping of keys such as 'id:' and 'version:', not {kind}",
+                root.start_mark.line + 1,
+            )
         report = _Report(source)
         builder = _Builder(loader, report)
         try:
@@ -398,8 +418,9 @@ def _yaml_reason(exc: yaml.YAMLError) -> str:
 
 
 def _too_big(source: str, size: int) -> DefinitionError:
-    return _fail(source, f"the file is {size:,} bytes; definitions are limited to 1 MB "
-                         f"({MAX_DEFINITION_BYTES:,} bytes)")
+    return _fail(
+        source, f"the file is {size:,} bytes; definitions are limited to 1 MB ({MAX_DEFINITION_BYTES:,} bytes)"
+    )
 
 
 # --------------------------------------------------------------------------------------------------
@@ -483,10 +504,11 @@ def _subject(loc: Loc) -> str:
 def _not_text_hint(value: Any, raw: str | None) -> str:
     written = raw if raw is not None else _show(value)
     if isinstance(value, bool):
-        return f", but {written} is read as true/false; put it in quotes: \"{written}\""
+        return f', but {written} is read as true/false; put it in quotes: "{written}"'
     if _is_number(value) or isinstance(value, date):
-        return f", but {written} is read as a {'number' if _is_number(value) else 'date'}; " \
-               f"put it in quotes: \"{written}\""
+        return (
+            f', but {written} is read as a {"number" if _is_number(value) else "date"}; put it in quotes: "{written}"'
+        )
     return f", got {_show(value)}"
 
 
@@ -599,8 +621,11 @@ def _check_questionnaire(doc: _Document) -> None:
         domain_id = domain.get("id")
         if isinstance(domain_id, str):
             if domain_id in domain_ids:
-                doc.report.add(d_loc + ("id",), f"duplicate domain id '{domain_id}' "
-                                                f"(already used at {_where(doc, domain_ids[domain_id] + ('id',))})")
+                doc.report.add(
+                    d_loc + ("id",),
+                    f"duplicate domain id '{domain_id}' "
+                    f"(already used at {_where(doc, domain_ids[domain_id] + ('id',))})",
+                )
             else:
                 domain_ids[domain_id] = d_loc
         per_member = domain.get("per_member") is True
@@ -620,8 +645,10 @@ def _check_questionnaire(doc: _Document) -> None:
             if isinstance(question_id, str):
                 if question_id in questions:
                     first = questions[question_id].loc + ("id",)
-                    doc.report.add(entry.loc + ("id",),
-                                   f"duplicate question id '{question_id}' (already used at {_where(doc, first)})")
+                    doc.report.add(
+                        entry.loc + ("id",),
+                        f"duplicate question id '{question_id}' (already used at {_where(doc, first)})",
+                    )
                 else:
                     questions[question_id] = entry
             _check_question_shape(doc, entry)
@@ -634,19 +661,26 @@ def _check_member_domain(doc: _Document, loc: Loc, questions: list[Any]) -> None
     never weighted, and every declaration must have an answer that counts as clear."""
     kinds = [q.get("type") for q in questions if isinstance(q, dict)]
     if questions and not any(kind in DECLARATION_TYPES for kind in kinds):
-        doc.report.add(loc + ("questions",), "a per_member domain needs at least one yesno or choice question: "
-                                             "those decide whether a member organisation's declarations are clear")
+        doc.report.add(
+            loc + ("questions",),
+            "a per_member domain needs at least one yesno or choice question: "
+            "those decide whether a member organisation's declarations are clear",
+        )
     for q_index, question in enumerate(questions):
         if not isinstance(question, dict):
             continue
         q_loc = loc + ("questions", q_index)
         kind = question.get("type")
         if kind in QUESTION_TYPES and kind not in PER_MEMBER_TYPES:
-            doc.report.add(q_loc + ("type",), f"a per_member domain may only hold yesno and choice declarations and "
-                                              f"text explanations, not {_a(kind)} question")
+            doc.report.add(
+                q_loc + ("type",),
+                f"a per_member domain may only hold yesno and choice declarations and "
+                f"text explanations, not {_a(kind)} question",
+            )
         if "weight" in question:
-            doc.report.add(q_loc + ("weight",), "questions in a per_member domain are not scored, so they take no "
-                                                "'weight'")
+            doc.report.add(
+                q_loc + ("weight",), "questions in a per_member domain are not scored, so they take no 'weight'"
+            )
         if kind == "yesno":
             scores = question.get("scores")
             if isinstance(scores, dict):
@@ -661,8 +695,10 @@ def _check_member_domain(doc: _Document, loc: Loc, questions: list[Any]) -> None
                     doc.report.add(q_loc + ("options",), _NO_CLEAR_ANSWER)
 
 
-_NO_CLEAR_ANSWER = ("no answer to this declaration scores 1, so no member organisation could pass it "
-                    "(a member's declarations are clear only when every answer scores 1)")
+_NO_CLEAR_ANSWER = (
+    "no answer to this declaration scores 1, so no member organisation could pass it "
+    "(a member's declarations are clear only when every answer scores 1)"
+)
 
 
 def _check_question_shape(doc: _Document, entry: _QuestionEntry) -> None:
@@ -672,8 +708,9 @@ def _check_question_shape(doc: _Document, entry: _QuestionEntry) -> None:
         return  # pydantic already reports the unknown type; anything more would be guesswork
     for key, kinds in _TYPE_ONLY_KEYS.items():
         if key in question and kind not in kinds:
-            doc.report.add(loc + (key,), f"'{key}' does not apply to {_a(kind)} question "
-                                         f"(only to {' and '.join(kinds)} questions)")
+            doc.report.add(
+                loc + (key,), f"'{key}' does not apply to {_a(kind)} question (only to {' and '.join(kinds)} questions)"
+            )
     if kind == "scale":
         _check_list_length(doc, question, loc, "levels", "a scale question", "levels")
     elif kind in ("choice", "multichoice"):
@@ -684,8 +721,10 @@ def _check_question_shape(doc: _Document, entry: _QuestionEntry) -> None:
             if not isinstance(value, str):
                 continue
             if value in first_at:
-                doc.report.add(loc + ("options", o_index, "value"),
-                               f"duplicate option value '{value}' (already used by options[{first_at[value]}])")
+                doc.report.add(
+                    loc + ("options", o_index, "value"),
+                    f"duplicate option value '{value}' (already used by options[{first_at[value]}])",
+                )
             else:
                 first_at[value] = o_index
     elif kind == "number" and "bands" in question:
@@ -696,8 +735,9 @@ def _check_question_shape(doc: _Document, entry: _QuestionEntry) -> None:
             _check_bands(doc, loc + ("bands",), bands)
 
 
-def _check_list_length(doc: _Document, question: dict[str, Any], loc: Loc, key: str,
-                       what: str, noun: str) -> list[Any] | None:
+def _check_list_length(
+    doc: _Document, question: dict[str, Any], loc: Loc, key: str, what: str, noun: str
+) -> list[Any] | None:
     value = question.get(key)
     if value is None:
         doc.report.add(loc + (key,) if key in question else loc, f"{what} needs '{key}' (at least 2 {noun})")
@@ -723,14 +763,23 @@ def _check_bands(doc: _Document, loc: Loc, bands: list[Any]) -> None:
         if previous is not None:
             p_index, p_low, p_high = previous
             if low < p_low:
-                doc.report.add(band_loc, f"bands must be in order of min: this band starts at {_num(low)}, "
-                                         f"below bands[{p_index}] which starts at {_num(p_low)}")
+                doc.report.add(
+                    band_loc,
+                    f"bands must be in order of min: this band starts at {_num(low)}, "
+                    f"below bands[{p_index}] which starts at {_num(p_low)}",
+                )
             elif p_high is None:
-                doc.report.add(band_loc, f"bands overlap: bands[{p_index}] has no max, so it already covers "
-                                         f"{_num(low)} and everything above it")
+                doc.report.add(
+                    band_loc,
+                    f"bands overlap: bands[{p_index}] has no max, so it already covers "
+                    f"{_num(low)} and everything above it",
+                )
             elif low < p_high:
-                doc.report.add(band_loc, f"bands overlap: bands[{p_index}] covers {_num(p_low)} up to "
-                                         f"{_num(p_high)}, but this band starts at {_num(low)}")
+                doc.report.add(
+                    band_loc,
+                    f"bands overlap: bands[{p_index}] covers {_num(p_low)} up to "
+                    f"{_num(p_high)}, but this band starts at {_num(low)}",
+                )
         previous = (index, low, high)
 
 
@@ -750,21 +799,27 @@ def _check_show_if(doc: _Document, entry: _QuestionEntry, questions: dict[str, _
         doc.report.add(loc + ("question",), f"show_if refers to unknown question '{target}'")
         return
     if entry.per_member and controller.domain_id != entry.domain_id:
-        doc.report.add(loc + ("question",),
-                       f"show_if refers to question '{target}' outside per_member domain '{entry.domain_id}'; "
-                       "a question answered by each member organisation can only depend on another question "
-                       "of the same domain")
+        doc.report.add(
+            loc + ("question",),
+            f"show_if refers to question '{target}' outside per_member domain '{entry.domain_id}'; "
+            "a question answered by each member organisation can only depend on another question "
+            "of the same domain",
+        )
         return
     if controller.per_member and not entry.per_member:
-        doc.report.add(loc + ("question",),
-                       f"show_if refers to question '{target}', which each member organisation answers "
-                       f"separately (per_member domain '{controller.domain_id}'); a question answered jointly "
-                       "cannot depend on it")
+        doc.report.add(
+            loc + ("question",),
+            f"show_if refers to question '{target}', which each member organisation answers "
+            f"separately (per_member domain '{controller.domain_id}'); a question answered jointly "
+            "cannot depend on it",
+        )
         return
     if controller.position > entry.position:
-        doc.report.add(loc + ("question",),
-                       f"show_if refers to question '{target}', which comes later in the file "
-                       f"(at {_where(doc, controller.loc)}); a question can only depend on an earlier one")
+        doc.report.add(
+            loc + ("question",),
+            f"show_if refers to question '{target}', which comes later in the file "
+            f"(at {_where(doc, controller.loc)}); a question can only depend on an earlier one",
+        )
         return
 
     candidates: list[tuple[Loc, Any]] = []
@@ -776,8 +831,10 @@ def _check_show_if(doc: _Document, entry: _QuestionEntry, questions: dict[str, _
         candidates.extend((loc + ("in", i), v) for i, v in enumerate(show_if["in"]))
     kind = controller.data.get("type")
     if kind == "evidence":
-        doc.report.add(loc + ("question",), f"show_if cannot depend on evidence question '{target}': "
-                                            "its answer is a document, not a value to compare")
+        doc.report.add(
+            loc + ("question",),
+            f"show_if cannot depend on evidence question '{target}': its answer is a document, not a value to compare",
+        )
         return
     for value_loc, value in candidates:
         problem = _show_if_value_problem(kind, controller.data, target, value)
@@ -799,8 +856,10 @@ def _show_if_value_problem(kind: Any, controller: dict[str, Any], target: str, v
         levels = controller.get("levels")
         count = len(levels) if isinstance(levels, list) else 0
         if not (isinstance(value, int) and not isinstance(value, bool) and 0 <= value < count):
-            return (f"{_show(value)} is not a level of scale question '{target}' "
-                    f"(use a level number from 0 to {count - 1}, counting the first level as 0)")
+            return (
+                f"{_show(value)} is not a level of scale question '{target}' "
+                f"(use a level number from 0 to {count - 1}, counting the first level as 0)"
+            )
     elif kind == "number":
         if not _is_number(value):
             return f"{_show(value)} is not a number, but '{target}' is a number question"
@@ -822,19 +881,26 @@ def _check_framework(doc: _Document, questionnaire: Questionnaire | None) -> Non
             if not _is_number(low):
                 continue
             if previous is not None and not low < previous:
-                doc.report.add(("rag", index, "min"),
-                               f"rag bands must go from the highest min to the lowest: min {_num(low)} "
-                               f"is not below the previous band's min {_num(previous)}")
+                doc.report.add(
+                    ("rag", index, "min"),
+                    f"rag bands must go from the highest min to the lowest: min {_num(low)} "
+                    f"is not below the previous band's min {_num(previous)}",
+                )
             previous = low
         if _is_number(last_min) and last_min != 0:
-            doc.report.add(("rag", len(rag) - 1, "min"),
-                           f"the last rag band must have min 0 so every score gets a label (it has min {_num(last_min)})")
+            doc.report.add(
+                ("rag", len(rag) - 1, "min"),
+                f"the last rag band must have min 0 so every score gets a label (it has min {_num(last_min)})",
+            )
 
     cross_check = questionnaire
     framework_for = data.get("questionnaire")
     if questionnaire is not None and isinstance(framework_for, str) and framework_for != questionnaire.id:
-        doc.report.add(("questionnaire",), f"this framework is for questionnaire '{framework_for}', but it was "
-                                           f"checked against questionnaire '{questionnaire.id}'")
+        doc.report.add(
+            ("questionnaire",),
+            f"this framework is for questionnaire '{framework_for}', but it was "
+            f"checked against questionnaire '{questionnaire.id}'",
+        )
         cross_check = None  # every reference would be reported as unknown, which only hides the real problem
 
     gates = data.get("gates")
@@ -849,8 +915,10 @@ def _check_framework(doc: _Document, questionnaire: Questionnaire | None) -> Non
         gate_id = gate.get("id")
         if isinstance(gate_id, str):
             if gate_id in gate_ids:
-                doc.report.add(g_loc + ("id",), f"duplicate gate id '{gate_id}' "
-                                                f"(already used at {_where(doc, gate_ids[gate_id] + ('id',))})")
+                doc.report.add(
+                    g_loc + ("id",),
+                    f"duplicate gate id '{gate_id}' (already used at {_where(doc, gate_ids[gate_id] + ('id',))})",
+                )
             else:
                 gate_ids[gate_id] = g_loc
         criteria = gate.get("criteria")
@@ -864,8 +932,10 @@ def _check_framework(doc: _Document, questionnaire: Questionnaire | None) -> Non
             if isinstance(criterion_id, str):
                 if criterion_id in criterion_ids:
                     first = criterion_ids[criterion_id] + ("id",)
-                    doc.report.add(c_loc + ("id",), f"duplicate criterion id '{criterion_id}' "
-                                                    f"(already used at {_where(doc, first)})")
+                    doc.report.add(
+                        c_loc + ("id",),
+                        f"duplicate criterion id '{criterion_id}' (already used at {_where(doc, first)})",
+                    )
                 else:
                     criterion_ids[criterion_id] = c_loc
             _check_criterion(doc, c_loc, criterion, cross_check)
@@ -876,45 +946,61 @@ def _check_criterion(doc: _Document, loc: Loc, criterion: dict[str, Any], questi
     low = criterion.get("min")
     # These ranges follow from what is compared, so they are checked with or without a questionnaire.
     if kind == "question_min" and _is_number(low) and not 0 <= low <= 1:
-        doc.report.add(loc + ("min",), f"min {_num(low)} is outside 0 to 1 "
-                                       "(a question_min compares a question's score, which runs from 0 to 1)")
+        doc.report.add(
+            loc + ("min",),
+            f"min {_num(low)} is outside 0 to 1 (a question_min compares a question's score, which runs from 0 to 1)",
+        )
     if kind in ("domain_min", "overall_min") and _is_number(low) and not 0 <= low <= 100:
-        doc.report.add(loc + ("min",), f"min {_num(low)} is outside 0 to 100 "
-                                       f"({_a(kind)} compares a percentage score)")
+        doc.report.add(loc + ("min",), f"min {_num(low)} is outside 0 to 100 ({_a(kind)} compares a percentage score)")
     if questionnaire is None:
         return
     question_id = criterion.get("question")
     if isinstance(question_id, str) and kind in ("question_min", "number_min", "evidence_required"):
         question = questionnaire.question(question_id)
         if question is None:
-            doc.report.add(loc + ("question",), f"unknown question '{question_id}' "
-                                                f"(not in questionnaire '{questionnaire.id}')")
+            doc.report.add(
+                loc + ("question",), f"unknown question '{question_id}' (not in questionnaire '{questionnaire.id}')"
+            )
         elif questionnaire.is_per_member(question_id):
             domain = questionnaire.domain_of(question_id)
-            doc.report.add(loc + ("question",),
-                           f"'{question_id}' is answered by each member organisation separately (per_member "
-                           f"domain '{domain.id if domain else '?'}'), so {_a(kind)} criterion cannot read it; "
-                           "use a member_declarations criterion on that domain")
+            doc.report.add(
+                loc + ("question",),
+                f"'{question_id}' is answered by each member organisation separately (per_member "
+                f"domain '{domain.id if domain else '?'}'), so {_a(kind)} criterion cannot read it; "
+                "use a member_declarations criterion on that domain",
+            )
         elif kind == "number_min" and question.type != "number":
-            doc.report.add(loc + ("question",), f"a number_min criterion needs a number question, "
-                                                f"but '{question_id}' is a {question.type} question")
+            doc.report.add(
+                loc + ("question",),
+                f"a number_min criterion needs a number question, but '{question_id}' is a {question.type} question",
+            )
         elif kind == "evidence_required" and question.type != "evidence":
-            doc.report.add(loc + ("question",), f"an evidence_required criterion needs an evidence question, "
-                                                f"but '{question_id}' is a {question.type} question")
+            doc.report.add(
+                loc + ("question",),
+                f"an evidence_required criterion needs an evidence question, "
+                f"but '{question_id}' is a {question.type} question",
+            )
     domain_id = criterion.get("domain")
     if isinstance(domain_id, str) and kind in ("domain_min", "member_declarations"):
         domain = next((d for d in questionnaire.domains if d.id == domain_id), None)
         if domain is None:
-            doc.report.add(loc + ("domain",), f"unknown domain '{domain_id}' "
-                                              f"(not in questionnaire '{questionnaire.id}')")
+            doc.report.add(
+                loc + ("domain",), f"unknown domain '{domain_id}' (not in questionnaire '{questionnaire.id}')"
+            )
         elif kind == "domain_min" and domain.per_member:
-            doc.report.add(loc + ("domain",), f"domain '{domain_id}' is answered per member organisation and has "
-                                              "no score, so a domain_min criterion cannot read it; use a "
-                                              "member_declarations criterion")
+            doc.report.add(
+                loc + ("domain",),
+                f"domain '{domain_id}' is answered per member organisation and has "
+                "no score, so a domain_min criterion cannot read it; use a "
+                "member_declarations criterion",
+            )
         elif kind == "member_declarations" and not domain.per_member:
-            doc.report.add(loc + ("domain",), f"a member_declarations criterion needs a per_member domain, but "
-                                              f"'{domain_id}' is answered jointly (it is not marked "
-                                              "'per_member: true')")
+            doc.report.add(
+                loc + ("domain",),
+                f"a member_declarations criterion needs a per_member domain, but "
+                f"'{domain_id}' is answered jointly (it is not marked "
+                "'per_member: true')",
+            )
 
 
 # --------------------------------------------------------------------------------------------------
@@ -955,8 +1041,9 @@ def _read_text(path: PathArg) -> tuple[str, str]:
         return content.decode("utf-8-sig"), source  # -sig: editors on Windows like to add a BOM
     except UnicodeDecodeError as exc:
         line = content.count(b"\n", 0, exc.start) + 1
-        raise _fail(source, f"the file is not UTF-8 text (byte 0x{content[exc.start]:02x} "
-                            f"at position {exc.start})", line) from None
+        raise _fail(
+            source, f"the file is not UTF-8 text (byte 0x{content[exc.start]:02x} at position {exc.start})", line
+        ) from None
 
 
 def load_questionnaire(path: PathArg) -> Questionnaire:
@@ -980,24 +1067,27 @@ def content_hash(definition: Questionnaire | Framework) -> str:
         for domain in data.get("domains", ()):
             if domain.get("per_member") is False:
                 del domain["per_member"]
-    canonical = json.dumps(data, sort_keys=True,
-                           separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+    canonical = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
 def summarise(definition: Questionnaire | Framework) -> str:
     if isinstance(definition, Framework):
         criteria = sum(len(g.criteria) for g in definition.gates)
-        lines = [f"OK: {definition.id} {definition.version} for questionnaire {definition.questionnaire}, "
-                 f"{_plural(len(definition.gates), 'gate')}, {_plural(criteria, 'criterion', 'criteria')}"]
+        lines = [
+            f"OK: {definition.id} {definition.version} for questionnaire {definition.questionnaire}, "
+            f"{_plural(len(definition.gates), 'gate')}, {_plural(criteria, 'criterion', 'criteria')}"
+        ]
         lines += [f"  {g.id}: {_plural(len(g.criteria), 'criterion', 'criteria')}" for g in definition.gates]
         return "\n".join(lines)
     lines = [f"OK: {definition.id} {definition.version}, {_plural(len(definition.questions()), 'question')}"]
     for domain in definition.domains:
         if domain.per_member:
             declarations = len(domain.declaration_questions())
-            lines.append(f"  {domain.id}: {_plural(len(domain.questions), 'question')} "
-                         f"(answered per member, {_plural(declarations, 'declaration')}, not scored)")
+            lines.append(
+                f"  {domain.id}: {_plural(len(domain.questions), 'question')} "
+                f"(answered per member, {_plural(declarations, 'declaration')}, not scored)"
+            )
             continue
         scored = sum(1 for q in domain.questions if q.scored)
         lines.append(f"  {domain.id}: {_plural(len(domain.questions), 'question')} ({scored} scored)")
@@ -1035,8 +1125,15 @@ def validate_files(paths: list[str]) -> tuple[bool, str]:
         elif "gates" in data:
             result.kind = "framework"
         else:
-            result.problems = [DefinitionProblem(result.path, 1, "", "this is neither a questionnaire (it has no "
-                                                 "'domains' key) nor a gateway framework (it has no 'gates' key)")]
+            result.problems = [
+                DefinitionProblem(
+                    result.path,
+                    1,
+                    "",
+                    "this is neither a questionnaire (it has no "
+                    "'domains' key) nor a gateway framework (it has no 'gates' key)",
+                )
+            ]
         result.declared_id = data.get("id") if result.kind == "questionnaire" else data.get("questionnaire")
 
     for result in results:

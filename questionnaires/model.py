@@ -5,6 +5,7 @@ Unknown keys are refused (``extra="forbid"``) so a typo in a definition is an er
 ignored setting.  Cross-references (show_if targets, criteria targets, duplicate ids) are checked by
 ``questionnaires.loader`` because they need the whole file.
 """
+
 from __future__ import annotations
 
 from functools import cached_property
@@ -157,8 +158,9 @@ class Questionnaire(Strict):
         return question_id in self.member_question_ids
 
 
-CriterionType = Literal["question_min", "number_min", "domain_min", "overall_min", "evidence_required",
-                        "member_declarations"]
+CriterionType = Literal[
+    "question_min", "number_min", "domain_min", "overall_min", "evidence_required", "member_declarations"
+]
 OnFail = Literal["fail", "conditional"]
 
 

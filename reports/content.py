@@ -2,6 +2,7 @@
 
 Everything here is data already gathered from the database; nothing is queried or rescored.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -19,8 +20,7 @@ RECOMMENDATION_SENTENCES = {
         "conditions that must be met before the contract goes live."
     ),
     "open_procurement": (
-        "At least one must-have criterion is not met, so the panel is recommended to default to open "
-        "procurement."
+        "At least one must-have criterion is not met, so the panel is recommended to default to open procurement."
     ),
 }
 
@@ -115,8 +115,9 @@ class RankedQuestion:
     domain_title: str
 
 
-def ranked_questions(result: ScoreResult, questionnaire: Questionnaire, count: int = 5
-                     ) -> tuple[list[RankedQuestion], list[RankedQuestion]]:
+def ranked_questions(
+    result: ScoreResult, questionnaire: Questionnaire, count: int = 5
+) -> tuple[list[RankedQuestion], list[RankedQuestion]]:
     """(strengths, weaknesses): the highest and the lowest scoring weighted questions.
 
     Only visible, weighted questions with a settled score take part: an answer still awaiting

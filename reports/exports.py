@@ -4,6 +4,7 @@ A text cell that begins with ``=``, ``+``, ``-``, ``@``, a tab or a carriage ret
 formula by spreadsheet programs (and openpyxl itself stores ``=...`` as a formula).  Answers are
 typed by providers, so every such cell gets a leading single quote and is read as plain text.
 """
+
 from __future__ import annotations
 
 from io import BytesIO

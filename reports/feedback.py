@@ -3,6 +3,7 @@
 The report's inputs carry nothing about other applicants and no commissioner's name, so a template
 change cannot leak them.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -57,8 +58,10 @@ def render_feedback_html(report: FeedbackReport) -> str:
     self_scores = {d.id: d.score for d in report.self_result.domains}
     radar = radar_chart(
         [d.title for d in domains],
-        [("Your self-assessment", [self_scores[d.id] for d in domains]),
-         ("After moderation", [d.score for d in domains])],
+        [
+            ("Your self-assessment", [self_scores[d.id] for d in domains]),
+            ("After moderation", [d.score for d in domains]),
+        ],
         title="Your domain scores: self-assessed and moderated (0 to 100)",
     )
     return render_html(

@@ -3,6 +3,7 @@
 Each part is laid out on its own, so its page numbers and running headers stay its own; the pages
 are then joined into one PDF and the contents give each part's first page in the pack.
 """
+
 from __future__ import annotations
 
 from .content import CONFIDENTIAL_MARKING
@@ -22,10 +23,15 @@ def render_pack_pdf(programme: ProgrammeReport, panels: list[PanelReport]) -> by
         for label, title, document in parts:
             contents.append((label, title, next_page, len(document.pages)))
             next_page += len(document.pages)
-        cover = html_to_document(render_html(
-            "pack_cover.html", programme=programme, contents=contents, marking=CONFIDENTIAL_MARKING,
-            total_pages=next_page - 1,
-        ))
+        cover = html_to_document(
+            render_html(
+                "pack_cover.html",
+                programme=programme,
+                contents=contents,
+                marking=CONFIDENTIAL_MARKING,
+                total_pages=next_page - 1,
+            )
+        )
         # A long contents list can push the cover onto a second page, moving every part along.
         if len(cover.pages) == cover_pages:
             break

@@ -1,4 +1,5 @@
 """The gateway panel report for one submission: the paper a decision panel reads."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -139,8 +140,10 @@ class PanelReport:
             reasons.append("the applicant has not submitted its answers yet")
         waiting = len(self.result.awaiting_evaluation)
         if waiting:
-            reasons.append(f"{waiting} scored written answer{'s' if waiting != 1 else ''} "
-                           f"{'are' if waiting != 1 else 'is'} awaiting moderation")
+            reasons.append(
+                f"{waiting} scored written answer{'s' if waiting != 1 else ''} "
+                f"{'are' if waiting != 1 else 'is'} awaiting moderation"
+            )
         return reasons
 
     @property
@@ -153,8 +156,10 @@ def _charts(report: PanelReport) -> dict[str, str]:
     self_scores = {d.id: d.score for d in report.self_result.domains}
     radar = radar_chart(
         [d.title for d in domains],
-        [("Self-assessed (applicant's answers alone)", [self_scores[d.id] for d in domains]),
-         ("Moderated (used for the recommendation)", [d.score for d in domains])],
+        [
+            ("Self-assessed (applicant's answers alone)", [self_scores[d.id] for d in domains]),
+            ("Moderated (used for the recommendation)", [d.score for d in domains]),
+        ],
         title="Domain profile: self-assessed and moderated scores (0 to 100)",
     )
     bars = domain_bar_chart(
@@ -162,7 +167,7 @@ def _charts(report: PanelReport) -> dict[str, str]:
         title="Moderated domain scores against the round median",
         reference=[report.round_medians.get(d.id) for d in domains] if report.round_size else None,
         reference_label=f"median of the {report.round_size} submitted applicant"
-                        f"{'s' if report.round_size != 1 else ''} in this round",
+        f"{'s' if report.round_size != 1 else ''} in this round",
     )
     return {"radar": radar, "bars": bars}
 

@@ -1,4 +1,5 @@
 """The programme summary for a round: every applicant's outcome side by side, with cohort statistics."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -69,8 +70,13 @@ def _comparison_chart(report: ProgrammeReport) -> str | None:
     rows = [title for _, title in report.domains] + ["Overall"]
     series = [(e.applicant.name, [d.score for d in scored_domains(e.result)] + [e.result.overall]) for e in scored]
     medians = [s.median for s in report.statistics]
-    return dot_chart(rows, series, title="Domain and overall scores by applicant (0 to 100)",
-                     reference=medians, reference_label="median of the submitted applicants")
+    return dot_chart(
+        rows,
+        series,
+        title="Domain and overall scores by applicant (0 to 100)",
+        reference=medians,
+        reference_label="median of the submitted applicants",
+    )
 
 
 def render_programme_html(report: ProgrammeReport) -> str:

@@ -1,4 +1,5 @@
 """HTML templates to PDF with WeasyPrint, fetching nothing from outside the package."""
+
 from __future__ import annotations
 
 from datetime import date, datetime
@@ -20,8 +21,13 @@ class ReportError(RuntimeError):
 
 @lru_cache(maxsize=1)
 def environment() -> Environment:
-    env = Environment(loader=FileSystemLoader(TEMPLATE_DIR), autoescape=select_autoescape(["html"]),
-                      undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+    env = Environment(
+        loader=FileSystemLoader(TEMPLATE_DIR),
+        autoescape=select_autoescape(["html"]),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
     env.filters["score"] = format_score
     env.filters["answer"] = format_answer
     env.filters["criterion_value"] = format_criterion_value
@@ -100,8 +106,11 @@ def _stylesheet():
     from weasyprint import CSS
 
     # Parsed once: the same print stylesheet serves every report.
-    return CSS(string=(TEMPLATE_DIR / "print.css").read_text(encoding="utf-8"), font_config=_font_config(),
-               url_fetcher=_refusing_fetcher())
+    return CSS(
+        string=(TEMPLATE_DIR / "print.css").read_text(encoding="utf-8"),
+        font_config=_font_config(),
+        url_fetcher=_refusing_fetcher(),
+    )
 
 
 @lru_cache(maxsize=1)
@@ -127,7 +136,8 @@ def html_to_document(html: str) -> "Document":
 
     try:
         return HTML(string=html, url_fetcher=_refusing_fetcher(), base_url=None).render(
-            stylesheets=[_stylesheet()], font_config=_font_config(),
+            stylesheets=[_stylesheet()],
+            font_config=_font_config(),
         )
     except Exception as exc:  # WeasyPrint raises many types; callers need one they can show
         raise ReportError(f"The report could not be laid out ({exc.__class__.__name__}).") from exc
@@ -138,8 +148,11 @@ def documents_to_pdf(documents: list["Document"]) -> bytes:
     if not documents:
         raise ReportError("There is nothing to put in this report.")
     try:
-        combined = documents[0] if len(documents) == 1 else documents[0].copy(
-            [page for document in documents for page in document.pages])
+        combined = (
+            documents[0]
+            if len(documents) == 1
+            else documents[0].copy([page for document in documents for page in document.pages])
+        )
         return combined.write_pdf(pdf_variant="pdf/ua-1")
     except Exception as exc:
         raise ReportError(f"The PDF could not be written ({exc.__class__.__name__}).") from exc

@@ -3,6 +3,7 @@
 No web framework or database code lives here; callers pass definitions (``questionnaires.model``)
 and plain answer mappings, and get back immutable results.
 """
+
 from .cohort import score_cohort
 from .engine import TOLERANCE, score_submission
 from .hashing import inputs_hash

@@ -8,6 +8,7 @@ Prints the score summary as JSON on stdout.  Any problem with the inputs is repo
 naming the file or question concerned, with exit status 2; nothing is printed on stdout then, so
 a caller can never mistake a partial result for a real one.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -54,8 +55,9 @@ def _load_definitions_plain(questionnaire_path: str, framework_path: str):
 
     questionnaire, framework = read(questionnaire_path, Questionnaire), read(framework_path, Framework)
     if framework.questionnaire != questionnaire.id:
-        raise InputError(f"{framework_path}: framework is for questionnaire {framework.questionnaire!r}, "
-                         f"not {questionnaire.id!r}")
+        raise InputError(
+            f"{framework_path}: framework is for questionnaire {framework.questionnaire!r}, not {questionnaire.id!r}"
+        )
     return questionnaire, framework
 
 

@@ -10,6 +10,7 @@ such differences from changing any outcome.
 Member declarations are scored the same way, with one row per (submission, member) pair in place
 of one per submission; a pair's verdict is then folded back to its submission with ``bincount``.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -30,12 +31,13 @@ _LIST_SEPARATOR = "\x1f"
 @dataclass
 class _Column:
     """One question's answers over all submissions, aligned to the output index."""
+
     positions: np.ndarray  # submission positions that answered (one entry each)
-    values: np.ndarray     # their raw answers (object)
-    answered: np.ndarray   # bool[n]
+    values: np.ndarray  # their raw answers (object)
+    answered: np.ndarray  # bool[n]
     self_score: np.ndarray  # float[n]; NaN for text, 0 where unanswered otherwise
     number: np.ndarray | None = None  # float[n], NaN where unanswered (number questions)
-    files: np.ndarray | None = None   # float[n] file counts (evidence questions)
+    files: np.ndarray | None = None  # float[n] file counts (evidence questions)
 
 
 def _rows_by_question(questions: pd.Series) -> dict[str, np.ndarray]:
@@ -46,7 +48,7 @@ def _rows_by_question(questions: pd.Series) -> dict[str, np.ndarray]:
     counts = np.bincount(codes[codes >= 0], minlength=len(uniques))
     starts = np.concatenate([[0], np.cumsum(counts)])
     offset = int((codes < 0).sum())  # missing question ids sort first; skip them
-    return {str(q): order[offset + starts[i]: offset + starts[i + 1]] for i, q in enumerate(uniques)}
+    return {str(q): order[offset + starts[i] : offset + starts[i + 1]] for i, q in enumerate(uniques)}
 
 
 def _last_per_submission(positions: np.ndarray, n: int) -> np.ndarray | None:
@@ -58,8 +60,9 @@ def _last_per_submission(positions: np.ndarray, n: int) -> np.ndarray | None:
     return np.sort(len(positions) - 1 - first_in_reversed)
 
 
-def _select(rows: np.ndarray | None, positions: np.ndarray, values: np.ndarray, n: int
-            ) -> tuple[np.ndarray, np.ndarray]:
+def _select(
+    rows: np.ndarray | None, positions: np.ndarray, values: np.ndarray, n: int
+) -> tuple[np.ndarray, np.ndarray]:
     if rows is None or len(rows) == 0:
         return np.empty(0, dtype=np.intp), np.empty(0, dtype=object)
     pos, vals = positions[rows], values[rows]
@@ -133,8 +136,9 @@ def _condition_holds(condition: ShowIf, controller: Question, column: _Column, n
         # own ShowIf.holds once per distinct list; whatever holds means for lists stays in one place.
         joined = pd.Series(column.values).str.join(_LIST_SEPARATOR)
         codes, uniques = pd.factorize(joined)
-        verdicts = np.array([bool(condition.holds(u.split(_LIST_SEPARATOR) if u else [])) for u in uniques] + [False],
-                            dtype=bool)
+        verdicts = np.array(
+            [bool(condition.holds(u.split(_LIST_SEPARATOR) if u else [])) for u in uniques] + [False], dtype=bool
+        )
         holds[column.positions] = verdicts[codes]  # code -1 (not a list of text) picks the trailing False
         return holds
     # Evaluate the model's own ShowIf.holds once per distinct answer, so equality semantics match
@@ -145,8 +149,7 @@ def _condition_holds(condition: ShowIf, controller: Question, column: _Column, n
     return holds
 
 
-def _moderation_columns(plan: ScoringPlan, moderation: pd.DataFrame | None, index: pd.Index
-                        ) -> dict[str, np.ndarray]:
+def _moderation_columns(plan: ScoringPlan, moderation: pd.DataFrame | None, index: pd.Index) -> dict[str, np.ndarray]:
     if moderation is None or moderation.empty:
         return {}
     score_column = "score" if "score" in moderation.columns else "value"
@@ -170,8 +173,13 @@ def _require(frame: pd.DataFrame, columns: tuple[str, ...], name: str) -> None:
         raise ValueError(f"{name} is missing column(s): {', '.join(missing)}")
 
 
-def _visibility(questions: list[Question], plan: ScoringPlan, scored: dict[str, _Column], n: int,
-                allowed: frozenset[str] | None = None) -> dict[str, np.ndarray]:
+def _visibility(
+    questions: list[Question],
+    plan: ScoringPlan,
+    scored: dict[str, _Column],
+    n: int,
+    allowed: frozenset[str] | None = None,
+) -> dict[str, np.ndarray]:
     """Visibility columns for ``questions`` (in visibility order); a controller outside ``allowed``
     counts as unanswered, as in the single path."""
     visible: dict[str, np.ndarray] = {}
@@ -186,21 +194,26 @@ def _visibility(questions: list[Question], plan: ScoringPlan, scored: dict[str, 
             visible[question.id] = np.ones(n, dtype=bool)
         else:
             controller_column = scored[controller.id]
-            visible[question.id] = (visible[controller.id] & controller_column.answered
-                                    & _condition_holds(condition, controller, controller_column, n))
+            visible[question.id] = (
+                visible[controller.id]
+                & controller_column.answered
+                & _condition_holds(condition, controller, controller_column, n)
+            )
     return visible
 
 
-def _member_declarations(plan: ScoringPlan, member_answers: pd.DataFrame | None, index: pd.Index
-                         ) -> dict[str, np.ndarray]:
+def _member_declarations(
+    plan: ScoringPlan, member_answers: pd.DataFrame | None, index: pd.Index
+) -> dict[str, np.ndarray]:
     """Per per_member domain: bool[n], every member of the submission (at least one) is clear."""
     n = len(index)
     out = {d.id: np.zeros(n, dtype=bool) for d in plan.member_domains}
     if not plan.member_domains or member_answers is None or member_answers.empty:
         return out
     submission_positions = index.get_indexer(member_answers["submission"])
-    pairs = pd.DataFrame({"submission": submission_positions,
-                          "member": member_answers["member"].to_numpy(dtype=object)})
+    pairs = pd.DataFrame(
+        {"submission": submission_positions, "member": member_answers["member"].to_numpy(dtype=object)}
+    )
     # A (submission, member) pair exists through any of its rows, whatever they answer, just as a
     # member listed in the single path's mapping exists even when its answers are empty or unknown.
     pair = pairs.groupby(["submission", "member"], sort=False, dropna=False).ngroup().to_numpy()
@@ -231,18 +244,27 @@ def _member_declarations(plan: ScoringPlan, member_answers: pd.DataFrame | None,
 
 
 def _output_columns(plan: ScoringPlan) -> list[str]:
-    names = ([d.id for d in plan.domains] + ["overall", "rag"] + [g.id for g in plan.framework.gates]
-             + ["recommendation", "awaiting_evaluation"])
+    names = (
+        [d.id for d in plan.domains]
+        + ["overall", "rag"]
+        + [g.id for g in plan.framework.gates]
+        + ["recommendation", "awaiting_evaluation"]
+    )
     clashes = sorted({c for c in names if names.count(c) > 1})
     if clashes:
-        raise ValueError(f"cannot tabulate: domain and gate ids clash with each other or with result columns: "
-                         f"{', '.join(clashes)}")
+        raise ValueError(
+            f"cannot tabulate: domain and gate ids clash with each other or with result columns: {', '.join(clashes)}"
+        )
     return names
 
 
-def score_cohort(questionnaire: Questionnaire, framework: Framework, answers: pd.DataFrame,
-                 moderation: pd.DataFrame | None = None, member_answers: pd.DataFrame | None = None
-                 ) -> pd.DataFrame:
+def score_cohort(
+    questionnaire: Questionnaire,
+    framework: Framework,
+    answers: pd.DataFrame,
+    moderation: pd.DataFrame | None = None,
+    member_answers: pd.DataFrame | None = None,
+) -> pd.DataFrame:
     """One row per submission (index ``submission``, sorted).
 
     ``answers``: long format, columns ``submission``, ``question``, ``value`` (encoded as for
@@ -339,8 +361,9 @@ def score_cohort(questionnaire: Questionnaire, framework: Framework, answers: pd
     for gate in framework.gates:
         fails, conditional = np.zeros(n, dtype=bool), np.zeros(n, dtype=bool)
         for criterion in gate.criteria:
-            passed = _criterion_passes(criterion, plan, scored, visible, gate_values, domain_scores, overall, n,
-                                       declarations)
+            passed = _criterion_passes(
+                criterion, plan, scored, visible, gate_values, domain_scores, overall, n, declarations
+            )
             if criterion.on_fail == "fail":
                 fails |= ~passed
             else:
@@ -349,14 +372,23 @@ def score_cohort(questionnaire: Questionnaire, framework: Framework, answers: pd
         any_fail |= fails
         any_conditional |= conditional & ~fails
     table["recommendation"] = np.where(
-        any_fail, "open_procurement", np.where(any_conditional, "proceed_with_conditions", "proceed")).astype(object)
+        any_fail, "open_procurement", np.where(any_conditional, "proceed_with_conditions", "proceed")
+    ).astype(object)
     table["awaiting_evaluation"] = awaiting
     return pd.DataFrame(table, index=index, columns=columns)
 
 
-def _criterion_passes(criterion, plan: ScoringPlan, scored: dict[str, _Column], visible: dict[str, np.ndarray],
-                      gate_values: dict[str, np.ndarray], domain_scores: dict[str, np.ndarray],
-                      overall: np.ndarray, n: int, declarations: dict[str, np.ndarray]) -> np.ndarray:
+def _criterion_passes(
+    criterion,
+    plan: ScoringPlan,
+    scored: dict[str, _Column],
+    visible: dict[str, np.ndarray],
+    gate_values: dict[str, np.ndarray],
+    domain_scores: dict[str, np.ndarray],
+    overall: np.ndarray,
+    n: int,
+    declarations: dict[str, np.ndarray],
+) -> np.ndarray:
     threshold = (criterion.min - TOLERANCE) if criterion.min is not None else None
     if criterion.type == "member_declarations":
         clear = declarations.get(criterion.domain)

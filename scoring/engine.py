@@ -19,6 +19,7 @@ to them is ignored).  A member's declarations in a domain are clear when every v
 choice question is answered with an answer scoring 1; a ``member_declarations`` criterion passes
 when there is at least one member and every member's declarations are clear.
 """
+
 from __future__ import annotations
 
 import math
@@ -61,22 +62,25 @@ class ScoringPlan:
         # Domains answered by each member organisation: never scored, read by member_declarations.
         self.member_domains: list[Domain] = [d for d in self.domains if d.per_member]
         self.joint_domains: list[Domain] = [d for d in self.domains if not d.per_member]
-        self.member_question_ids: frozenset[str] = frozenset(
-            q.id for d in self.member_domains for q in d.questions)
+        self.member_question_ids: frozenset[str] = frozenset(q.id for d in self.member_domains for q in d.questions)
         # show_if controllers among the joint questions (what the what-if search may change).
         self.controllers: frozenset[str] = frozenset(
-            q.show_if.question for q in self.questions
-            if q.show_if is not None and q.id not in self.member_question_ids)
+            q.show_if.question for q in self.questions if q.show_if is not None and q.id not in self.member_question_ids
+        )
         # A text question is sent to evaluators when it is weighted, or when a gate reads its score
         # directly; in both cases an unmoderated answer is a gap the panel has to fill.  Members'
         # explanations are read by the panel but never scored, so they are not evaluated.
-        self.evaluated: frozenset[str] = frozenset(
-            [q.id for q in self.questions if q.type == "text" and q.weight > 0]
-            + [c.question for c in self.criteria if c.type == "question_min" and c.question]
-        ) - self.member_question_ids
+        self.evaluated: frozenset[str] = (
+            frozenset(
+                [q.id for q in self.questions if q.type == "text" and q.weight > 0]
+                + [c.question for c in self.criteria if c.type == "question_min" and c.question]
+            )
+            - self.member_question_ids
+        )
         self.visibility_order, self.cyclic = _visibility_order(self.questions, self.question_index)
         self.member_visibility_order: list[Question] = [
-            q for q in self.visibility_order if q.id in self.member_question_ids]
+            q for q in self.visibility_order if q.id in self.member_question_ids
+        ]
 
     def needs_evaluation(self, question: Question) -> bool:
         return question.type == "text" and question.id in self.evaluated
@@ -96,7 +100,7 @@ def _visibility_order(questions: list[Question], index: dict[str, Question]) -> 
         if state.get(question.id) == 2:
             return
         if state.get(question.id) == 1:
-            cyclic.update(path[path.index(question.id):])
+            cyclic.update(path[path.index(question.id) :])
             return
         state[question.id] = 1
         controller = index.get(question.show_if.question) if question.show_if else None
@@ -114,6 +118,7 @@ def _visibility_order(questions: list[Question], index: dict[str, Question]) -> 
 class VisibilityRules:
     """What show_if evaluation needs from a questionnaire alone, for callers without a framework
     (the provider's forms); ``compute_visibility`` accepts it wherever it accepts a plan."""
+
     question_index: dict[str, Question]
     visibility_order: list[Question]
     cyclic: frozenset[str]
@@ -201,8 +206,9 @@ class QuestionState:
     file_count: int | None
 
 
-def evaluate_question(question: Question, value: Any, moderated: float | None, visible: bool,
-                      needs_evaluation: bool) -> QuestionState:
+def evaluate_question(
+    question: Question, value: Any, moderated: float | None, visible: bool, needs_evaluation: bool
+) -> QuestionState:
     answered = is_answered(question, value)
     if not visible:
         return QuestionState(question, False, answered, None, None, None, None, False, None, None)
@@ -231,11 +237,12 @@ def evaluate_question(question: Question, value: Any, moderated: float | None, v
     )
 
 
-def compute_visibility(plan: ScoringPlan | VisibilityRules, answers: Mapping[str, Any],
-                       order: Iterable[Question] | None = None) -> dict[str, bool]:
+def compute_visibility(
+    plan: ScoringPlan | VisibilityRules, answers: Mapping[str, Any], order: Iterable[Question] | None = None
+) -> dict[str, bool]:
     """Visibility of the questions in ``order`` (default: all, controllers first)."""
     visible: dict[str, bool] = {}
-    for question in (plan.visibility_order if order is None else order):
+    for question in plan.visibility_order if order is None else order:
         condition = question.show_if
         if question.id in plan.cyclic:
             visible[question.id] = False
@@ -295,13 +302,19 @@ def _not_applicable(question: Question) -> QuestionState:
     return QuestionState(question, False, False, None, None, None, None, False, None, None)
 
 
-def evaluate(plan: ScoringPlan, answers: Mapping[str, Any], moderation: Mapping[str, float],
-             member_answers: Mapping[str, Mapping[str, Any]] | None = None) -> Evaluation:
+def evaluate(
+    plan: ScoringPlan,
+    answers: Mapping[str, Any],
+    moderation: Mapping[str, float],
+    member_answers: Mapping[str, Mapping[str, Any]] | None = None,
+) -> Evaluation:
     visible = compute_visibility(plan, answers)
     states = {
-        q.id: (_not_applicable(q) if q.id in plan.member_question_ids else
-               evaluate_question(q, answers.get(q.id), moderation.get(q.id), visible[q.id],
-                                 plan.needs_evaluation(q)))
+        q.id: (
+            _not_applicable(q)
+            if q.id in plan.member_question_ids
+            else evaluate_question(q, answers.get(q.id), moderation.get(q.id), visible[q.id], plan.needs_evaluation(q))
+        )
         for q in plan.questions
     }
     domain_scores = {d.id: None if d.per_member else domain_score(domain_terms(d, states)) for d in plan.domains}
@@ -327,8 +340,9 @@ def declaration_passes(question: Question, value: Any) -> bool:
     return score is not None and meets(score, 1.0)
 
 
-def member_declaration(member: str, domains: Iterable[Domain], answers: Mapping[str, Any],
-                       visible: Mapping[str, bool]) -> MemberDeclarationResult:
+def member_declaration(
+    member: str, domains: Iterable[Domain], answers: Mapping[str, Any], visible: Mapping[str, bool]
+) -> MemberDeclarationResult:
     failing: list[str] = []
     answered = required = 0
     for domain in domains:
@@ -343,7 +357,9 @@ def member_declaration(member: str, domains: Iterable[Domain], answers: Mapping[
     return MemberDeclarationResult(member, not failing, tuple(failing), answered, required)
 
 
-def evaluate_declarations(plan: ScoringPlan, members: Mapping[str, Mapping[str, Any]]) -> dict[str, tuple[MemberDeclarationResult, ...]]:
+def evaluate_declarations(
+    plan: ScoringPlan, members: Mapping[str, Mapping[str, Any]]
+) -> dict[str, tuple[MemberDeclarationResult, ...]]:
     """Per per_member domain, each member's result (members already sorted)."""
     by_domain: dict[str, list[MemberDeclarationResult]] = {d.id: [] for d in plan.member_domains}
     if not plan.member_domains:
@@ -363,8 +379,11 @@ def member_summaries(plan: ScoringPlan, evaluation: Evaluation) -> tuple[MemberD
     for member in evaluation.member_answers:
         parts = [r for results in evaluation.declarations.values() for r in results if r.member == member]
         failing = tuple(qid for r in parts for qid in r.failing)
-        out.append(MemberDeclarationResult(member, not failing, failing, sum(r.answered for r in parts),
-                                           sum(r.required for r in parts)))
+        out.append(
+            MemberDeclarationResult(
+                member, not failing, failing, sum(r.answered for r in parts), sum(r.required for r in parts)
+            )
+        )
     return tuple(out)
 
 
@@ -381,9 +400,13 @@ def domain_terms(domain: Domain, states: Mapping[str, QuestionState]) -> list[tu
 # Criteria
 
 
-def criterion_check(criterion: Criterion, states: Mapping[str, QuestionState],
-                    domain_scores: Mapping[str, float | None], overall: float | None,
-                    declarations: Declarations | None = None) -> tuple[bool, float | None]:
+def criterion_check(
+    criterion: Criterion,
+    states: Mapping[str, QuestionState],
+    domain_scores: Mapping[str, float | None],
+    overall: float | None,
+    declarations: Declarations | None = None,
+) -> tuple[bool, float | None]:
     """(passed, value the threshold was compared with).
 
     member_declarations: the value is the number of members whose declarations are clear, and it
@@ -496,14 +519,20 @@ def _quoted_answer(question: Question, value: Any) -> str:
     return f"'{text}' answered {value!r}"
 
 
-def explain_declarations(plan: ScoringPlan, criterion: Criterion, results: tuple[MemberDeclarationResult, ...],
-                         member_answers: Mapping[str, Mapping[str, Any]]) -> str:
+def explain_declarations(
+    plan: ScoringPlan,
+    criterion: Criterion,
+    results: tuple[MemberDeclarationResult, ...],
+    member_answers: Mapping[str, Mapping[str, Any]],
+) -> str:
     then = _consequence(criterion)
     if criterion.domain not in {d.id for d in plan.member_domains}:
         if criterion.domain not in plan.domain_index:
             return f"The criterion refers to an unknown domain '{criterion.domain}': {then}."
-        return (f"The criterion refers to domain '{criterion.domain}', which is not answered per member "
-                f"organisation: {then}.")
+        return (
+            f"The criterion refers to domain '{criterion.domain}', which is not answered per member "
+            f"organisation: {then}."
+        )
     if not results:
         return f"No member organisation's declarations have been given, so none can be shown to be clear: {then}."
     failing = [r for r in results if not r.passed]
@@ -519,8 +548,14 @@ def explain_declarations(plan: ScoringPlan, criterion: Criterion, results: tuple
     return "Declarations not clear for " + "; for ".join(clauses) + f": {then}."
 
 
-def explain(plan: ScoringPlan, criterion: Criterion, passed: bool, value: float | None,
-            states: Mapping[str, QuestionState], evaluation: Evaluation | None = None) -> str:
+def explain(
+    plan: ScoringPlan,
+    criterion: Criterion,
+    passed: bool,
+    value: float | None,
+    states: Mapping[str, QuestionState],
+    evaluation: Evaluation | None = None,
+) -> str:
     then = _consequence(criterion)
     minimum = format_number(criterion.min) if criterion.min is not None else ""
     kind = criterion.type
@@ -533,8 +568,10 @@ def explain(plan: ScoringPlan, criterion: Criterion, passed: bool, value: float 
         if domain is None:
             return f"The criterion refers to an unknown domain '{criterion.domain}': {then}."
         if value is None:
-            return (f"{domain.title} has no applicable scored questions, so it has no score to meet "
-                    f"the minimum of {minimum}: {then}.")
+            return (
+                f"{domain.title} has no applicable scored questions, so it has no score to meet "
+                f"the minimum of {minimum}: {then}."
+            )
         shown = _shown(value, 1, criterion.min, passed)
         if passed:
             return f"{domain.title} scored {shown}, meeting the minimum of {minimum}."
@@ -554,8 +591,9 @@ def explain(plan: ScoringPlan, criterion: Criterion, passed: bool, value: float 
     state = states.get(question.id)
     if state is None or not state.visible:
         requirement = "no file was attached" if kind == "evidence_required" else f"the minimum of {minimum} is not met"
-        return (f"'{text}' was not applicable to this submission (hidden by an earlier answer), "
-                f"so {requirement}: {then}.")
+        return (
+            f"'{text}' was not applicable to this submission (hidden by an earlier answer), so {requirement}: {then}."
+        )
     if kind == "question_min":
         shown = _shown(value, 2, criterion.min, passed)
         if state.awaiting:
@@ -590,9 +628,13 @@ def explain(plan: ScoringPlan, criterion: Criterion, passed: bool, value: float 
 # Public entry point
 
 
-def score_submission(questionnaire: Questionnaire, framework: Framework, answers: Mapping[str, Any],
-                     moderation: Mapping[str, float] | None = None,
-                     member_answers: Mapping[str, Mapping[str, Any]] | None = None) -> ScoreResult:
+def score_submission(
+    questionnaire: Questionnaire,
+    framework: Framework,
+    answers: Mapping[str, Any],
+    moderation: Mapping[str, float] | None = None,
+    member_answers: Mapping[str, Mapping[str, Any]] | None = None,
+) -> ScoreResult:
     """Score one submission.  Assumes ``validate_answers`` found nothing wrong; missing answers are
     simply unanswered.
 
@@ -614,27 +656,38 @@ def build_result(plan: ScoringPlan, evaluation: Evaluation) -> ScoreResult:
             state = states[question.id]
             score = state.domain_value
             contribution = 100.0 * question.weight * score / total_weight if score is not None else 0.0
-            questions.append(QuestionScore(
-                id=question.id,
-                domain_id=domain.id,
-                visible=state.visible,
-                answered=state.answered,
-                weight=0.0 if domain.per_member else question.weight,
-                self_score=state.self_score,
-                moderated=state.moderated,
-                score=score,
-                contribution=contribution,
-                awaiting_evaluation=state.awaiting,
-            ))
-        domains.append(DomainResult(domain.id, domain.title, 0.0 if domain.per_member else domain.weight,
-                                    evaluation.domain_scores[domain.id], tuple(questions), domain.per_member))
+            questions.append(
+                QuestionScore(
+                    id=question.id,
+                    domain_id=domain.id,
+                    visible=state.visible,
+                    answered=state.answered,
+                    weight=0.0 if domain.per_member else question.weight,
+                    self_score=state.self_score,
+                    moderated=state.moderated,
+                    score=score,
+                    contribution=contribution,
+                    awaiting_evaluation=state.awaiting,
+                )
+            )
+        domains.append(
+            DomainResult(
+                domain.id,
+                domain.title,
+                0.0 if domain.per_member else domain.weight,
+                evaluation.domain_scores[domain.id],
+                tuple(questions),
+                domain.per_member,
+            )
+        )
 
     gates = []
     for gate in plan.framework.gates:
         checked = []
         for criterion in gate.criteria:
-            passed, value = criterion_check(criterion, states, evaluation.domain_scores, evaluation.overall,
-                                            evaluation.declarations)
+            passed, value = criterion_check(
+                criterion, states, evaluation.domain_scores, evaluation.overall, evaluation.declarations
+            )
             checked.append((criterion, passed, value))
         criteria = tuple(_criterion_result(plan, evaluation, c, passed, value) for c, passed, value in checked)
         gates.append(GateResult(gate.id, gate.title, gate_outcome((c, p) for c, p, _ in checked), criteria))
@@ -653,8 +706,9 @@ def build_result(plan: ScoringPlan, evaluation: Evaluation) -> ScoreResult:
     )
 
 
-def _criterion_result(plan: ScoringPlan, evaluation: Evaluation, criterion: Criterion, passed: bool,
-                      value: float | None) -> CriterionResult:
+def _criterion_result(
+    plan: ScoringPlan, evaluation: Evaluation, criterion: Criterion, passed: bool, value: float | None
+) -> CriterionResult:
     members: tuple[MemberDeclarationResult, ...] = ()
     threshold = criterion.min
     if criterion.type == "member_declarations":

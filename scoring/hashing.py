@@ -1,4 +1,5 @@
 """A fingerprint of everything that determines a score, so a stored report can prove what it scored."""
+
 from __future__ import annotations
 
 import hashlib
@@ -20,9 +21,13 @@ def _canonical(value: Any) -> Any:
     return value
 
 
-def inputs_hash(questionnaire_hash: str, framework_hash: str, answers: Mapping[str, Any],
-                moderation: Mapping[str, float] | None,
-                member_answers: Mapping[str, Mapping[str, Any]] | None = None) -> str:
+def inputs_hash(
+    questionnaire_hash: str,
+    framework_hash: str,
+    answers: Mapping[str, Any],
+    moderation: Mapping[str, float] | None,
+    member_answers: Mapping[str, Mapping[str, Any]] | None = None,
+) -> str:
     """sha256 hex of the canonical JSON of all scoring inputs.
 
     Keys are sorted and separators fixed so dict order and formatting never change the hash.

@@ -3,6 +3,7 @@
 Scores are kept at full precision here; rounding is a presentation concern (the explanation
 sentences round, the numbers stay exact so that reports can be reproduced bit for bit).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -84,6 +85,7 @@ class MemberDeclarationResult:
     scoring 1.  ``failing``: the ids of those that are not, in questionnaire order (unanswered ones
     included).  ``answered``/``required``: visible declaration questions answered / asked.
     """
+
     member: str
     passed: bool
     failing: tuple[str, ...]

@@ -3,6 +3,7 @@
 Everything is driven by an explicit ``random.Random`` (or numpy seed) so a failing case can be
 replayed from its seed.  Nothing here is used when scoring real submissions.
 """
+
 from __future__ import annotations
 
 import random
@@ -33,8 +34,7 @@ def _question(rng: random.Random, qid: str, kind: str, monotone_bands: bool, zer
         count = rng.randint(2, 5)
         step = 1.0 / count
         question["options"] = [
-            {"value": f"opt{i}", "label": f"Option {i}",
-             "score": round(rng.choice([0.0, step * i, rng.random()]), 3)}
+            {"value": f"opt{i}", "label": f"Option {i}", "score": round(rng.choice([0.0, step * i, rng.random()]), 3)}
             for i in range(count)
         ]
     elif kind == "number":
@@ -50,10 +50,16 @@ def _question(rng: random.Random, qid: str, kind: str, monotone_bands: bool, zer
     return question
 
 
-def random_questionnaire(rng: random.Random, n_questions: int = 20, n_domains: int = 4,
-                         types: Iterable[str] = ALL_TYPES, show_if_share: float = 0.1,
-                         zero_weight_share: float = 0.1, monotone_bands: bool = True,
-                         member_questions: int = 0) -> Questionnaire:
+def random_questionnaire(
+    rng: random.Random,
+    n_questions: int = 20,
+    n_domains: int = 4,
+    types: Iterable[str] = ALL_TYPES,
+    show_if_share: float = 0.1,
+    zero_weight_share: float = 0.1,
+    monotone_bands: bool = True,
+    member_questions: int = 0,
+) -> Questionnaire:
     """``member_questions`` > 0 adds a last, per_member domain ``dm`` of that many declarations and
     explanations (the random stream is unchanged when it is 0)."""
     types = tuple(types)
@@ -70,8 +76,12 @@ def random_questionnaire(rng: random.Random, n_questions: int = 20, n_domains: i
             question["show_if"] = {"question": controller["id"], **_condition(rng, controller)}
         questions.append(question)
     domains = [
-        {"id": f"d{d}", "title": f"Domain {d}", "weight": rng.choice([0.5, 1.0, 1.0, 2.0]),
-         "questions": [q for q, dom in zip(questions, domain_of) if dom == d]}
+        {
+            "id": f"d{d}",
+            "title": f"Domain {d}",
+            "weight": rng.choice([0.5, 1.0, 1.0, 2.0]),
+            "questions": [q for q, dom in zip(questions, domain_of) if dom == d],
+        }
         for d in range(n_domains)
     ]
     if member_questions > 0:
@@ -93,8 +103,10 @@ def _member_domain(rng: random.Random, n_questions: int) -> dict:
         elif kind == "choice":
             count = rng.randint(2, 4)
             clear = rng.randrange(count)
-            question["options"] = [{"value": f"opt{j}", "label": f"Option {j}",
-                                    "score": 1.0 if j == clear else rng.choice([0.0, 0.5])} for j in range(count)]
+            question["options"] = [
+                {"value": f"opt{j}", "label": f"Option {j}", "score": 1.0 if j == clear else rng.choice([0.0, 0.5])}
+                for j in range(count)
+            ]
         if deciding and rng.random() < (0.8 if kind == "text" else 0.25):
             controller = rng.choice(deciding)
             question["show_if"] = {"question": controller["id"], **_condition(rng, controller)}
@@ -115,9 +127,14 @@ def _condition(rng: random.Random, controller: dict) -> dict:
     return {"in": rng.sample(levels, rng.randint(1, len(levels)))}
 
 
-def random_framework(rng: random.Random, questionnaire: Questionnaire, n_gates: int = 3,
-                     max_criteria: int = 4, question_min_steps: tuple[float, ...] | None = None,
-                     member_share: float = 0.6) -> Framework:
+def random_framework(
+    rng: random.Random,
+    questionnaire: Questionnaire,
+    n_gates: int = 3,
+    max_criteria: int = 4,
+    question_min_steps: tuple[float, ...] | None = None,
+    member_share: float = 0.6,
+) -> Framework:
     """``question_min_steps`` restricts question_min thresholds to the given values (e.g. quarters).
 
     When the questionnaire has per_member domains, each gate gets a member_declarations criterion
@@ -135,8 +152,11 @@ def random_framework(rng: random.Random, questionnaire: Questionnaire, n_gates: 
             kinds += ["number_min"] if numbers else []
             kinds += ["evidence_required"] if evidence else []
             kind = rng.choice(kinds)
-            criterion: dict[str, Any] = {"id": f"G{g}.c{c}", "type": kind,
-                                         "on_fail": rng.choice(["fail", "conditional"])}
+            criterion: dict[str, Any] = {
+                "id": f"G{g}.c{c}",
+                "type": kind,
+                "on_fail": rng.choice(["fail", "conditional"]),
+            }
             if kind == "question_min":
                 criterion["question"] = rng.choice(questions).id
                 steps = question_min_steps or (0.25, 0.5, 0.75, 1.0, round(rng.random(), 3))
@@ -153,15 +173,24 @@ def random_framework(rng: random.Random, questionnaire: Questionnaire, n_gates: 
                 criterion["min"] = rng.choice([30, 50, 60, round(rng.uniform(0, 100), 2)])
             criteria.append(criterion)
         if member_domains and rng.random() < member_share:
-            criteria.append({"id": f"G{g}.members", "type": "member_declarations",
-                             "domain": rng.choice(member_domains).id,
-                             "on_fail": rng.choice(["fail", "fail", "conditional"])})
+            criteria.append(
+                {
+                    "id": f"G{g}.members",
+                    "type": "member_declarations",
+                    "domain": rng.choice(member_domains).id,
+                    "on_fail": rng.choice(["fail", "fail", "conditional"]),
+                }
+            )
         gates.append({"id": f"G{g}", "title": f"Gate {g}", "criteria": criteria})
-    return Framework.model_validate({
-        "id": "synthetic-gates", "version": "1", "questionnaire": questionnaire.id,
-        "rag": [{"min": 70, "label": "Green"}, {"min": 40, "label": "Amber"}, {"min": 0, "label": "Red"}],
-        "gates": gates,
-    })
+    return Framework.model_validate(
+        {
+            "id": "synthetic-gates",
+            "version": "1",
+            "questionnaire": questionnaire.id,
+            "rag": [{"min": 70, "label": "Green"}, {"min": 40, "label": "Amber"}, {"min": 0, "label": "Red"}],
+            "gates": gates,
+        }
+    )
 
 
 def random_answer(rng: random.Random, question: Question) -> Any:
@@ -184,8 +213,11 @@ def random_answer(rng: random.Random, question: Question) -> Any:
 
 def random_answers(rng: random.Random, questionnaire: Questionnaire, answer_rate: float = 0.8) -> dict[str, Any]:
     """Joint answers (never to per_member questions)."""
-    return {q.id: random_answer(rng, q) for q in questionnaire.questions()
-            if not questionnaire.is_per_member(q.id) and rng.random() < answer_rate}
+    return {
+        q.id: random_answer(rng, q)
+        for q in questionnaire.questions()
+        if not questionnaire.is_per_member(q.id) and rng.random() < answer_rate
+    }
 
 
 def clear_answer(question: Question) -> Any:
@@ -198,8 +230,13 @@ def clear_answer(question: Question) -> Any:
     return None
 
 
-def random_member_answers(rng: random.Random, questionnaire: Questionnaire, n_members: int | None = None,
-                          answer_rate: float = 0.9, clear_share: float = 0.6) -> dict[str, dict[str, Any]]:
+def random_member_answers(
+    rng: random.Random,
+    questionnaire: Questionnaire,
+    n_members: int | None = None,
+    answer_rate: float = 0.9,
+    clear_share: float = 0.6,
+) -> dict[str, dict[str, Any]]:
     """Member name -> answers to the per_member questions.  A share of members answer every
     declaration clearly; the rest answer at random and may leave some out."""
     questions = [q for d in questionnaire.member_domains() for q in d.questions]
@@ -218,15 +255,18 @@ def random_member_answers(rng: random.Random, questionnaire: Questionnaire, n_me
     return members
 
 
-def random_moderation(rng: random.Random, questionnaire: Questionnaire, rate: float = 0.3,
-                      steps: tuple[float, ...] | None = None) -> dict[str, float]:
+def random_moderation(
+    rng: random.Random, questionnaire: Questionnaire, rate: float = 0.3, steps: tuple[float, ...] | None = None
+) -> dict[str, float]:
     out = {}
     for question in questionnaire.questions():
         if questionnaire.is_per_member(question.id):
             continue  # declarations are never moderated
         chance = rate * (2 if question.type == "text" else 0.5)
         if rng.random() < chance:
-            out[question.id] = rng.choice(steps) if steps else rng.choice([0.0, 0.25, 0.5, 0.75, 1.0, round(rng.random(), 3)])
+            out[question.id] = (
+                rng.choice(steps) if steps else rng.choice([0.0, 0.25, 0.5, 0.75, 1.0, round(rng.random(), 3)])
+            )
     return out
 
 
@@ -254,8 +294,9 @@ def moderation_to_long(moderation: Mapping[Any, Mapping[str, float]]) -> pd.Data
     return pd.DataFrame(rows, columns=["submission", "question", "score"])
 
 
-def random_cohort(questionnaire: Questionnaire, n_submissions: int, seed: int = 0,
-                  answer_rate: float = 0.85) -> pd.DataFrame:
+def random_cohort(
+    questionnaire: Questionnaire, n_submissions: int, seed: int = 0, answer_rate: float = 0.85
+) -> pd.DataFrame:
     """A large long-format answer table built column-wise (fast enough for 10^4 x 200)."""
     gen = np.random.default_rng(seed)
     frames = []
@@ -284,21 +325,24 @@ def random_cohort(questionnaire: Questionnaire, n_submissions: int, seed: int = 
         else:
             counts = gen.integers(0, 3, m)
             values = [[f"f{i}.pdf" for i in range(c)] for c in counts]
-        frames.append(pd.DataFrame({"submission": who, "question": question.id,
-                                    "value": pd.Series(values, dtype=object)}))
+        frames.append(
+            pd.DataFrame({"submission": who, "question": question.id, "value": pd.Series(values, dtype=object)})
+        )
     return pd.concat(frames, ignore_index=True)
 
 
-def random_cohort_moderation(questionnaire: Questionnaire, n_submissions: int, seed: int = 1,
-                             rate: float = 0.5) -> pd.DataFrame:
+def random_cohort_moderation(
+    questionnaire: Questionnaire, n_submissions: int, seed: int = 1, rate: float = 0.5
+) -> pd.DataFrame:
     gen = np.random.default_rng(seed)
     frames = []
     for question in questionnaire.questions():
         if question.type != "text" or questionnaire.is_per_member(question.id):
             continue
         who = np.arange(n_submissions)[gen.random(n_submissions) < rate]
-        frames.append(pd.DataFrame({"submission": who, "question": question.id,
-                                    "score": gen.integers(0, 5, len(who)) / 4}))
+        frames.append(
+            pd.DataFrame({"submission": who, "question": question.id, "score": gen.integers(0, 5, len(who)) / 4})
+        )
     if not frames:
         return pd.DataFrame(columns=["submission", "question", "score"])
     return pd.concat(frames, ignore_index=True)

@@ -4,6 +4,7 @@ The engine itself is deliberately forgiving (a missing answer is just unanswered
 crashes on a half-finished submission; anything that would be silently mis-scored instead, such as
 a string where a level index belongs or ``True`` posing as the number 1, is reported here.
 """
+
 from __future__ import annotations
 
 import math
@@ -98,8 +99,9 @@ def _option_list(question: Question) -> str:
     return ", ".join(repr(o.value) for o in question.options or ())
 
 
-def validate_answers(questionnaire: Questionnaire, answers: Any,
-                     moderation: Any = None, member_answers: Any = None) -> list[AnswerProblem]:
+def validate_answers(
+    questionnaire: Questionnaire, answers: Any, moderation: Any = None, member_answers: Any = None
+) -> list[AnswerProblem]:
     """Every problem found, in a stable order; an empty list means the input can be scored.
 
     Questions of a per_member domain are answered in ``member_answers`` (member organisation name ->
@@ -119,8 +121,9 @@ def validate_answers(questionnaire: Questionnaire, answers: Any,
             if value is None:
                 continue
             if key in per_member:
-                problems.append(AnswerProblem(key, "this question is answered per member organisation, "
-                                                   "not in the joint answers"))
+                problems.append(
+                    AnswerProblem(key, "this question is answered per member organisation, not in the joint answers")
+                )
                 continue
             message = _answer_problem(question, value)
             if message:
@@ -133,7 +136,9 @@ def validate_answers(questionnaire: Questionnaire, answers: Any,
     return problems
 
 
-def _moderation_problems(index: Mapping[str, Question], per_member: frozenset[str], moderation: Any) -> list[AnswerProblem]:
+def _moderation_problems(
+    index: Mapping[str, Question], per_member: frozenset[str], moderation: Any
+) -> list[AnswerProblem]:
     if not isinstance(moderation, Mapping):
         return [AnswerProblem("", f"moderation must be an object keyed by question id, got {_describe(moderation)}")]
     problems = []
@@ -145,24 +150,35 @@ def _moderation_problems(index: Mapping[str, Question], per_member: frozenset[st
         elif key in per_member:
             problems.append(AnswerProblem(key, "moderation given for a per-member declaration, which is not scored"))
         elif not _is_finite_number(value):
-            problems.append(AnswerProblem(key, f"a moderated score must be a number from 0 to 1, got {_describe(value)}"))
+            problems.append(
+                AnswerProblem(key, f"a moderated score must be a number from 0 to 1, got {_describe(value)}")
+            )
         elif not 0.0 <= value <= 1.0:
             problems.append(AnswerProblem(key, f"a moderated score must be from 0 to 1, got {value!r}"))
     return problems
 
 
-def _member_problems(index: Mapping[str, Question], per_member: frozenset[str], member_answers: Any) -> list[AnswerProblem]:
+def _member_problems(
+    index: Mapping[str, Question], per_member: frozenset[str], member_answers: Any
+) -> list[AnswerProblem]:
     if not isinstance(member_answers, Mapping):
-        return [AnswerProblem("", "member answers must be an object keyed by member organisation name, "
-                                  f"got {_describe(member_answers)}")]
+        return [
+            AnswerProblem(
+                "",
+                f"member answers must be an object keyed by member organisation name, got {_describe(member_answers)}",
+            )
+        ]
     problems = []
     for member, answers in member_answers.items():
         if not isinstance(member, str) or not member.strip():
-            problems.append(AnswerProblem("", f"a member organisation name must be non-empty text, got {_describe(member)}"))
+            problems.append(
+                AnswerProblem("", f"a member organisation name must be non-empty text, got {_describe(member)}")
+            )
             continue
         if not isinstance(answers, Mapping):
-            problems.append(AnswerProblem("", f"answers must be an object keyed by question id, got {_describe(answers)}",
-                                          member))
+            problems.append(
+                AnswerProblem("", f"answers must be an object keyed by question id, got {_describe(answers)}", member)
+            )
             continue
         for key, value in answers.items():
             question = index.get(key) if isinstance(key, str) else None
@@ -171,8 +187,9 @@ def _member_problems(index: Mapping[str, Question], per_member: frozenset[str], 
                 continue
             if key not in per_member:
                 if value is not None:
-                    problems.append(AnswerProblem(key, "this question is answered jointly, not per member organisation",
-                                                  member))
+                    problems.append(
+                        AnswerProblem(key, "this question is answered jointly, not per member organisation", member)
+                    )
                 continue
             if value is None:
                 continue

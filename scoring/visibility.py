@@ -1,4 +1,5 @@
 """Which questions a set of answers shows: the same show_if rules the engine scores with."""
+
 from __future__ import annotations
 
 from functools import lru_cache

@@ -29,6 +29,7 @@ convictions, ...) are facts about the applicant, not answers it could improve, s
 the submission and the next recommendation, ``what_if`` returns None, whatever else could change.
 Joint answers given for per_member questions are ignored here as they are when scoring.
 """
+
 from __future__ import annotations
 
 import math
@@ -105,8 +106,9 @@ class WhatIfResult:
     def target_label(self) -> str:
         return RECOMMENDATION_LABELS[self.target]
 
-    def apply(self, answers: Mapping[str, Any], moderation: Mapping[str, float] | None = None
-              ) -> tuple[dict[str, Any], dict[str, float]]:
+    def apply(
+        self, answers: Mapping[str, Any], moderation: Mapping[str, float] | None = None
+    ) -> tuple[dict[str, Any], dict[str, float]]:
         new_answers, new_moderation = dict(answers), dict(moderation or {})
         for change in self.changes:
             (new_moderation if change.applies_to == "moderation" else new_answers)[change.question_id] = change.to_value
@@ -154,11 +156,14 @@ def _answer_candidates(plan: ScoringPlan, question: Question, answer: Any) -> li
         remaining = [o.value for o in question.options or () if o.value not in chosen]
         largest = len(remaining) if len(remaining) <= _MAX_EXHAUSTIVE_OPTIONS else 3
         # Fewest extra options first, so the representative of each score level is the smallest edit.
-        return [(chosen + list(extra), False)
-                for size in range(1, largest + 1) for extra in combinations(remaining, size)]
+        return [
+            (chosen + list(extra), False) for size in range(1, largest + 1) for extra in combinations(remaining, size)
+        ]
     if kind == "number":
+
         def tidy(v: float) -> float:
             return int(v) if float(v).is_integer() else v
+
         values = [(tidy(band.min), False) for band in question.bands or ()]
         values += [(tidy(c.min), True) for c in plan.criteria if c.type == "number_min" and c.question == question.id]
         return values
@@ -168,22 +173,40 @@ def _answer_candidates(plan: ScoringPlan, question: Question, answer: Any) -> li
     return []
 
 
-def _moves_for(plan: ScoringPlan, question: Question, order: int, answer: Any, moderated: float | None,
-               own_criteria: list[Criterion]) -> list[_Move]:
+def _moves_for(
+    plan: ScoringPlan,
+    question: Question,
+    order: int,
+    answer: Any,
+    moderated: float | None,
+    own_criteria: list[Criterion],
+) -> list[_Move]:
     needs_evaluation = plan.needs_evaluation(question)
     now = evaluate_question(question, answer, moderated, True, needs_evaluation)
     moves: list[_Move] = []
 
     def add(new_answer: Any, new_moderation: Any) -> None:
-        state = evaluate_question(question,
-                                  answer if new_answer is _KEEP else new_answer,
-                                  moderated if new_moderation is _KEEP else new_moderation,
-                                  True, needs_evaluation)
+        state = evaluate_question(
+            question,
+            answer if new_answer is _KEEP else new_answer,
+            moderated if new_moderation is _KEEP else new_moderation,
+            True,
+            needs_evaluation,
+        )
         # A move that breaks a criterion on its own question can never be part of a solution.
         if all(criterion_check(c, {question.id: state}, {}, None)[0] for c in own_criteria):
             cost = state.gate_value - now.gate_value
-            moves.append(_Move(question, order, new_answer, new_moderation, state, cost,
-                               _change(question, answer, moderated, new_answer, new_moderation, now)))
+            moves.append(
+                _Move(
+                    question,
+                    order,
+                    new_answer,
+                    new_moderation,
+                    state,
+                    cost,
+                    _change(question, answer, moderated, new_answer, new_moderation, now),
+                )
+            )
 
     moderated_by_panel = moderated is not None or question.type == "text"
     if moderated_by_panel:
@@ -195,8 +218,9 @@ def _moves_for(plan: ScoringPlan, question: Question, order: int, answer: Any, m
 
     # With a moderated score in place a new answer no longer moves the score, so it is only worth
     # suggesting for what the raw answer still decides: visibility, attached files, raw numbers.
-    answer_matters = (not moderated_by_panel or question.id in plan.controllers
-                      or question.type in ("evidence", "number"))
+    answer_matters = (
+        not moderated_by_panel or question.id in plan.controllers or question.type in ("evidence", "number")
+    )
     if not answer_matters:
         return moves
     current_own = now.self_score if now.self_score is not None else 0.0
@@ -229,8 +253,9 @@ def _level_text(value: Any) -> str:
     return "0" if value is None else f"{value:g}"
 
 
-def _change(question: Question, answer: Any, moderated: float | None, new_answer: Any, new_moderation: Any,
-            now: QuestionState) -> Change:
+def _change(
+    question: Question, answer: Any, moderated: float | None, new_answer: Any, new_moderation: Any, now: QuestionState
+) -> Change:
     qid = question.id
     if new_answer is _KEEP:
         text = f"Raise the moderated score of {qid} from {_level_text(moderated)} to {new_moderation:g}"
@@ -240,8 +265,7 @@ def _change(question: Question, answer: Any, moderated: float | None, new_answer
     answered = is_answered(question, answer)
     kind = question.type
     if kind == "scale":
-        text = (f"Raise {qid} from level {answer} to {new_answer}" if answered
-                else f"Answer {qid} at level {new_answer}")
+        text = f"Raise {qid} from level {answer} to {new_answer}" if answered else f"Answer {qid} at level {new_answer}"
     elif kind == "yesno":
         text = f"Answer '{'Yes' if new_answer else 'No'}' to {qid}"
     elif kind == "choice":
@@ -274,7 +298,7 @@ def _change(question: Question, answer: Any, moderated: float | None, new_answer
 @dataclass
 class _Constraint:
     domain_id: str | None  # None: the overall score
-    need: float            # how far the score is below its threshold
+    need: float  # how far the score is below its threshold
 
 
 class _Context:
@@ -329,8 +353,12 @@ class _Context:
                 continue
             for question in domain.questions:
                 qid = question.id
-                if (question.weight > 0 and states[qid].visible and qid not in plan.controllers
-                        and qid not in named_failing):
+                if (
+                    question.weight > 0
+                    and states[qid].visible
+                    and qid not in plan.controllers
+                    and qid not in named_failing
+                ):
                     moves = search.moves(qid)
                     if moves:
                         candidates.append(moves)
@@ -384,14 +412,22 @@ class _Context:
                 for r in range(1, max_slots + 1):
                     running += tops[r - 1] if r <= len(tops) else 0.0
                     self.top_gain[j][c][r] = running
-                efficiency = max((self.gains[id(m)][c] / m.cost if m.cost > 0 else
-                                  (math.inf if self.gains[id(m)][c] > 0 else 0.0)) for m in moves)
+                efficiency = max(
+                    (self.gains[id(m)][c] / m.cost if m.cost > 0 else (math.inf if self.gains[id(m)][c] > 0 else 0.0))
+                    for m in moves
+                )
                 self.max_efficiency[j][c] = max(self.max_efficiency[j + 1][c], efficiency)
 
 
 class _Search:
-    def __init__(self, plan: ScoringPlan, answers: dict[str, Any], moderation: dict[str, float],
-                 required: list[Criterion], max_changes: int):
+    def __init__(
+        self,
+        plan: ScoringPlan,
+        answers: dict[str, Any],
+        moderation: dict[str, float],
+        required: list[Criterion],
+        max_changes: int,
+    ):
         self.plan = plan
         self.answers = answers
         self.moderation = moderation
@@ -407,8 +443,9 @@ class _Search:
         if qid not in self._moves:
             question = self.plan.question_index[qid]
             own = [c for c in self.required if c.question == qid]
-            self._moves[qid] = _moves_for(self.plan, question, self.order[qid], self.answers.get(qid),
-                                          self.moderation.get(qid), own)
+            self._moves[qid] = _moves_for(
+                self.plan, question, self.order[qid], self.answers.get(qid), self.moderation.get(qid), own
+            )
         return self._moves[qid]
 
     def apply(self, moves: tuple[_Move, ...]) -> tuple[dict[str, Any], dict[str, float]]:
@@ -451,8 +488,15 @@ class _Search:
         zero = tuple(0.0 for _ in context.constraints)
         self._choose_forced(context, 0, free_slots, context.cost, zero, controller_moves)
 
-    def _choose_forced(self, context: _Context, i: int, free_slots: int, cost: float,
-                       gains: tuple[float, ...], chosen: tuple[_Move, ...]) -> None:
+    def _choose_forced(
+        self,
+        context: _Context,
+        i: int,
+        free_slots: int,
+        cost: float,
+        gains: tuple[float, ...],
+        chosen: tuple[_Move, ...],
+    ) -> None:
         if i == len(context.forced):
             self._choose_free(context, 0, free_slots, cost, gains, chosen)
             return
@@ -460,11 +504,19 @@ class _Search:
             new_cost = cost + move.cost
             if new_cost >= self.best_cost - _COST_EPS:
                 break
-            self._choose_forced(context, i + 1, free_slots, new_cost,
-                                _add(gains, context.gains[id(move)]), chosen + (move,))
+            self._choose_forced(
+                context, i + 1, free_slots, new_cost, _add(gains, context.gains[id(move)]), chosen + (move,)
+            )
 
-    def _choose_free(self, context: _Context, start: int, slots: int, cost: float,
-                     gains: tuple[float, ...], chosen: tuple[_Move, ...]) -> None:
+    def _choose_free(
+        self,
+        context: _Context,
+        start: int,
+        slots: int,
+        cost: float,
+        gains: tuple[float, ...],
+        chosen: tuple[_Move, ...],
+    ) -> None:
         constraints = context.constraints
         if slots == 0:
             if all(g >= c.need - _SLACK for g, c in zip(gains, constraints)) and self._reaches(context, chosen):
@@ -472,8 +524,10 @@ class _Search:
             return
         for j in range(start, len(context.free) - slots + 1):
             # Suffix tables only shrink as j grows, so once a bound fails it fails for every later j.
-            if any(g + context.top_gain[j][c][slots] < constraint.need - _SLACK
-                   for c, (g, constraint) in enumerate(zip(gains, constraints))):
+            if any(
+                g + context.top_gain[j][c][slots] < constraint.need - _SLACK
+                for c, (g, constraint) in enumerate(zip(gains, constraints))
+            ):
                 break
             lower_bound = slots * context.min_cost[j]
             for c, (g, constraint) in enumerate(zip(gains, constraints)):
@@ -487,8 +541,9 @@ class _Search:
                 new_cost = cost + move.cost
                 if new_cost >= self.best_cost - _COST_EPS:
                     break
-                self._choose_free(context, j + 1, slots - 1, new_cost,
-                                  _add(gains, context.gains[id(move)]), chosen + (move,))
+                self._choose_free(
+                    context, j + 1, slots - 1, new_cost, _add(gains, context.gains[id(move)]), chosen + (move,)
+                )
 
     def _reaches(self, context: _Context, chosen: tuple[_Move, ...]) -> bool:
         """Exact check, with the engine's own functions, that ``chosen`` meets every required criterion."""
@@ -508,9 +563,14 @@ def _add(a: tuple[float, ...], b: tuple[float, ...]) -> tuple[float, ...]:
     return tuple(x + y for x, y in zip(a, b))
 
 
-def what_if(questionnaire: Questionnaire, framework: Framework, answers: Mapping[str, Any],
-            moderation: Mapping[str, float] | None = None, max_changes: int = 4,
-            member_answers: Mapping[str, Mapping[str, Any]] | None = None) -> WhatIfResult | None:
+def what_if(
+    questionnaire: Questionnaire,
+    framework: Framework,
+    answers: Mapping[str, Any],
+    moderation: Mapping[str, float] | None = None,
+    max_changes: int = 4,
+    member_answers: Mapping[str, Mapping[str, Any]] | None = None,
+) -> WhatIfResult | None:
     """The smallest set of improvements that reaches the next better recommendation, or None when the
     submission already proceeds, when no set of at most ``max_changes`` changes is enough, or when a
     failing member_declarations criterion blocks the next recommendation (declarations are facts,
@@ -520,8 +580,13 @@ def what_if(questionnaire: Questionnaire, framework: Framework, answers: Mapping
     moderation = {k: float(v) for k, v in (moderation or {}).items() if v is not None}
     base = evaluate(plan, answers, moderation, member_answers)
     declarations = base.declarations
-    outcomes = [gate_outcome((c, criterion_check(c, base.states, base.domain_scores, base.overall, declarations)[0])
-                             for c in gate.criteria) for gate in framework.gates]
+    outcomes = [
+        gate_outcome(
+            (c, criterion_check(c, base.states, base.domain_scores, base.overall, declarations)[0])
+            for c in gate.criteria
+        )
+        for gate in framework.gates
+    ]
     current = recommendation_for(outcomes)
     rank = RECOMMENDATION_ORDER.index(current)
     if rank == len(RECOMMENDATION_ORDER) - 1 or max_changes < 1:

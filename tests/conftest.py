@@ -4,6 +4,7 @@ Every app test runs on SQLite and, when TEST_DATABASE_URL is set, on PostgreSQL 
 always built by the Alembic migrations: once per session into a template, then copied (SQLite) or
 truncated (PostgreSQL) for each test so every test starts from a clean, migrated database.
 """
+
 from __future__ import annotations
 
 import os
@@ -21,7 +22,7 @@ BACKENDS = ["sqlite", "postgresql"]
 def _pg_url() -> str:
     url = PG_URL or ""
     if url.startswith("postgresql://"):
-        url = "postgresql+psycopg://" + url[len("postgresql://"):]
+        url = "postgresql+psycopg://" + url[len("postgresql://") :]
     return url
 
 
@@ -86,10 +87,18 @@ def postgres_ready(tmp_path_factory) -> str:
 def _truncate_postgres(url: str) -> None:
     engine = sa.create_engine(url)
     with engine.begin() as connection:
-        tables = [row[0] for row in connection.execute(sa.text(
-            "SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'alembic_version'"))]
+        tables = [
+            row[0]
+            for row in connection.execute(
+                sa.text(
+                    "SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'alembic_version'"
+                )
+            )
+        ]
         if tables:
-            connection.execute(sa.text(f"TRUNCATE {', '.join(chr(34) + t + chr(34) for t in tables)} RESTART IDENTITY CASCADE"))
+            connection.execute(
+                sa.text(f"TRUNCATE {', '.join(chr(34) + t + chr(34) for t in tables)} RESTART IDENTITY CASCADE")
+            )
     engine.dispose()
 
 

@@ -1,4 +1,5 @@
 """Helpers for tests that need member organisations' declarations made the way a provider makes them."""
+
 from __future__ import annotations
 
 from assessor.models import Submission

@@ -1,4 +1,5 @@
 """A deliberately slow job kind, loaded by workers through GATEWAY_JOB_MODULES in deployment tests."""
+
 from __future__ import annotations
 
 import time

@@ -1,4 +1,5 @@
 """Helpers for the provider tests: read a page's form the way a browser would, and look up demo rows."""
+
 from __future__ import annotations
 
 import re
@@ -110,8 +111,10 @@ def evidence_of(data, sid: int, question_id: str | None = None, include_removed:
             query = query.filter_by(question_id=question_id)
         if not include_removed:
             query = query.filter_by(removed_at=None)
-        return [{"id": e.id, "name": e.original_name, "stored": e.stored_name, "sha256": e.sha256, "size": e.size}
-                for e in session.scalars(query)]
+        return [
+            {"id": e.id, "name": e.original_name, "stored": e.stored_name, "sha256": e.sha256, "size": e.size}
+            for e in session.scalars(query)
+        ]
 
 
 def audit(data, action: str, sid: int | None = None) -> list[dict]:

@@ -1,4 +1,5 @@
 """Helpers for the report tests: reading PDFs back, rasterising a page, and review records to render."""
+
 from __future__ import annotations
 
 import io
@@ -53,8 +54,23 @@ def ink_fraction(pdf: bytes, page_number: int, tmp_path) -> float:
 
     source = tmp_path / "report.pdf"
     source.write_bytes(pdf)
-    subprocess.run([pdftoppm_or_skip(), "-png", "-r", "40", "-f", str(page_number), "-l", str(page_number),
-                    "-singlefile", str(source), str(tmp_path / "page")], check=True, timeout=60)
+    subprocess.run(
+        [
+            pdftoppm_or_skip(),
+            "-png",
+            "-r",
+            "40",
+            "-f",
+            str(page_number),
+            "-l",
+            str(page_number),
+            "-singlefile",
+            str(source),
+            str(tmp_path / "page"),
+        ],
+        check=True,
+        timeout=60,
+    )
     image = Image.open(tmp_path / "page.png").convert("L")
     histogram = image.histogram()
     return sum(histogram[:200]) / (image.width * image.height)
@@ -68,32 +84,69 @@ def add_review_records(session, submission: Submission) -> dict:
     evaluator = session.query(User).filter_by(email="evaluator@northshire-icb.example").one()
     panel = session.query(User).filter_by(email="panel@northshire-icb.example").one()
     question = "finance.risk_approach"
-    session.add(EvaluatorScore(submission_id=submission.id, question_id=question, evaluator_id=evaluator.id,
-                               score=0.25, rationale="Losses are modelled but nobody has agreed to carry them."))
-    session.add(Clarification(submission_id=submission.id, question_id=question,
-                              question_text="Which partner holds the first loss in year one?",
-                              asked_by_id=evaluator.id, asked_at=datetime(2026, 10, 1, 9, 0),
-                              reply_text="The acute trust holds the first 2% of any overspend.",
-                              replied_by_id=evaluator.id, replied_at=datetime(2026, 10, 3, 14, 0)))
-    first = PanelDecision(submission_id=submission.id, version=1, outcome="open_procurement",
-                          recommendation_at_decision=submission.recommendation,
-                          inputs_hash_at_decision=submission.inputs_hash,
-                          differs_reason="Recorded against the wrong applicant.", decided_on=date(2026, 11, 2),
-                          panel_members="M Hughes, C Dunn", recorded_by_id=panel.id)
+    session.add(
+        EvaluatorScore(
+            submission_id=submission.id,
+            question_id=question,
+            evaluator_id=evaluator.id,
+            score=0.25,
+            rationale="Losses are modelled but nobody has agreed to carry them.",
+        )
+    )
+    session.add(
+        Clarification(
+            submission_id=submission.id,
+            question_id=question,
+            question_text="Which partner holds the first loss in year one?",
+            asked_by_id=evaluator.id,
+            asked_at=datetime(2026, 10, 1, 9, 0),
+            reply_text="The acute trust holds the first 2% of any overspend.",
+            replied_by_id=evaluator.id,
+            replied_at=datetime(2026, 10, 3, 14, 0),
+        )
+    )
+    first = PanelDecision(
+        submission_id=submission.id,
+        version=1,
+        outcome="open_procurement",
+        recommendation_at_decision=submission.recommendation,
+        inputs_hash_at_decision=submission.inputs_hash,
+        differs_reason="Recorded against the wrong applicant.",
+        decided_on=date(2026, 11, 2),
+        panel_members="M Hughes, C Dunn",
+        recorded_by_id=panel.id,
+    )
     session.add(first)
     session.flush()
-    session.add(DecisionCondition(decision_id=first.id, text="Superseded condition that must not appear",
-                                  owner="Nobody", due_on=date(2027, 1, 1)))
-    current = PanelDecision(submission_id=submission.id, version=2, outcome="proceed_with_conditions",
-                            recommendation_at_decision=submission.recommendation,
-                            inputs_hash_at_decision=submission.inputs_hash,
-                            correction_reason="Version 1 recorded the wrong outcome.", decided_on=date(2026, 11, 2),
-                            panel_members="M Hughes, C Dunn, R Patel", recorded_by_id=panel.id)
+    session.add(
+        DecisionCondition(
+            decision_id=first.id,
+            text="Superseded condition that must not appear",
+            owner="Nobody",
+            due_on=date(2027, 1, 1),
+        )
+    )
+    current = PanelDecision(
+        submission_id=submission.id,
+        version=2,
+        outcome="proceed_with_conditions",
+        recommendation_at_decision=submission.recommendation,
+        inputs_hash_at_decision=submission.inputs_hash,
+        correction_reason="Version 1 recorded the wrong outcome.",
+        decided_on=date(2026, 11, 2),
+        panel_members="M Hughes, C Dunn, R Patel",
+        recorded_by_id=panel.id,
+    )
     session.add(current)
     session.flush()
-    conditions = [("Sign the risk-share agreement between all four partners", "Chief finance officer, lead trust",
-                   date(2027, 3, 31)),
-                  ("Model gain and loss sharing for the shadow year", "Alliance finance group", date(2027, 2, 26))]
+    conditions = [
+        (
+            "Sign the risk-share agreement between all four partners",
+            "Chief finance officer, lead trust",
+            date(2027, 3, 31),
+        ),
+        ("Model gain and loss sharing for the shadow year", "Alliance finance group", date(2027, 2, 26)),
+    ]
     for text, owner, due in conditions:
         session.add(DecisionCondition(decision_id=current.id, text=text, owner=owner, due_on=due))
     session.commit()

@@ -4,6 +4,7 @@ The round uses ``tests/fixtures/review-*.yaml``: the narrative answer ``plan.nar
 must reach 0.5 for gate A not to fail, so the consensus score on that one answer alone moves the
 recommendation between "Default to open procurement" and "Proceed".
 """
+
 from __future__ import annotations
 
 import json
@@ -41,8 +42,12 @@ COMMISSIONERS = {
 PROVIDER_LEAD = "lead@alliance.example"
 PROVIDER_PARTNER = "partner@partner.example"
 OUTSIDER = "lead@outsider.example"
-ROLE_OF = {**{email: key.rstrip("2") for key, email in COMMISSIONERS.items()},
-           PROVIDER_LEAD: "lead", PROVIDER_PARTNER: "contributor", OUTSIDER: "lead"}
+ROLE_OF = {
+    **{email: key.rstrip("2") for key, email in COMMISSIONERS.items()},
+    PROVIDER_LEAD: "lead",
+    PROVIDER_PARTNER: "contributor",
+    OUTSIDER: "lead",
+}
 
 
 @lru_cache(maxsize=1)
@@ -62,8 +67,14 @@ class ReviewWorld:
 
 
 def _user(session, email: str, name: str, role: str, organisation: Organisation | None) -> User:
-    user = User(email=email, name=name, role=role, organisation_id=organisation.id if organisation else None,
-                password_hash=_password_hash(), session_token=secrets.token_hex(16))
+    user = User(
+        email=email,
+        name=name,
+        role=role,
+        organisation_id=organisation.id if organisation else None,
+        password_hash=_password_hash(),
+        session_token=secrets.token_hex(16),
+    )
     session.add(user)
     session.flush()
     return user
@@ -77,8 +88,13 @@ def build_world(data, answers: dict | None = None, status: str = "submitted") ->
     with data() as session:
         questionnaire, _ = import_definition(QUESTIONNAIRE_PATH)
         framework, _ = import_definition(FRAMEWORK_PATH)
-        round_ = Round(name="Review rules round", description="", questionnaire_id=questionnaire.id,
-                       framework_id=framework.id, status="open")
+        round_ = Round(
+            name="Review rules round",
+            description="",
+            questionnaire_id=questionnaire.id,
+            framework_id=framework.id,
+            status="open",
+        )
         session.add(round_)
         session.flush()
         users = {}
@@ -99,22 +115,38 @@ def build_world(data, answers: dict | None = None, status: str = "submitted") ->
         outsider = Applicant(name="Inland Community Care", lead_organisation_id=outsider_org.id)
         session.add_all([alliance, outsider])
         session.flush()
-        session.add_all([ApplicantMember(applicant_id=alliance.id, organisation_id=lead_org.id),
-                         ApplicantMember(applicant_id=alliance.id, organisation_id=partner_org.id),
-                         ApplicantMember(applicant_id=outsider.id, organisation_id=outsider_org.id)])
-        submission = Submission(round_id=round_.id, applicant_id=alliance.id, status=status,
-                                submitted_at=utcnow() if status != "draft" else None)
+        session.add_all(
+            [
+                ApplicantMember(applicant_id=alliance.id, organisation_id=lead_org.id),
+                ApplicantMember(applicant_id=alliance.id, organisation_id=partner_org.id),
+                ApplicantMember(applicant_id=outsider.id, organisation_id=outsider_org.id),
+            ]
+        )
+        submission = Submission(
+            round_id=round_.id,
+            applicant_id=alliance.id,
+            status=status,
+            submitted_at=utcnow() if status != "draft" else None,
+        )
         draft = Submission(round_id=round_.id, applicant_id=outsider.id, status="draft")
         session.add_all([submission, draft])
         session.flush()
         for question_id, value in (SCENARIO_ANSWERS if answers is None else answers).items():
-            session.add(Answer(submission_id=submission.id, question_id=question_id, value_json=json.dumps(value),
-                               version=1, updated_by_id=lead.id))
+            session.add(
+                Answer(
+                    submission_id=submission.id,
+                    question_id=question_id,
+                    value_json=json.dumps(value),
+                    version=1,
+                    updated_by_id=lead.id,
+                )
+            )
         session.flush()
         score(submission)
         score(draft)
-        declare_no_conflicts(session, round_.id, [users[COMMISSIONERS[k]] for k in
-                                                  ("evaluator", "evaluator2", "moderator", "panel")])
+        declare_no_conflicts(
+            session, round_.id, [users[COMMISSIONERS[k]] for k in ("evaluator", "evaluator2", "moderator", "panel")]
+        )
         session.commit()
         return ReviewWorld(round_.id, submission.id, draft.id, users)
 
@@ -124,14 +156,19 @@ def declare_no_conflicts(session, round_id: int, user_ids: list[int]) -> None:
     from assessor.models import ConflictDeclaration
 
     applicant_ids = session.scalars(db.select(Submission.applicant_id).filter_by(round_id=round_id)).all()
-    declared = {(user_id, applicant_id) for user_id, applicant_id in session.execute(
-        db.select(ConflictDeclaration.user_id, ConflictDeclaration.applicant_id).filter_by(round_id=round_id))}
+    declared = {
+        (user_id, applicant_id)
+        for user_id, applicant_id in session.execute(
+            db.select(ConflictDeclaration.user_id, ConflictDeclaration.applicant_id).filter_by(round_id=round_id)
+        )
+    }
     for user_id in user_ids:
         for applicant_id in applicant_ids:
             if (user_id, applicant_id) in declared:
                 continue
-            session.add(ConflictDeclaration(round_id=round_id, user_id=user_id, applicant_id=applicant_id,
-                                            has_conflict=False))
+            session.add(
+                ConflictDeclaration(round_id=round_id, user_id=user_id, applicant_id=applicant_id, has_conflict=False)
+            )
 
 
 APPLICANT_PLACES = ["Northfield", "Southgate", "Eastway", "Westmoor", "Riverside"]
@@ -151,8 +188,11 @@ def add_scored_applicants(data, round_id: int, submitted: int, drafts: int = 5, 
     made = []
     with data() as session:
         for index in range(submitted + drafts):
-            name = (LOWER_CASE_NAME if index == 17
-                    else f"{APPLICANT_PLACES[index % len(APPLICANT_PLACES)]} Care Partnership {index:02d}")
+            name = (
+                LOWER_CASE_NAME
+                if index == 17
+                else f"{APPLICANT_PLACES[index % len(APPLICANT_PLACES)]} Care Partnership {index:02d}"
+            )
             organisation = Organisation(name=f"{name} lead", kind="gp_federation")
             session.add(organisation)
             session.flush()
@@ -166,16 +206,28 @@ def add_scored_applicants(data, round_id: int, submitted: int, drafts: int = 5, 
             elif index % 7 != 3:
                 domains["people"] = round(rng.uniform(0, 100), 2)
             status = "draft" if index >= submitted else ("submitted", "under_review", "decided")[index % 3]
-            row = Submission(round_id=round_id, applicant_id=applicant.id, status=status, overall=50.0,
-                             rag="Amber", recommendation="proceed", required_count=6,
-                             result_json=json.dumps({"domains": domains, "gates": []}),
-                             inputs_hash="made-up", scored_at=utcnow())
+            row = Submission(
+                round_id=round_id,
+                applicant_id=applicant.id,
+                status=status,
+                overall=50.0,
+                rag="Amber",
+                recommendation="proceed",
+                required_count=6,
+                result_json=json.dumps({"domains": domains, "gates": []}),
+                inputs_hash="made-up",
+                scored_at=utcnow(),
+            )
             session.add(row)
             session.flush()
-            made.append({"id": row.id, "name": name, "status": status,
-                         "plan": domains["plan"], "people": domains.get("people")})
-        declare_no_conflicts(session, round_id, list(session.scalars(
-            db.select(User.id).where(User.role.in_(("evaluator", "moderator", "panel"))))))
+            made.append(
+                {"id": row.id, "name": name, "status": status, "plan": domains["plan"], "people": domains.get("people")}
+            )
+        declare_no_conflicts(
+            session,
+            round_id,
+            list(session.scalars(db.select(User.id).where(User.role.in_(("evaluator", "moderator", "panel"))))),
+        )
         session.commit()
     return made
 
@@ -183,8 +235,13 @@ def add_scored_applicants(data, round_id: int, submitted: int, drafts: int = 5, 
 def stored_summary(data, submission_id: int) -> dict:
     with data() as session:
         s = session.get(Submission, submission_id)
-        return {"status": s.status, "overall": s.overall, "rag": s.rag, "recommendation": s.recommendation,
-                "awaiting": s.awaiting_count}
+        return {
+            "status": s.status,
+            "overall": s.overall,
+            "rag": s.rag,
+            "recommendation": s.recommendation,
+            "awaiting": s.awaiting_count,
+        }
 
 
 def set_status(data, submission_id: int, status: str) -> None:
@@ -197,8 +254,9 @@ def audit_actions(data, submission_id: int) -> list[str]:
     from assessor.models import AuditEvent
 
     with data() as session:
-        return list(session.scalars(db.select(AuditEvent.action).filter_by(submission_id=submission_id)
-                                    .order_by(AuditEvent.id)))
+        return list(
+            session.scalars(db.select(AuditEvent.action).filter_by(submission_id=submission_id).order_by(AuditEvent.id))
+        )
 
 
 def signed_in(make_browser, email: str):

@@ -3,6 +3,7 @@
 Every endpoint in ``app.url_map`` must have an entry in ``POLICY``; a new route without one fails
 the route × role matrix, so nobody can add a page and forget to decide who sees it.
 """
+
 from __future__ import annotations
 
 import re
@@ -213,33 +214,60 @@ def prepare_world(data) -> World:
     with data() as session:
         eastbrook = session.scalar(db.select(Organisation).filter_by(name="Eastbrook Community Health"))
         if session.scalar(db.select(User).filter_by(email=EXTRA_CONTRIBUTOR)) is None:
-            session.add(User(email=EXTRA_CONTRIBUTOR, name="Eastbrook Contributor", role="contributor",
-                             organisation_id=eastbrook.id, password_hash=hash_password(DEMO_PASSWORD),
-                             session_token=secrets.token_hex(16)))
+            session.add(
+                User(
+                    email=EXTRA_CONTRIBUTOR,
+                    name="Eastbrook Contributor",
+                    role="contributor",
+                    organisation_id=eastbrook.id,
+                    password_hash=hash_password(DEMO_PASSWORD),
+                    session_token=secrets.token_hex(16),
+                )
+            )
         submissions = {}
         for submission in session.scalars(db.select(Submission).order_by(Submission.id)).all():
             evidence = session.scalar(db.select(Evidence.id).filter_by(submission_id=submission.id, removed_at=None))
             if evidence is None:
                 content = minimal_pdf(submission.applicant.name)
-                row = Evidence(submission_id=submission.id, question_id="strategy.business_case",
-                               original_name="business-case.pdf", stored_name=storage().save(content),
-                               content_type="application/pdf", size=len(content), sha256="0" * 64)
+                row = Evidence(
+                    submission_id=submission.id,
+                    question_id="strategy.business_case",
+                    original_name="business-case.pdf",
+                    stored_name=storage().save(content),
+                    content_type="application/pdf",
+                    size=len(content),
+                    sha256="0" * 64,
+                )
                 session.add(row)
                 session.flush()
                 evidence = row.id
             member_names = session.scalars(
-                db.select(Organisation.name).join(ApplicantMember, ApplicantMember.organisation_id == Organisation.id)
+                db.select(Organisation.name)
+                .join(ApplicantMember, ApplicantMember.organisation_id == Organisation.id)
                 .where(ApplicantMember.applicant_id == submission.applicant_id)
             ).all()
             submissions[submission.applicant.name] = SubmissionFacts(
-                submission.id, submission.applicant.name, {submission.applicant.name, *member_names}, evidence,
-                submission.applicant.lead_organisation_id)
+                submission.id,
+                submission.applicant.name,
+                {submission.applicant.name, *member_names},
+                evidence,
+                submission.applicant.lead_organisation_id,
+            )
         users, jobs = {}, {}
         for user in session.scalars(db.select(User)).all():
             users[user.email] = {"role": user.role, "organisation_id": user.organisation_id}
-            job = ReportJob(id=str(uuid.uuid4()), kind="panel_report", params_json="{}", status="finished",
-                            progress="Ready", attempts=1, filename="report.pdf", content_type="application/pdf",
-                            stored_name=report_storage().save(minimal_pdf(user.email)), requested_by_id=user.id)
+            job = ReportJob(
+                id=str(uuid.uuid4()),
+                kind="panel_report",
+                params_json="{}",
+                status="finished",
+                progress="Ready",
+                attempts=1,
+                filename="report.pdf",
+                content_type="application/pdf",
+                stored_name=report_storage().save(minimal_pdf(user.email)),
+                requested_by_id=user.id,
+            )
             session.add(job)
             jobs[user.email] = job.id
         invitations, token = {}, ""
@@ -256,8 +284,16 @@ def prepare_world(data) -> World:
         round_id = session.scalar(db.select(Round.id))
         missing = (session.scalar(db.select(db.func.max(Submission.id))) or 0) + 1000
         session.commit()
-    return World(round_id=round_id, submissions=submissions, users=users, jobs=jobs, invitations=invitations,
-                 invitation_token=token, missing_id=missing, holiday_id=holiday_id)
+    return World(
+        round_id=round_id,
+        submissions=submissions,
+        users=users,
+        jobs=jobs,
+        invitations=invitations,
+        invitation_token=token,
+        missing_id=missing,
+        holiday_id=holiday_id,
+    )
 
 
 # --------------------------------------------------------------------------------------------------
@@ -291,8 +327,9 @@ def _role_passes(policy: Policy, user: dict, facts: SubmissionFacts | None, meth
     return True
 
 
-def expectation(policy: Policy, role: Role, world: World, facts: SubmissionFacts | None, about: str,
-                method: str = "GET"):
+def expectation(
+    policy: Policy, role: Role, world: World, facts: SubmissionFacts | None, about: str, method: str = "GET"
+):
     if policy.audience == ANYONE:
         # A public page about an object (an invitation link) that does not exist is a plain 404; a
         # signed-in person is stopped earlier, with "sign out first".
@@ -305,7 +342,9 @@ def expectation(policy: Policy, role: Role, world: World, facts: SubmissionFacts
         return frozenset({403})
     if policy.audience == COMMISSIONERS and user["role"] not in COMMISSIONER_ROLES:
         return frozenset({403})
-    hidden = about in ("missing", "mismatched", "private") or (about == "other" and user["role"] not in COMMISSIONER_ROLES)
+    hidden = about in ("missing", "mismatched", "private") or (
+        about == "other" and user["role"] not in COMMISSIONER_ROLES
+    )
     if hidden:
         # Whether the role check or the object lookup comes first, neither discloses anything.
         return frozenset({404}) if passes else frozenset({403, 404})
@@ -317,8 +356,17 @@ SAMPLE_ARGUMENTS = {
     "question_id": "strategy.vision",
     "filename": "app.css",
 }
-OBJECT_ARGUMENTS = {"submission_id", "evidence_id", "round_id", "job_id", "kind", "invitation_id", "token",
-                    "organisation_id", "holiday_id"}
+OBJECT_ARGUMENTS = {
+    "submission_id",
+    "evidence_id",
+    "round_id",
+    "job_id",
+    "kind",
+    "invitation_id",
+    "token",
+    "organisation_id",
+    "holiday_id",
+}
 
 
 def _url(app, endpoint: str, values: dict) -> str:
@@ -337,8 +385,15 @@ def _submission_targets(rule, role: Role, world: World, with_evidence: bool):
         if "organisation_id" in rule.arguments:
             values["organisation_id"] = facts.lead_organisation_id
         yield about, values, facts
-    yield "missing", {"submission_id": world.missing_id, **({"evidence_id": 1} if with_evidence else {}),
-                      **({"organisation_id": 1} if "organisation_id" in rule.arguments else {})}, None
+    yield (
+        "missing",
+        {
+            "submission_id": world.missing_id,
+            **({"evidence_id": 1} if with_evidence else {}),
+            **({"organisation_id": 1} if "organisation_id" in rule.arguments else {}),
+        },
+        None,
+    )
     if "organisation_id" in rule.arguments:
         # A visible submission with an organisation that is not one of its members.
         mine = own or world.submissions[ALLIANCE]
@@ -402,14 +457,20 @@ def cases_for(app, rule, role: Role, world: World) -> list[Case]:
         elif "invitation_id" in rule.arguments:
             targets = list(_invitation_targets(role, world))
         elif "token" in rule.arguments:
-            targets = [("-", {"token": world.invitation_token}, None),
-                       ("missing", {"token": "not-a-real-invitation-token"}, None)]
+            targets = [
+                ("-", {"token": world.invitation_token}, None),
+                ("missing", {"token": "not-a-real-invitation-token"}, None),
+            ]
         elif "holiday_id" in rule.arguments:
-            targets = [("own", {"holiday_id": world.holiday_id}, None),
-                       ("missing", {"holiday_id": world.holiday_id + 1000}, None)]
+            targets = [
+                ("own", {"holiday_id": world.holiday_id}, None),
+                ("missing", {"holiday_id": world.holiday_id + 1000}, None),
+            ]
         elif "round_id" in rule.arguments or policy.round_in_form:
-            targets = [("own", {"round_id": world.round_id}, None),
-                       ("missing", {"round_id": world.round_id + 1000}, None)]
+            targets = [
+                ("own", {"round_id": world.round_id}, None),
+                ("missing", {"round_id": world.round_id + 1000}, None),
+            ]
         else:
             targets = [("-", {}, None)]
         for about, values, facts in targets:
@@ -420,8 +481,16 @@ def cases_for(app, rule, role: Role, world: World) -> list[Case]:
                 form = {"round_id": str(values.pop("round_id"))}
             url = _url(app, rule.endpoint, {**fixed, **values})
             for method in methods:
-                cases.append(Case(method, url, form if method != "GET" else {},
-                                  expectation(policy, role, world, facts, about, method), about, key))
+                cases.append(
+                    Case(
+                        method,
+                        url,
+                        form if method != "GET" else {},
+                        expectation(policy, role, world, facts, about, method),
+                        about,
+                        key,
+                    )
+                )
     return cases
 
 
@@ -470,8 +539,9 @@ def stub_pdf_layout(monkeypatch) -> None:
     monkeypatch.setattr(weasyprint.HTML, "write_pdf", lambda self, *args, **kwargs: b"%PDF-1.7\n%%EOF\n")
 
 
-def add_user(data, email: str, role: str = "lead", organisation: str = "Test Provider Trust",
-             password: str = DEMO_PASSWORD) -> int:
+def add_user(
+    data, email: str, role: str = "lead", organisation: str = "Test Provider Trust", password: str = DEMO_PASSWORD
+) -> int:
     """An account for tests that need one without the whole demo round."""
     with data() as session:
         org_id = None
@@ -482,8 +552,14 @@ def add_user(data, email: str, role: str = "lead", organisation: str = "Test Pro
                 session.add(org)
                 session.flush()
             org_id = org.id
-        user = User(email=email, name=email.split("@")[0], role=role, organisation_id=org_id,
-                    password_hash=hash_password(password), session_token=secrets.token_hex(16))
+        user = User(
+            email=email,
+            name=email.split("@")[0],
+            role=role,
+            organisation_id=org_id,
+            password_hash=hash_password(password),
+            session_token=secrets.token_hex(16),
+        )
         session.add(user)
         session.commit()
         return user.id

@@ -1,4 +1,5 @@
 """No provider may see another applicant's submission; providers never reach commissioner pages."""
+
 from __future__ import annotations
 
 import pytest
@@ -14,8 +15,11 @@ def _submission_id(data, name: str) -> int:
 
 
 def _provider_rules_with_ids(app):
-    return [rule for rule in app.url_map.iter_rules()
-            if rule.endpoint.startswith("provider.") and "submission_id" in rule.arguments]
+    return [
+        rule
+        for rule in app.url_map.iter_rules()
+        if rule.endpoint.startswith("provider.") and "submission_id" in rule.arguments
+    ]
 
 
 def _url(app, rule, submission_id, evidence_id):
@@ -58,8 +62,9 @@ def test_alliance_partner_sees_the_alliance_submission_but_cannot_submit(demo, d
     alliance_id = _submission_id(data, "Northshire Care Alliance")
     browser.login("gp@northshire-pcc.example")
     assert browser.get(f"/provider/submissions/{alliance_id}").status_code == 200
-    response = browser.post(f"/provider/submissions/{alliance_id}/submit", {},
-                            page=f"/provider/submissions/{alliance_id}/check")
+    response = browser.post(
+        f"/provider/submissions/{alliance_id}/submit", {}, page=f"/provider/submissions/{alliance_id}/check"
+    )
     assert response.status_code == 403
 
 

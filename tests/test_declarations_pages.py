@@ -1,4 +1,5 @@
 """Each member organisation makes its own declarations; the applicant cannot submit until all have."""
+
 from __future__ import annotations
 
 import html as html_lib
@@ -36,15 +37,18 @@ def _declared(data, sid: int, organisation_id: int) -> dict:
 
 def _forget_declarations(data, sid: int, organisation_ids: list[int]) -> None:
     with data() as session:
-        for row in session.scalars(db.select(MemberAnswer).filter(
-                MemberAnswer.submission_id == sid, MemberAnswer.organisation_id.in_(organisation_ids))):
+        for row in session.scalars(
+            db.select(MemberAnswer).filter(
+                MemberAnswer.submission_id == sid, MemberAnswer.organisation_id.in_(organisation_ids)
+            )
+        ):
             session.delete(row)
         session.commit()
 
 
 def _status_row(overview: str, organisation_id: int) -> str:
     start = overview.index(f'id="declarations-{organisation_id}"')
-    return _text(overview[start:overview.index("</tr>", start)])
+    return _text(overview[start : overview.index("</tr>", start)])
 
 
 def test_each_member_declares_for_itself_and_submission_waits_for_all(demo, data, make_browser):
@@ -78,8 +82,9 @@ def test_each_member_declares_for_itself_and_submission_waits_for_all(demo, data
     # The lead organisation's lead reads a partner's declarations but cannot make them.
     partner_page = lead.get(declarations_url(sid, members[PCC])).get_data(as_text=True)
     assert "<fieldset disabled" in partner_page and "Save declarations" not in partner_page
-    forbidden = lead.post(declarations_url(sid, members[PCC]), clean_declarations(),
-                          page=declarations_url(sid, members[PCC]))
+    forbidden = lead.post(
+        declarations_url(sid, members[PCC]), clean_declarations(), page=declarations_url(sid, members[PCC])
+    )
     assert forbidden.status_code == 403
     assert _declared(data, sid, members[PCC]) == {}
 
@@ -96,8 +101,17 @@ def test_each_member_declares_for_itself_and_submission_waits_for_all(demo, data
     assert "hidden" not in question_box(reopened, FIRST_EXPLANATION.id)
     assert _declared(data, sid, members[PCC])[FIRST.id] is True
     changes = [e for e in audit(data, "declaration.changed", sid) if e["question"] == FIRST.id]
-    assert changes == [{"organisation": PCC, "organisation_id": members[PCC], "question": FIRST.id,
-                        "old": None, "new": True, "version": 1, "_user": "Dr Helen Marsh"}]
+    assert changes == [
+        {
+            "organisation": PCC,
+            "organisation_id": members[PCC],
+            "question": FIRST.id,
+            "old": None,
+            "new": True,
+            "version": 1,
+            "_user": "Dr Helen Marsh",
+        }
+    ]
     still = lead.get(f"/provider/submissions/{sid}").get_data(as_text=True)
     assert "In progress" in _status_row(still, members[PCC])
     history = _text(lead.get(f"/provider/submissions/{sid}/history").get_data(as_text=True))
@@ -137,8 +151,12 @@ def test_each_member_declares_for_itself_and_submission_waits_for_all(demo, data
         assert session.get(Submission, sid).status == "submitted"
     after = gp.get(own_url).get_data(as_text=True)
     assert "<fieldset disabled" in after and "Save declarations" not in after
-    assert gp.client.post(own_url, data={**clean_declarations(), "csrf_token": page_form(after, "/logout")
-                                         .get("csrf_token")}).status_code == 409
+    assert (
+        gp.client.post(
+            own_url, data={**clean_declarations(), "csrf_token": page_form(after, "/logout").get("csrf_token")}
+        ).status_code
+        == 409
+    )
 
 
 def test_a_member_outside_the_applicant_has_no_declarations_page(demo, data, browser):
@@ -153,11 +171,15 @@ def test_the_round_dashboard_names_members_whose_declarations_are_not_clear(demo
     from assessor.services.scores import score
 
     with data() as session:
-        southvale = session.query(Submission).join(Submission.applicant).filter_by(
-            name="Southvale GP Federation").one()
+        southvale = session.query(Submission).join(Submission.applicant).filter_by(name="Southvale GP Federation").one()
         organisation = session.query(Organisation).filter_by(name="Southvale GP Federation").one()
-        row = session.query(MemberAnswer).filter_by(submission_id=southvale.id, organisation_id=organisation.id,
-                                                    question_id="declarations.insolvency").one()
+        row = (
+            session.query(MemberAnswer)
+            .filter_by(
+                submission_id=southvale.id, organisation_id=organisation.id, question_id="declarations.insolvency"
+            )
+            .one()
+        )
         row.value_json = "true"
         session.flush()
         score(southvale)
@@ -179,9 +201,13 @@ def test_the_printable_version_includes_every_members_declarations(demo, data, m
     partner = make_browser()
     partner.login("gp@northshire-pcc.example")
     page = partner.get(f"/provider/submissions/{sid}/print").get_data(as_text=True)
-    section = page[page.index("Member declarations"):]
-    for member in ("Northshire Acute and Community NHS Trust", "Northshire Primary Care Collaborative",
-                   "Northshire Mental Health NHS Trust", "Northshire County Council Adult Social Care"):
+    section = page[page.index("Member declarations") :]
+    for member in (
+        "Northshire Acute and Community NHS Trust",
+        "Northshire Primary Care Collaborative",
+        "Northshire Mental Health NHS Trust",
+        "Northshire County Council Adult Social Care",
+    ):
         assert f"<h3>{member}</h3>" in section
     # The demo members all declared "No" to every exclusion ground; no explanation box was asked.
     assert section.count(">No</span>") == 4 * 4

@@ -3,6 +3,7 @@
 Broken definitions are written inline: a fixed header followed by a body, so that each expected line
 number can be read off as ``HEAD + n`` where n is the body line the fault is on.
 """
+
 from __future__ import annotations
 
 import textwrap
@@ -131,7 +132,14 @@ def questionnaire() -> Questionnaire:
 
 def test_valid_questionnaire_loads_with_every_question_type(questionnaire):
     assert [q.type for q in questionnaire.questions()][:7] == [
-        "yesno", "scale", "choice", "multichoice", "number", "text", "evidence"]
+        "yesno",
+        "scale",
+        "choice",
+        "multichoice",
+        "number",
+        "text",
+        "evidence",
+    ]
     assert questionnaire.question("q.yes").yes_no_scores.no == 0.25
     # The `in` alias reaches the model's in_ field.
     assert questionnaire.question("q.picked").show_if.in_ == ["x", "y"]
@@ -179,9 +187,14 @@ def test_unknown_key_names_the_allowed_keys_on_the_key_line():
           type: yesno
           text: Do you?
           colour: red
-    """) == [(HEAD + 4, "domains[0].questions[0].colour",
-              "unknown key 'colour' (allowed: id, type, text, hint, weight, required, levels, scores, "
-              "options, bands, unit, show_if)")]
+    """) == [
+        (
+            HEAD + 4,
+            "domains[0].questions[0].colour",
+            "unknown key 'colour' (allowed: id, type, text, hint, weight, required, levels, scores, "
+            "options, bands, unit, show_if)",
+        )
+    ]
 
 
 def test_unknown_key_suggests_a_close_match():
@@ -222,7 +235,8 @@ def test_score_outside_unit_range():
 
 def test_negative_question_weight_and_zero_domain_weight():
     text = questionnaire_text("- {id: q1, type: yesno, text: Do you, weight: -1}\n").replace(
-        "    title: Domain one\n", "    title: Domain one\n    weight: 0\n")
+        "    title: Domain one\n", "    title: Domain one\n    weight: 0\n"
+    )
     assert problems_in(text) == [
         (7, "domains[0].weight", "weight 0 must be more than 0"),
         (9, "domains[0].questions[0].weight", "weight -1 must be at least 0"),
@@ -232,22 +246,33 @@ def test_negative_question_weight_and_zero_domain_weight():
 def test_unknown_question_type():
     assert q_problems("""
         - {id: q1, type: scael, text: Do you}
-    """) == [(HEAD + 1, "domains[0].questions[0].type",
-              "type 'scael' is not one of 'scale', 'yesno', 'choice', 'multichoice', 'number', 'text' or 'evidence'")]
+    """) == [
+        (
+            HEAD + 1,
+            "domains[0].questions[0].type",
+            "type 'scael' is not one of 'scale', 'yesno', 'choice', 'multichoice', 'number', 'text' or 'evidence'",
+        )
+    ]
 
 
 def test_identifier_pattern():
     assert q_problems("""
         - {id: Q 1, type: yesno, text: Do you}
-    """) == [(HEAD + 1, "domains[0].questions[0].id",
-              "id 'Q 1' may only contain lower-case letters, digits, '.', '_' and '-'")]
+    """) == [
+        (
+            HEAD + 1,
+            "domains[0].questions[0].id",
+            "id 'Q 1' may only contain lower-case letters, digits, '.', '_' and '-'",
+        )
+    ]
 
 
 def test_unquoted_version_number_is_refused_with_a_quoting_hint():
     text = Q_HEADER.replace('version: "1"', "version: 2026.10") + "      - {id: q1, type: yesno, text: Do}\n"
     # 2026.10 would become 2026.1 if coerced, so the loader insists on quotes instead.
     assert problems_in(text) == [
-        (2, "version", 'version should be text, but 2026.10 is read as a number; put it in quotes: "2026.10"')]
+        (2, "version", 'version should be text, but 2026.10 is read as a number; put it in quotes: "2026.10"')
+    ]
 
 
 def test_bare_yes_as_option_value_is_refused_with_a_quoting_hint():
@@ -258,8 +283,13 @@ def test_bare_yes_as_option_value_is_refused_with_a_quoting_hint():
           options:
             - {value: yes, label: Yes please}
             - {value: maybe, label: Maybe}
-    """) == [(HEAD + 5, "domains[0].questions[0].options[0].value",
-              'value should be text, but yes is read as true/false; put it in quotes: "yes"')]
+    """) == [
+        (
+            HEAD + 5,
+            "domains[0].questions[0].options[0].value",
+            'value should be text, but yes is read as true/false; put it in quotes: "yes"',
+        )
+    ]
 
 
 def test_quoted_number_is_not_coerced():
@@ -276,13 +306,19 @@ def test_empty_questions_list():
 def test_nan_is_reported_once():
     assert q_problems("""
         - {id: q1, type: yesno, text: Do you, weight: .nan}
-    """) == [(HEAD + 1, "domains[0].questions[0].weight",
-              ".nan is read as a number that cannot be used (not-a-number or infinity); write a real number, "
-              "or put it in quotes if it is text")]
+    """) == [
+        (
+            HEAD + 1,
+            "domains[0].questions[0].weight",
+            ".nan is read as a number that cannot be used (not-a-number or infinity); write a real number, "
+            "or put it in quotes if it is text",
+        )
+    ]
 
 
 def test_anchors_and_merge_keys_can_share_settings():
-    questionnaire = parse_questionnaire(questionnaire_text("""
+    questionnaire = parse_questionnaire(
+        questionnaire_text("""
         - id: q1
           type: scale
           text: First
@@ -290,7 +326,8 @@ def test_anchors_and_merge_keys_can_share_settings():
         - &base {id: q2, type: scale, text: Second, levels: *levels}
         - <<: *base
           id: q3
-    """))
+    """)
+    )
     assert [q.levels for q in questionnaire.questions()] == [["low", "mid", "high"]] * 3
     assert questionnaire.question("q3").text == "Second"
 
@@ -321,7 +358,9 @@ def test_duplicate_domain_id():
             questions:
               - {id: q2, type: yesno, text: Do}
         """)
-    assert problems_in(text) == [(9, "domains[1].id", "duplicate domain id 'd1' (already used at domains[0].id, line 5)")]
+    assert problems_in(text) == [
+        (9, "domains[1].id", "duplicate domain id 'd1' (already used at domains[0].id, line 5)")
+    ]
 
 
 def test_duplicate_question_id_across_domains():
@@ -332,8 +371,12 @@ def test_duplicate_question_id_across_domains():
               - {id: q1, type: yesno, text: Again}
         """)
     assert problems_in(text) == [
-        (12, "domains[1].questions[0].id",
-         "duplicate question id 'q1' (already used at domains[0].questions[0].id, line 8)")]
+        (
+            12,
+            "domains[1].questions[0].id",
+            "duplicate question id 'q1' (already used at domains[0].questions[0].id, line 8)",
+        )
+    ]
 
 
 def test_duplicate_option_value():
@@ -344,8 +387,13 @@ def test_duplicate_option_value():
           options:
             - {value: a, label: A}
             - {value: a, label: A again}
-    """) == [(HEAD + 6, "domains[0].questions[0].options[1].value",
-              "duplicate option value 'a' (already used by options[0])")]
+    """) == [
+        (
+            HEAD + 6,
+            "domains[0].questions[0].options[1].value",
+            "duplicate option value 'a' (already used by options[0])",
+        )
+    ]
 
 
 # --------------------------------------------------------------------------------------------------
@@ -383,18 +431,36 @@ def test_multichoice_needs_at_least_two_options():
     """) == [(HEAD + 4, "domains[0].questions[0].options", "a multichoice question needs at least 2 options, got 1")]
 
 
-@pytest.mark.parametrize("question, key, message", [
-    ("{id: q1, type: yesno, text: T, levels: [a, b]}", "levels",
-     "'levels' does not apply to a yesno question (only to scale questions)"),
-    ("{id: q1, type: scale, text: T, levels: [a, b], bands: [{min: 0, score: 1}]}", "bands",
-     "'bands' does not apply to a scale question (only to number questions)"),
-    ("{id: q1, type: text, text: T, unit: kg}", "unit",
-     "'unit' does not apply to a text question (only to number questions)"),
-    ("{id: q1, type: evidence, text: T, scores: {yes: 1}}", "scores",
-     "'scores' does not apply to an evidence question (only to yesno questions)"),
-    ("{id: q1, type: number, text: T, options: [{value: a, label: A}, {value: b, label: B}]}", "options",
-     "'options' does not apply to a number question (only to choice and multichoice questions)"),
-])
+@pytest.mark.parametrize(
+    "question, key, message",
+    [
+        (
+            "{id: q1, type: yesno, text: T, levels: [a, b]}",
+            "levels",
+            "'levels' does not apply to a yesno question (only to scale questions)",
+        ),
+        (
+            "{id: q1, type: scale, text: T, levels: [a, b], bands: [{min: 0, score: 1}]}",
+            "bands",
+            "'bands' does not apply to a scale question (only to number questions)",
+        ),
+        (
+            "{id: q1, type: text, text: T, unit: kg}",
+            "unit",
+            "'unit' does not apply to a text question (only to number questions)",
+        ),
+        (
+            "{id: q1, type: evidence, text: T, scores: {yes: 1}}",
+            "scores",
+            "'scores' does not apply to an evidence question (only to yesno questions)",
+        ),
+        (
+            "{id: q1, type: number, text: T, options: [{value: a, label: A}, {value: b, label: B}]}",
+            "options",
+            "'options' does not apply to a number question (only to choice and multichoice questions)",
+        ),
+    ],
+)
 def test_keys_that_do_not_belong_to_the_type(question, key, message):
     assert q_problems(f"- {question}\n") == [(HEAD + 1, f"domains[0].questions[0].{key}", message)]
 
@@ -417,8 +483,13 @@ def test_bands_must_be_ordered_by_min():
           bands:
             - {min: 10, max: 20, score: 1}
             - {min: 0, max: 10, score: 0}
-    """) == [(HEAD + 6, "domains[0].questions[0].bands[1]",
-              "bands must be in order of min: this band starts at 0, below bands[0] which starts at 10")]
+    """) == [
+        (
+            HEAD + 6,
+            "domains[0].questions[0].bands[1]",
+            "bands must be in order of min: this band starts at 0, below bands[0] which starts at 10",
+        )
+    ]
 
 
 def test_bands_must_not_overlap():
@@ -429,8 +500,13 @@ def test_bands_must_not_overlap():
           bands:
             - {min: 0, max: 10, score: 0}
             - {min: 5, max: 20, score: 1}
-    """) == [(HEAD + 6, "domains[0].questions[0].bands[1]",
-              "bands overlap: bands[0] covers 0 up to 10, but this band starts at 5")]
+    """) == [
+        (
+            HEAD + 6,
+            "domains[0].questions[0].bands[1]",
+            "bands overlap: bands[0] covers 0 up to 10, but this band starts at 5",
+        )
+    ]
 
 
 def test_open_ended_band_must_be_last():
@@ -441,15 +517,21 @@ def test_open_ended_band_must_be_last():
           bands:
             - {min: 0, score: 0}
             - {min: 10, score: 1}
-    """) == [(HEAD + 6, "domains[0].questions[0].bands[1]",
-              "bands overlap: bands[0] has no max, so it already covers 10 and everything above it")]
+    """) == [
+        (
+            HEAD + 6,
+            "domains[0].questions[0].bands[1]",
+            "bands overlap: bands[0] has no max, so it already covers 10 and everything above it",
+        )
+    ]
 
 
 def test_empty_bands_list():
     assert q_problems("""
         - {id: q1, type: number, text: How many, bands: []}
-    """) == [(HEAD + 1, "domains[0].questions[0].bands",
-              "'bands' is empty: list at least one band or leave the key out")]
+    """) == [
+        (HEAD + 1, "domains[0].questions[0].bands", "'bands' is empty: list at least one band or leave the key out")
+    ]
 
 
 # --------------------------------------------------------------------------------------------------
@@ -472,9 +554,14 @@ def test_show_if_later_question():
           text: Why?
           show_if: {question: q2, equals: true}
         - {id: q2, type: yesno, text: Do you}
-    """) == [(HEAD + 4, "domains[0].questions[0].show_if.question",
-              "show_if refers to question 'q2', which comes later in the file "
-              "(at domains[0].questions[1], line 12); a question can only depend on an earlier one")]
+    """) == [
+        (
+            HEAD + 4,
+            "domains[0].questions[0].show_if.question",
+            "show_if refers to question 'q2', which comes later in the file "
+            "(at domains[0].questions[1], line 12); a question can only depend on an earlier one",
+        )
+    ]
 
 
 def test_show_if_itself():
@@ -503,8 +590,13 @@ def test_show_if_on_yesno_takes_true_or_false():
           type: text
           text: Why?
           show_if: {question: q1, equals: "yes"}
-    """) == [(HEAD + 5, "domains[0].questions[1].show_if.equals",
-              "'yes' is not an answer to yesno question 'q1' (use true or false)")]
+    """) == [
+        (
+            HEAD + 5,
+            "domains[0].questions[1].show_if.equals",
+            "'yes' is not an answer to yesno question 'q1' (use true or false)",
+        )
+    ]
 
 
 def test_show_if_on_choice_takes_existing_option_values():
@@ -521,8 +613,13 @@ def test_show_if_on_choice_takes_existing_option_values():
           show_if:
             question: q1
             in: [a, c]
-    """) == [(HEAD + 12, "domains[0].questions[1].show_if.in[1]",
-              "'c' is not an option of choice question 'q1' (options: a, b)")]
+    """) == [
+        (
+            HEAD + 12,
+            "domains[0].questions[1].show_if.in[1]",
+            "'c' is not an option of choice question 'q1' (options: a, b)",
+        )
+    ]
 
 
 def test_show_if_on_scale_takes_level_indexes_in_range():
@@ -532,24 +629,35 @@ def test_show_if_on_scale_takes_level_indexes_in_range():
           type: text
           text: Why?
           show_if: {question: q1, equals: 3}
-    """) == [(HEAD + 5, "domains[0].questions[1].show_if.equals",
-              "3 is not a level of scale question 'q1' (use a level number from 0 to 2, counting the first level as 0)")]
+    """) == [
+        (
+            HEAD + 5,
+            "domains[0].questions[1].show_if.equals",
+            "3 is not a level of scale question 'q1' (use a level number from 0 to 2, counting the first level as 0)",
+        )
+    ]
 
 
 def test_show_if_in_must_not_be_empty():
     assert q_problems("""
         - {id: q1, type: yesno, text: Do you}
         - {id: q2, type: text, text: Why, show_if: {question: q1, in: []}}
-    """) == [(HEAD + 2, "domains[0].questions[1].show_if.in",
-              "show_if 'in' is empty, so the question would never be shown")]
+    """) == [
+        (HEAD + 2, "domains[0].questions[1].show_if.in", "show_if 'in' is empty, so the question would never be shown")
+    ]
 
 
 def test_show_if_cannot_depend_on_evidence():
     assert q_problems("""
         - {id: q1, type: evidence, text: Upload.}
         - {id: q2, type: text, text: Why, show_if: {question: q1, equals: true}}
-    """) == [(HEAD + 2, "domains[0].questions[1].show_if.question",
-              "show_if cannot depend on evidence question 'q1': its answer is a document, not a value to compare")]
+    """) == [
+        (
+            HEAD + 2,
+            "domains[0].questions[1].show_if.question",
+            "show_if cannot depend on evidence question 'q1': its answer is a document, not a value to compare",
+        )
+    ]
 
 
 # --------------------------------------------------------------------------------------------------
@@ -564,8 +672,11 @@ def test_three_faults_give_three_problems_in_file_order():
         - {id: q3, type: scale, text: How far}
     """) == [
         (HEAD + 1, "domains[0].questions[0].weight", "weight -2 must be at least 0"),
-        (HEAD + 2, "domains[0].questions[1].id",
-         "duplicate question id 'q1' (already used at domains[0].questions[0].id, line 8)"),
+        (
+            HEAD + 2,
+            "domains[0].questions[1].id",
+            "duplicate question id 'q1' (already used at domains[0].questions[0].id, line 8)",
+        ),
         (HEAD + 3, "domains[0].questions[2]", "a scale question needs 'levels' (at least 2 levels)"),
     ]
 
@@ -576,8 +687,11 @@ def test_whole_file_checks_still_run_when_the_model_is_refused():
         - {id: q1, type: yesnoo, text: Do you}
         - {id: q2, type: text, text: Why, show_if: {question: q9, equals: true}}
     """) == [
-        (HEAD + 1, "domains[0].questions[0].type",
-         "type 'yesnoo' is not one of 'scale', 'yesno', 'choice', 'multichoice', 'number', 'text' or 'evidence'"),
+        (
+            HEAD + 1,
+            "domains[0].questions[0].type",
+            "type 'yesnoo' is not one of 'scale', 'yesno', 'choice', 'multichoice', 'number', 'text' or 'evidence'",
+        ),
         (HEAD + 2, "domains[0].questions[1].show_if.question", "show_if refers to unknown question 'q9'"),
     ]
 
@@ -590,15 +704,22 @@ def test_python_tag_is_refused_and_not_executed(tmp_path):
     marker = tmp_path / "pwned"
     text = f"id: !!python/object/apply:os.system ['touch {marker}']\nversion: '1'\n"
     assert problems_in(text) == [
-        (1, "", "YAML tag '!!python/object/apply:os.system' is not allowed: definitions may only contain plain "
-                "mappings, lists, text, numbers, true/false and null")]
+        (
+            1,
+            "",
+            "YAML tag '!!python/object/apply:os.system' is not allowed: definitions may only contain plain "
+            "mappings, lists, text, numbers, true/false and null",
+        )
+    ]
     assert not marker.exists()
 
 
 def test_custom_tags_are_refused_everywhere_they_occur():
     text = "id: !custom x\ntitle: !!binary aGk=\n"
     assert [(line, message.split(":")[0]) for line, _, message in problems_in(text)] == [
-        (1, "YAML tag '!custom' is not allowed"), (2, "YAML tag '!!binary' is not allowed")]
+        (1, "YAML tag '!custom' is not allowed"),
+        (2, "YAML tag '!!binary' is not allowed"),
+    ]
 
 
 def test_file_over_one_megabyte_is_refused_before_parsing(tmp_path):
@@ -626,12 +747,14 @@ def test_bad_indentation_gives_the_line():
 
 def test_top_level_must_be_a_mapping():
     assert problems_in("- id: x\n") == [
-        (1, "", "the top level must be a mapping of keys such as 'id:' and 'version:', not a list")]
+        (1, "", "the top level must be a mapping of keys such as 'id:' and 'version:', not a list")
+    ]
 
 
 def test_empty_file():
     assert problems_in("# nothing\n") == [
-        (None, "", "the file is empty; expected a mapping of keys such as 'id:' and 'version:'")]
+        (None, "", "the file is empty; expected a mapping of keys such as 'id:' and 'version:'")
+    ]
 
 
 def test_alias_bomb_is_refused():
@@ -652,7 +775,8 @@ def test_non_utf8_file(tmp_path):
     with pytest.raises(DefinitionError) as caught:
         load_questionnaire(path)
     assert [(p.line, p.message) for p in caught.value.problems] == [
-        (2, "the file is not UTF-8 text (byte 0xe9 at position 16)")]
+        (2, "the file is not UTF-8 text (byte 0xe9 at position 16)")
+    ]
 
 
 def test_problems_carry_the_source_name(tmp_path):
@@ -707,11 +831,16 @@ def test_valid_framework_loads_and_cross_checks(questionnaire):
 
 def test_framework_for_another_questionnaire(questionnaire):
     text = framework_text("- {id: c1, type: question_min, question: elsewhere, min: 1}\n").replace(
-        "questionnaire: test", "questionnaire: other")
+        "questionnaire: test", "questionnaire: other"
+    )
     # Reference errors would only be noise once the questionnaire itself is the wrong one.
     assert f_problems("", questionnaire, text) == [
-        (3, "questionnaire", "this framework is for questionnaire 'other', but it was checked against "
-                             "questionnaire 'test'")]
+        (
+            3,
+            "questionnaire",
+            "this framework is for questionnaire 'other', but it was checked against questionnaire 'test'",
+        )
+    ]
 
 
 def test_duplicate_gate_id():
@@ -721,7 +850,9 @@ def test_duplicate_gate_id():
             criteria:
               - {id: c2, type: overall_min, min: 60}
         """)
-    assert f_problems("", text=text) == [(12, "gates[1].id", "duplicate gate id 'G1' (already used at gates[0].id, line 8)")]
+    assert f_problems("", text=text) == [
+        (12, "gates[1].id", "duplicate gate id 'G1' (already used at gates[0].id, line 8)")
+    ]
 
 
 def test_duplicate_criterion_id_across_gates():
@@ -732,21 +863,34 @@ def test_duplicate_criterion_id_across_gates():
               - {id: c1, type: overall_min, min: 60}
         """)
     assert f_problems("", text=text) == [
-        (15, "gates[1].criteria[0].id", "duplicate criterion id 'c1' (already used at gates[0].criteria[0].id, line 11)")]
+        (
+            15,
+            "gates[1].criteria[0].id",
+            "duplicate criterion id 'c1' (already used at gates[0].criteria[0].id, line 11)",
+        )
+    ]
 
 
 def test_rag_bands_must_strictly_descend():
     text = framework_text("- {id: c1, type: overall_min, min: 50}\n").replace(
-        "  - {min: 60, label: Green}\n", "  - {min: 60, label: Green}\n  - {min: 60, label: Amber}\n")
+        "  - {min: 60, label: Green}\n", "  - {min: 60, label: Green}\n  - {min: 60, label: Amber}\n"
+    )
     assert f_problems("", text=text) == [
-        (6, "rag[1].min", "rag bands must go from the highest min to the lowest: min 60 is not below the "
-                          "previous band's min 60")]
+        (
+            6,
+            "rag[1].min",
+            "rag bands must go from the highest min to the lowest: min 60 is not below the previous band's min 60",
+        )
+    ]
 
 
 def test_last_rag_band_must_start_at_zero():
-    text = framework_text("- {id: c1, type: overall_min, min: 50}\n").replace("{min: 0, label: Red}", "{min: 20, label: Red}")
+    text = framework_text("- {id: c1, type: overall_min, min: 50}\n").replace(
+        "{min: 0, label: Red}", "{min: 20, label: Red}"
+    )
     assert f_problems("", text=text) == [
-        (6, "rag[1].min", "the last rag band must have min 0 so every score gets a label (it has min 20)")]
+        (6, "rag[1].min", "the last rag band must have min 0 so every score gets a label (it has min 20)")
+    ]
 
 
 def test_rag_min_above_100():
@@ -756,38 +900,59 @@ def test_rag_min_above_100():
 
 def test_criterion_unknown_question(questionnaire):
     assert f_problems("- {id: c1, type: question_min, question: q.nope, min: 1}\n", questionnaire) == [
-        (FHEAD + 1, "gates[0].criteria[0].question", "unknown question 'q.nope' (not in questionnaire 'test')")]
+        (FHEAD + 1, "gates[0].criteria[0].question", "unknown question 'q.nope' (not in questionnaire 'test')")
+    ]
 
 
 def test_criterion_unknown_domain(questionnaire):
     assert f_problems("- {id: c1, type: domain_min, domain: d9, min: 50}\n", questionnaire) == [
-        (FHEAD + 1, "gates[0].criteria[0].domain", "unknown domain 'd9' (not in questionnaire 'test')")]
+        (FHEAD + 1, "gates[0].criteria[0].domain", "unknown domain 'd9' (not in questionnaire 'test')")
+    ]
 
 
 def test_number_min_needs_a_number_question(questionnaire):
     assert f_problems("- {id: c1, type: number_min, question: q.scale, min: 3}\n", questionnaire) == [
-        (FHEAD + 1, "gates[0].criteria[0].question",
-         "a number_min criterion needs a number question, but 'q.scale' is a scale question")]
+        (
+            FHEAD + 1,
+            "gates[0].criteria[0].question",
+            "a number_min criterion needs a number question, but 'q.scale' is a scale question",
+        )
+    ]
 
 
 def test_evidence_required_needs_an_evidence_question(questionnaire):
     assert f_problems("- {id: c1, type: evidence_required, question: q.yes}\n", questionnaire) == [
-        (FHEAD + 1, "gates[0].criteria[0].question",
-         "an evidence_required criterion needs an evidence question, but 'q.yes' is a yesno question")]
+        (
+            FHEAD + 1,
+            "gates[0].criteria[0].question",
+            "an evidence_required criterion needs an evidence question, but 'q.yes' is a yesno question",
+        )
+    ]
 
 
 def test_question_min_must_be_a_unit_score():
     assert f_problems("- {id: c1, type: question_min, question: q.yes, min: 60}\n") == [
-        (FHEAD + 1, "gates[0].criteria[0].min",
-         "min 60 is outside 0 to 1 (a question_min compares a question's score, which runs from 0 to 1)")]
+        (
+            FHEAD + 1,
+            "gates[0].criteria[0].min",
+            "min 60 is outside 0 to 1 (a question_min compares a question's score, which runs from 0 to 1)",
+        )
+    ]
 
 
-@pytest.mark.parametrize("criterion, message", [
-    ("{id: c1, type: domain_min, domain: d1, min: 101}",
-     "min 101 is outside 0 to 100 (a domain_min compares a percentage score)"),
-    ("{id: c1, type: overall_min, min: -5}",
-     "min -5 is outside 0 to 100 (an overall_min compares a percentage score)"),
-])
+@pytest.mark.parametrize(
+    "criterion, message",
+    [
+        (
+            "{id: c1, type: domain_min, domain: d1, min: 101}",
+            "min 101 is outside 0 to 100 (a domain_min compares a percentage score)",
+        ),
+        (
+            "{id: c1, type: overall_min, min: -5}",
+            "min -5 is outside 0 to 100 (an overall_min compares a percentage score)",
+        ),
+    ],
+)
 def test_domain_and_overall_min_must_be_percentages(criterion, message):
     assert f_problems(f"- {criterion}\n") == [(FHEAD + 1, "gates[0].criteria[0].min", message)]
 
@@ -815,7 +980,8 @@ def test_content_hash_ignores_comments_whitespace_and_key_order(questionnaire):
     original = questionnaire_text(VALID_BODY)
     reordered = original.replace(
         "- id: q.scale\n        type: scale\n        text: How far?\n",
-        "- text: How far?   # the wording matters, this comment does not\n\n        type: scale\n        id: q.scale\n")
+        "- text: How far?   # the wording matters, this comment does not\n\n        type: scale\n        id: q.scale\n",
+    )
     assert reordered != original
     assert content_hash(parse_questionnaire(original)) == content_hash(parse_questionnaire(reordered))
 
@@ -840,15 +1006,14 @@ def test_content_hash_of_framework_changes_with_a_threshold():
 
 def test_summarise_counts_questions_per_domain(questionnaire):
     assert summarise(questionnaire) == (
-        "OK: test 1, 11 questions\n"
-        "  d1: 10 questions (9 scored)\n"
-        "  d2: 1 question (1 scored)")
+        "OK: test 1, 11 questions\n  d1: 10 questions (9 scored)\n  d2: 1 question (1 scored)"
+    )
 
 
 def test_summarise_framework():
     assert summarise(parse_framework(framework_text(VALID_CRITERIA))) == (
-        "OK: fw 1 for questionnaire test, 1 gate, 6 criteria\n"
-        "  G1: 6 criteria")
+        "OK: fw 1 for questionnaire test, 1 gate, 6 criteria\n  G1: 6 criteria"
+    )
 
 
 def test_validate_files_cross_checks_against_a_questionnaire_given_later(tmp_path):
@@ -877,8 +1042,10 @@ def test_validate_files_reports_every_file(tmp_path):
     assert not ok
     assert f"{good}: OK: test 1, 10 questions" in report
     # A file with neither key cannot be told apart, so it is reported as such rather than guessed.
-    assert f"{neither}:1: this is neither a questionnaire (it has no 'domains' key) nor a gateway framework " \
-           "(it has no 'gates' key)" in report
+    assert (
+        f"{neither}:1: this is neither a questionnaire (it has no 'domains' key) nor a gateway framework "
+        "(it has no 'gates' key)" in report
+    )
     # Without 'domains' a broken questionnaire cannot be told from anything else.
     assert f"{bad}:1: this is neither a questionnaire" in report
     assert report.count("FAILED") == 2
@@ -974,39 +1141,60 @@ def test_per_member_domain_loads(member_questionnaire):
 
 def test_per_member_domain_takes_no_weight():
     assert m_problems(MEMBER_BODY, "    weight: 2\n") == [
-        (MHEAD, "domains[1].weight", "a per_member domain is not scored, so it takes no 'weight'")]
+        (MHEAD, "domains[1].weight", "a per_member domain is not scored, so it takes no 'weight'")
+    ]
 
 
 def test_per_member_questions_take_no_weight():
     assert m_problems("""
         - {id: m.q, type: yesno, text: Declared, weight: 0}
-    """) == [(MHEAD + 1, "domains[1].questions[0].weight",
-              "questions in a per_member domain are not scored, so they take no 'weight'")]
+    """) == [
+        (
+            MHEAD + 1,
+            "domains[1].questions[0].weight",
+            "questions in a per_member domain are not scored, so they take no 'weight'",
+        )
+    ]
 
 
 def test_per_member_domain_only_holds_declarations_and_explanations():
     assert m_problems("""
         - {id: m.q, type: yesno, text: Declared}
         - {id: m.n, type: scale, text: How far, levels: [a, b]}
-    """) == [(MHEAD + 2, "domains[1].questions[1].type",
-              "a per_member domain may only hold yesno and choice declarations and text explanations, "
-              "not a scale question")]
+    """) == [
+        (
+            MHEAD + 2,
+            "domains[1].questions[1].type",
+            "a per_member domain may only hold yesno and choice declarations and text explanations, "
+            "not a scale question",
+        )
+    ]
 
 
 def test_per_member_domain_needs_a_declaration():
     assert m_problems("""
         - {id: m.t, type: text, text: Tell us}
-    """) == [(MHEAD, "domains[1].questions",
-              "a per_member domain needs at least one yesno or choice question: those decide whether a "
-              "member organisation's declarations are clear")]
+    """) == [
+        (
+            MHEAD,
+            "domains[1].questions",
+            "a per_member domain needs at least one yesno or choice question: those decide whether a "
+            "member organisation's declarations are clear",
+        )
+    ]
 
 
 def test_yesno_declaration_needs_an_answer_that_scores_one():
     assert m_problems("""
         - {id: m.q, type: yesno, text: Declared, scores: {yes: 0, no: 0.5}}
-    """) == [(MHEAD + 1, "domains[1].questions[0].scores",
-              "no answer to this declaration scores 1, so no member organisation could pass it "
-              "(a member's declarations are clear only when every answer scores 1)")]
+    """) == [
+        (
+            MHEAD + 1,
+            "domains[1].questions[0].scores",
+            "no answer to this declaration scores 1, so no member organisation could pass it "
+            "(a member's declarations are clear only when every answer scores 1)",
+        )
+    ]
 
 
 def test_choice_declaration_needs_an_option_that_scores_one():
@@ -1017,18 +1205,28 @@ def test_choice_declaration_needs_an_option_that_scores_one():
           options:
             - {value: a, label: A, score: 0.5}
             - {value: b, label: B}
-    """) == [(MHEAD + 4, "domains[1].questions[0].options",
-              "no answer to this declaration scores 1, so no member organisation could pass it "
-              "(a member's declarations are clear only when every answer scores 1)")]
+    """) == [
+        (
+            MHEAD + 4,
+            "domains[1].questions[0].options",
+            "no answer to this declaration scores 1, so no member organisation could pass it "
+            "(a member's declarations are clear only when every answer scores 1)",
+        )
+    ]
 
 
 def test_per_member_show_if_stays_inside_its_domain():
     assert m_problems("""
         - {id: m.q, type: yesno, text: Declared}
         - {id: m.t, type: text, text: Why, show_if: {question: j1, equals: true}}
-    """) == [(MHEAD + 2, "domains[1].questions[1].show_if.question",
-              "show_if refers to question 'j1' outside per_member domain 'm'; a question answered by each "
-              "member organisation can only depend on another question of the same domain")]
+    """) == [
+        (
+            MHEAD + 2,
+            "domains[1].questions[1].show_if.question",
+            "show_if refers to question 'j1' outside per_member domain 'm'; a question answered by each "
+            "member organisation can only depend on another question of the same domain",
+        )
+    ]
 
 
 def test_joint_question_cannot_depend_on_a_per_member_question():
@@ -1038,24 +1236,33 @@ def test_joint_question_cannot_depend_on_a_per_member_question():
             questions:
               - {id: j2, type: text, text: Why, show_if: {question: m.insolvent, equals: true}}
         """)
-    line = text.splitlines().index("      - {id: j2, type: text, text: Why, show_if: {question: m.insolvent, equals: true}}") + 1
+    line = (
+        text.splitlines().index(
+            "      - {id: j2, type: text, text: Why, show_if: {question: m.insolvent, equals: true}}"
+        )
+        + 1
+    )
     assert problems_in(text) == [
-        (line, "domains[2].questions[0].show_if.question",
-         "show_if refers to question 'm.insolvent', which each member organisation answers separately "
-         "(per_member domain 'm'); a question answered jointly cannot depend on it")]
+        (
+            line,
+            "domains[2].questions[0].show_if.question",
+            "show_if refers to question 'm.insolvent', which each member organisation answers separately "
+            "(per_member domain 'm'); a question answered jointly cannot depend on it",
+        )
+    ]
 
 
 def test_per_member_flag_must_be_true_or_false():
     text = M_PREFIX.replace("per_member: true", "per_member: 'yes'") + "      - {id: m.q, type: yesno, text: Q}\n"
-    assert problems_in(text) == [
-        (MHEAD - 1, "domains[1].per_member", "per_member should be true or false, got 'yes'")]
+    assert problems_in(text) == [(MHEAD - 1, "domains[1].per_member", "per_member should be true or false, got 'yes'")]
 
 
 def test_summarise_marks_per_member_domains(member_questionnaire):
     assert summarise(member_questionnaire) == (
         "OK: test 1, 4 questions\n"
         "  d1: 1 question (1 scored)\n"
-        "  m: 3 questions (answered per member, 2 declarations, not scored)")
+        "  m: 3 questions (answered per member, 2 declarations, not scored)"
+    )
 
 
 MEMBER_CRITERIA = """
@@ -1068,19 +1275,28 @@ def test_member_declarations_criterion_loads(member_questionnaire):
     framework = parse_framework(framework_text(MEMBER_CRITERIA), questionnaire=member_questionnaire)
     criterion = framework.gates[0].criteria[0]
     assert (criterion.type, criterion.domain, criterion.min, criterion.on_fail) == (
-        "member_declarations", "m", None, "fail")
+        "member_declarations",
+        "m",
+        None,
+        "fail",
+    )
 
 
 def test_member_declarations_needs_a_per_member_domain(member_questionnaire):
     assert f_problems("- {id: c1, type: member_declarations, domain: d1}\n", member_questionnaire) == [
-        (FHEAD + 1, "gates[0].criteria[0].domain",
-         "a member_declarations criterion needs a per_member domain, but 'd1' is answered jointly "
-         "(it is not marked 'per_member: true')")]
+        (
+            FHEAD + 1,
+            "gates[0].criteria[0].domain",
+            "a member_declarations criterion needs a per_member domain, but 'd1' is answered jointly "
+            "(it is not marked 'per_member: true')",
+        )
+    ]
 
 
 def test_member_declarations_unknown_domain(member_questionnaire):
     assert f_problems("- {id: c1, type: member_declarations, domain: nowhere}\n", member_questionnaire) == [
-        (FHEAD + 1, "gates[0].criteria[0].domain", "unknown domain 'nowhere' (not in questionnaire 'test')")]
+        (FHEAD + 1, "gates[0].criteria[0].domain", "unknown domain 'nowhere' (not in questionnaire 'test')")
+    ]
 
 
 def test_member_declarations_fields():
@@ -1095,33 +1311,47 @@ def test_member_declarations_fields():
     ]
 
 
-@pytest.mark.parametrize("criterion, message", [
-    ("{id: c1, type: question_min, question: m.insolvent, min: 1}",
-     "'m.insolvent' is answered by each member organisation separately (per_member domain 'm'), so a "
-     "question_min criterion cannot read it; use a member_declarations criterion on that domain"),
-    ("{id: c1, type: evidence_required, question: m.insolvent_detail}",
-     "'m.insolvent_detail' is answered by each member organisation separately (per_member domain 'm'), so an "
-     "evidence_required criterion cannot read it; use a member_declarations criterion on that domain"),
-])
+@pytest.mark.parametrize(
+    "criterion, message",
+    [
+        (
+            "{id: c1, type: question_min, question: m.insolvent, min: 1}",
+            "'m.insolvent' is answered by each member organisation separately (per_member domain 'm'), so a "
+            "question_min criterion cannot read it; use a member_declarations criterion on that domain",
+        ),
+        (
+            "{id: c1, type: evidence_required, question: m.insolvent_detail}",
+            "'m.insolvent_detail' is answered by each member organisation separately (per_member domain 'm'), so an "
+            "evidence_required criterion cannot read it; use a member_declarations criterion on that domain",
+        ),
+    ],
+)
 def test_question_criteria_cannot_read_per_member_questions(member_questionnaire, criterion, message):
     assert f_problems(f"- {criterion}\n", member_questionnaire) == [
-        (FHEAD + 1, "gates[0].criteria[0].question", message)]
+        (FHEAD + 1, "gates[0].criteria[0].question", message)
+    ]
 
 
 def test_domain_min_cannot_read_a_per_member_domain(member_questionnaire):
     assert f_problems("- {id: c1, type: domain_min, domain: m, min: 50}\n", member_questionnaire) == [
-        (FHEAD + 1, "gates[0].criteria[0].domain",
-         "domain 'm' is answered per member organisation and has no score, so a domain_min criterion cannot "
-         "read it; use a member_declarations criterion")]
+        (
+            FHEAD + 1,
+            "gates[0].criteria[0].domain",
+            "domain 'm' is answered per member organisation and has no score, so a domain_min criterion cannot "
+            "read it; use a member_declarations criterion",
+        )
+    ]
 
 
 def test_content_hash_of_definitions_without_per_member_domains_is_unchanged(questionnaire):
     # Worked out before per_member existed: adding the key with its default must not move the hash
     # of anything already imported.
     assert content_hash(parse_questionnaire(questionnaire_text(VALID_BODY))) == (
-        "fb7bb3e2902e4b2529f4cd859b2faf40ba73745bc67953ed2e31c05d6de79a0d")
+        "fb7bb3e2902e4b2529f4cd859b2faf40ba73745bc67953ed2e31c05d6de79a0d"
+    )
     assert content_hash(parse_framework(framework_text(VALID_CRITERIA))) == (
-        "736e227ffef4417215f2419f62605af61bdc2090bcb11f5211ca5524ed6efa7c")
+        "736e227ffef4417215f2419f62605af61bdc2090bcb11f5211ca5524ed6efa7c"
+    )
 
 
 def test_content_hash_changes_when_a_domain_becomes_per_member(member_questionnaire):
@@ -1135,7 +1365,10 @@ def test_shipped_definitions_have_member_declarations():
     assert questionnaire.version == "2026.2" and framework.version == "2"
     declarations = questionnaire.domains[-1]
     assert (declarations.id, declarations.title, declarations.per_member) == (
-        "declarations", "Member declarations", True)
+        "declarations",
+        "Member declarations",
+        True,
+    )
     assert [d.id for d in questionnaire.member_domains()] == ["declarations"]
     deciding = declarations.declaration_questions()
     assert len(deciding) == 4 and all(q.type == "yesno" for q in deciding)

@@ -1,4 +1,5 @@
 """`flask questionnaire validate/import`: definitions enter the database pinned by content hash."""
+
 from __future__ import annotations
 
 from questionnaires.loader import DEFAULT_FRAMEWORK_PATH, DEFAULT_QUESTIONNAIRE_PATH
@@ -15,7 +16,8 @@ def _bump(text: str) -> str:
 
 def test_validate_reports_ok_with_counts_for_the_shipped_files(app):
     result = app.test_cli_runner().invoke(
-        args=["questionnaire", "validate", str(DEFAULT_QUESTIONNAIRE_PATH), str(DEFAULT_FRAMEWORK_PATH)])
+        args=["questionnaire", "validate", str(DEFAULT_QUESTIONNAIRE_PATH), str(DEFAULT_FRAMEWORK_PATH)]
+    )
     assert result.exit_code == 0, result.output
     assert "OK" in result.output and "strategy" in result.output and "finance" in result.output
 

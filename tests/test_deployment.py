@@ -1,5 +1,6 @@
 """Running as a scaled service: config checks, health endpoints, request ids, background jobs on Redis,
 and two app instances sharing one database and one Redis."""
+
 from __future__ import annotations
 
 import json
@@ -34,19 +35,32 @@ def _redis_or_skip() -> None:
         pytest.skip("Redis is not reachable on 127.0.0.1:6379")
 
 
-@pytest.mark.parametrize("environment, message", [
-    ({"GATEWAY_ENV": "production"}, "SECRET_KEY must be set"),
-    ({"GATEWAY_ENV": "production", "SECRET_KEY": "x" * 40, "DATABASE_URL": "mysql://db/x"},
-     "DATABASE_URL must be a SQLite or PostgreSQL URL"),
-    ({"GATEWAY_ENV": "production", "SECRET_KEY": "x" * 40, "REDIS_URL": "http://cache"},
-     "REDIS_URL must be a redis://"),
-    ({"GATEWAY_ENV": "production", "SECRET_KEY": "x" * 40}, "RATELIMIT_STORAGE_URI must point at Redis"),
-    ({"GATEWAY_ENV": "development", "MAX_UPLOAD_BYTES": "twenty"}, "MAX_UPLOAD_BYTES must be a whole number"),
-    ({"GATEWAY_ENV": "development", "DISPLAY_TIMEZONE": "Europe/Londres"}, "DISPLAY_TIMEZONE must be a time zone"),
-])
+@pytest.mark.parametrize(
+    "environment, message",
+    [
+        ({"GATEWAY_ENV": "production"}, "SECRET_KEY must be set"),
+        (
+            {"GATEWAY_ENV": "production", "SECRET_KEY": "x" * 40, "DATABASE_URL": "mysql://db/x"},
+            "DATABASE_URL must be a SQLite or PostgreSQL URL",
+        ),
+        (
+            {"GATEWAY_ENV": "production", "SECRET_KEY": "x" * 40, "REDIS_URL": "http://cache"},
+            "REDIS_URL must be a redis://",
+        ),
+        ({"GATEWAY_ENV": "production", "SECRET_KEY": "x" * 40}, "RATELIMIT_STORAGE_URI must point at Redis"),
+        ({"GATEWAY_ENV": "development", "MAX_UPLOAD_BYTES": "twenty"}, "MAX_UPLOAD_BYTES must be a whole number"),
+        ({"GATEWAY_ENV": "development", "DISPLAY_TIMEZONE": "Europe/Londres"}, "DISPLAY_TIMEZONE must be a time zone"),
+    ],
+)
 def test_start_up_refuses_a_broken_environment_with_a_clear_message(monkeypatch, environment, message):
-    for key in ("SECRET_KEY", "DATABASE_URL", "REDIS_URL", "RATELIMIT_STORAGE_URI", "MAX_UPLOAD_BYTES",
-                "DISPLAY_TIMEZONE"):
+    for key in (
+        "SECRET_KEY",
+        "DATABASE_URL",
+        "REDIS_URL",
+        "RATELIMIT_STORAGE_URI",
+        "MAX_UPLOAD_BYTES",
+        "DISPLAY_TIMEZONE",
+    ):
         monkeypatch.delenv(key, raising=False)
     for key, value in environment.items():
         monkeypatch.setenv(key, value)
@@ -101,8 +115,9 @@ def test_without_redis_a_report_is_prepared_in_the_request(demo, data, browser):
     with data() as session:
         submission_id = session.query(Submission).filter_by(status="under_review").one().id
     browser.login("moderator@northshire-icb.example")
-    response = browser.post("/jobs/new/panel_report", {"submission_id": submission_id},
-                            page=f"/review/submissions/{submission_id}")
+    response = browser.post(
+        "/jobs/new/panel_report", {"submission_id": submission_id}, page=f"/review/submissions/{submission_id}"
+    )
     assert response.status_code == 302
     status = browser.get(response.headers["Location"]).get_data(as_text=True)
     assert "Your file is ready" in status
@@ -118,8 +133,9 @@ def test_without_redis_a_report_is_prepared_in_the_request(demo, data, browser):
 
 def test_providers_cannot_request_a_panel_report_job(demo, data, browser):
     with data() as session:
-        submission_id = session.query(Submission).join(Submission.applicant).filter_by(
-            name="Northshire Care Alliance").one().id
+        submission_id = (
+            session.query(Submission).join(Submission.applicant).filter_by(name="Northshire Care Alliance").one().id
+        )
     browser.login("lead@northshire-trust.example")
     response = browser.post("/jobs/new/panel_report", {"submission_id": submission_id}, page="/provider/")
     assert response.status_code == 403
@@ -127,13 +143,15 @@ def test_providers_cannot_request_a_panel_report_job(demo, data, browser):
 
 def _worker_env(app, **extra) -> dict[str, str]:
     env = dict(os.environ)
-    env.update({
-        "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
-        "UPLOAD_STORAGE": app.config["UPLOAD_FOLDER"],
-        "GATEWAY_ENV": "testing",
-        "PYTHONPATH": str(REPO),
-        "GATEWAY_JOB_MODULES": "tests.job_kinds_for_tests",
-    })
+    env.update(
+        {
+            "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
+            "UPLOAD_STORAGE": app.config["UPLOAD_FOLDER"],
+            "GATEWAY_ENV": "testing",
+            "PYTHONPATH": str(REPO),
+            "GATEWAY_JOB_MODULES": "tests.job_kinds_for_tests",
+        }
+    )
     env.update(extra)
     return env
 
@@ -177,16 +195,23 @@ def test_report_job_runs_in_a_separate_worker_process(demo, data, browser, redis
     with data() as session:
         submission_id = session.query(Submission).filter_by(status="under_review").one().id
     browser.login("moderator@northshire-icb.example")
-    response = browser.post("/jobs/new/panel_report", {"submission_id": submission_id},
-                            page=f"/review/submissions/{submission_id}")
+    response = browser.post(
+        "/jobs/new/panel_report", {"submission_id": submission_id}, page=f"/review/submissions/{submission_id}"
+    )
     job_url = response.headers["Location"]
     job_id = job_url.rsplit("/", 1)[-1]
     waiting = browser.get(job_url).get_data(as_text=True)
     assert "Preparing report…" in waiting and 'http-equiv="refresh"' in waiting
     assert _job(data, job_id)["status"] == "queued"
 
-    worker = subprocess.run([str(BIN / "rq"), "worker", "--burst", "--url", REDIS_URL, redis_jobs],
-                            cwd=REPO, env=_worker_env(demo), capture_output=True, text=True, timeout=120)
+    worker = subprocess.run(
+        [str(BIN / "rq"), "worker", "--burst", "--url", REDIS_URL, redis_jobs],
+        cwd=REPO,
+        env=_worker_env(demo),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert worker.returncode == 0, worker.stderr[-2000:]
     assert _job(data, job_id)["status"] == "finished"
     assert "Your file is ready" in browser.get(job_url).get_data(as_text=True)
@@ -201,9 +226,14 @@ def test_a_job_whose_worker_dies_is_not_lost(demo, data, browser, redis_jobs):
     job_url = response.headers["Location"]
     job_id = job_url.rsplit("/", 1)[-1]
 
-    worker = subprocess.Popen([str(BIN / "rq"), "worker", "--url", REDIS_URL, redis_jobs], cwd=REPO,
-                              env=_worker_env(demo), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                              start_new_session=True)
+    worker = subprocess.Popen(
+        [str(BIN / "rq"), "worker", "--url", REDIS_URL, redis_jobs],
+        cwd=REPO,
+        env=_worker_env(demo),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
     try:
         _wait_for(lambda: _job(data, job_id)["status"] == "running", 60, "the worker never started the job")
     finally:
@@ -219,8 +249,14 @@ def test_a_job_whose_worker_dies_is_not_lost(demo, data, browser, redis_jobs):
     page = browser.get(job_url).get_data(as_text=True)
     assert "Preparing report…" in page
     assert _job(data, job_id)["status"] == "queued"
-    rerun = subprocess.run([str(BIN / "rq"), "worker", "--burst", "--url", REDIS_URL, redis_jobs], cwd=REPO,
-                           env=_worker_env(demo), capture_output=True, text=True, timeout=120)
+    rerun = subprocess.run(
+        [str(BIN / "rq"), "worker", "--burst", "--url", REDIS_URL, redis_jobs],
+        cwd=REPO,
+        env=_worker_env(demo),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert rerun.returncode == 0, rerun.stderr[-2000:]
     job = _job(data, job_id)
     assert job["status"] == "finished" and job["attempts"] == 2
@@ -251,13 +287,25 @@ def test_two_instances_share_sessions_and_the_login_limit(demo, tmp_path):
     import requests
 
     prefix = f"gw-test-{uuid.uuid4().hex[:8]}"
-    env = _worker_env(demo, SECRET_KEY="shared-secret-for-both-instances", GATEWAY_ENV="development",
-                      RATELIMIT_STORAGE_URI=REDIS_URL, LOGIN_RATE_LIMIT="3 per minute",
-                      RATELIMIT_KEY_PREFIX=prefix)
+    env = _worker_env(
+        demo,
+        SECRET_KEY="shared-secret-for-both-instances",
+        GATEWAY_ENV="development",
+        RATELIMIT_STORAGE_URI=REDIS_URL,
+        LOGIN_RATE_LIMIT="3 per minute",
+        RATELIMIT_KEY_PREFIX=prefix,
+    )
     ports = [_free_port(), _free_port()]
-    servers = [subprocess.Popen([str(BIN / "gunicorn"), "--workers", "1", "--bind", f"127.0.0.1:{port}",
-                                 "wsgi:app"], cwd=REPO, env=env, stdout=subprocess.DEVNULL,
-                                stderr=subprocess.DEVNULL) for port in ports]
+    servers = [
+        subprocess.Popen(
+            [str(BIN / "gunicorn"), "--workers", "1", "--bind", f"127.0.0.1:{port}", "wsgi:app"],
+            cwd=REPO,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        for port in ports
+    ]
     try:
         bases = [f"http://127.0.0.1:{port}" for port in ports]
         for base in bases:
@@ -265,10 +313,11 @@ def test_two_instances_share_sessions_and_the_login_limit(demo, tmp_path):
 
         person = requests.Session()
         page = person.get(bases[0] + "/login").text
-        signed_in = person.post(bases[0] + "/login", data={"email": "lead@eastbrook.example",
-                                                           "password": DEMO_PASSWORD,
-                                                           "csrf_token": csrf_token(page)},
-                                allow_redirects=False)
+        signed_in = person.post(
+            bases[0] + "/login",
+            data={"email": "lead@eastbrook.example", "password": DEMO_PASSWORD, "csrf_token": csrf_token(page)},
+            allow_redirects=False,
+        )
         assert signed_in.status_code == 302
         other_instance = person.get(bases[1] + "/provider/", allow_redirects=False)
         assert other_instance.status_code == 200 and "Eastbrook Community Partnership" in other_instance.text
@@ -278,9 +327,12 @@ def test_two_instances_share_sessions_and_the_login_limit(demo, tmp_path):
         for attempt in range(4):
             base = bases[attempt % 2]
             token = csrf_token(attacker.get(base + "/login").text)
-            codes.append(attacker.post(base + "/login", data={"email": "lead@eastbrook.example",
-                                                             "password": "wrong-password-guess",
-                                                             "csrf_token": token}).status_code)
+            codes.append(
+                attacker.post(
+                    base + "/login",
+                    data={"email": "lead@eastbrook.example", "password": "wrong-password-guess", "csrf_token": token},
+                ).status_code
+            )
         # The person's sign-in was the first of 3 allowed attempts; two more pass, then both instances
         # refuse. Counters kept per instance would have allowed all four (A saw 3 posts, B saw 2).
         assert codes == [200, 200, 429, 429]
@@ -344,8 +396,9 @@ def test_request_logs_name_the_signed_in_user_even_after_the_view_commits(demo, 
 
     with data() as session:
         lead_id = session.scalar(db.select(User.id).filter_by(email="lead@eastbrook.example"))
-        submission_id = session.scalar(db.select(Submission.id).join(Submission.applicant)
-                                       .filter_by(name="Eastbrook Community Partnership"))
+        submission_id = session.scalar(
+            db.select(Submission.id).join(Submission.applicant).filter_by(name="Eastbrook Community Partnership")
+        )
     browser = Browser(demo.test_client())
     browser.login("lead@eastbrook.example")
     overview = f"/provider/submissions/{submission_id}"

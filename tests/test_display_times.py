@@ -1,4 +1,5 @@
 """Times on pages are UK times (the browser's "Saved at" clock), stored in UTC underneath."""
+
 from __future__ import annotations
 
 import json
@@ -14,8 +15,9 @@ QUESTION = "strategy.vision"
 
 def _answered_at(data, moment: datetime) -> int:
     with data() as session:
-        submission = session.scalar(db.select(Submission).join(Submission.applicant)
-                                    .filter_by(name="Eastbrook Community Partnership"))
+        submission = session.scalar(
+            db.select(Submission).join(Submission.applicant).filter_by(name="Eastbrook Community Partnership")
+        )
         lead = session.scalar(db.select(User).filter_by(email="lead@eastbrook.example"))
         answer = session.scalar(db.select(Answer).filter_by(submission_id=submission.id, question_id=QUESTION))
         if answer is None:
@@ -26,10 +28,13 @@ def _answered_at(data, moment: datetime) -> int:
         return submission.id
 
 
-@pytest.mark.parametrize("stored, shown", [
-    (datetime(2026, 7, 1, 12, 5), "01 Jul 2026 13:05"),   # British Summer Time: an hour ahead of UTC
-    (datetime(2026, 12, 1, 12, 5), "01 Dec 2026 12:05"),  # winter: the same as UTC
-])
+@pytest.mark.parametrize(
+    "stored, shown",
+    [
+        (datetime(2026, 7, 1, 12, 5), "01 Jul 2026 13:05"),  # British Summer Time: an hour ahead of UTC
+        (datetime(2026, 12, 1, 12, 5), "01 Dec 2026 12:05"),  # winter: the same as UTC
+    ],
+)
 def test_a_section_page_shows_when_an_answer_changed_in_uk_time(demo, data, browser, stored, shown):
     submission_id = _answered_at(data, stored)
     browser.login("lead@eastbrook.example")

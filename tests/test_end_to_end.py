@@ -1,4 +1,5 @@
 """The whole journey: a provider answers and submits, a commissioner sees the score and the PDF."""
+
 from __future__ import annotations
 
 import io
@@ -12,15 +13,24 @@ from tests.conftest import csrf_token, section_form_data
 from tests.declarations_helpers import declare_clean, member_ids
 
 QUESTIONNAIRE = load_questionnaire(DEFAULT_QUESTIONNAIRE_PATH)
-LABELS = {"proceed": "Proceed", "proceed_with_conditions": "Proceed with conditions",
-          "open_procurement": "Default to open procurement"}
+LABELS = {
+    "proceed": "Proceed",
+    "proceed_with_conditions": "Proceed with conditions",
+    "open_procurement": "Default to open procurement",
+}
 
 
 def submission_named(data, name: str) -> dict:
     with data() as session:
         s = session.scalar(session.query(Submission).join(Submission.applicant).filter_by(name=name).statement)
-        return {"id": s.id, "round_id": s.round_id, "status": s.status, "overall": s.overall,
-                "recommendation": s.recommendation, "result": s.result}
+        return {
+            "id": s.id,
+            "round_id": s.round_id,
+            "status": s.status,
+            "overall": s.overall,
+            "recommendation": s.recommendation,
+            "result": s.result,
+        }
 
 
 def stored_answer(data, submission_id, question_id):
@@ -47,15 +57,16 @@ def test_provider_answers_saves_resumes_submits_and_commissioner_reads_the_pdf(d
     response = browser.post(section_url, {"q-" + first_scale.id: "2", "action": "save"})
     assert response.status_code == 302
     page = browser.get(section_url).get_data(as_text=True)
-    checked = re.search(r'<input[^>]*checked[^>]*>', page[page.index(f'name="q-{first_scale.id}"') - 200:])
+    checked = re.search(r"<input[^>]*checked[^>]*>", page[page.index(f'name="q-{first_scale.id}"') - 200 :])
     assert checked and 'value="2"' in checked.group(0)
     assert stored_answer(data, sid, first_scale.id) == 2
 
     # Submitting is refused while required questions are unanswered, and the check page says which.
     check = browser.get(f"/provider/submissions/{sid}/check").get_data(as_text=True)
     assert "required questions are unanswered" in check
-    refused = browser.post(f"/provider/submissions/{sid}/submit", {},
-                           page=f"/provider/submissions/{sid}/check", follow_redirects=True)
+    refused = browser.post(
+        f"/provider/submissions/{sid}/submit", {}, page=f"/provider/submissions/{sid}/check", follow_redirects=True
+    )
     assert "still unanswered" in refused.get_data(as_text=True)
     assert submission_named(data, "Eastbrook Community Partnership")["status"] == "draft"
 

@@ -1,4 +1,5 @@
 """The schema is built only by migrations: upgrade to head, down to base and up again on each database."""
+
 from __future__ import annotations
 
 import os
@@ -10,11 +11,32 @@ from flask_migrate import downgrade, upgrade
 from assessor import create_app
 from tests.conftest import PG_URL, _config, _pg_url
 
-EXPECTED_TABLES = {"organisation", "user", "definition", "round", "applicant", "applicant_member", "submission",
-                   "answer", "evidence", "moderated_score", "audit_event", "invitation", "section_assignment",
-                   "evaluator_score", "clarification", "panel_decision", "decision_condition", "report_job", "bank_holiday",
-                   "member_answer", "conflict_declaration", "review_recommendation", "decision_publication",
-                   "representation"}
+EXPECTED_TABLES = {
+    "organisation",
+    "user",
+    "definition",
+    "round",
+    "applicant",
+    "applicant_member",
+    "submission",
+    "answer",
+    "evidence",
+    "moderated_score",
+    "audit_event",
+    "invitation",
+    "section_assignment",
+    "evaluator_score",
+    "clarification",
+    "panel_decision",
+    "decision_condition",
+    "report_job",
+    "bank_holiday",
+    "member_answer",
+    "conflict_declaration",
+    "review_recommendation",
+    "decision_publication",
+    "representation",
+}
 
 
 def _tables(engine) -> set[str]:

@@ -1,4 +1,5 @@
 """Answers carried forward from an earlier checkpoint round wait for the provider to confirm or change them."""
+
 from __future__ import annotations
 
 import html as html_lib
@@ -24,8 +25,12 @@ def _carry_everything_forward(data, sid: int) -> dict[str, list[str]]:
     Returns the carried question ids of each section."""
     with data() as session:
         submission = session.get(Submission, sid)
-        earlier = Round(name=PREVIOUS, questionnaire_id=submission.round.questionnaire_id,
-                        framework_id=submission.round.framework_id, status="closed")
+        earlier = Round(
+            name=PREVIOUS,
+            questionnaire_id=submission.round.questionnaire_id,
+            framework_id=submission.round.framework_id,
+            status="closed",
+        )
         session.add(earlier)
         session.flush()
         submission.round.previous_round_id = earlier.id
@@ -43,8 +48,13 @@ def _carry_everything_forward(data, sid: int) -> dict[str, list[str]]:
 
 def _still_carried(data, sid: int) -> set[str]:
     with data() as session:
-        return set(session.scalars(db.select(Answer.question_id).filter(
-            Answer.submission_id == sid, Answer.carried_from_round_id.is_not(None))))
+        return set(
+            session.scalars(
+                db.select(Answer.question_id).filter(
+                    Answer.submission_id == sid, Answer.carried_from_round_id.is_not(None)
+                )
+            )
+        )
 
 
 def test_carried_forward_answers_must_be_confirmed_or_changed_before_submitting(demo, data, browser):
@@ -89,8 +99,7 @@ def test_carried_forward_answers_must_be_confirmed_or_changed_before_submitting(
     assert [e for e in audit(data, "answer.changed", sid) if e["question"] == ticked][-1]["new"] == value_before
 
     # Changing an answer settles it too.
-    scale = next(q for q in DOMAINS["strategy"].questions
-                 if q.type == "scale" and q.id in strategy_ids[1:])
+    scale = next(q for q in DOMAINS["strategy"].questions if q.type == "scale" and q.id in strategy_ids[1:])
     page = browser.get(url).get_data(as_text=True)
     assert post_page(browser.client, url, page, {"q-" + scale.id: "0", "action": "save"}).status_code == 302
     assert scale.id not in _still_carried(data, sid)
@@ -123,8 +132,10 @@ def test_an_autosaved_change_settles_a_carried_forward_answer(demo, data, browse
     carried = _carry_everything_forward(data, sid)["strategy"]
     scale = next(q for q in strategy.questions if q.type == "scale" and q.id in carried)
     form = page_form(browser.get(url).get_data(as_text=True))
-    response = browser.client.post(f"/provider/submissions/{sid}/answers/{scale.id}", data={
-        "q-" + scale.id: "1", "base-" + scale.id: form["base-" + scale.id], "csrf_token": form["csrf_token"]})
+    response = browser.client.post(
+        f"/provider/submissions/{sid}/answers/{scale.id}",
+        data={"q-" + scale.id: "1", "base-" + scale.id: form["base-" + scale.id], "csrf_token": form["csrf_token"]},
+    )
     assert response.status_code == 200 and response.json["saved"]
     assert _still_carried(data, sid) == set(carried) - {scale.id}
     assert [(e["question"], e["how"]) for e in audit(data, "answer.confirmed", sid)] == [(scale.id, "changed")]

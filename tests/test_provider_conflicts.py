@@ -1,4 +1,5 @@
 """No lost update: two colleagues editing one answer each see the other's value and choose."""
+
 from __future__ import annotations
 
 import html as html_lib
@@ -83,7 +84,9 @@ def test_full_page_saves_by_two_colleagues_never_overwrite_silently(demo, data, 
 
     changes = [e for e in audit(data, "answer.changed", sid) if e["question"] == QUESTION.id]
     assert [(e["_user"], e["old"], e["new"]) for e in changes] == [
-        ("Priya Shah", original, theirs), ("Tom Okafor", theirs, mine)]
+        ("Priya Shah", original, theirs),
+        ("Tom Okafor", theirs, mine),
+    ]
 
 
 def test_autosave_conflict_answers_409_with_both_values(demo, data, make_browser):
@@ -99,8 +102,14 @@ def test_autosave_conflict_answers_409_with_both_values(demo, data, make_browser
     my_form = page_form(tom.get(url).get_data(as_text=True))
 
     def autosave(client, form, value, base=None):
-        return client.post(save_url, data={"q-" + QUESTION.id: str(value), "csrf_token": form["csrf_token"],
-                                           "base-" + QUESTION.id: base or form["base-" + QUESTION.id]})
+        return client.post(
+            save_url,
+            data={
+                "q-" + QUESTION.id: str(value),
+                "csrf_token": form["csrf_token"],
+                "base-" + QUESTION.id: base or form["base-" + QUESTION.id],
+            },
+        )
 
     first = autosave(priya.client, their_form, theirs)
     assert first.status_code == 200 and first.json["saved"] is True
@@ -120,6 +129,12 @@ def test_autosave_conflict_answers_409_with_both_values(demo, data, make_browser
     assert stored_answer(data, sid, QUESTION.id) == mine
 
     # A value the field cannot hold is refused with the message the page would show.
-    bad = tom.client.post(f"/provider/submissions/{sid}/answers/{NUMBER.id}", data={
-        "q-" + NUMBER.id: "twelve", "csrf_token": my_form["csrf_token"], "base-" + NUMBER.id: my_form["base-" + NUMBER.id]})
+    bad = tom.client.post(
+        f"/provider/submissions/{sid}/answers/{NUMBER.id}",
+        data={
+            "q-" + NUMBER.id: "twelve",
+            "csrf_token": my_form["csrf_token"],
+            "base-" + NUMBER.id: my_form["base-" + NUMBER.id],
+        },
+    )
     assert bad.status_code == 422 and bad.json["error"].startswith("Enter a number")

@@ -1,4 +1,5 @@
 """Evidence uploads: several files, checked by content, stored privately; refusals lose nothing typed."""
+
 from __future__ import annotations
 
 import hashlib
@@ -42,34 +43,40 @@ def _open_document(declared: str) -> bytes:
     return buffer.getvalue()
 
 
-@pytest.mark.parametrize("name, content", [
-    ("accounts.pdf", minimal_pdf()),
-    ("plan.docx", _office("word/")),
-    ("model.xlsx", _office("xl/")),
-    ("board.pptx", _office("ppt/")),
-    ("minutes.odt", _open_document("application/vnd.oasis.opendocument.text")),
-    ("photo.png", PNG),
-    ("scan.JPG", b"\xff\xd8\xff\xe0" + b"\x00" * 32),
-    ("cohort.csv", "practice,people\nA,1200\n".encode()),
-    ("Jahresbericht für 2025.pdf", minimal_pdf()),
-])
+@pytest.mark.parametrize(
+    "name, content",
+    [
+        ("accounts.pdf", minimal_pdf()),
+        ("plan.docx", _office("word/")),
+        ("model.xlsx", _office("xl/")),
+        ("board.pptx", _office("ppt/")),
+        ("minutes.odt", _open_document("application/vnd.oasis.opendocument.text")),
+        ("photo.png", PNG),
+        ("scan.JPG", b"\xff\xd8\xff\xe0" + b"\x00" * 32),
+        ("cohort.csv", "practice,people\nA,1200\n".encode()),
+        ("Jahresbericht für 2025.pdf", minimal_pdf()),
+    ],
+)
 def test_allowed_types_are_accepted_by_name_and_content(name, content):
     checked = check_upload(name, content, 1024 * 1024)
     assert checked.original_name == name
     assert checked.sha256 == hashlib.sha256(content).hexdigest()
 
 
-@pytest.mark.parametrize("name, content, reason", [
-    ("tool.exe", b"MZ" + b"\x00" * 64, "not an allowed type"),
-    ("report.pdf", b"<html><script>alert(1)</script></html>", "not really a PDF"),
-    ("plan.docx", minimal_pdf(), "not really a DOCX"),
-    ("archive.docx", _office("other/"), "not really a DOCX"),
-    ("page.csv", b"<!doctype html><p>hello</p>", "not really a CSV"),
-    ("minutes.odt", _open_document("application/vnd.oasis.opendocument.spreadsheet"), "not really a ODT"),
-    ("photo.png", minimal_pdf(), "not really a PNG"),
-    ("empty.pdf", b"", "is empty"),
-    ("big.pdf", minimal_pdf() + b"0" * 2048, "too large"),
-])
+@pytest.mark.parametrize(
+    "name, content, reason",
+    [
+        ("tool.exe", b"MZ" + b"\x00" * 64, "not an allowed type"),
+        ("report.pdf", b"<html><script>alert(1)</script></html>", "not really a PDF"),
+        ("plan.docx", minimal_pdf(), "not really a DOCX"),
+        ("archive.docx", _office("other/"), "not really a DOCX"),
+        ("page.csv", b"<!doctype html><p>hello</p>", "not really a CSV"),
+        ("minutes.odt", _open_document("application/vnd.oasis.opendocument.spreadsheet"), "not really a ODT"),
+        ("photo.png", minimal_pdf(), "not really a PNG"),
+        ("empty.pdf", b"", "is empty"),
+        ("big.pdf", minimal_pdf() + b"0" * 2048, "too large"),
+    ],
+)
 def test_disallowed_disguised_empty_or_large_files_are_refused(name, content, reason):
     with pytest.raises(UploadRejected) as refused:
         check_upload(name, content, 2048)
@@ -82,9 +89,15 @@ def test_several_files_per_question_are_stored_privately_with_their_hash(demo, d
     url = f"/provider/submissions/{sid}/sections/strategy"
     pdf, csv = minimal_pdf("business case"), "year,cost\n2026,1\n".encode()
     page = browser.get(url).get_data(as_text=True)
-    response = post_page(browser.client, url, page, {
-        "q-" + EVIDENCE_QUESTION: [(BytesIO(pdf), "business-case.pdf"), (BytesIO(csv), "costs.csv")],
-        "action": "save"})
+    response = post_page(
+        browser.client,
+        url,
+        page,
+        {
+            "q-" + EVIDENCE_QUESTION: [(BytesIO(pdf), "business-case.pdf"), (BytesIO(csv), "costs.csv")],
+            "action": "save",
+        },
+    )
     assert response.status_code == 302
 
     files = evidence_of(data, sid, EVIDENCE_QUESTION)
@@ -103,7 +116,7 @@ def test_several_files_per_question_are_stored_privately_with_their_hash(demo, d
     assert download.status_code == 200 and download.data == pdf
     assert download.headers["Content-Disposition"].startswith("attachment")
     assert "no-store" in download.headers["Cache-Control"]
-    assert f'/provider/submissions/{sid}/evidence/{files[1]["id"]}' in page
+    assert f"/provider/submissions/{sid}/evidence/{files[1]['id']}" in page
 
     # Someone outside the applicant cannot fetch it, even knowing both ids.
     stranger = make_browser()
@@ -124,8 +137,12 @@ def test_a_refused_file_keeps_everything_else_on_the_page(demo, data, browser):
     browser.login("lead@eastbrook.example")
     url = f"/provider/submissions/{sid}/sections/strategy"
     narrative = "Our case for change rests on a 12% rise in emergency admissions of people over 80."
-    typed = {"q-strategy.vision": "3", "q-strategy.case_for_change": narrative, "q-strategy.population": "540000",
-             "action": "save"}
+    typed = {
+        "q-strategy.vision": "3",
+        "q-strategy.case_for_change": narrative,
+        "q-strategy.population": "540000",
+        "action": "save",
+    }
 
     for upload, message in [
         ((BytesIO(minimal_pdf() + b"0" * 5000), "huge.pdf"), "each file must be 4 KB or smaller"),
@@ -136,8 +153,8 @@ def test_a_refused_file_keeps_everything_else_on_the_page(demo, data, browser):
         response = post_page(browser.client, url, page, {**typed, "q-" + EVIDENCE_QUESTION: [upload]})
         assert response.status_code == 200
         shown = response.get_data(as_text=True)
-        summary = shown[shown.index('class="error-summary"'):]
-        assert message in html_lib.unescape(summary[:summary.index("</ul>")])
+        summary = shown[shown.index('class="error-summary"') :]
+        assert message in html_lib.unescape(summary[: summary.index("</ul>")])
         assert f'href="#q-{EVIDENCE_QUESTION}"' in summary
         assert narrative in html_lib.unescape(shown)
         assert checked_values(shown, "q-strategy.vision") == ["3"]
@@ -146,8 +163,7 @@ def test_a_refused_file_keeps_everything_else_on_the_page(demo, data, browser):
         assert evidence_of(data, sid) == []
 
     # The re-shown page, sent again with a proper file, saves everything.
-    accepted = post_page(browser.client, url, shown,
-                         {"q-" + EVIDENCE_QUESTION: [(BytesIO(minimal_pdf()), "case.pdf")]})
+    accepted = post_page(browser.client, url, shown, {"q-" + EVIDENCE_QUESTION: [(BytesIO(minimal_pdf()), "case.pdf")]})
     assert accepted.status_code == 302
     assert stored_answer(data, sid, "strategy.case_for_change") == narrative
     assert [f["name"] for f in evidence_of(data, sid)] == ["case.pdf"]
@@ -159,8 +175,12 @@ def test_a_request_over_the_body_limit_gets_a_page_that_says_what_happened(demo,
     url = f"/provider/submissions/{sid}/sections/strategy"
     page = browser.get(url).get_data(as_text=True)
     demo.config["MAX_CONTENT_LENGTH"] = 64 * 1024
-    response = post_page(browser.client, url, page, {
-        "q-strategy.vision": "1", "q-" + EVIDENCE_QUESTION: [(BytesIO(minimal_pdf() + b"0" * 100_000), "big.pdf")]})
+    response = post_page(
+        browser.client,
+        url,
+        page,
+        {"q-strategy.vision": "1", "q-" + EVIDENCE_QUESTION: [(BytesIO(minimal_pdf() + b"0" * 100_000), "big.pdf")]},
+    )
     assert response.status_code == 413
     text = html_lib.unescape(response.get_data(as_text=True))
     assert "nothing on it was saved" in text and "Back button" in text

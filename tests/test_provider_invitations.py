@@ -1,4 +1,5 @@
 """Leads invite colleagues with single-use links that expire; the colleague sets a name and password."""
+
 from __future__ import annotations
 
 import hashlib
@@ -18,15 +19,23 @@ LINK = re.compile(r'value="(https?://[^"]*/invitations/([^"]+))"')
 
 def _invite(browser, email=NEW_PERSON, role="contributor"):
     page = browser.get("/provider/colleagues").get_data(as_text=True)
-    return browser.client.post("/provider/colleagues/invite", data={
-        "email": email, "role": role, "csrf_token": page_form(page, "/provider/colleagues/invite")["csrf_token"]})
+    return browser.client.post(
+        "/provider/colleagues/invite",
+        data={"email": email, "role": role, "csrf_token": page_form(page, "/provider/colleagues/invite")["csrf_token"]},
+    )
 
 
 def _invitation(data, email=NEW_PERSON) -> dict:
     with data() as session:
         row = session.scalars(db.select(Invitation).filter_by(email=email).order_by(Invitation.id.desc())).first()
-        return {"token_hash": row.token_hash, "created_at": row.created_at, "expires_at": row.expires_at,
-                "used_at": row.used_at, "role": row.role, "id": row.id}
+        return {
+            "token_hash": row.token_hash,
+            "created_at": row.created_at,
+            "expires_at": row.expires_at,
+            "used_at": row.used_at,
+            "role": row.role,
+            "id": row.id,
+        }
 
 
 def test_a_lead_invites_a_colleague_who_creates_an_account_once(demo, data, browser, make_browser):
@@ -100,8 +109,11 @@ def test_expired_unknown_replaced_and_withdrawn_links_are_refused(demo, data, br
     expired = visitor.get("/invitations/" + second_token)
     assert expired.status_code == 410
     assert "Ask Olu Martins to send you a new one" in html_lib.unescape(expired.get_data(as_text=True))
-    late = visitor.post("/invitations/" + second_token, {"name": "Late", "password": GOOD_PASSWORD,
-                                                         "confirm": GOOD_PASSWORD}, page="/login")
+    late = visitor.post(
+        "/invitations/" + second_token,
+        {"name": "Late", "password": GOOD_PASSWORD, "confirm": GOOD_PASSWORD},
+        page="/login",
+    )
     assert late.status_code == 410
     with data() as session:
         assert session.scalar(db.select(User).filter_by(email=NEW_PERSON)) is None
@@ -123,8 +135,12 @@ def test_only_leads_invite_and_never_to_an_existing_account(demo, data, browser,
     contributor.login("cio@northshire-trust.example")
     assert contributor.get("/provider/colleagues").status_code == 403
     token = page_form(contributor.get("/provider/").get_data(as_text=True), "/logout")["csrf_token"]
-    assert contributor.client.post("/provider/colleagues/invite", data={
-        "email": NEW_PERSON, "role": "lead", "csrf_token": token}).status_code == 403
+    assert (
+        contributor.client.post(
+            "/provider/colleagues/invite", data={"email": NEW_PERSON, "role": "lead", "csrf_token": token}
+        ).status_code
+        == 403
+    )
 
     browser.login("lead@eastbrook.example")
     taken = _invite(browser, email="cio@northshire-trust.example")

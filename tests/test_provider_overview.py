@@ -1,4 +1,5 @@
 """The overview: progress per section, status, deadline, who answered; leads assign sections."""
+
 from __future__ import annotations
 
 import html as html_lib
@@ -21,7 +22,7 @@ from tests.provider_helpers import (
 
 def _section_block(page: str, domain_id: str) -> str:
     start = page.index(f'id="section-{domain_id}"')
-    return " ".join(html_lib.unescape(re.sub(r"<[^>]+>", " ", page[start:page.index("</li>", start)])).split())
+    return " ".join(html_lib.unescape(re.sub(r"<[^>]+>", " ", page[start : page.index("</li>", start)])).split())
 
 
 def _required_shown_without_answers(domain) -> int:
@@ -35,8 +36,12 @@ def test_overview_shows_progress_status_deadline_and_who_answered(demo, data, br
     strategy, it = DOMAINS["strategy"], DOMAINS["it"]
     scale_ids = [q.id for q in strategy.questions if q.type == "scale" and q.required and not q.show_if][:3]
     url = f"/provider/submissions/{sid}/sections/strategy"
-    post_page(browser.client, url, browser.get(url).get_data(as_text=True),
-              {"q-" + qid: "1" for qid in scale_ids} | {"action": "save"})
+    post_page(
+        browser.client,
+        url,
+        browser.get(url).get_data(as_text=True),
+        {"q-" + qid: "1" for qid in scale_ids} | {"action": "save"},
+    )
     it_url = f"/provider/submissions/{sid}/sections/it"
     assert browser.post(it_url, {**section_form_data(it), "action": "save"}).status_code == 302
 
@@ -80,13 +85,16 @@ def test_lead_assigns_sections_to_named_colleagues_in_any_member_organisation(de
         return browser.client.post(assign_url, data={"csrf_token": form["csrf_token"], "assignee": str(user_id)})
 
     assert choose(people["gp@northshire-pcc.example"]).status_code == 302
-    assert "Dr Helen Marsh" in _section_block(browser.get(f"/provider/submissions/{sid}").get_data(as_text=True),
-                                              "finance")
+    assert "Dr Helen Marsh" in _section_block(
+        browser.get(f"/provider/submissions/{sid}").get_data(as_text=True), "finance"
+    )
     refused = choose(people["lead@eastbrook.example"])
     assert refused.status_code == 200 and "Not a valid choice" in refused.get_data(as_text=True)
     assert choose("nobody").status_code == 302
     assert [(e["_user"], e["section"], e["old"], e["new"]) for e in audit(data, "section.assigned", sid)] == [
-        ("Priya Shah", "finance", None, "Dr Helen Marsh"), ("Priya Shah", "finance", "Dr Helen Marsh", None)]
+        ("Priya Shah", "finance", None, "Dr Helen Marsh"),
+        ("Priya Shah", "finance", "Dr Helen Marsh", None),
+    ]
 
     assert choose(people["gp@northshire-pcc.example"]).status_code == 302
     partner = make_browser()

@@ -1,4 +1,5 @@
 """A published decision, its standstill period, and the representations an applicant makes within it."""
+
 from __future__ import annotations
 
 import html as html_lib
@@ -16,10 +17,14 @@ RIVERSIDE = "Riverside Integrated Care"
 LEAD = "lead@riverside-icp.example"
 TODAY = date(2026, 11, 25)
 STANDSTILL_ENDS = date(2026, 12, 7)
-CONDITIONS = [("Agree a shared care record data-sharing agreement with every partner", "Chief information officer",
-               date(2027, 3, 31)),
-              ("Appoint an alliance director with delegated budget authority", "Chair of the alliance board",
-               date(2027, 1, 15))]
+CONDITIONS = [
+    (
+        "Agree a shared care record data-sharing agreement with every partner",
+        "Chief information officer",
+        date(2027, 3, 31),
+    ),
+    ("Appoint an alliance director with delegated budget authority", "Chair of the alliance board", date(2027, 1, 15)),
+]
 MINUTES = "The panel debated the workforce plan at length before agreeing."
 
 
@@ -30,8 +35,10 @@ def _text(page: str) -> str:
 @pytest.fixture
 def calendar(monkeypatch):
     """Set the date the standstill rules see."""
+
     def move_to(day: date) -> None:
         monkeypatch.setattr(standstill, "today", lambda: day)
+
     move_to(TODAY)
     return move_to
 
@@ -42,17 +49,26 @@ def _publish(data, sid: int) -> int:
         panel = session.scalar(db.select(User).filter_by(email="panel@northshire-icb.example"))
         version = (session.scalar(db.select(db.func.max(PanelDecision.version)).filter_by(submission_id=sid)) or 0) + 1
         decision = PanelDecision(
-            submission_id=sid, version=version, outcome="proceed_with_conditions", gate_outcomes_json="{}",
-            recommendation_at_decision="proceed_with_conditions", decided_on=TODAY - timedelta(days=3),
-            panel_members="Wilhelmina Quayle (chair)\nBartholomew Fenwick", minutes=MINUTES,
+            submission_id=sid,
+            version=version,
+            outcome="proceed_with_conditions",
+            gate_outcomes_json="{}",
+            recommendation_at_decision="proceed_with_conditions",
+            decided_on=TODAY - timedelta(days=3),
+            panel_members="Wilhelmina Quayle (chair)\nBartholomew Fenwick",
+            minutes=MINUTES,
             recorded_by_id=panel.id,
         )
         decision.conditions = [DecisionCondition(text=text, owner=owner, due_on=due) for text, owner, due in CONDITIONS]
         session.add(decision)
         session.flush()
-        publication = DecisionPublication(submission_id=sid, decision_id=decision.id,
-                                          published_on=TODAY - timedelta(days=1), standstill_ends_on=STANDSTILL_ENDS,
-                                          published_by_id=panel.id)
+        publication = DecisionPublication(
+            submission_id=sid,
+            decision_id=decision.id,
+            published_on=TODAY - timedelta(days=1),
+            standstill_ends_on=STANDSTILL_ENDS,
+            published_by_id=panel.id,
+        )
         session.add(publication)
         session.commit()
         return publication.id
@@ -63,8 +79,7 @@ def _representations(data, publication_id: int) -> list[str]:
         return [r.text for r in session.scalars(db.select(Representation).filter_by(publication_id=publication_id))]
 
 
-def test_the_applicant_reads_the_published_decision_and_makes_a_representation_in_time(demo, data, browser,
-                                                                                       calendar):
+def test_the_applicant_reads_the_published_decision_and_makes_a_representation_in_time(demo, data, browser, calendar):
     sid = submission_id(data, RIVERSIDE)
     overview_url = f"/provider/submissions/{sid}"
     browser.login(LEAD)
@@ -103,9 +118,11 @@ def test_the_applicant_reads_the_published_decision_and_makes_a_representation_i
     closed = browser.get(overview_url).get_data(as_text=True)
     assert f'action="{action}"' not in closed
     assert "representations can no longer be made" in _text(closed)
-    late = browser.client.post(action, data={"representation": "Late thoughts",
-                                             "csrf_token": page_form(closed, "/logout")["csrf_token"]},
-                               follow_redirects=True)
+    late = browser.client.post(
+        action,
+        data={"representation": "Late thoughts", "csrf_token": page_form(closed, "/logout")["csrf_token"]},
+        follow_redirects=True,
+    )
     assert "The standstill period ended on 7 December 2026" in _text(late.get_data(as_text=True))
     assert _representations(data, publication_id) == [reasons]
 

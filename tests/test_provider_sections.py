@@ -1,4 +1,5 @@
 """Section pages: GOV.UK form patterns, input kept on error, conditional questions, hidden answers unscored."""
+
 from __future__ import annotations
 
 import html as html_lib
@@ -43,8 +44,10 @@ def test_questions_are_fieldsets_with_hints_and_levels_shown_in_full(demo, data,
             assert control and 'type="radio"' in control and f'value="{index}"' in control
             assert f"Level {index + 1} of {len(question.levels)}" in labels[control_id]
             assert " ".join(level.split()) in labels[control_id]
-    legends = [" ".join(html_lib.unescape(re.sub(r"<[^>]+>", " ", t)).split())
-               for t in re.findall(r'<legend class="fieldset-legend">(.*?)</legend>', page, re.S)]
+    legends = [
+        " ".join(html_lib.unescape(re.sub(r"<[^>]+>", " ", t)).split())
+        for t in re.findall(r'<legend class="fieldset-legend">(.*?)</legend>', page, re.S)
+    ]
     for question in strategy.questions:
         if question.type in ("scale", "yesno", "choice", "multichoice", "evidence"):
             assert any(legend.startswith(" ".join(question.text.split())) for legend in legends), question.id
@@ -63,16 +66,21 @@ def test_errors_are_summarised_with_links_and_what_was_typed_is_kept(demo, data,
     strategy = DOMAINS["strategy"]
     vision = strategy.questions[0]
     narrative = "Partners agreed the case for change at a joint board on 3 March; minutes attached."
-    response = post_page(browser.client, url, page, {
-        "q-strategy.vision": "2",
-        "q-strategy.case_for_change": narrative,
-        "q-strategy.population": "about half a million",
-        "q-strategy.contract_years": "1e400",
-        "action": "save",
-    })
+    response = post_page(
+        browser.client,
+        url,
+        page,
+        {
+            "q-strategy.vision": "2",
+            "q-strategy.case_for_change": narrative,
+            "q-strategy.population": "about half a million",
+            "q-strategy.contract_years": "1e400",
+            "action": "save",
+        },
+    )
     assert response.status_code == 200
     shown = response.get_data(as_text=True)
-    summary = shown[shown.index('class="error-summary"'):shown.index("</ul>", shown.index('class="error-summary"'))]
+    summary = shown[shown.index('class="error-summary"') : shown.index("</ul>", shown.index('class="error-summary"'))]
     links = re.findall(r'href="#([^"]+)"', summary)
     assert links == ["q-strategy.population", "q-strategy.contract_years"]
     for anchor in links:
@@ -87,8 +95,12 @@ def test_errors_are_summarised_with_links_and_what_was_typed_is_kept(demo, data,
     assert stored_answer(data, sid, vision.id) is None
     assert stored_answer(data, sid, "strategy.case_for_change") is None
 
-    fixed = post_page(browser.client, url, shown, {"q-strategy.population": "540,000",
-                                                    "q-strategy.contract_years": "7", "action": "save"})
+    fixed = post_page(
+        browser.client,
+        url,
+        shown,
+        {"q-strategy.population": "540,000", "q-strategy.contract_years": "7", "action": "save"},
+    )
     assert fixed.status_code == 302
     assert stored_answer(data, sid, "strategy.population") == 540000
     assert stored_answer(data, sid, vision.id) == 2
@@ -140,9 +152,14 @@ def test_follow_up_questions_appear_when_their_condition_holds_and_hidden_answer
     assert not detail.visible and detail.contribution == 0
     page = browser.get(it_url).get_data(as_text=True)
     assert not _visible(page, dependent.id)
-    autosaved = browser.client.post(f"/provider/submissions/{sid}/answers/{dependent.id}", data={
-        "q-" + dependent.id: top, "base-" + dependent.id: page_form(page)["base-" + dependent.id],
-        "csrf_token": page_form(page)["csrf_token"]})
+    autosaved = browser.client.post(
+        f"/provider/submissions/{sid}/answers/{dependent.id}",
+        data={
+            "q-" + dependent.id: top,
+            "base-" + dependent.id: page_form(page)["base-" + dependent.id],
+            "csrf_token": page_form(page)["csrf_token"],
+        },
+    )
     assert autosaved.status_code == 200 and stored_answer(data, sid, dependent.id) == int(top)
     assert result_of(data, sid).domain("it").score == hidden_bottom
 

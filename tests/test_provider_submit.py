@@ -1,4 +1,5 @@
 """Check your answers, submit, read-only afterwards, the printable view and the history in words."""
+
 from __future__ import annotations
 
 import html as html_lib
@@ -32,7 +33,7 @@ def test_unanswered_questions_link_to_their_fields_and_block_submission(demo, da
     browser.login("lead@eastbrook.example")
     check_url = f"/provider/submissions/{sid}/check"
     page = browser.get(check_url).get_data(as_text=True)
-    summary = page[page.index('class="error-summary"'):page.index("</ul>")]
+    summary = page[page.index('class="error-summary"') : page.index("</ul>")]
     links = re.findall(r'href="([^"]+)"', summary)
     # Declarations each member organisation makes for itself are not joint questions of this list.
     expected = [q.id for d in QUESTIONNAIRE.joint_domains() for q in d.questions if q.required and q.show_if is None]
@@ -67,11 +68,13 @@ def test_unanswered_questions_link_to_their_fields_and_block_submission(demo, da
     token = page_form(section, "/logout")["csrf_token"]
     vision = DOMAINS["strategy"].questions[0]
     assert browser.client.post(section_url, data={"q-" + vision.id: "0", "csrf_token": token}).status_code == 409
-    autosave = browser.client.post(f"/provider/submissions/{sid}/answers/{vision.id}",
-                                   data={"q-" + vision.id: "0", "csrf_token": token})
+    autosave = browser.client.post(
+        f"/provider/submissions/{sid}/answers/{vision.id}", data={"q-" + vision.id: "0", "csrf_token": token}
+    )
     assert autosave.status_code == 409 and "can no longer be changed" in autosave.json["error"]
-    upload = browser.client.post(section_url, data={
-        "csrf_token": token, "q-strategy.business_case": (BytesIO(minimal_pdf()), "late.pdf")})
+    upload = browser.client.post(
+        section_url, data={"csrf_token": token, "q-strategy.business_case": (BytesIO(minimal_pdf()), "late.pdf")}
+    )
     assert upload.status_code == 409
     assert len(audit(data, "answer.changed", sid)) == changes_before
     assert all(e["file"] != "late.pdf" for e in audit(data, "evidence.attached", sid))
@@ -85,8 +88,12 @@ def test_printable_view_and_history_are_written_for_people(demo, data, browser, 
     follow_up = next(q for q in strategy.questions if q.show_if)
     url = f"/provider/submissions/{sid}/sections/strategy"
     post_page(browser.client, url, browser.get(url).get_data(as_text=True), {"q-" + vision.id: "0"})
-    post_page(browser.client, url, browser.get(url).get_data(as_text=True), {
-        "q-" + vision.id: "3", "q-strategy.business_case": [(BytesIO(minimal_pdf()), "vision-paper.pdf")]})
+    post_page(
+        browser.client,
+        url,
+        browser.get(url).get_data(as_text=True),
+        {"q-" + vision.id: "3", "q-strategy.business_case": [(BytesIO(minimal_pdf()), "vision-paper.pdf")]},
+    )
 
     history = _text(browser.get(f"/provider/submissions/{sid}/history").get_data(as_text=True))
     first, second = level_label(vision, 0), level_label(vision, 3)
@@ -100,8 +107,7 @@ def test_printable_view_and_history_are_written_for_people(demo, data, browser, 
     reviewer.login("moderator@northshire-icb.example")
     set_status(data, sid, "submitted")
     reason = "Please attach the signed alliance agreement."
-    reopened = reviewer.post(f"/review/submissions/{sid}/reopen", {"reason": reason},
-                             page=f"/review/submissions/{sid}")
+    reopened = reviewer.post(f"/review/submissions/{sid}/reopen", {"reason": reason}, page=f"/review/submissions/{sid}")
     assert reopened.status_code == 302
     history = _text(browser.get(f"/provider/submissions/{sid}/history").get_data(as_text=True))
     assert f"Claire Dunn Reopened the assessment for changes Before Submitted After Draft {reason}" in history
@@ -114,5 +120,5 @@ def test_printable_view_and_history_are_written_for_people(demo, data, browser, 
         if question.show_if is None:
             assert " ".join(question.text.split()) in text
     css = browser.get("/static/app.css").get_data(as_text=True)
-    print_rules = css[css.index("@media print"):]
-    assert ".header" in css[css.rindex("@media print"):] and "display: none" in print_rules
+    print_rules = css[css.index("@media print") :]
+    assert ".header" in css[css.rindex("@media print") :] and "display: none" in print_rules

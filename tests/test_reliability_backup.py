@@ -1,4 +1,5 @@
 """`flask backup` / `flask restore` round trip on SQLite and PostgreSQL, and refusal of bad archives."""
+
 from __future__ import annotations
 
 import hashlib
@@ -17,15 +18,20 @@ from assessor.services.audit import record
 
 def _snapshot(data, upload_folder: Path) -> dict:
     with data() as session:
-        answers = sorted((a.submission_id, a.question_id, a.value_json, a.version)
-                         for a in session.scalars(db.select(Answer)))
-        audit = [(e.id, e.action, e.detail_json) for e in session.scalars(db.select(AuditEvent).order_by(AuditEvent.id))]
+        answers = sorted(
+            (a.submission_id, a.question_id, a.value_json, a.version) for a in session.scalars(db.select(Answer))
+        )
+        audit = [
+            (e.id, e.action, e.detail_json) for e in session.scalars(db.select(AuditEvent).order_by(AuditEvent.id))
+        ]
         statuses = sorted((s.id, s.status) for s in session.scalars(db.select(Submission)))
         files = {}
         for evidence in session.scalars(db.select(Evidence)):
             path = upload_folder / evidence.stored_name
-            files[evidence.stored_name] = (evidence.sha256,
-                                           hashlib.sha256(path.read_bytes()).hexdigest() if path.exists() else None)
+            files[evidence.stored_name] = (
+                evidence.sha256,
+                hashlib.sha256(path.read_bytes()).hexdigest() if path.exists() else None,
+            )
     return {"answers": answers, "audit": audit, "statuses": statuses, "files": files}
 
 

@@ -1,4 +1,5 @@
 """Two people saving the same answer at the same moment, on the real database: no lost update."""
+
 from __future__ import annotations
 
 import threading
@@ -17,15 +18,19 @@ QUESTION = "strategy.vision"  # a five-level scale: values 0..4
 
 def _draft_id(data) -> int:
     with data() as session:
-        return session.scalar(db.select(Submission.id).join(Submission.applicant)
-                              .filter_by(name="Eastbrook Community Partnership"))
+        return session.scalar(
+            db.select(Submission.id).join(Submission.applicant).filter_by(name="Eastbrook Community Partnership")
+        )
 
 
 def _current(data, submission_id):
     with data() as session:
         row = session.scalar(db.select(Answer).filter_by(submission_id=submission_id, question_id=QUESTION))
-        changes = session.scalar(db.select(db.func.count()).select_from(AuditEvent).where(
-            AuditEvent.submission_id == submission_id, AuditEvent.action == "answer.changed"))
+        changes = session.scalar(
+            db.select(db.func.count())
+            .select_from(AuditEvent)
+            .where(AuditEvent.submission_id == submission_id, AuditEvent.action == "answer.changed")
+        )
         return (row.version, row.value) if row else (0, None), changes
 
 
@@ -44,7 +49,11 @@ def test_two_people_saving_the_same_answer_at_once_never_lose_an_update(demo, da
         engine = db.engine
 
     def _pause_after_reading_the_answer(conn, cursor, statement, parameters, context, executemany):
-        if statement.lstrip().upper().startswith("SELECT") and "FROM answer" in statement and "question_id" in statement:
+        if (
+            statement.lstrip().upper().startswith("SELECT")
+            and "FROM answer" in statement
+            and "question_id" in statement
+        ):
             time.sleep(0.05)
 
     event.listen(engine, "after_cursor_execute", _pause_after_reading_the_answer)
@@ -62,7 +71,8 @@ def test_two_people_saving_the_same_answer_at_once_never_lose_an_update(demo, da
                 barrier.wait()
                 results[index] = browser.client.post(
                     f"/provider/submissions/{submission_id}/answers/{QUESTION}",
-                    data={f"q-{QUESTION}": str(choices[index]), f"base-{QUESTION}": base, "csrf_token": token})
+                    data={f"q-{QUESTION}": str(choices[index]), f"base-{QUESTION}": base, "csrf_token": token},
+                )
 
             threads = [threading.Thread(target=save, args=(i,)) for i in range(2)]
             for thread in threads:

@@ -1,4 +1,5 @@
 """Faults: a worker killed mid-save, the database going away and coming back, a report that fails."""
+
 from __future__ import annotations
 
 import json
@@ -28,15 +29,19 @@ QUESTION = "strategy.vision"
 
 def _draft_id(data) -> int:
     with data() as session:
-        return session.scalar(db.select(Submission.id).join(Submission.applicant)
-                              .filter_by(name="Eastbrook Community Partnership"))
+        return session.scalar(
+            db.select(Submission.id).join(Submission.applicant).filter_by(name="Eastbrook Community Partnership")
+        )
 
 
 def _saved(data, submission_id):
     with data() as session:
         row = session.scalar(db.select(Answer).filter_by(submission_id=submission_id, question_id=QUESTION))
-        changes = session.scalar(db.select(db.func.count()).select_from(AuditEvent).where(
-            AuditEvent.submission_id == submission_id, AuditEvent.action == "answer.changed"))
+        changes = session.scalar(
+            db.select(db.func.count())
+            .select_from(AuditEvent)
+            .where(AuditEvent.submission_id == submission_id, AuditEvent.action == "answer.changed")
+        )
         return (row.value, row.version) if row else None, changes
 
 
@@ -90,9 +95,14 @@ print("FINISHED", flush=True)
 
 
 def _run_and_kill(config: dict) -> None:
-    worker = subprocess.Popen([sys.executable, "-c", _WORKER, json.dumps(config)], cwd=ROOT,
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                              env={**os.environ, "PYTHONPATH": str(ROOT)})
+    worker = subprocess.Popen(
+        [sys.executable, "-c", _WORKER, json.dumps(config)],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
     try:
         deadline = time.monotonic() + 120
         line = ""
@@ -100,7 +110,9 @@ def _run_and_kill(config: dict) -> None:
             line = worker.stdout.readline()
             if line.strip() in ("STOPPED", "FINISHED") or line == "":
                 break
-        assert line.strip() == "STOPPED", f"worker did not reach the kill point: {line!r} {worker.stderr.read()[-2000:]}"
+        assert line.strip() == "STOPPED", (
+            f"worker did not reach the kill point: {line!r} {worker.stderr.read()[-2000:]}"
+        )
         os.kill(worker.pid, signal.SIGKILL)
         worker.wait(timeout=30)
         assert worker.returncode == -signal.SIGKILL
@@ -111,13 +123,21 @@ def _run_and_kill(config: dict) -> None:
 
 
 @pytest.mark.parametrize("kill_point, expect_saved", [("before-commit", False), ("after-commit", True)])
-def test_a_worker_killed_mid_save_leaves_the_answer_whole_or_absent(demo, data, database_url, tmp_path,
-                                                                    kill_point, expect_saved):
+def test_a_worker_killed_mid_save_leaves_the_answer_whole_or_absent(
+    demo, data, database_url, tmp_path, kill_point, expect_saved
+):
     submission_id = _draft_id(data)
     assert _saved(data, submission_id) == (None, 0)
-    _run_and_kill({**_config(database_url, tmp_path), "EMAIL": "lead@eastbrook.example",
-                   "PASSWORD": "gateway-demo-2026", "SUBMISSION": submission_id, "QUESTION": QUESTION,
-                   "KILL_POINT": kill_point})
+    _run_and_kill(
+        {
+            **_config(database_url, tmp_path),
+            "EMAIL": "lead@eastbrook.example",
+            "PASSWORD": "gateway-demo-2026",
+            "SUBMISSION": submission_id,
+            "QUESTION": QUESTION,
+            "KILL_POINT": kill_point,
+        }
+    )
 
     answer, changes = _saved(data, submission_id)
     if expect_saved:
@@ -134,8 +154,10 @@ def test_a_worker_killed_mid_save_leaves_the_answer_whole_or_absent(demo, data, 
     token = csrf_token(browser.get(f"/provider/submissions/{submission_id}").get_data(as_text=True))
     version = 1 if expect_saved else 0
     started = time.monotonic()
-    response = browser.client.post(f"/provider/submissions/{submission_id}/answers/{QUESTION}",
-                                   data={f"q-{QUESTION}": "1", f"base-{QUESTION}": f"{version}:", "csrf_token": token})
+    response = browser.client.post(
+        f"/provider/submissions/{submission_id}/answers/{QUESTION}",
+        data={f"q-{QUESTION}": "1", f"base-{QUESTION}": f"{version}:", "csrf_token": token},
+    )
     assert response.status_code == 200 and time.monotonic() - started < 10
     assert _saved(data, submission_id) == ((1, version + 1), (2 if expect_saved else 1))
 
@@ -216,7 +238,8 @@ def test_database_outage_gives_a_friendly_503_and_the_app_recovers(demo, data, d
         proxy = _Proxy((url.host or "127.0.0.1", url.port or 5432))
         proxy.start()
         config["SQLALCHEMY_DATABASE_URI"] = url.set(host="127.0.0.1", port=proxy.port).render_as_string(
-            hide_password=False)
+            hide_password=False
+        )
     else:
         config["SQLITE_BUSY_TIMEOUT_MS"] = 200
     app = create_app(config)
@@ -236,8 +259,11 @@ def test_database_outage_gives_a_friendly_503_and_the_app_recovers(demo, data, d
         _assert_friendly_503(browser.get("/provider/"))
         anonymous = app.test_client()
         page = anonymous.get("/login").get_data(as_text=True)
-        _assert_friendly_503(anonymous.post("/login", data={"email": "lead@eastbrook.example",
-                                                            "password": "x", "csrf_token": csrf_token(page)}))
+        _assert_friendly_503(
+            anonymous.post(
+                "/login", data={"email": "lead@eastbrook.example", "password": "x", "csrf_token": csrf_token(page)}
+            )
+        )
     finally:
         if proxy:
             proxy.start()
@@ -252,10 +278,12 @@ def test_database_outage_gives_a_friendly_503_and_the_app_recovers(demo, data, d
 
 def test_a_failing_pdf_renderer_gives_a_clear_error_and_nothing_else_breaks(demo, data, make_browser, monkeypatch):
     with data() as session:
-        submission_id = session.scalar(db.select(Submission.id).join(Submission.applicant)
-                                       .filter_by(name="Northshire Care Alliance"))
-        reports_before = session.scalar(db.select(db.func.count()).select_from(AuditEvent)
-                                        .filter_by(action="report.panel_generated"))
+        submission_id = session.scalar(
+            db.select(Submission.id).join(Submission.applicant).filter_by(name="Northshire Care Alliance")
+        )
+        reports_before = session.scalar(
+            db.select(db.func.count()).select_from(AuditEvent).filter_by(action="report.panel_generated")
+        )
     browser = make_browser()
     browser.login("moderator@northshire-icb.example")
 
@@ -274,9 +302,12 @@ def test_a_failing_pdf_renderer_gives_a_clear_error_and_nothing_else_breaks(demo
     response = browser.get(f"/review/submissions/{submission_id}/report.pdf")
     assert response.status_code == 200 and response.data.startswith(b"%PDF")
     with data() as session:
-        assert session.scalar(db.select(db.func.count()).select_from(AuditEvent)
-                              .filter_by(action="report.panel_generated")) == reports_before + 1, \
-            "only the report that was produced is in the audit trail"
+        assert (
+            session.scalar(
+                db.select(db.func.count()).select_from(AuditEvent).filter_by(action="report.panel_generated")
+            )
+            == reports_before + 1
+        ), "only the report that was produced is in the audit trail"
 
 
 def test_postgresql_restarting_while_the_app_is_idle_fails_no_request(postgres_ready, tmp_path):

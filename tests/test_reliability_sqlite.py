@@ -2,6 +2,7 @@
 
 These are about SQLite's single write lock, so they run on SQLite only; PostgreSQL has no such lock.
 """
+
 from __future__ import annotations
 
 import fcntl
@@ -42,8 +43,9 @@ def _signed_in_draft(app) -> tuple[Browser, int]:
     browser = Browser(app.test_client())
     browser.login("lead@eastbrook.example")
     with app.app_context():
-        submission_id = db.session.scalar(db.select(Submission.id).join(Submission.applicant)
-                                          .filter_by(name="Eastbrook Community Partnership"))
+        submission_id = db.session.scalar(
+            db.select(Submission.id).join(Submission.applicant).filter_by(name="Eastbrook Community Partnership")
+        )
     return browser, submission_id
 
 
@@ -51,15 +53,18 @@ def _autosave(browser: Browser, submission_id: int, value: int):
     page = browser.get(f"/provider/submissions/{submission_id}/sections/strategy").get_data(as_text=True)
     base = re.search(rf'name="base-{re.escape(QUESTION)}" type="hidden" value="([^"]*)"', page).group(1)
     token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
-    return browser.client.post(f"/provider/submissions/{submission_id}/answers/{QUESTION}",
-                               data={f"q-{QUESTION}": str(value), f"base-{QUESTION}": base, "csrf_token": token})
+    return browser.client.post(
+        f"/provider/submissions/{submission_id}/answers/{QUESTION}",
+        data={f"q-{QUESTION}": str(value), f"base-{QUESTION}": base, "csrf_token": token},
+    )
 
 
 def _stored(path, submission_id):
     # Read directly (an ordinary reader, which WAL lets through while another program writes).
     with sqlite3.connect(path) as reader:
-        row = reader.execute("SELECT value_json FROM answer WHERE submission_id = ? AND question_id = ?",
-                             (submission_id, QUESTION)).fetchone()
+        row = reader.execute(
+            "SELECT value_json FROM answer WHERE submission_id = ? AND question_id = ?", (submission_id, QUESTION)
+        ).fetchone()
     return None if row is None else json.loads(row[0])
 
 
@@ -86,15 +91,19 @@ def test_a_save_waits_for_the_lock_and_says_so_plainly_when_it_cannot_get_it(sql
     blocker = sqlite3.connect(path, isolation_level=None)
     blocker.execute("BEGIN IMMEDIATE")
     try:
-        refused = browser.client.post(f"/provider/submissions/{submission_id}/answers/{QUESTION}",
-                                      data={f"q-{QUESTION}": "3", f"base-{QUESTION}": base, "csrf_token": token})
+        refused = browser.client.post(
+            f"/provider/submissions/{submission_id}/answers/{QUESTION}",
+            data={f"q-{QUESTION}": "3", f"base-{QUESTION}": base, "csrf_token": token},
+        )
         assert refused.status_code == 503
         assert _stored(path, submission_id) != 3
     finally:
         blocker.rollback()
         blocker.close()
-    saved = browser.client.post(f"/provider/submissions/{submission_id}/answers/{QUESTION}",
-                                data={f"q-{QUESTION}": "3", f"base-{QUESTION}": base, "csrf_token": token})
+    saved = browser.client.post(
+        f"/provider/submissions/{submission_id}/answers/{QUESTION}",
+        data={f"q-{QUESTION}": "3", f"base-{QUESTION}": base, "csrf_token": token},
+    )
     assert saved.status_code == 200 and saved.json["saved"] is True
     assert _stored(path, submission_id) == 3
 
@@ -125,5 +134,9 @@ def test_a_read_only_view_that_tries_to_write_fails_and_writes_nothing(sqlite_ap
     response = app.test_client().get("/careless")
     assert response.status_code == 503
     with app.app_context():
-        assert db.session.scalar(db.select(db.func.count()).select_from(AuditEvent)
-                                 .filter_by(action="test.should_not_be_written")) == 0
+        assert (
+            db.session.scalar(
+                db.select(db.func.count()).select_from(AuditEvent).filter_by(action="test.should_not_be_written")
+            )
+            == 0
+        )

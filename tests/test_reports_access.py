@@ -1,4 +1,5 @@
 """Who can download which report, the programme summary and pack, and what a rendering failure looks like."""
+
 from __future__ import annotations
 
 import re
@@ -24,18 +25,26 @@ def test_providers_get_only_their_own_feedback_and_never_a_panel_report(demo, da
     ids = _ids(data)
     with data() as session:
         evaluator = session.query(User).filter_by(role="evaluator").one()
-        session.add(EvaluatorScore(submission_id=ids[RIVERSIDE], question_id="strategy.vision",
-                                   evaluator_id=evaluator.id, score=0.75,
-                                   rationale="Private evaluator remark for the moderator"))
+        session.add(
+            EvaluatorScore(
+                submission_id=ids[RIVERSIDE],
+                question_id="strategy.vision",
+                evaluator_id=evaluator.id,
+                score=0.75,
+                rationale="Private evaluator remark for the moderator",
+            )
+        )
         session.commit()
         commissioner_names = [u.name for u in session.query(User).filter(User.organisation_id.is_(None))]
 
     southvale = make_browser()
     southvale.login("lead@southvale-gpfed.example")
-    for url in (f"/review/submissions/{ids[GP_FEDERATION]}/report.pdf",
-                f"/review/submissions/{ids[ALLIANCE]}/report.pdf",
-                f"/review/rounds/{ids['round']}/programme-summary.pdf",
-                f"/review/rounds/{ids['round']}/panel-pack.pdf"):
+    for url in (
+        f"/review/submissions/{ids[GP_FEDERATION]}/report.pdf",
+        f"/review/submissions/{ids[ALLIANCE]}/report.pdf",
+        f"/review/rounds/{ids['round']}/programme-summary.pdf",
+        f"/review/rounds/{ids['round']}/panel-pack.pdf",
+    ):
         assert southvale.get(url).status_code == 403, url
     assert southvale.get(f"/provider/submissions/{ids[ALLIANCE]}/feedback.pdf").status_code == 404
     assert southvale.get(f"/provider/submissions/{ids[RIVERSIDE]}/feedback.pdf").status_code == 404
@@ -55,8 +64,15 @@ def test_providers_get_only_their_own_feedback_and_never_a_panel_report(demo, da
         assert f"{stored.overall:.1f} / 100" in text
         assert RECOMMENDATION_LABELS[stored.recommendation] in text
     assert RIVERSIDE in text and "Strengths" in text and "Areas for improvement" in text
-    for other in (ALLIANCE, GP_FEDERATION, DRAFT, *commissioner_names, "Private evaluator remark", "median",
-                  "Evaluators"):
+    for other in (
+        ALLIANCE,
+        GP_FEDERATION,
+        DRAFT,
+        *commissioner_names,
+        "Private evaluator remark",
+        "median",
+        "Evaluators",
+    ):
         assert other not in text, other
 
     # Closing the round publishes feedback to every applicant, still only to its own members.
@@ -89,9 +105,11 @@ def test_commissioners_download_the_programme_summary_and_the_panel_pack(demo, d
     assert f"{DRAFT} " in text and "Not submitted" in text
     assert f"{len(results)} of {len(results) + 1} applicants submitted" in text
     overall_scores = [overall for overall, _ in results.values()]
-    stats_row = (f"Overall (weighted) {len(results)} {statistics.mean(overall_scores):.1f} "
-                 f"{statistics.median(overall_scores):.1f} {statistics.stdev(overall_scores):.1f} "
-                 f"{min(overall_scores):.1f} {max(overall_scores):.1f}")
+    stats_row = (
+        f"Overall (weighted) {len(results)} {statistics.mean(overall_scores):.1f} "
+        f"{statistics.median(overall_scores):.1f} {statistics.stdev(overall_scores):.1f} "
+        f"{min(overall_scores):.1f} {max(overall_scores):.1f}"
+    )
     assert stats_row in text
     for key, label in RECOMMENDATION_LABELS.items():
         count = sum(r == key for _, r in results.values())
@@ -122,8 +140,7 @@ def test_commissioners_download_the_programme_summary_and_the_panel_pack(demo, d
     assert {"report.programme_generated", "report.pack_generated"} <= actions
 
 
-def test_a_rendering_failure_shows_a_clear_page_and_changes_nothing(demo, data, make_browser, monkeypatch,
-                                                                     tmp_path):
+def test_a_rendering_failure_shows_a_clear_page_and_changes_nothing(demo, data, make_browser, monkeypatch, tmp_path):
     import weasyprint
 
     def broken_render(self, *args, **kwargs):
@@ -150,9 +167,11 @@ def test_a_rendering_failure_shows_a_clear_page_and_changes_nothing(demo, data, 
 def test_report_commands_write_pdfs_and_name_a_missing_target(demo, data, tmp_path):
     ids = _ids(data)
     runner = demo.test_cli_runner()
-    for command, target, expected in (("panel", ids[GP_FEDERATION], GP_FEDERATION),
-                                      ("feedback", ids[ALLIANCE], ALLIANCE),
-                                      ("programme", ids["round"], RIVERSIDE)):
+    for command, target, expected in (
+        ("panel", ids[GP_FEDERATION], GP_FEDERATION),
+        ("feedback", ids[ALLIANCE], ALLIANCE),
+        ("programme", ids["round"], RIVERSIDE),
+    ):
         out = tmp_path / f"{command}.pdf"
         result = runner.invoke(args=["report", command, str(target), "--out", str(out)])
         assert result.exit_code == 0, result.output

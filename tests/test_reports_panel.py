@@ -1,4 +1,5 @@
 """The gateway panel report: its sections, its numbers (checked against the engine) and its status."""
+
 from __future__ import annotations
 
 import re
@@ -20,12 +21,19 @@ from tests.reports_helpers import (
 
 ALLIANCE = "Northshire Care Alliance"
 GP_FEDERATION = "Southvale GP Federation"
-SECTIONS = ["Executive summary", "Gate by gate", "Domain profile", "What would change the recommendation",
-            "Conditions", "Appendix: how these numbers were produced"]
+SECTIONS = [
+    "Executive summary",
+    "Gate by gate",
+    "Domain profile",
+    "What would change the recommendation",
+    "Conditions",
+    "Appendix: how these numbers were produced",
+]
 
 
 def _criterion_text(criterion) -> tuple[str, str]:
     """Value and threshold as a reader expects them on each rule's own scale."""
+
     def number(value):
         if criterion.type == "question_min":
             return f"{value:.2f}"
@@ -36,8 +44,10 @@ def _criterion_text(criterion) -> tuple[str, str]:
         if criterion.type == "member_declarations":
             return f"{value:.0f} clear"
         return f"{value:,.0f}" if value == int(value) else str(value)
+
     threshold = {"evidence_required": "at least 1 file", "member_declarations": "every member"}.get(
-        criterion.type) or number(criterion.threshold)
+        criterion.type
+    ) or number(criterion.threshold)
     return number(criterion.value), threshold
 
 
@@ -81,7 +91,7 @@ def test_panel_report_shows_every_section_with_the_engines_numbers(demo, data):
                 assert criterion.title in summary
     assert "No panel decision has been recorded yet." in summary
 
-    gates = squash(" ".join(pages[page_with(pages, "Gate by gate"):page_with(pages, "Domain profile")]))
+    gates = squash(" ".join(pages[page_with(pages, "Gate by gate") : page_with(pages, "Domain profile")]))
     for gate in result.gates:
         for criterion in gate.criteria:
             value, threshold = _criterion_text(criterion)
@@ -153,8 +163,8 @@ def test_draft_until_moderated_and_review_records_shown(demo, data):
     assert all("DRAFT" in page for page in pages[1:])
     assert "Awaiting evaluation: counts as 0 until moderated." in text
     # The current (second) version of the decision, with its conditions, owners and due dates.
-    summary = squash(" ".join(pages[page_with(pages, "Executive summary"):page_with(pages, "Gate by gate")]))
-    not_ranked = summary[summary.index("Awaiting evaluation, so not ranked"):]
+    summary = squash(" ".join(pages[page_with(pages, "Executive summary") : page_with(pages, "Gate by gate")]))
+    not_ranked = summary[summary.index("Awaiting evaluation, so not ranked") :]
     for question_id in result.awaiting_evaluation:
         assert question_id in not_ranked
     assert "Proceed with conditions" in summary and "Version 2" in summary

@@ -1,4 +1,5 @@
 """Clarification questions: a commissioner asks about an answer, the provider's people read and reply."""
+
 from __future__ import annotations
 
 from assessor.extensions import db
@@ -23,8 +24,11 @@ def test_a_clarification_round_trip_is_kept_with_the_submission(app, data, make_
     world = build_world(data)
     evaluator = signed_in(make_browser, COMMISSIONERS["evaluator"])
     question_url = f"/review/submissions/{world.submission_id}/questions/{NARRATIVE}"
-    response = evaluator.post(f"/review/submissions/{world.submission_id}/clarifications",
-                              {"about": NARRATIVE, "clarification": QUESTION}, page=question_url)
+    response = evaluator.post(
+        f"/review/submissions/{world.submission_id}/clarifications",
+        {"about": NARRATIVE, "clarification": QUESTION},
+        page=question_url,
+    )
     assert response.status_code == 302 and response.headers["Location"].endswith(question_url)
     assert QUESTION in page_text(evaluator.get(question_url))
 
@@ -60,8 +64,9 @@ def test_other_providers_cannot_see_or_answer_and_empty_replies_are_refused(app,
     world = build_world(data)
     moderator = signed_in(make_browser, COMMISSIONERS["moderator"])
     summary_url = f"/review/submissions/{world.submission_id}"
-    moderator.post(f"{summary_url}/clarifications", {"clarification": "Is the alliance agreement signed?"},
-                   page=summary_url)
+    moderator.post(
+        f"{summary_url}/clarifications", {"clarification": "Is the alliance agreement signed?"}, page=summary_url
+    )
     with data() as session:
         clarification = session.scalar(db.select(Clarification))
         assert clarification.question_id is None
@@ -71,8 +76,12 @@ def test_other_providers_cannot_see_or_answer_and_empty_replies_are_refused(app,
     outsider = signed_in(make_browser, OUTSIDER)
     assert outsider.get(provider_url).status_code == 404
     token_page = f"/provider/submissions/{world.draft_id}/clarifications"
-    assert outsider.post(provider_url, {"clarification_id": str(clarification_id), "reply": "Mine"},
-                         page=token_page).status_code == 404
+    assert (
+        outsider.post(
+            provider_url, {"clarification_id": str(clarification_id), "reply": "Mine"}, page=token_page
+        ).status_code
+        == 404
+    )
 
     lead = signed_in(make_browser, PROVIDER_LEAD)
     page = page_text(lead.post(provider_url, {"clarification_id": str(clarification_id), "reply": "  "}))

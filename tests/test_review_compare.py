@@ -1,5 +1,6 @@
 """The comparison page with more applicants than fit on one page: paging, the name filter, sorting by
 any column, a chart choice that follows the commissioner around, and cohort figures that never move."""
+
 from __future__ import annotations
 
 import json
@@ -28,8 +29,13 @@ def _cohort(data, world) -> list[dict]:
     with data() as session:
         alliance = session.get(Submission, world.submission_id)
         scores = json.loads(alliance.result_json)["domains"]
-        alliance_row = {"id": alliance.id, "name": alliance.applicant.name, "status": alliance.status,
-                        "plan": scores.get("plan"), "people": scores.get("people")}
+        alliance_row = {
+            "id": alliance.id,
+            "name": alliance.applicant.name,
+            "status": alliance.status,
+            "plan": scores.get("plan"),
+            "people": scores.get("people"),
+        }
     return [m for m in made if m["status"] != "draft"] + [alliance_row]
 
 
@@ -41,13 +47,14 @@ def _by_score(rows: list[dict], domain: str, descending: bool) -> list[int]:
     scored = [r for r in rows if r[domain] is not None]
     missing = [r for r in rows if r[domain] is None]
     sign = -1 if descending else 1
-    return ([r["id"] for r in sorted(scored, key=lambda r: (sign * r[domain], r["name"].casefold(), r["id"]))]
-            + _by_name(missing))
+    return [
+        r["id"] for r in sorted(scored, key=lambda r: (sign * r[domain], r["name"].casefold(), r["id"]))
+    ] + _by_name(missing)
 
 
 def _applicant_table(page: str) -> str:
     start = page.index("<h2>Submitted assessments</h2>")
-    return page[start:page.index("</table>", start)]
+    return page[start : page.index("</table>", start)]
 
 
 def _listed(page: str) -> list[int]:
@@ -60,8 +67,14 @@ def _row_cells(page: str, submission_id: int) -> list[str]:
 
 
 def _ticked(page: str) -> set[int]:
-    return {int(i) for i in re.findall(r'<input class="table-checkbox" type="checkbox" id="show-\d+" name="show" '
-                                       r'value="(\d+)" checked>', page)}
+    return {
+        int(i)
+        for i in re.findall(
+            r'<input class="table-checkbox" type="checkbox" id="show-\d+" name="show" '
+            r'value="(\d+)" checked>',
+            page,
+        )
+    }
 
 
 def _charted(page: str) -> str:
@@ -69,11 +82,11 @@ def _charted(page: str) -> str:
 
 
 def _chart(page: str) -> str:
-    return page[page.index("<svg"):page.index("</svg>")]
+    return page[page.index("<svg") : page.index("</svg>")]
 
 
 def _cohort_figures(page: str) -> str:
-    return page[page.index("<h2>Cohort</h2>"):page.index("<h2>Chart</h2>")]
+    return page[page.index("<h2>Cohort</h2>") : page.index("<h2>Chart</h2>")]
 
 
 def _sorted_heading(page: str) -> tuple[str, str]:
@@ -99,21 +112,24 @@ def _button_name(button: str) -> str:
 
 def _buttons(page: str) -> list[str]:
     start = page.index('<form method="get"')
-    return [_button_name(b) for b in re.findall(r"<button [^>]*>.*?</button>", page[start:page.index("</form>", start)],
-                                                re.S)]
+    return [
+        _button_name(b)
+        for b in re.findall(r"<button [^>]*>.*?</button>", page[start : page.index("</form>", start)], re.S)
+    ]
 
 
-def _send_form(browser, page: str, *, tick=(), untick=(), applicant: str | None = None,
-               press: str = "Chart the ticked applicants") -> str:
+def _send_form(
+    browser, page: str, *, tick=(), untick=(), applicant: str | None = None, press: str = "Chart the ticked applicants"
+) -> str:
     """Press one of the table form's buttons, found by its accessible name, as a browser would: the
     form's hidden fields, its text box and ticked boxes, and the pressed button's own name and value,
     all in page order.  ``tick`` and ``untick`` change boxes first."""
     start = page.index('<form method="get"')
-    form = page[start:page.index("</form>", start)]
+    form = page[start : page.index("</form>", start)]
     action = re.search(r'<form method="get" action="([^"]+)"', form).group(1)
     fields, pressed = [], []
     for control in re.findall(r"<input [^>]*>|<button [^>]*>.*?</button>", form, re.S):
-        attrs = dict(re.findall(r'([\w-]+)="([^"]*)"', control[:control.index(">")]))
+        attrs = dict(re.findall(r'([\w-]+)="([^"]*)"', control[: control.index(">")]))
         if control.startswith("<button"):
             if _button_name(control) == press:
                 pressed.append(control)
@@ -151,11 +167,17 @@ def test_the_comparison_pages_its_applicants_and_any_page_number_shows_a_page(ap
     assert _listed(first) == by_name[:PAGE_SIZE]
     assert f"{len(cohort)} applicants; page 1 of 2." in first
     assert "Previous page" not in _buttons(first) and "Page 2" in _buttons(first)
-    assert '<span class="pagination-current" aria-current="page"><span class="visually-hidden">Page </span>1</span>' in first
+    assert (
+        '<span class="pagination-current" aria-current="page"><span class="visually-hidden">Page </span>1</span>'
+        in first
+    )
     second = _send_form(browser, first, press="Next page")
     assert _listed(second) == by_name[PAGE_SIZE:]
     assert "page 2 of 2." in second and "Next page" not in _buttons(second)
-    assert '<span class="pagination-current" aria-current="page"><span class="visually-hidden">Page </span>2</span>' in second
+    assert (
+        '<span class="pagination-current" aria-current="page"><span class="visually-hidden">Page </span>2</span>'
+        in second
+    )
     assert _listed(_send_form(browser, second, press="Previous page")) == by_name[:PAGE_SIZE]
     assert _listed(_send_form(browser, second, press="Page 1")) == by_name[:PAGE_SIZE]
     assert _listed(_send_form(browser, first, press="Page 2")) == by_name[PAGE_SIZE:]
@@ -185,8 +207,9 @@ def test_the_comparison_pages_its_applicants_and_any_page_number_shows_a_page(ap
 
 def test_a_long_table_offers_the_first_last_and_nearby_pages():
     def numbers(page: int, pages: int) -> list[int | None]:
-        return ComparisonTable(query=ComparisonQuery(page=page), rows=[], matches=0, total=0, pages=pages,
-                               too_many=False).page_numbers
+        return ComparisonTable(
+            query=ComparisonQuery(page=page), rows=[], matches=0, total=0, pages=pages, too_many=False
+        ).page_numbers
 
     assert numbers(1, 1) == [1]
     assert numbers(1, 2) == [1, 2]
@@ -307,7 +330,9 @@ def test_ticks_made_before_paging_are_charted_with_ticks_made_after(app, data, m
     back = _send_form(browser, both, press="Page 1")
     assert _ticked(back) == {a} and _carried(back) == [b]
     c = by_name[20]
-    again = _send_form(browser, _send_form(browser, back, tick=(c,), press="Page 2"), press="Chart the ticked applicants")
+    again = _send_form(
+        browser, _send_form(browser, back, tick=(c,), press="Page 2"), press="Chart the ticked applicants"
+    )
     assert _charted(again) == f"Charted: {names[a]}; {names[c]}; {names[b]}."
 
 
@@ -329,8 +354,9 @@ def test_ticks_made_before_sorting_are_kept_and_unticking_still_removes(app, dat
     reversed_page = _send_form(browser, both, tick=(c,), press="Plan")
     assert _sorted_heading(reversed_page) == ("Plan", "ascending")
     assert _chosen(reversed_page) == {a, b, c}
-    assert _charted(reversed_page) == ("Charted: " + "; ".join(names[i] for i in sorted({a, b, c}, key=by_name.index))
-                                       + ".")
+    assert _charted(reversed_page) == (
+        "Charted: " + "; ".join(names[i] for i in sorted({a, b, c}, key=by_name.index)) + "."
+    )
 
     # Unticking a box and then sorting or paging takes that applicant off the chart.  Among all the
     # applicants, at most those not on page 1 by name can have a weaker Plan score than a.
@@ -393,7 +419,7 @@ def test_a_chart_choice_follows_the_commissioner_across_pages_and_can_be_undone(
     assert _ticked(page_one) == set() and _charted(page_one).startswith("No applicant is ticked")
 
     # One tick too many: the chart keeps the ones chosen first and says so.
-    too_many = _send_form(browser, page_one, tick=by_name[:MAX_COMPARISON_SERIES + 1])
+    too_many = _send_form(browser, page_one, tick=by_name[: MAX_COMPARISON_SERIES + 1])
     assert f"The chart can show {MAX_COMPARISON_SERIES} applicants at a time" in too_many
     assert _ticked(too_many) == set(by_name[:MAX_COMPARISON_SERIES])
 
@@ -404,17 +430,27 @@ def test_unknown_ids_and_another_rounds_applicants_are_never_charted_or_carried(
     names = {r["id"]: r["name"] for r in cohort}
     with data() as session:  # a second round, on the same definitions, with one submitted applicant
         this_round = session.get(Round, world.round_id)
-        other_round = Round(name="Another round", description="", questionnaire_id=this_round.questionnaire_id,
-                            framework_id=this_round.framework_id, status="open")
+        other_round = Round(
+            name="Another round",
+            description="",
+            questionnaire_id=this_round.questionnaire_id,
+            framework_id=this_round.framework_id,
+            status="open",
+        )
         organisation = Organisation(name="Elsewhere Health lead", kind="gp_federation")
         session.add_all([other_round, organisation])
         session.flush()
         applicant = Applicant(name="Elsewhere Health Partnership", lead_organisation_id=organisation.id)
         session.add(applicant)
         session.flush()
-        foreign = Submission(round_id=other_round.id, applicant_id=applicant.id, status="submitted", overall=50.0,
-                             required_count=6, result_json=json.dumps({"domains": {"plan": 90.0, "people": 90.0},
-                                                                       "gates": []}))
+        foreign = Submission(
+            round_id=other_round.id,
+            applicant_id=applicant.id,
+            status="submitted",
+            overall=50.0,
+            required_count=6,
+            result_json=json.dumps({"domains": {"plan": 90.0, "people": 90.0}, "gates": []}),
+        )
         session.add(foreign)
         session.commit()
         foreign_id = foreign.id
@@ -445,8 +481,9 @@ def test_the_cohort_figures_and_chart_cover_everyone_whatever_the_table_shows(ap
     chosen = _by_name(cohort)[60:62]  # both on page 2
     show = "&".join(f"show={i}" for i in chosen)
     base = _get(browser, f"{url}?picked=1&{show}")
-    assert (f"These quartiles, and the grey band in the chart, always cover all {len(cohort)} submitted "
-            "assessments") in base
+    assert (
+        f"These quartiles, and the grey band in the chart, always cover all {len(cohort)} submitted assessments"
+    ) in base
 
     figures = _cohort_figures(base)
     for domain, title in (("plan", "Plan"), ("people", "People")):
@@ -454,10 +491,19 @@ def test_the_cohort_figures_and_chart_cover_everyone_whatever_the_table_shows(ap
         q1, median, q3 = statistics.quantiles(values, n=4, method="inclusive")
         row = re.search(rf'<th scope="row">{title}</th>(.*?)</tr>', figures, re.S).group(1)
         assert re.findall(r'<td class="num">([^<]*)</td>', row) == [
-            f"{q1:.1f}", f"{median:.1f}", f"{q3:.1f}", str(len(values))], title
+            f"{q1:.1f}",
+            f"{median:.1f}",
+            f"{q3:.1f}",
+            str(len(values)),
+        ], title
 
-    for variant in ("applicant=Westmoor", "applicant=nothing-matches", "page=2", "sort=domain:people&order=asc",
-                    "applicant=south&sort=domain:plan&order=desc&page=2"):
+    for variant in (
+        "applicant=Westmoor",
+        "applicant=nothing-matches",
+        "page=2",
+        "sort=domain:people&order=asc",
+        "applicant=south&sort=domain:plan&order=desc&page=2",
+    ):
         page = _get(browser, f"{url}?picked=1&{show}&{variant}")
         assert _cohort_figures(page) == figures, variant
         assert _chart(page) == _chart(base), variant

@@ -1,4 +1,5 @@
 """Conflicts of interest: declared before any submission is seen, blocking until mitigated, and reported."""
+
 from __future__ import annotations
 
 from assessor.extensions import db
@@ -37,9 +38,12 @@ def test_a_reviewer_declares_for_every_applicant_before_seeing_any_submission(ap
     evaluator = signed_in(make_browser, evaluator_email)
     declarations = f"/review/rounds/{world.round_id}/declarations"
 
-    for page in (f"/review/rounds/{world.round_id}", f"/review/submissions/{world.submission_id}",
-                 f"/review/submissions/{world.submission_id}/questions/{NARRATIVE}",
-                 f"/review/rounds/{world.round_id}/export/answers.csv"):
+    for page in (
+        f"/review/rounds/{world.round_id}",
+        f"/review/submissions/{world.submission_id}",
+        f"/review/submissions/{world.submission_id}/questions/{NARRATIVE}",
+        f"/review/rounds/{world.round_id}/export/answers.csv",
+    ):
         response = evaluator.get(page)
         assert response.status_code == 302 and response.headers["Location"].endswith(declarations), page
     # The round administrator runs the process and is not held up.
@@ -54,15 +58,21 @@ def test_a_reviewer_declares_for_every_applicant_before_seeing_any_submission(ap
     assert "Say whether you have a conflict of interest with Inland Community Care" in page
     assert evaluator.get(f"/review/rounds/{world.round_id}").status_code == 302
 
-    response = evaluator.post(declarations, {
-        f"conflict-{alliance}": "conflict", f"description-{alliance}": "My spouse sits on the trust's board.",
-        f"conflict-{outsider}": "none"})
+    response = evaluator.post(
+        declarations,
+        {
+            f"conflict-{alliance}": "conflict",
+            f"description-{alliance}": "My spouse sits on the trust's board.",
+            f"conflict-{outsider}": "none",
+        },
+    )
     assert response.status_code == 302
     assert evaluator.get(f"/review/rounds/{world.round_id}").status_code == 200
     with data() as session:
-        rows = {r.applicant_id: (r.has_conflict, r.description)
-                for r in session.scalars(db.select(ConflictDeclaration).filter_by(
-                    user_id=world.users[evaluator_email]))}
+        rows = {
+            r.applicant_id: (r.has_conflict, r.description)
+            for r in session.scalars(db.select(ConflictDeclaration).filter_by(user_id=world.users[evaluator_email]))
+        }
     assert rows == {alliance: (True, "My spouse sits on the trust's board."), outsider: (False, "")}
     assert "conflict.declared" in audit_actions(data, world.submission_id)
 
@@ -72,8 +82,9 @@ def test_a_declared_conflict_blocks_scoring_moderating_and_deciding_until_mitiga
     alliance = _applicants(data, world.round_id)["Harbour Alliance"]
     with data() as session:
         for key in ("evaluator", "moderator", "panel"):
-            row = session.scalar(db.select(ConflictDeclaration).filter_by(
-                user_id=world.users[COMMISSIONERS[key]], applicant_id=alliance))
+            row = session.scalar(
+                db.select(ConflictDeclaration).filter_by(user_id=world.users[COMMISSIONERS[key]], applicant_id=alliance)
+            )
             row.has_conflict, row.description = True, f"The {key} used to work for Harbour Alliance Trust."
         session.commit()
     question = f"/review/submissions/{world.submission_id}/questions/{NARRATIVE}"
@@ -86,13 +97,15 @@ def test_a_declared_conflict_blocks_scoring_moderating_and_deciding_until_mitiga
     assert 'name="rationale"' not in page
     response = evaluator.post(f"{question}/evaluate", {"score": "3", "rationale": "Clear and costed."}, page=question)
     assert response.status_code == 403 and "conflict of interest" in page_text(response)
-    response = moderator.post(f"{question}/moderate", {"consensus": "3", "consensus_rationale": "Agreed."},
-                              page=question)
+    response = moderator.post(
+        f"{question}/moderate", {"consensus": "3", "consensus_rationale": "Agreed."}, page=question
+    )
     assert response.status_code == 403
     decision = f"/review/submissions/{world.submission_id}/decision"
     assert "that has not been mitigated" in page_text(panel.get(decision))
-    response = panel.post(decision, {"outcome": "proceed", "decided_on": "2026-01-05", "panel_members": "A"},
-                          page=decision)
+    response = panel.post(
+        decision, {"outcome": "proceed", "decided_on": "2026-01-05", "panel_members": "A"}, page=decision
+    )
     assert response.status_code == 403
     with data() as session:
         assert session.scalar(db.select(EvaluatorScore.id).filter_by(submission_id=world.submission_id)) is None
@@ -103,21 +116,35 @@ def test_a_declared_conflict_blocks_scoring_moderating_and_deciding_until_mitiga
     page = page_text(admin.get(conflicts_page))
     assert "The evaluator used to work for Harbour Alliance Trust." in page
     with data() as session:
-        declaration_id = session.scalar(db.select(ConflictDeclaration.id).filter_by(
-            user_id=world.users[COMMISSIONERS["evaluator"]], applicant_id=alliance))
-    refused = admin.post(f"/review/rounds/{world.round_id}/conflicts/mitigate",
-                         {"declaration_id": str(declaration_id), "mitigation": "  "}, page=conflicts_page)
+        declaration_id = session.scalar(
+            db.select(ConflictDeclaration.id).filter_by(
+                user_id=world.users[COMMISSIONERS["evaluator"]], applicant_id=alliance
+            )
+        )
+    refused = admin.post(
+        f"/review/rounds/{world.round_id}/conflicts/mitigate",
+        {"declaration_id": str(declaration_id), "mitigation": "  "},
+        page=conflicts_page,
+    )
     assert "Describe how the conflict is mitigated" in page_text(admin.get(refused.headers["Location"]))
-    admin.post(f"/review/rounds/{world.round_id}/conflicts/mitigate",
-               {"declaration_id": str(declaration_id),
-                "mitigation": "Left the trust six years ago; a second evaluator checks every score."},
-               page=conflicts_page)
+    admin.post(
+        f"/review/rounds/{world.round_id}/conflicts/mitigate",
+        {
+            "declaration_id": str(declaration_id),
+            "mitigation": "Left the trust six years ago; a second evaluator checks every score.",
+        },
+        page=conflicts_page,
+    )
     assert "a second evaluator checks every score" in page_text(admin.get(conflicts_page))
 
     response = evaluator.post(f"{question}/evaluate", {"score": "3", "rationale": "Clear and costed."}, page=question)
     assert response.status_code == 302
-    assert moderator.post(f"{question}/moderate", {"consensus": "3", "consensus_rationale": "Agreed."},
-                          page=question).status_code == 403
+    assert (
+        moderator.post(
+            f"{question}/moderate", {"consensus": "3", "consensus_rationale": "Agreed."}, page=question
+        ).status_code
+        == 403
+    )
     assert "conflict.mitigated" in audit_actions(data, world.submission_id)
 
 
@@ -131,13 +158,28 @@ def test_the_panel_report_lists_the_committee_with_declarations_and_mitigations(
     with data() as session:
         row = session.scalar(db.select(ConflictDeclaration).filter_by(user_id=evaluator_id, applicant_id=alliance))
         row.has_conflict, row.description = True, "Former employee of the lead trust."
-        row.mitigation, row.mitigated_by_id = "Left in 2019; scores double-checked.", world.users[
-            COMMISSIONERS["round_admin"]]
-        session.add(EvaluatorScore(submission_id=world.submission_id, question_id=NARRATIVE,
-                                   evaluator_id=evaluator_id, score=0.75, rationale="Sound."))
-        session.add(EvaluatorScore(submission_id=world.submission_id, question_id=NARRATIVE,
-                                   evaluator_id=world.users[COMMISSIONERS["evaluator2"]], score=0.5,
-                                   rationale="Adequate."))
+        row.mitigation, row.mitigated_by_id = (
+            "Left in 2019; scores double-checked.",
+            world.users[COMMISSIONERS["round_admin"]],
+        )
+        session.add(
+            EvaluatorScore(
+                submission_id=world.submission_id,
+                question_id=NARRATIVE,
+                evaluator_id=evaluator_id,
+                score=0.75,
+                rationale="Sound.",
+            )
+        )
+        session.add(
+            EvaluatorScore(
+                submission_id=world.submission_id,
+                question_id=NARRATIVE,
+                evaluator_id=world.users[COMMISSIONERS["evaluator2"]],
+                score=0.5,
+                rationale="Adequate.",
+            )
+        )
         session.commit()
 
     with app.app_context():
@@ -163,8 +205,9 @@ def test_the_scoring_services_themselves_refuse_an_unmitigated_conflict(app, dat
     alliance = _applicants(data, world.round_id)["Harbour Alliance"]
     with data() as session:
         for key in ("evaluator", "moderator"):
-            row = session.scalar(db.select(ConflictDeclaration).filter_by(
-                user_id=world.users[COMMISSIONERS[key]], applicant_id=alliance))
+            row = session.scalar(
+                db.select(ConflictDeclaration).filter_by(user_id=world.users[COMMISSIONERS[key]], applicant_id=alliance)
+            )
             row.has_conflict, row.description = True, f"The {key} chairs the lead trust's audit committee."
         session.commit()
 
@@ -197,15 +240,20 @@ def test_the_scoring_services_themselves_refuse_an_unmitigated_conflict(app, dat
     with app.app_context():
         admin = db.session.get(User, world.users[COMMISSIONERS["round_admin"]])
         for key in ("evaluator", "moderator"):
-            declaration = db.session.scalar(db.select(ConflictDeclaration).filter_by(
-                user_id=world.users[COMMISSIONERS[key]], applicant_id=alliance))
+            declaration = db.session.scalar(
+                db.select(ConflictDeclaration).filter_by(user_id=world.users[COMMISSIONERS[key]], applicant_id=alliance)
+            )
             conflicts.mitigate(declaration, "Stepped down from the committee; a second reviewer checks.", admin)
         db.session.commit()
     assert attempt("evaluator") is None
     assert attempt("moderator") is None
     with data() as session:
-        assert session.scalar(db.select(EvaluatorScore.score).filter_by(
-            evaluator_id=world.users[COMMISSIONERS["evaluator"]])) == 0.75
+        assert (
+            session.scalar(
+                db.select(EvaluatorScore.score).filter_by(evaluator_id=world.users[COMMISSIONERS["evaluator"]])
+            )
+            == 0.75
+        )
         assert session.scalar(db.select(ModeratedScore.moderator_id)) == world.users[COMMISSIONERS["moderator"]]
     actions = audit_actions(data, world.submission_id)
     assert "evaluation.scored" in actions and "moderation.scored" in actions
@@ -220,8 +268,15 @@ def test_one_undeclared_applicant_is_enough_to_hold_a_reviewer_back(app, data, m
     with data() as session:
         evaluator_id = world.users[evaluator_email]
         for _, applicant_id in sorted(applicants.items())[1:]:
-            session.add(ConflictDeclaration(round_id=world.round_id, user_id=evaluator_id, applicant_id=applicant_id,
-                                            has_conflict=False, description=""))
+            session.add(
+                ConflictDeclaration(
+                    round_id=world.round_id,
+                    user_id=evaluator_id,
+                    applicant_id=applicant_id,
+                    has_conflict=False,
+                    description="",
+                )
+            )
         session.commit()
     evaluator = signed_in(make_browser, evaluator_email)
     dashboard = f"/review/rounds/{world.round_id}"
@@ -232,7 +287,14 @@ def test_one_undeclared_applicant_is_enough_to_hold_a_reviewer_back(app, data, m
 
     with data() as session:
         _, first_id = sorted(applicants.items())[0]
-        session.add(ConflictDeclaration(round_id=world.round_id, user_id=world.users[evaluator_email],
-                                        applicant_id=first_id, has_conflict=False, description=""))
+        session.add(
+            ConflictDeclaration(
+                round_id=world.round_id,
+                user_id=world.users[evaluator_email],
+                applicant_id=first_id,
+                has_conflict=False,
+                description="",
+            )
+        )
         session.commit()
     assert evaluator.get(dashboard).status_code == 200

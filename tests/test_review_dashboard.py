@@ -1,4 +1,5 @@
 """The round dashboard and the comparison view read stored summaries: filters, sorting, paging, quartiles."""
+
 from __future__ import annotations
 
 import json
@@ -28,31 +29,54 @@ def _add_cohort(data, round_id: int, count: int, seed: int = 7) -> list[dict]:
             organisation = Organisation(name=f"Cohort member {index:03d}", kind="gp_federation")
             session.add(organisation)
             session.flush()
-            applicant = Applicant(name=f"Applicant {rng.randrange(10**6):06d}-{index:03d}",
-                                  lead_organisation_id=organisation.id)
+            applicant = Applicant(
+                name=f"Applicant {rng.randrange(10**6):06d}-{index:03d}", lead_organisation_id=organisation.id
+            )
             session.add(applicant)
             session.flush()
             session.add(ApplicantMember(applicant_id=applicant.id, organisation_id=organisation.id))
             overall = round(rng.uniform(5, 99), 3)
             domains = {"plan": round(rng.uniform(0, 100), 2), "people": round(rng.uniform(0, 100), 2)}
             gates = [{"id": "A", "outcome": rng.choice(["pass", "fail"])}, {"id": "B", "outcome": "pass"}]
-            row = Submission(round_id=round_id, applicant_id=applicant.id, status=STATUSES[index % 4],
-                             overall=overall, rag=_rag(overall), recommendation=rng.choice(RECOMMENDATIONS),
-                             awaiting_count=rng.randrange(4), answered_count=rng.randrange(7), required_count=6,
-                             result_json=json.dumps({"domains": domains, "gates": gates}),
-                             inputs_hash="made-up", scored_at=utcnow())
+            row = Submission(
+                round_id=round_id,
+                applicant_id=applicant.id,
+                status=STATUSES[index % 4],
+                overall=overall,
+                rag=_rag(overall),
+                recommendation=rng.choice(RECOMMENDATIONS),
+                awaiting_count=rng.randrange(4),
+                answered_count=rng.randrange(7),
+                required_count=6,
+                result_json=json.dumps({"domains": domains, "gates": gates}),
+                inputs_hash="made-up",
+                scored_at=utcnow(),
+            )
             session.add(row)
             session.flush()
-            made.append({"id": row.id, "name": applicant.name, "status": row.status, "overall": overall,
-                         "rag": row.rag, "recommendation": row.recommendation, "domains": domains, "gates": gates})
-        declare_no_conflicts(session, round_id, list(session.scalars(
-            db.select(User.id).where(User.role.in_(("evaluator", "moderator", "panel"))))))
+            made.append(
+                {
+                    "id": row.id,
+                    "name": applicant.name,
+                    "status": row.status,
+                    "overall": overall,
+                    "rag": row.rag,
+                    "recommendation": row.recommendation,
+                    "domains": domains,
+                    "gates": gates,
+                }
+            )
+        declare_no_conflicts(
+            session,
+            round_id,
+            list(session.scalars(db.select(User.id).where(User.role.in_(("evaluator", "moderator", "panel"))))),
+        )
         session.commit()
     return made
 
 
 def _listed_ids(page: str) -> list[int]:
-    table = page[page.index("<tbody>"):page.index("</tbody>")]
+    table = page[page.index("<tbody>") : page.index("</tbody>")]
     return [int(i) for i in re.findall(r'href="/review/submissions/(\d+)"', table)]
 
 
@@ -66,9 +90,17 @@ def test_the_dashboard_filters_sorts_and_pages_on_the_stored_summaries(app, data
     world = build_world(data)
     made = _add_cohort(data, world.round_id, 60)
     with data() as session:
-        everyone = [{"id": s.id, "name": s.applicant.name, "status": s.status, "overall": s.overall, "rag": s.rag,
-                     "recommendation": s.recommendation}
-                    for s in session.scalars(db.select(Submission).filter_by(round_id=world.round_id))]
+        everyone = [
+            {
+                "id": s.id,
+                "name": s.applicant.name,
+                "status": s.status,
+                "overall": s.overall,
+                "rag": s.rag,
+                "recommendation": s.recommendation,
+            }
+            for s in session.scalars(db.select(Submission).filter_by(round_id=world.round_id))
+        ]
     before = _stored(data, made[0]["id"])
     browser = signed_in(make_browser, COMMISSIONERS["evaluator"])
     url = f"/review/rounds/{world.round_id}"
@@ -86,8 +118,9 @@ def test_the_dashboard_filters_sorts_and_pages_on_the_stored_summaries(app, data
     by_name = page_text(browser.get(f"{url}?sort=applicant"))
     assert _listed_ids(by_name) == [r["id"] for r in sorted(everyone, key=lambda r: (r["name"], r["id"]))][:50]
 
-    wanted = [r for r in everyone if r["status"] == "submitted" and r["rag"] == "Green"
-              and r["recommendation"] == "proceed"]
+    wanted = [
+        r for r in everyone if r["status"] == "submitted" and r["rag"] == "Green" and r["recommendation"] == "proceed"
+    ]
     filtered = page_text(browser.get(f"{url}?status=submitted&rag=Green&recommendation=proceed"))
     assert sorted(_listed_ids(filtered)) == sorted(r["id"] for r in wanted)
     assert f"{len(wanted)} submission" in filtered
@@ -97,7 +130,7 @@ def test_the_dashboard_filters_sorts_and_pages_on_the_stored_summaries(app, data
     # Gate outcomes come from the stored result, and viewing never rescored anything.
     shown = made[0] if made[0]["id"] in by_overall[:50] else next(m for m in made if m["id"] in by_overall[:50])
     row = re.search(rf'href="/review/submissions/{shown["id"]}".*?</tr>', first, re.S).group(0)
-    assert f'A: {shown["gates"][0]["outcome"]}' in row and "B: pass" in row
+    assert f"A: {shown['gates'][0]['outcome']}" in row and "B: pass" in row
     assert _stored(data, made[0]["id"]) == before
 
 
@@ -112,7 +145,7 @@ def test_the_comparison_shows_each_domain_with_cohort_quartiles_and_a_greyscale_
     page = page_text(response)
     assert response.status_code == 200
 
-    table = page[page.index("<h2>Cohort</h2>"):page.index("<h2>Chart</h2>")]
+    table = page[page.index("<h2>Cohort</h2>") : page.index("<h2>Chart</h2>")]
     for domain, title in (("plan", "Plan"), ("people", "People")):
         values = [d[domain] for d in cohort]
         q1, median, q3 = statistics.quantiles(values, n=4, method="inclusive")
@@ -127,7 +160,7 @@ def test_the_comparison_shows_each_domain_with_cohort_quartiles_and_a_greyscale_
 
     chosen = sorted(listed)[:2]
     page = page_text(browser.get(f"/review/rounds/{world.round_id}/compare?show={chosen[0]}&show={chosen[1]}"))
-    svg = page[page.index("<svg"):page.index("</svg>")]
+    svg = page[page.index("<svg") : page.index("</svg>")]
     with data() as session:
         names = [session.get(Submission, i).applicant.name for i in chosen]
     assert all(name in svg for name in names)

@@ -1,4 +1,5 @@
 """Evaluator scoring: independent, blind until each evaluator has scored, and never fed to the engine."""
+
 from __future__ import annotations
 
 import re
@@ -46,20 +47,29 @@ def test_evaluators_score_blind_and_see_each_other_only_after_scoring(app, data,
     # A moderator sees every score at once.
     assert "Excellent (4)" in moderator.get(_question_url(world)).get_data(as_text=True)
 
-    assert _score(second, world, 1, "The rule is not modelled, so the exposure of each partner is unknown.").status_code == 302
+    assert (
+        _score(second, world, 1, "The rule is not modelled, so the exposure of each partner is unknown.").status_code
+        == 302
+    )
     page = second.get(_question_url(world)).get_data(as_text=True)
     assert "Clear triggers and a loss-sharing rule" in page and "Excellent (4)" in page and "Poor (1)" in page
     # Excellent (4) against Poor (1) is three steps apart: more than one step, so it is flagged.
     assert "Evaluators differ by 3 steps" in page
     assert "differ by more than one step on 1 answer" in moderator.get(
-        f"/review/submissions/{world.submission_id}").get_data(as_text=True)
+        f"/review/submissions/{world.submission_id}"
+    ).get_data(as_text=True)
 
     # Evaluator scores never reach the engine: only a consensus score would.
     assert stored_summary(data, world.submission_id)["recommendation"] == before["recommendation"]
     assert stored_summary(data, world.submission_id)["overall"] == before["overall"]
     with data() as session:
-        scores = dict(session.execute(db.select(EvaluatorScore.evaluator_id, EvaluatorScore.score)
-                                      .filter_by(submission_id=world.submission_id)).all())
+        scores = dict(
+            session.execute(
+                db.select(EvaluatorScore.evaluator_id, EvaluatorScore.score).filter_by(
+                    submission_id=world.submission_id
+                )
+            ).all()
+        )
     assert scores == {world.users[EVALUATOR]: 1.0, world.users[SECOND]: 0.25}
     assert audit_actions(data, world.submission_id).count("evaluation.scored") == 2
     assert stored_summary(data, world.submission_id)["status"] == "under_review"
@@ -75,8 +85,9 @@ def test_one_step_apart_is_not_flagged_and_rescoring_replaces_the_evaluators_own
 
     _score(first, world, 0, "On reflection nothing is agreed in writing.")
     with data() as session:
-        rows = session.scalars(db.select(EvaluatorScore).filter_by(
-            submission_id=world.submission_id, evaluator_id=world.users[EVALUATOR])).all()
+        rows = session.scalars(
+            db.select(EvaluatorScore).filter_by(submission_id=world.submission_id, evaluator_id=world.users[EVALUATOR])
+        ).all()
     assert [(r.score, r.rationale) for r in rows] == [(0.0, "On reflection nothing is agreed in writing.")]
     assert "Evaluators differ by 3 steps" in second.get(_question_url(world)).get_data(as_text=True)
 
@@ -107,8 +118,10 @@ def test_scoring_is_closed_for_drafts_decided_submissions_and_unscored_or_hidden
     assert response.status_code == 409 and "A draft cannot be scored" in response.get_data(as_text=True)
 
     # plan.notes has weight 0; people.followup is hidden because the workforce plan is complete.
-    for question_id, message in (("plan.notes", "is not a scored question"),
-                                 ("people.followup", "does not apply to this submission")):
+    for question_id, message in (
+        ("plan.notes", "is not a scored question"),
+        ("people.followup", "does not apply to this submission"),
+    ):
         response = _score(evaluator, world, 2, "Scored anyway", question_id=question_id)
         assert response.status_code == 409 and message in response.get_data(as_text=True)
 
@@ -126,5 +139,8 @@ def test_scoring_forms_are_offered_only_to_the_roles_that_may_use_them(app, data
     forms = {}
     for key in ("evaluator", "moderator", "panel"):
         page = signed_in(make_browser, COMMISSIONERS[key]).get(_question_url(world)).get_data(as_text=True)
-        forms[key] = (bool(re.search(r'action="[^"]*/evaluate"', page)), bool(re.search(r'action="[^"]*/moderate"', page)))
+        forms[key] = (
+            bool(re.search(r'action="[^"]*/evaluate"', page)),
+            bool(re.search(r'action="[^"]*/moderate"', page)),
+        )
     assert forms == {"evaluator": (True, False), "moderator": (False, True), "panel": (False, False)}

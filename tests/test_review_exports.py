@@ -1,4 +1,5 @@
 """Round exports: one row per submission and one row per answer, as CSV and XLSX, safe in spreadsheets."""
+
 from __future__ import annotations
 
 import csv
@@ -39,8 +40,16 @@ def test_tables_are_written_with_every_dangerous_cell_quoted():
 
 
 def test_round_exports_hold_scores_gates_and_every_answer_with_hostile_text_neutralised(app, data, make_browser):
-    world = build_world(data, answers={"plan.narrative": MALICIOUS, "plan.board": True, "plan.maturity": 4,
-                                       "people.workforce": 2, "plan.notes": "+44 1632 960000"})
+    world = build_world(
+        data,
+        answers={
+            "plan.narrative": MALICIOUS,
+            "plan.board": True,
+            "plan.maturity": 4,
+            "people.workforce": 2,
+            "plan.notes": "+44 1632 960000",
+        },
+    )
     with data() as session:
         session.get(Applicant, session.get(Submission, world.submission_id).applicant_id).name = "-Harbour Alliance"
         session.commit()
@@ -82,10 +91,14 @@ def test_round_exports_hold_scores_gates_and_every_answer_with_hostile_text_neut
     assert workbook.sheetnames == ["Submissions", "Answers"]
     answers = workbook["Answers"]
     header = [c.value for c in answers[1]]
-    hostile = [row[header.index("answer")] for row in answers.iter_rows(min_row=2)
-               if row[header.index("question_id")].value == NARRATIVE and row[header.index("answer")].value != "Not answered"]
+    hostile = [
+        row[header.index("answer")]
+        for row in answers.iter_rows(min_row=2)
+        if row[header.index("question_id")].value == NARRATIVE and row[header.index("answer")].value != "Not answered"
+    ]
     assert [(c.value, c.data_type) for c in hostile] == [("'" + MALICIOUS, "s")]
     with data() as session:
-        stored = session.scalar(db.select(Answer.value_json).filter_by(submission_id=world.submission_id,
-                                                                        question_id=NARRATIVE))
+        stored = session.scalar(
+            db.select(Answer.value_json).filter_by(submission_id=world.submission_id, question_id=NARRATIVE)
+        )
     assert json.loads(stored) == MALICIOUS  # neutralising is for the file only; the answer is untouched

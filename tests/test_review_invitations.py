@@ -1,4 +1,5 @@
 """A round administrator invites the first user of an applicant's organisation."""
+
 from __future__ import annotations
 
 import re
@@ -6,8 +7,12 @@ import re
 from assessor.models import Invitation, Organisation, Submission, User
 from tests.conftest import csrf_token
 
-NEW_APPLICANT = {"applicant_name": "Westmoor Health Partnership", "lead_name": "Westmoor Community Trust",
-                 "lead_kind": "community_trust", "partners": "Westmoor Hospice | Voluntary sector"}
+NEW_APPLICANT = {
+    "applicant_name": "Westmoor Health Partnership",
+    "lead_name": "Westmoor Community Trust",
+    "lead_kind": "community_trust",
+    "partners": "Westmoor Hospice | Voluntary sector",
+}
 
 
 def test_round_admin_invites_the_first_lead_who_then_sees_the_new_draft(demo, data, make_browser):
@@ -21,8 +26,9 @@ def test_round_admin_invites_the_first_lead_who_then_sees_the_new_draft(demo, da
     invite = "/review/rounds/1/invite"
     form_page = admin.get(invite).get_data(as_text=True)
     assert "Westmoor Community Trust" in form_page and "Westmoor Hospice" in form_page
-    created = admin.post(invite, {"organisation_id": str(organisation_id), "email": "ceo@westmoor.example",
-                                  "role": "lead"})
+    created = admin.post(
+        invite, {"organisation_id": str(organisation_id), "email": "ceo@westmoor.example", "role": "lead"}
+    )
     page = created.get_data(as_text=True)
     assert created.status_code == 200 and created.headers["Cache-Control"] == "no-store"
     link = re.search(r'value="(http[^"]+/invitations/[^"]+)"', page).group(1)
@@ -33,8 +39,15 @@ def test_round_admin_invites_the_first_lead_who_then_sees_the_new_draft(demo, da
     newcomer = make_browser()
     path = link.split("localhost", 1)[1]
     accept = newcomer.get(path).get_data(as_text=True)
-    accepted = newcomer.client.post(path, data={"csrf_token": csrf_token(accept), "name": "Morgan Hale",
-                                                "password": "westmoor-board-2027", "confirm": "westmoor-board-2027"})
+    accepted = newcomer.client.post(
+        path,
+        data={
+            "csrf_token": csrf_token(accept),
+            "name": "Morgan Hale",
+            "password": "westmoor-board-2027",
+            "confirm": "westmoor-board-2027",
+        },
+    )
     assert accepted.status_code == 302, accepted.get_data(as_text=True)[:2000]
     home = newcomer.get("/provider/").get_data(as_text=True)
     assert "Westmoor Health Partnership" in home
@@ -51,8 +64,10 @@ def test_only_organisations_in_the_round_can_be_chosen_and_other_roles_cannot_in
         outsider_id = outsider.id
     admin = make_browser()
     admin.login("admin@northshire-icb.example")
-    refused = admin.post("/review/rounds/1/invite", {"organisation_id": str(outsider_id),
-                                                     "email": "someone@unrelated.example", "role": "lead"})
+    refused = admin.post(
+        "/review/rounds/1/invite",
+        {"organisation_id": str(outsider_id), "email": "someone@unrelated.example", "role": "lead"},
+    )
     assert refused.status_code == 200
     assert "Choose the organisation the person works for" in refused.get_data(as_text=True)
     with data() as session:

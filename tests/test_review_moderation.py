@@ -1,4 +1,5 @@
 """Consensus moderation: the only commissioner score the engine reads, so it can change the recommendation."""
+
 from __future__ import annotations
 
 import re
@@ -7,8 +8,11 @@ from assessor.extensions import db
 from assessor.models import ModeratedScore
 from tests.review_helpers import COMMISSIONERS, NARRATIVE, audit_actions, build_world, signed_in, stored_summary
 
-LABELS = {"proceed": "Proceed", "proceed_with_conditions": "Proceed with conditions",
-          "open_procurement": "Default to open procurement"}
+LABELS = {
+    "proceed": "Proceed",
+    "proceed_with_conditions": "Proceed with conditions",
+    "open_procurement": "Default to open procurement",
+}
 
 
 def _section(page: str, heading: str) -> str:
@@ -31,13 +35,19 @@ def test_the_consensus_score_feeds_the_engine_and_changes_the_recommendation(app
     assert "1 change" in what_if and NARRATIVE in what_if and LABELS["proceed_with_conditions"] in what_if
 
     # Poor (0.25) is still below 0.5: the recommendation stays.
-    response = moderator.post(f"{url}/moderate", {"consensus": "1", "consensus_rationale": "No modelling yet."}, page=url)
+    response = moderator.post(
+        f"{url}/moderate", {"consensus": "1", "consensus_rationale": "No modelling yet."}, page=url
+    )
     assert response.status_code == 302
     assert stored_summary(data, world.submission_id)["recommendation"] == "open_procurement"
 
     # Good (0.75) meets 0.5; every other criterion already passes, so the applicant may proceed.
-    response = moderator.post(f"{url}/moderate", {"consensus": "3", "consensus_rationale": "Agreed at moderation."},
-                              page=url, follow_redirects=True)
+    response = moderator.post(
+        f"{url}/moderate",
+        {"consensus": "3", "consensus_rationale": "Agreed at moderation."},
+        page=url,
+        follow_redirects=True,
+    )
     page = response.get_data(as_text=True)
     assert "The recommendation is now ‘Proceed’" in page
     assert re.search(r'id="recommendation">Proceed<', page)
@@ -74,6 +84,8 @@ def test_evaluators_cannot_moderate_and_moderators_cannot_evaluate(app, data, ma
     url = f"/review/submissions/{world.submission_id}/questions/{NARRATIVE}"
     evaluator = signed_in(make_browser, COMMISSIONERS["evaluator"])
     moderator = signed_in(make_browser, COMMISSIONERS["moderator"])
-    assert evaluator.post(f"{url}/moderate", {"consensus": "4", "consensus_rationale": "x"}, page=url).status_code == 403
+    assert (
+        evaluator.post(f"{url}/moderate", {"consensus": "4", "consensus_rationale": "x"}, page=url).status_code == 403
+    )
     assert moderator.post(f"{url}/evaluate", {"score": "4", "rationale": "x"}, page=url).status_code == 403
     assert stored_summary(data, world.submission_id)["recommendation"] == "open_procurement"

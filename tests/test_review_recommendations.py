@@ -1,4 +1,5 @@
 """Recommendations by urgency, conditions tracked to closure, and the follow-up date a weak rating proposes."""
+
 from __future__ import annotations
 
 from datetime import date, timedelta
@@ -17,8 +18,13 @@ from tests.review_helpers import (
 )
 
 # Every answer at its worst: the overall score is 0, which the fixture framework rates Red.
-WORST_ANSWERS = {"plan.narrative": "We have not discussed risk.", "plan.board": False, "plan.maturity": 0,
-                 "people.workforce": 0, "people.followup": False}
+WORST_ANSWERS = {
+    "plan.narrative": "We have not discussed risk.",
+    "plan.board": False,
+    "plan.maturity": 0,
+    "people.workforce": 0,
+    "people.followup": False,
+}
 
 
 def _months_later(day: date, months: int) -> date:
@@ -36,24 +42,31 @@ def test_reviewers_record_recommendations_by_urgency_and_close_them_with_a_note(
     moderator = signed_in(make_browser, COMMISSIONERS["moderator"])
 
     # An essential recommendation needs its date; the reviewer's words are kept on the page.
-    response = moderator.post(add, {"urgency": "essential", "text": "Agree the risk-share model.",
-                                    "owner": "Finance lead"}, page=page_url)
+    response = moderator.post(
+        add, {"urgency": "essential", "text": "Agree the risk-share model.", "owner": "Finance lead"}, page=page_url
+    )
     page = page_text(response)
     assert response.status_code == 200
     assert "An essential recommendation needs the date it must be done by" in page
     assert "Agree the risk-share model." in page
-    for form in ({"urgency": "essential", "text": "Agree the risk-share model.", "owner": "Finance lead",
-                  "due_on": "2027-03-31"},
-                 {"urgency": "critical", "text": "Name a senior responsible owner.", "owner": "Chief executive"},
-                 {"urgency": "recommended", "text": "Publish the plan to staff.", "owner": "Workforce lead"}):
+    for form in (
+        {
+            "urgency": "essential",
+            "text": "Agree the risk-share model.",
+            "owner": "Finance lead",
+            "due_on": "2027-03-31",
+        },
+        {"urgency": "critical", "text": "Name a senior responsible owner.", "owner": "Chief executive"},
+        {"urgency": "recommended", "text": "Publish the plan to staff.", "owner": "Workforce lead"},
+    ):
         assert moderator.post(add, form, page=page_url).status_code == 302
     evaluator = signed_in(make_browser, COMMISSIONERS["evaluator"])
-    assert evaluator.post(add, {"urgency": "recommended", "text": "x", "owner": "y"},
-                          page=page_url).status_code == 403
+    assert evaluator.post(add, {"urgency": "recommended", "text": "x", "owner": "y"}, page=page_url).status_code == 403
 
     with data() as session:
-        rows = {r.urgency: (r.text, r.owner, r.due_on, r.status)
-                for r in session.scalars(db.select(ReviewRecommendation))}
+        rows = {
+            r.urgency: (r.text, r.owner, r.due_on, r.status) for r in session.scalars(db.select(ReviewRecommendation))
+        }
         essential_id = session.scalar(db.select(ReviewRecommendation.id).filter_by(urgency="essential"))
     assert rows["essential"] == ("Agree the risk-share model.", "Finance lead", date(2027, 3, 31), "open")
     assert rows["critical"][2] == date.today()  # critical means now
@@ -66,8 +79,11 @@ def test_reviewers_record_recommendations_by_urgency_and_close_them_with_a_note(
     moderator.post(close, {"recommendation_id": str(essential_id), "closure_note": ""}, page=page_url)
     with data() as session:
         assert session.get(ReviewRecommendation, essential_id).status == "open"
-    moderator.post(close, {"recommendation_id": str(essential_id),
-                           "closure_note": "Model signed off by all three finance directors."}, page=page_url)
+    moderator.post(
+        close,
+        {"recommendation_id": str(essential_id), "closure_note": "Model signed off by all three finance directors."},
+        page=page_url,
+    )
     with data() as session:
         row = session.get(ReviewRecommendation, essential_id)
         assert (row.status, row.closure_note) == ("closed", "Model signed off by all three finance directors.")
@@ -81,12 +97,21 @@ def test_conditions_of_a_decision_are_closed_with_evidence_by_the_panel(app, dat
     moderate_as(data, world.submission_id, COMMISSIONERS["moderator"], NARRATIVE, 0.75)
     panel = signed_in(make_browser, COMMISSIONERS["panel"])
     decision = f"/review/submissions/{world.submission_id}/decision"
-    response = panel.post(decision, {
-        "gate-A": "pass", "gate-B": "conditional", "outcome": "proceed_with_conditions",
-        "decided_on": date.today().isoformat(), "panel_members": "Ada Chair",
-        "differs_reason": "The workforce plan is not yet agreed by all partners.",
-        "conditions-0-text": "Workforce plan agreed by every partner", "conditions-0-owner": "HR director",
-        "conditions-0-due_on": "2027-06-30"}, page=decision)
+    response = panel.post(
+        decision,
+        {
+            "gate-A": "pass",
+            "gate-B": "conditional",
+            "outcome": "proceed_with_conditions",
+            "decided_on": date.today().isoformat(),
+            "panel_members": "Ada Chair",
+            "differs_reason": "The workforce plan is not yet agreed by all partners.",
+            "conditions-0-text": "Workforce plan agreed by every partner",
+            "conditions-0-owner": "HR director",
+            "conditions-0-due_on": "2027-06-30",
+        },
+        page=decision,
+    )
     assert response.status_code == 302
     with data() as session:
         condition_id = session.scalar(db.select(DecisionCondition.id))
@@ -95,8 +120,10 @@ def test_conditions_of_a_decision_are_closed_with_evidence_by_the_panel(app, dat
 
     moderator = signed_in(make_browser, COMMISSIONERS["moderator"])
     close = f"{page_url}/conditions/close"
-    assert moderator.post(close, {"condition_id": str(condition_id), "closure_note": "Done"},
-                          page=page_url).status_code == 403
+    assert (
+        moderator.post(close, {"condition_id": str(condition_id), "closure_note": "Done"}, page=page_url).status_code
+        == 403
+    )
     evidence = "Signed plan received 12 May; see the board minutes."
     panel.post(close, {"condition_id": str(condition_id), "closure_note": evidence}, page=page_url)
     with data() as session:
@@ -120,9 +147,13 @@ def test_a_red_rating_proposes_a_follow_up_review_six_months_after_the_decision(
     assert f'name="follow_up_on" value="{proposed.isoformat()}"' in html
 
     # The panel agrees with the engine, so only the follow-up date is in question.
-    form = {**{f"gate-{g}": _engine_gate(data, world.submission_id, g) for g in ("A", "B")},
-            "outcome": stored_summary(data, world.submission_id)["recommendation"],
-            "decided_on": date.today().isoformat(), "panel_members": "Ada Chair", "follow_up_on": ""}
+    form = {
+        **{f"gate-{g}": _engine_gate(data, world.submission_id, g) for g in ("A", "B")},
+        "outcome": stored_summary(data, world.submission_id)["recommendation"],
+        "decided_on": date.today().isoformat(),
+        "panel_members": "Ada Chair",
+        "follow_up_on": "",
+    }
     response = panel.post(decision, form, page=decision)
     assert response.status_code == 200
     assert "The overall rating is Red: enter the date of the follow-up review" in page_text(response)

@@ -1,4 +1,5 @@
 """Route × role matrix for the commissioner pages: each role reaches exactly the pages its job needs."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -62,9 +63,15 @@ def _add_evidence(data, submission_id: int) -> int:
 
     with data() as session:
         content = minimal_pdf("workforce plan")
-        row = Evidence(submission_id=submission_id, question_id="people.evidence", original_name="plan.pdf",
-                       stored_name=storage().save(content), content_type="application/pdf", size=len(content),
-                       sha256="0" * 64)
+        row = Evidence(
+            submission_id=submission_id,
+            question_id="people.evidence",
+            original_name="plan.pdf",
+            stored_name=storage().save(content),
+            content_type="application/pdf",
+            size=len(content),
+            sha256="0" * 64,
+        )
         session.add(row)
         session.commit()
         return row.id
@@ -82,8 +89,13 @@ def _list_bank_holiday(data, holiday_id: int | None = None) -> int:
 
 
 def _requests(app, world, evidence_id, holiday_id):
-    values = {"submission_id": world.submission_id, "round_id": world.round_id, "question_id": NARRATIVE,
-              "evidence_id": evidence_id, "holiday_id": holiday_id}
+    values = {
+        "submission_id": world.submission_id,
+        "round_id": world.round_id,
+        "question_id": NARRATIVE,
+        "evidence_id": evidence_id,
+        "holiday_id": holiday_id,
+    }
     with app.test_request_context():
         for rule in app.url_map.iter_rules():
             if not rule.endpoint.startswith("review."):

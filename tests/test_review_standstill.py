@@ -1,4 +1,5 @@
 """Publishing a decision, the standstill period in working days, representations and their review."""
+
 from __future__ import annotations
 
 import json
@@ -29,8 +30,13 @@ def _decided_world(data, make_browser):
     moderate_as(data, world.submission_id, COMMISSIONERS["moderator"], NARRATIVE, 0.75)
     panel = signed_in(make_browser, COMMISSIONERS["panel"])
     url = f"/review/submissions/{world.submission_id}/decision"
-    form = {"gate-A": "pass", "gate-B": "pass", "outcome": "proceed", "decided_on": date.today().isoformat(),
-            "panel_members": "Ada Chair\nBen Member"}
+    form = {
+        "gate-A": "pass",
+        "gate-B": "pass",
+        "outcome": "proceed",
+        "decided_on": date.today().isoformat(),
+        "panel_members": "Ada Chair\nBen Member",
+    }
     assert panel.post(url, form, page=url).status_code == 302
     return world
 
@@ -53,7 +59,8 @@ def _represent(app, submission_id: int, text: str):
 
 
 def test_standstill_and_further_period_count_working_days_past_weekends_and_bank_holidays(
-        app, data, make_browser, monkeypatch):
+    app, data, make_browser, monkeypatch
+):
     world = _decided_world(data, make_browser)
     admin = signed_in(make_browser, COMMISSIONERS["round_admin"])
     for day, name in (("2026-12-25", "Christmas Day"), ("2026-12-28", "Boxing Day (substitute day)")):
@@ -69,8 +76,7 @@ def test_standstill_and_further_period_count_working_days_past_weekends_and_bank
     assert admin.post(f"/review/submissions/{world.submission_id}/publish", {}, page=decision).status_code == 302
     with data() as session:
         publication = session.scalar(db.select(DecisionPublication).filter_by(submission_id=world.submission_id))
-        assert (publication.published_on, publication.standstill_ends_on) == (FRIDAY_BEFORE_CHRISTMAS,
-                                                                              date(2027, 1, 1))
+        assert (publication.published_on, publication.standstill_ends_on) == (FRIDAY_BEFORE_CHRISTMAS, date(2027, 1, 1))
     assert "In standstill until the end of 1 January 2027" in page_text(admin.get(decision))
 
     # The last day of the window still counts; the next working day is too late.
@@ -84,12 +90,20 @@ def test_standstill_and_further_period_count_working_days_past_weekends_and_bank
     with data() as session:
         representation_id = session.scalar(db.select(Representation.id))
     review = f"/review/submissions/{world.submission_id}/representations/review"
-    admin.post(review, {"representation_id": str(representation_id), "outcome": "not_upheld", "review_note": ""},
-               page=decision)
+    admin.post(
+        review, {"representation_id": str(representation_id), "outcome": "not_upheld", "review_note": ""}, page=decision
+    )
     with data() as session:
         assert session.get(Representation, representation_id).outcome is None  # a note is required
-    admin.post(review, {"representation_id": str(representation_id), "outcome": "not_upheld",
-                        "review_note": "Appendix B was read and scored; the score stands."}, page=decision)
+    admin.post(
+        review,
+        {
+            "representation_id": str(representation_id),
+            "outcome": "not_upheld",
+            "review_note": "Appendix B was read and scored; the score stands.",
+        },
+        page=decision,
+    )
     with data() as session:
         row = session.get(Representation, representation_id)
         assert (row.outcome, row.further_period_ends_on) == ("not_upheld", date(2027, 1, 11))
@@ -114,9 +128,15 @@ def test_a_decision_sent_back_returns_to_moderation_and_never_becomes_final(app,
     assert _represent(app, world.submission_id, "Our board approval was missed.") is None
     with data() as session:
         representation_id = session.scalar(db.select(Representation.id))
-    admin.post(f"/review/submissions/{world.submission_id}/representations/review",
-               {"representation_id": str(representation_id), "outcome": "sent_back",
-                "review_note": "The board minutes were overlooked; the panel must decide again."}, page=decision)
+    admin.post(
+        f"/review/submissions/{world.submission_id}/representations/review",
+        {
+            "representation_id": str(representation_id),
+            "outcome": "sent_back",
+            "review_note": "The board minutes were overlooked; the panel must decide again.",
+        },
+        page=decision,
+    )
     with data() as session:
         assert session.get(Submission, world.submission_id).status == "under_review"
     _on(monkeypatch, date(2027, 6, 1))
@@ -158,9 +178,15 @@ def test_an_upheld_representation_keeps_the_decision_from_becoming_final(app, da
     assert _represent(app, world.submission_id, "The reserves figure in the report is last year's.") is None
     with data() as session:
         representation_id = session.scalar(db.select(Representation.id))
-    admin.post(f"/review/submissions/{world.submission_id}/representations/review",
-               {"representation_id": str(representation_id), "outcome": "upheld",
-                "review_note": "The figure was out of date; the panel will correct the decision."}, page=decision)
+    admin.post(
+        f"/review/submissions/{world.submission_id}/representations/review",
+        {
+            "representation_id": str(representation_id),
+            "outcome": "upheld",
+            "review_note": "The figure was out of date; the panel will correct the decision.",
+        },
+        page=decision,
+    )
     with data() as session:
         row = session.get(Representation, representation_id)
         assert row.outcome == "upheld" and row.further_period_ends_on is not None
@@ -178,14 +204,22 @@ BANK_HOLIDAYS = "/review/bank-holidays"
 def _remove_buttons(browser) -> dict[str, str]:
     """The list's Remove buttons, by the holiday each one names for screen readers."""
     html = page_text(browser.get(BANK_HOLIDAYS))
-    return dict((name, action) for action, name in re.findall(
-        r'<form method="post" action="([^"]+/remove)".*?<span class="visually-hidden"> ([^<]+)</span>', html, re.S))
+    return dict(
+        (name, action)
+        for action, name in re.findall(
+            r'<form method="post" action="([^"]+/remove)".*?<span class="visually-hidden"> ([^<]+)</span>', html, re.S
+        )
+    )
 
 
 def _removals(data) -> list[dict]:
     with data() as session:
-        return [json.loads(row.detail_json) for row in session.scalars(
-            db.select(AuditEvent).filter_by(action="bank_holiday.removed").order_by(AuditEvent.id))]
+        return [
+            json.loads(row.detail_json)
+            for row in session.scalars(
+                db.select(AuditEvent).filter_by(action="bank_holiday.removed").order_by(AuditEvent.id)
+            )
+        ]
 
 
 def test_a_bank_holiday_can_be_removed_from_the_list_and_the_removal_is_audited(app, data, make_browser):
@@ -215,11 +249,16 @@ def test_a_bank_holiday_can_be_removed_from_the_list_and_the_removal_is_audited(
 
 
 def test_a_bank_holiday_counted_in_a_published_standstill_period_cannot_be_removed(
-        app, data, make_browser, monkeypatch):
+    app, data, make_browser, monkeypatch
+):
     world = _decided_world(data, make_browser)
     admin = signed_in(make_browser, COMMISSIONERS["round_admin"])
-    for day, name in (("2026-12-25", "Christmas Day"), ("2026-12-26", "Boxing Day"),
-                      ("2026-12-28", "Boxing Day (substitute day)"), ("2027-03-26", "Good Friday")):
+    for day, name in (
+        ("2026-12-25", "Christmas Day"),
+        ("2026-12-26", "Boxing Day"),
+        ("2026-12-28", "Boxing Day (substitute day)"),
+        ("2027-03-26", "Good Friday"),
+    ):
         assert admin.post(BANK_HOLIDAYS, {"day": day, "name": name}).status_code == 302
     _on(monkeypatch, FRIDAY_BEFORE_CHRISTMAS)
     decision = f"/review/submissions/{world.submission_id}/decision"
@@ -230,9 +269,11 @@ def test_a_bank_holiday_counted_in_a_published_standstill_period_cannot_be_remov
     response = admin.post(buttons["Christmas Day, 25 December 2026"], {}, page=BANK_HOLIDAYS)
     assert response.status_code == 302
     page = page_text(admin.get(BANK_HOLIDAYS))
-    assert ("Christmas Day (25 December 2026) cannot be removed: it is not counted as a working day in the "
-            "standstill period of the decision published to Harbour Alliance on 18 December 2026, which ends "
-            "on 1 January 2027. Removing it would move a deadline the applicant has already been given.") in page
+    assert (
+        "Christmas Day (25 December 2026) cannot be removed: it is not counted as a working day in the "
+        "standstill period of the decision published to Harbour Alliance on 18 December 2026, which ends "
+        "on 1 January 2027. Removing it would move a deadline the applicant has already been given."
+    ) in page
     assert "Christmas Day, 25 December 2026" in _remove_buttons(admin)
     assert _removals(data) == []
 
@@ -242,13 +283,16 @@ def test_a_bank_holiday_counted_in_a_published_standstill_period_cannot_be_remov
     assert [entry["name"] for entry in _removals(data)] == ["Boxing Day", "Good Friday"]
     with data() as session:
         assert session.scalars(db.select(BankHoliday.day).order_by(BankHoliday.day)).all() == [
-            date(2026, 12, 25), date(2026, 12, 28)]
+            date(2026, 12, 25),
+            date(2026, 12, 28),
+        ]
         assert session.scalar(db.select(DecisionPublication.standstill_ends_on)) == date(2027, 1, 1)
     assert "In standstill until the end of 1 January 2027." in page_text(admin.get(decision))
 
 
 def test_a_bank_holiday_counted_in_a_further_period_after_a_representation_cannot_be_removed(
-        app, data, make_browser, monkeypatch):
+    app, data, make_browser, monkeypatch
+):
     world = _decided_world(data, make_browser)
     admin = signed_in(make_browser, COMMISSIONERS["round_admin"])
     decision = f"/review/submissions/{world.submission_id}/decision"
@@ -259,9 +303,15 @@ def test_a_bank_holiday_counted_in_a_further_period_after_a_representation_canno
     _on(monkeypatch, date(2027, 3, 22))
     with data() as session:
         representation_id = session.scalar(db.select(Representation.id))
-    admin.post(f"/review/submissions/{world.submission_id}/representations/review",
-               {"representation_id": str(representation_id), "outcome": "not_upheld",
-                "review_note": "Appendix B was read and scored; the score stands."}, page=decision)
+    admin.post(
+        f"/review/submissions/{world.submission_id}/representations/review",
+        {
+            "representation_id": str(representation_id),
+            "outcome": "not_upheld",
+            "review_note": "Appendix B was read and scored; the score stands.",
+        },
+        page=decision,
+    )
     with data() as session:
         row = session.get(Representation, representation_id)
         # The review's clock time is real while the calendar above is moved: align them.
@@ -273,8 +323,10 @@ def test_a_bank_holiday_counted_in_a_further_period_after_a_representation_canno
 
     admin.post(_remove_buttons(admin)["Good Friday, 26 March 2027"], {}, page=BANK_HOLIDAYS)
     page = page_text(admin.get(BANK_HOLIDAYS))
-    assert ("it is not counted as a working day in the further period after Harbour Alliance's "
-            "representation, which ends on 30 March 2027") in page
+    assert (
+        "it is not counted as a working day in the further period after Harbour Alliance's "
+        "representation, which ends on 30 March 2027"
+    ) in page
     assert _removals(data) == []
 
 

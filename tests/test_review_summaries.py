@@ -1,4 +1,5 @@
 """Providers' saves leave the stored summary stale; commissioners' dashboard and exports never show it stale."""
+
 from __future__ import annotations
 
 import csv
@@ -20,9 +21,10 @@ QUESTION = "plan.maturity"  # a five-level scale in the review fixture questionn
 def _autosave(browser, submission_id: int, value: int) -> None:
     page = browser.get(f"/provider/submissions/{submission_id}/sections/plan").get_data(as_text=True)
     base = re.search(rf'name="base-{re.escape(QUESTION)}"[^>]*value="([^"]*)"', page).group(1)
-    response = browser.client.post(f"/provider/submissions/{submission_id}/answers/{QUESTION}",
-                                   data={f"q-{QUESTION}": str(value), f"base-{QUESTION}": base,
-                                         "csrf_token": csrf_token(page)})
+    response = browser.client.post(
+        f"/provider/submissions/{submission_id}/answers/{QUESTION}",
+        data={f"q-{QUESTION}": str(value), f"base-{QUESTION}": base, "csrf_token": csrf_token(page)},
+    )
     assert response.status_code == 200 and response.json["saved"], response.get_data(as_text=True)
 
 
@@ -113,8 +115,10 @@ def test_a_refresh_never_stores_a_summary_older_than_a_save_still_in_progress(ap
     _run_at_once(provider_saves, commissioner_refreshes, failures=failures)
 
     with data() as session:
-        assert session.scalar(db.select(Answer.value_json).filter_by(submission_id=world.draft_id,
-                                                                     question_id=QUESTION)) == "4"
+        assert (
+            session.scalar(db.select(Answer.value_json).filter_by(submission_id=world.draft_id, question_id=QUESTION))
+            == "4"
+        )
         draft = session.get(Submission, world.draft_id)
         stored = draft.inputs_hash
         fresh = engine_inputs(draft).inputs_hash
@@ -130,8 +134,11 @@ def test_reading_summaries_that_are_up_to_date_rescores_nothing(app, data, make_
     with data() as session:
         before = {s.id: s.scored_at for s in session.scalars(db.select(Submission))}
     commissioner = signed_in(make_browser, COMMISSIONERS["moderator"])
-    url = (f"/review/rounds/{world.round_id}" if reader == "dashboard"
-           else f"/review/rounds/{world.round_id}/export/submissions.csv")
+    url = (
+        f"/review/rounds/{world.round_id}"
+        if reader == "dashboard"
+        else f"/review/rounds/{world.round_id}/export/submissions.csv"
+    )
     assert commissioner.get(url).status_code == 200
     with data() as session:
         assert {s.id: s.scored_at for s in session.scalars(db.select(Submission))} == before
@@ -164,8 +171,11 @@ def test_two_moderators_scoring_one_submission_at_once_leave_a_summary_with_both
             failures.append(error)
             first_scored.set()
 
-    _run_at_once(lambda: moderator("plan.narrative", 0.75, hold_open=0.5),
-                 lambda: moderator("plan.maturity", 0.25, wait_for=first_scored), failures=failures)
+    _run_at_once(
+        lambda: moderator("plan.narrative", 0.75, hold_open=0.5),
+        lambda: moderator("plan.maturity", 0.25, wait_for=first_scored),
+        failures=failures,
+    )
 
     with data() as session:
         submission = session.get(Submission, world.submission_id)
@@ -204,8 +214,12 @@ def test_attaching_a_file_on_a_section_page_marks_the_summary_stale(app, data, m
     provider = signed_in(make_browser, OUTSIDER)
     url = f"/provider/submissions/{world.draft_id}/sections/people"
     assert _inputs_hash(data, world.draft_id) is not None
-    response = post_page(provider.client, url, provider.get(url).get_data(as_text=True),
-                         {"q-people.evidence": (io.BytesIO(minimal_pdf("workforce plan")), "workforce-plan.pdf")})
+    response = post_page(
+        provider.client,
+        url,
+        provider.get(url).get_data(as_text=True),
+        {"q-people.evidence": (io.BytesIO(minimal_pdf("workforce plan")), "workforce-plan.pdf")},
+    )
     assert response.status_code == 302
     assert [e["name"] for e in evidence_of(data, world.draft_id)] == ["workforce-plan.pdf"]
     assert _inputs_hash(data, world.draft_id) is None

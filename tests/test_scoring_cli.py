@@ -1,4 +1,5 @@
 """``python -m scoring`` end to end, in a subprocess, with definitions and answers in temporary files."""
+
 from __future__ import annotations
 
 import json
@@ -78,14 +79,24 @@ gates:
       - {id: G2.accounts, type: evidence_required, question: fin.accounts, on_fail: conditional}
 """
 
-ANSWERS = {"gov.legal_entity": True, "gov.structure": 3, "gov.board": "rotating", "fin.population": 54000,
-           "fin.accounts": ["accounts.pdf"], "fin.case": "Because"}
+ANSWERS = {
+    "gov.legal_entity": True,
+    "gov.structure": 3,
+    "gov.board": "rotating",
+    "fin.population": 54000,
+    "fin.accounts": ["accounts.pdf"],
+    "fin.case": "Because",
+}
 
 
 @pytest.fixture()
 def files(tmp_path: Path) -> dict[str, Path]:
-    paths = {"questionnaire": tmp_path / "q.yaml", "framework": tmp_path / "f.yaml",
-             "answers": tmp_path / "answers.json", "moderation": tmp_path / "moderation.json"}
+    paths = {
+        "questionnaire": tmp_path / "q.yaml",
+        "framework": tmp_path / "f.yaml",
+        "answers": tmp_path / "answers.json",
+        "moderation": tmp_path / "moderation.json",
+    }
     paths["questionnaire"].write_text(QUESTIONNAIRE, encoding="utf-8")
     paths["framework"].write_text(FRAMEWORK, encoding="utf-8")
     paths["answers"].write_text(json.dumps(ANSWERS), encoding="utf-8")
@@ -94,8 +105,17 @@ def files(tmp_path: Path) -> dict[str, Path]:
 
 
 def run(files: dict[str, Path], moderation: bool = True) -> subprocess.CompletedProcess:
-    command = [sys.executable, "-m", "scoring", "--questionnaire", str(files["questionnaire"]),
-               "--framework", str(files["framework"]), "--answers", str(files["answers"])]
+    command = [
+        sys.executable,
+        "-m",
+        "scoring",
+        "--questionnaire",
+        str(files["questionnaire"]),
+        "--framework",
+        str(files["framework"]),
+        "--answers",
+        str(files["answers"]),
+    ]
     if moderation:
         command += ["--moderation", str(files["moderation"])]
     env = dict(os.environ, PYTHONPATH=str(REPO))
@@ -106,17 +126,23 @@ def test_valid_input_prints_the_result(files):
     done = run(files)
     assert done.returncode == 0, done.stderr
     data = json.loads(done.stdout)
-    gov = 100 * (2 * 0.75 + 1 * 0.5) / 3           # 66.67
-    fin = 100 * (1 * 0.5 + 1 * 1 + 2 * 0.5) / 4     # 62.5
+    gov = 100 * (2 * 0.75 + 1 * 0.5) / 3  # 66.67
+    fin = 100 * (1 * 0.5 + 1 * 1 + 2 * 0.5) / 4  # 62.5
     assert data["domains"] == {"gov": pytest.approx(gov), "fin": pytest.approx(fin)}
     assert data["overall"] == pytest.approx((2 * gov + fin) / 3)
     assert data["rag"] == "Amber"
     assert [g["id"] for g in data["gates"]] == ["G1", "G2"]
     assert [g["outcome"] for g in data["gates"]] == ["conditional", "pass"]
     population = data["gates"][0]["criteria"][1]
-    assert population == {**population, "id": "G1.population", "passed": False, "value": 54000,
-                          "threshold": 100000, "on_fail": "conditional",
-                          "explanation": "Population covered is 54,000, below the minimum of 100,000: gate is conditional."}
+    assert population == {
+        **population,
+        "id": "G1.population",
+        "passed": False,
+        "value": 54000,
+        "threshold": 100000,
+        "on_fail": "conditional",
+        "explanation": "Population covered is 54,000, below the minimum of 100,000: gate is conditional.",
+    }
     assert data["recommendation"] == "proceed_with_conditions"
     assert data["awaiting_evaluation"] == []
 
@@ -129,14 +155,17 @@ def test_without_moderation_text_awaits_evaluation(files):
     assert data["domains"]["fin"] == pytest.approx(100 * 1.5 / 4)
 
 
-@pytest.mark.parametrize("answers, named", [
-    ({"gov.nonsense": 1}, "gov.nonsense"),
-    ({"fin.population": True}, "fin.population"),
-    ({"fin.population": "54000"}, "fin.population"),
-    ({"gov.structure": 5}, "gov.structure"),
-    ({"gov.board": "chaired"}, "gov.board"),
-    ({"fin.accounts": "accounts.pdf"}, "fin.accounts"),
-])
+@pytest.mark.parametrize(
+    "answers, named",
+    [
+        ({"gov.nonsense": 1}, "gov.nonsense"),
+        ({"fin.population": True}, "fin.population"),
+        ({"fin.population": "54000"}, "fin.population"),
+        ({"gov.structure": 5}, "gov.structure"),
+        ({"gov.board": "chaired"}, "gov.board"),
+        ({"fin.accounts": "accounts.pdf"}, "fin.accounts"),
+    ],
+)
 def test_invalid_answers_exit_non_zero_naming_the_question(files, answers, named):
     files["answers"].write_text(json.dumps(answers), encoding="utf-8")
     done = run(files)
@@ -177,8 +206,9 @@ def test_answers_must_be_an_object(files):
 
 
 def test_invalid_definition_is_reported(files):
-    files["questionnaire"].write_text(QUESTIONNAIRE.replace("weight: 2\n    questions", "wieght: 2\n    questions", 1),
-                                      encoding="utf-8")
+    files["questionnaire"].write_text(
+        QUESTIONNAIRE.replace("weight: 2\n    questions", "wieght: 2\n    questions", 1), encoding="utf-8"
+    )
     done = run(files)
     assert done.returncode != 0
     assert "wieght" in done.stderr
@@ -186,8 +216,9 @@ def test_invalid_definition_is_reported(files):
 
 
 def test_framework_naming_an_unknown_question_is_reported(files):
-    files["framework"].write_text(FRAMEWORK.replace("question: fin.accounts", "question: fin.acounts"),
-                                  encoding="utf-8")
+    files["framework"].write_text(
+        FRAMEWORK.replace("question: fin.accounts", "question: fin.acounts"), encoding="utf-8"
+    )
     done = run(files)
     assert done.returncode != 0
     assert "fin.acounts" in done.stderr
@@ -224,15 +255,34 @@ def member_files(files: dict[str, Path]) -> dict[str, Path]:
     files["questionnaire"].write_text(QUESTIONNAIRE + MEMBER_DOMAIN, encoding="utf-8")
     files["framework"].write_text(FRAMEWORK + MEMBER_GATE, encoding="utf-8")
     files["members"] = files["answers"].with_name("members.json")
-    files["members"].write_text(json.dumps({"Riverside Integrated Care": {"decl.insolvent": False},
-                                            "Southvale GP Federation": {"decl.insolvent": False}}), encoding="utf-8")
+    files["members"].write_text(
+        json.dumps(
+            {
+                "Riverside Integrated Care": {"decl.insolvent": False},
+                "Southvale GP Federation": {"decl.insolvent": False},
+            }
+        ),
+        encoding="utf-8",
+    )
     return files
 
 
 def run_with_members(files: dict[str, Path]) -> subprocess.CompletedProcess:
-    command = [sys.executable, "-m", "scoring", "--questionnaire", str(files["questionnaire"]),
-               "--framework", str(files["framework"]), "--answers", str(files["answers"]),
-               "--moderation", str(files["moderation"]), "--members", str(files["members"])]
+    command = [
+        sys.executable,
+        "-m",
+        "scoring",
+        "--questionnaire",
+        str(files["questionnaire"]),
+        "--framework",
+        str(files["framework"]),
+        "--answers",
+        str(files["answers"]),
+        "--moderation",
+        str(files["moderation"]),
+        "--members",
+        str(files["members"]),
+    ]
     env = dict(os.environ, PYTHONPATH=str(REPO))
     return subprocess.run(command, cwd=REPO, env=env, capture_output=True, text=True, timeout=60)
 
@@ -244,7 +294,8 @@ def test_members_file_decides_the_declarations_gate(member_files):
     assert [g["outcome"] for g in data["gates"]] == ["conditional", "pass", "pass"]
     assert data["members"] == [
         {"member": "Riverside Integrated Care", "passed": True, "failing": [], "answered": 1, "required": 1},
-        {"member": "Southvale GP Federation", "passed": True, "failing": [], "answered": 1, "required": 1}]
+        {"member": "Southvale GP Federation", "passed": True, "failing": [], "answered": 1, "required": 1},
+    ]
     criterion = data["gates"][2]["criteria"][0]
     assert criterion["explanation"] == "All 2 member organisations made clear declarations."
     assert (criterion["value"], criterion["threshold"]) == (2, 2)
@@ -262,8 +313,9 @@ def test_without_members_the_declarations_gate_fails(member_files):
 
 
 def test_invalid_member_answers_name_the_member_and_question(member_files):
-    member_files["members"].write_text(json.dumps({"Southvale GP Federation": {"decl.insolvent": "no"}}),
-                                       encoding="utf-8")
+    member_files["members"].write_text(
+        json.dumps({"Southvale GP Federation": {"decl.insolvent": "no"}}), encoding="utf-8"
+    )
     done = run_with_members(member_files)
     assert done.returncode != 0 and done.stdout == ""
     assert "member 'Southvale GP Federation': decl.insolvent: a yes/no answer must be true or false" in done.stderr

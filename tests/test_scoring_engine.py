@@ -1,5 +1,6 @@
 """Scoring rules on small hand-built definitions; every expected number is worked out by hand from
 the formulas in the brief, never copied from the engine's output."""
+
 from __future__ import annotations
 
 import json
@@ -128,14 +129,28 @@ def framework() -> Framework:
     return Framework.model_validate(yaml.safe_load(FRAMEWORK_YAML))
 
 
-def one_domain(questions: list[dict], criteria: list[dict] | None = None, domain_weight: float = 1.0
-               ) -> tuple[Questionnaire, Framework]:
-    q = Questionnaire.model_validate({"id": "t", "version": "1", "title": "T", "domains": [
-        {"id": "d", "title": "Delivery", "weight": domain_weight, "questions": questions}]})
-    f = Framework.model_validate({"id": "f", "version": "1", "questionnaire": "t",
-                                  "rag": [{"min": 50, "label": "Green"}, {"min": 0, "label": "Red"}],
-                                  "gates": [{"id": "G", "title": "Gate", "criteria": criteria or [
-                                      {"id": "G.o", "type": "overall_min", "min": 0}]}]})
+def one_domain(
+    questions: list[dict], criteria: list[dict] | None = None, domain_weight: float = 1.0
+) -> tuple[Questionnaire, Framework]:
+    q = Questionnaire.model_validate(
+        {
+            "id": "t",
+            "version": "1",
+            "title": "T",
+            "domains": [{"id": "d", "title": "Delivery", "weight": domain_weight, "questions": questions}],
+        }
+    )
+    f = Framework.model_validate(
+        {
+            "id": "f",
+            "version": "1",
+            "questionnaire": "t",
+            "rag": [{"min": 50, "label": "Green"}, {"min": 0, "label": "Red"}],
+            "gates": [
+                {"id": "G", "title": "Gate", "criteria": criteria or [{"id": "G.o", "type": "overall_min", "min": 0}]}
+            ],
+        }
+    )
     return q, f
 
 
@@ -144,10 +159,12 @@ def one_domain(questions: list[dict], criteria: list[dict] | None = None, domain
 
 
 def test_brief_example_two_questions_weights_2_and_1():
-    q, f = one_domain([
-        {"id": "a", "type": "scale", "text": "A", "weight": 2, "levels": ["0", "1", "2", "3", "4"]},
-        {"id": "b", "type": "yesno", "text": "B", "weight": 1},
-    ])
+    q, f = one_domain(
+        [
+            {"id": "a", "type": "scale", "text": "A", "weight": 2, "levels": ["0", "1", "2", "3", "4"]},
+            {"id": "b", "type": "yesno", "text": "B", "weight": 1},
+        ]
+    )
     result = score_submission(q, f, {"a": 3, "b": False})
     # s_a = 3/4 = 0.75, s_b = 0 -> 100 * (2*0.75 + 1*0) / 3 = 50.0
     assert result.domain("d").score == pytest.approx(50.0, abs=1e-12)
@@ -177,16 +194,16 @@ def test_multichoice_sums_and_caps_at_one(questionnaire, framework):
     assert result.question("fin.services").score == 0.0
 
 
-@pytest.mark.parametrize("value, expected", [
-    (0, 0.0), (49999.9, 0.0), (50000, 0.5), (99999, 0.5), (100000, 1.0), (10**9, 1.0), (-5, 0.0)])
+@pytest.mark.parametrize(
+    "value, expected", [(0, 0.0), (49999.9, 0.0), (50000, 0.5), (99999, 0.5), (100000, 1.0), (10**9, 1.0), (-5, 0.0)]
+)
 def test_number_bands_min_inclusive_max_exclusive(questionnaire, framework, value, expected):
     score = score_submission(questionnaire, framework, {"fin.population": value}).question("fin.population").score
     assert score == expected
 
 
 def test_number_without_any_band_scores_zero():
-    q, f = one_domain([{"id": "n", "type": "number", "text": "N"},
-                       {"id": "y", "type": "yesno", "text": "Y"}])
+    q, f = one_domain([{"id": "n", "type": "number", "text": "N"}, {"id": "y", "type": "yesno", "text": "Y"}])
     result = score_submission(q, f, {"n": 10**6, "y": True})
     assert result.question("n").score == 0.0
     assert result.domain("d").score == pytest.approx(50.0)  # (0 + 1) / 2
@@ -259,8 +276,12 @@ def test_hidden_question_is_excluded_from_its_domain(questionnaire, framework):
 
 
 def test_shown_question_counts_when_condition_holds(questionnaire, framework):
-    answers = {"fin.population": 120000, "fin.services": ["primary"], "fin.recovery": True,
-               "fin.recovery_plan": "We will..."}
+    answers = {
+        "fin.population": 120000,
+        "fin.services": ["primary"],
+        "fin.recovery": True,
+        "fin.recovery_plan": "We will...",
+    }
     result = score_submission(questionnaire, framework, answers, {"fin.recovery_plan": 0.75})
     # population 1, services 0.4, recovery(yes) 0, plan 0.75; detail hidden ("We will..." != "see attached")
     assert result.question("fin.recovery_detail").visible is False
@@ -285,18 +306,42 @@ def test_visibility_chains_through_hidden_controllers(questionnaire, framework):
 
 
 def test_domain_with_nothing_scored_is_none_and_left_out_of_overall():
-    q = Questionnaire.model_validate({"id": "t", "version": "1", "title": "T", "domains": [
-        {"id": "a", "title": "A", "weight": 3, "questions": [{"id": "a1", "type": "yesno", "text": "A1"}]},
-        {"id": "b", "title": "B", "weight": 1, "questions": [
-            {"id": "b0", "type": "yesno", "text": "B0", "weight": 0},
-            {"id": "b1", "type": "yesno", "text": "B1", "show_if": {"question": "b0", "equals": True}}]},
-        {"id": "c", "title": "C", "weight": 1, "questions": [
-            {"id": "c1", "type": "scale", "text": "C1", "levels": ["x", "y", "z"]}]},
-    ]})
-    f = Framework.model_validate({"id": "f", "version": "1", "questionnaire": "t",
-                                  "rag": [{"min": 0, "label": "Any"}],
-                                  "gates": [{"id": "G", "title": "G", "criteria": [
-                                      {"id": "G.b", "type": "domain_min", "domain": "b", "min": 0}]}]})
+    q = Questionnaire.model_validate(
+        {
+            "id": "t",
+            "version": "1",
+            "title": "T",
+            "domains": [
+                {"id": "a", "title": "A", "weight": 3, "questions": [{"id": "a1", "type": "yesno", "text": "A1"}]},
+                {
+                    "id": "b",
+                    "title": "B",
+                    "weight": 1,
+                    "questions": [
+                        {"id": "b0", "type": "yesno", "text": "B0", "weight": 0},
+                        {"id": "b1", "type": "yesno", "text": "B1", "show_if": {"question": "b0", "equals": True}},
+                    ],
+                },
+                {
+                    "id": "c",
+                    "title": "C",
+                    "weight": 1,
+                    "questions": [{"id": "c1", "type": "scale", "text": "C1", "levels": ["x", "y", "z"]}],
+                },
+            ],
+        }
+    )
+    f = Framework.model_validate(
+        {
+            "id": "f",
+            "version": "1",
+            "questionnaire": "t",
+            "rag": [{"min": 0, "label": "Any"}],
+            "gates": [
+                {"id": "G", "title": "G", "criteria": [{"id": "G.b", "type": "domain_min", "domain": "b", "min": 0}]}
+            ],
+        }
+    )
     result = score_submission(q, f, {"a1": True, "b0": False, "c1": 1})
     assert result.domain("b").score is None
     # (3*100 + 1*50) / (3 + 1) = 87.5; domain b's weight is not in the denominator
@@ -318,17 +363,23 @@ def test_no_scored_domain_means_no_overall_and_no_rag():
 # Overall, gates, explanations, recommendation
 
 STRONG = {
-    "gov.legal_entity": True, "gov.structure": 4, "gov.board": "rotating", "gov.alliance": ["accounts.pdf"],
-    "fin.population": 540000, "fin.services": ["primary", "acute"], "fin.recovery": False,
-    "strat.case": "Our case", "strat.vision": 1,
+    "gov.legal_entity": True,
+    "gov.structure": 4,
+    "gov.board": "rotating",
+    "gov.alliance": ["accounts.pdf"],
+    "fin.population": 540000,
+    "fin.services": ["primary", "acute"],
+    "fin.recovery": False,
+    "strat.case": "Our case",
+    "strat.vision": 1,
 }
 
 
 def test_overall_is_weighted_mean_of_domain_scores(questionnaire, framework):
     result = score_submission(questionnaire, framework, STRONG, {"strat.case": 1.0})
-    gov = 100 * (2 * 1 + 1 * 0.5 + 1 * 1) / 4       # 87.5
-    fin = 100 * (1 + 0.8 + 1) / 3                    # 93.33...
-    strat = 100 * (1.5 * 1 + 1 * 0.5) / 2.5          # 80
+    gov = 100 * (2 * 1 + 1 * 0.5 + 1 * 1) / 4  # 87.5
+    fin = 100 * (1 + 0.8 + 1) / 3  # 93.33...
+    strat = 100 * (1.5 * 1 + 1 * 0.5) / 2.5  # 80
     assert result.domain("gov").score == pytest.approx(gov)
     assert result.domain("fin").score == pytest.approx(fin)
     assert result.domain("strat").score == pytest.approx(strat)
@@ -342,7 +393,7 @@ def test_overall_is_weighted_mean_of_domain_scores(questionnaire, framework):
 def test_everything_met_means_proceed(questionnaire, framework):
     answers = dict(STRONG, **{"fin.recovery": True, "fin.recovery_plan": "Plan"})
     result = score_submission(questionnaire, framework, answers, {"strat.case": 1.0, "fin.recovery_plan": 0.75})
-    fin = 100 * (1 + 0.8 + 0 + 0.75) / 4                # 63.75
+    fin = 100 * (1 + 0.8 + 0 + 0.75) / 4  # 63.75
     assert result.domain("fin").score == pytest.approx(fin)
     assert result.overall == pytest.approx((2 * 87.5 + fin + 80) / 4)  # 79.6875
     assert result.rag == "Amber"
@@ -357,15 +408,22 @@ def test_contributions_add_up_to_the_domain_score(questionnaire, framework):
 
 
 def test_failing_explanations_use_plain_words(questionnaire, framework):
-    answers = {"gov.legal_entity": False, "gov.structure": 1, "gov.board": "none",
-               "fin.population": 54000, "fin.recovery": True}
+    answers = {
+        "gov.legal_entity": False,
+        "gov.structure": 1,
+        "gov.board": "none",
+        "fin.population": 54000,
+        "fin.recovery": True,
+    }
     result = score_submission(questionnaire, framework, answers)
     by_id = {c.id: c for g in result.gates for c in g.criteria}
     assert by_id["G1.legal"].explanation == (
-        "'Do you have a legal entity?' scored 0.00, below the minimum of 1: gate fails.")
+        "'Do you have a legal entity?' scored 0.00, below the minimum of 1: gate fails."
+    )
     assert by_id["G1.legal"].rationale == "Only a legal body can sign."
     assert by_id["G1.population"].explanation == (
-        "Population covered is 54,000, below the minimum of 100,000: gate is conditional.")
+        "Population covered is 54,000, below the minimum of 100,000: gate is conditional."
+    )
     assert by_id["G1.population"].value == 54000 and by_id["G1.population"].threshold == 100000
     assert by_id["G1.accounts"].explanation == "No file attached for 'Latest audited annual accounts': gate fails."
     # gov: 2*0.25 / 4 = 12.5
@@ -398,13 +456,15 @@ def test_unanswered_number_fails_number_min(questionnaire, framework):
     population = result.gates[0].criteria[1]
     assert population.passed is False and population.value is None
     assert population.explanation == (
-        "'Population covered' was not answered, so the minimum of 100,000 is not met: gate is conditional.")
+        "'Population covered' was not answered, so the minimum of 100,000 is not met: gate is conditional."
+    )
 
 
 def test_display_rounding_never_contradicts_the_verdict():
     q, f = one_domain(
         [{"id": "a", "type": "yesno", "text": "A", "weight": 1}],
-        [{"id": "G.d", "type": "domain_min", "domain": "d", "min": 50}])
+        [{"id": "G.d", "type": "domain_min", "domain": "d", "min": 50}],
+    )
     result = score_submission(q, f, {"a": True}, {"a": 0.49996})
     explanation = result.gates[0].criteria[0].explanation
     assert "scored 49.996, below the minimum of 50" in explanation
@@ -427,8 +487,10 @@ def test_all_gates_and_criteria_are_evaluated_even_after_a_failure(questionnaire
 
 def test_threshold_tolerance_absorbs_float_artefacts():
     # 0.1 + 0.2 == 0.30000000000000004 > 0.3: a moderated 0.3 must still meet that minimum.
-    q, f = one_domain([{"id": "a", "type": "text", "text": "A"}],
-                      [{"id": "G.a", "type": "question_min", "question": "a", "min": 0.1 + 0.2}])
+    q, f = one_domain(
+        [{"id": "a", "type": "text", "text": "A"}],
+        [{"id": "G.a", "type": "question_min", "question": "a", "min": 0.1 + 0.2}],
+    )
     result = score_submission(q, f, {"a": "x"}, {"a": 0.3})
     assert result.gates[0].outcome == "pass"
     # ... but a real shortfall, however small compared with display precision, still fails.
@@ -478,26 +540,29 @@ def test_results_are_frozen(questionnaire, framework):
 # Validation
 
 
-@pytest.mark.parametrize("answers, question_id, fragment", [
-    ({"nope": 1}, "nope", "unknown question"),
-    ({"gov.structure": 5}, "gov.structure", "out of range"),
-    ({"gov.structure": -1}, "gov.structure", "out of range"),
-    ({"gov.structure": "3"}, "gov.structure", "level index"),
-    ({"gov.structure": True}, "gov.structure", "level index"),
-    ({"gov.structure": 2.0}, "gov.structure", "level index"),
-    ({"gov.legal_entity": "yes"}, "gov.legal_entity", "true or false"),
-    ({"gov.legal_entity": 1}, "gov.legal_entity", "true or false"),
-    ({"gov.board": "chaired"}, "gov.board", "unknown option"),
-    ({"gov.board": 1}, "gov.board", "option value"),
-    ({"fin.services": "primary"}, "fin.services", "list"),
-    ({"fin.services": ["primary", "dental"]}, "fin.services", "unknown option"),
-    ({"fin.population": True}, "fin.population", "must be a number"),
-    ({"fin.population": "540000"}, "fin.population", "must be a number"),
-    ({"fin.population": float("nan")}, "fin.population", "finite"),
-    ({"strat.case": 42}, "strat.case", "text"),
-    ({"gov.alliance": "accounts.pdf"}, "gov.alliance", "list of file names"),
-    ({"gov.alliance": [3]}, "gov.alliance", "file names"),
-])
+@pytest.mark.parametrize(
+    "answers, question_id, fragment",
+    [
+        ({"nope": 1}, "nope", "unknown question"),
+        ({"gov.structure": 5}, "gov.structure", "out of range"),
+        ({"gov.structure": -1}, "gov.structure", "out of range"),
+        ({"gov.structure": "3"}, "gov.structure", "level index"),
+        ({"gov.structure": True}, "gov.structure", "level index"),
+        ({"gov.structure": 2.0}, "gov.structure", "level index"),
+        ({"gov.legal_entity": "yes"}, "gov.legal_entity", "true or false"),
+        ({"gov.legal_entity": 1}, "gov.legal_entity", "true or false"),
+        ({"gov.board": "chaired"}, "gov.board", "unknown option"),
+        ({"gov.board": 1}, "gov.board", "option value"),
+        ({"fin.services": "primary"}, "fin.services", "list"),
+        ({"fin.services": ["primary", "dental"]}, "fin.services", "unknown option"),
+        ({"fin.population": True}, "fin.population", "must be a number"),
+        ({"fin.population": "540000"}, "fin.population", "must be a number"),
+        ({"fin.population": float("nan")}, "fin.population", "finite"),
+        ({"strat.case": 42}, "strat.case", "text"),
+        ({"gov.alliance": "accounts.pdf"}, "gov.alliance", "list of file names"),
+        ({"gov.alliance": [3]}, "gov.alliance", "file names"),
+    ],
+)
 def test_validate_answers_names_the_question(questionnaire, answers, question_id, fragment):
     problems = validate_answers(questionnaire, answers)
     assert len(problems) == 1
@@ -506,13 +571,16 @@ def test_validate_answers_names_the_question(questionnaire, answers, question_id
     assert question_id in str(problems[0])
 
 
-@pytest.mark.parametrize("moderation, question_id", [
-    ({"strat.case": 1.5}, "strat.case"),
-    ({"strat.case": -0.1}, "strat.case"),
-    ({"strat.case": True}, "strat.case"),
-    ({"strat.case": "0.5"}, "strat.case"),
-    ({"ghost": 0.5}, "ghost"),
-])
+@pytest.mark.parametrize(
+    "moderation, question_id",
+    [
+        ({"strat.case": 1.5}, "strat.case"),
+        ({"strat.case": -0.1}, "strat.case"),
+        ({"strat.case": True}, "strat.case"),
+        ({"strat.case": "0.5"}, "strat.case"),
+        ({"ghost": 0.5}, "ghost"),
+    ],
+)
 def test_validate_moderation(questionnaire, moderation, question_id):
     problems = validate_answers(questionnaire, {}, moderation)
     assert [p.question_id for p in problems] == [question_id]

@@ -1,6 +1,7 @@
 """Per-member declarations: every member organisation answers a per_member domain for itself, and a
 member_declarations criterion passes only when every member's declarations are clear.  Expected
 values are worked out by hand from the rules, never copied from the engine's output."""
+
 from __future__ import annotations
 
 import hashlib
@@ -113,23 +114,34 @@ def test_every_member_clear_passes(questionnaire, framework):
     # Sorted by name, whatever order they were given in.
     assert [m.member for m in result.members] == ["Northshire Mental Health NHS Trust", "Southvale GP Federation"]
     assert result.member("Southvale GP Federation") == MemberDeclarationResult(
-        "Southvale GP Federation", True, (), 2, 2)
+        "Southvale GP Federation", True, (), 2, 2
+    )
     assert criterion.members == result.members
 
 
 def test_one_adverse_answer_fails_the_gate_and_names_the_member(questionnaire, framework):
-    members = dict(TWO_CLEAR, **{"Southvale GP Federation": {**CLEAR, "decl.insolvent": True,
-                                                             "decl.insolvent_detail": "Administration in 2024."}})
+    members = dict(
+        TWO_CLEAR,
+        **{
+            "Southvale GP Federation": {
+                **CLEAR,
+                "decl.insolvent": True,
+                "decl.insolvent_detail": "Administration in 2024.",
+            }
+        },
+    )
     result = score_submission(questionnaire, framework, JOINT, None, members)
     criterion = members_criterion(result)
     assert not criterion.passed
     assert (criterion.value, criterion.threshold) == (1.0, 2.0)
     assert criterion.explanation == (
         "Declarations not clear for Southvale GP Federation: 'Has the organisation been insolvent?' answered Yes: "
-        "gate fails.")
+        "gate fails."
+    )
     assert result.gate("G1").outcome == "fail" and result.recommendation == "open_procurement"
     assert result.member("Southvale GP Federation") == MemberDeclarationResult(
-        "Southvale GP Federation", False, ("decl.insolvent",), 2, 2)
+        "Southvale GP Federation", False, ("decl.insolvent",), 2, 2
+    )
     assert result.member("Northshire Mental Health NHS Trust").passed
 
 
@@ -145,16 +157,20 @@ def test_several_members_and_reasons_in_one_explanation(questionnaire, framework
         "Declarations not clear for Alpha Council: 'Has the organisation been insolvent?' not answered, "
         "'What regulatory action is in force?' answered 'Enforcement action'; for Beta Trust: "
         "'Has the organisation been insolvent?' answered Yes, 'What regulatory action is in force?' answered "
-        "'Enhanced monitoring': gate fails.")
+        "'Enhanced monitoring': gate fails."
+    )
     assert (criterion.value, criterion.threshold) == (1.0, 3.0)
     # Alpha: insolvent unanswered, regulator at 0, and the recovery plan shown (and clear): 2 of 3 answered.
     assert result.member("Alpha Council") == MemberDeclarationResult(
-        "Alpha Council", False, ("decl.insolvent", "decl.regulator"), 2, 3)
+        "Alpha Council", False, ("decl.insolvent", "decl.regulator"), 2, 3
+    )
 
 
 def test_show_if_inside_the_domain_decides_what_a_member_is_asked(questionnaire, framework):
-    members = {"A": {**CLEAR, "decl.recovery_plan": False},  # hidden (no enforcement), so it does not count
-               "B": {"decl.insolvent": False, "decl.regulator": "enforcement", "decl.recovery_plan": False}}
+    members = {
+        "A": {**CLEAR, "decl.recovery_plan": False},  # hidden (no enforcement), so it does not count
+        "B": {"decl.insolvent": False, "decl.regulator": "enforcement", "decl.recovery_plan": False},
+    }
     result = score_submission(questionnaire, framework, JOINT, None, members)
     assert result.member("A") == MemberDeclarationResult("A", True, (), 2, 2)
     assert result.member("B") == MemberDeclarationResult("B", False, ("decl.regulator", "decl.recovery_plan"), 3, 3)
@@ -177,7 +193,8 @@ def test_no_members_fails(questionnaire, framework):
         criterion = members_criterion(result)
         assert not criterion.passed and (criterion.value, criterion.threshold) == (0.0, 0.0)
         assert criterion.explanation == (
-            "No member organisation's declarations have been given, so none can be shown to be clear: gate fails.")
+            "No member organisation's declarations have been given, so none can be shown to be clear: gate fails."
+        )
         assert result.members == () and criterion.members == ()
         assert result.recommendation == "open_procurement"
 
@@ -187,12 +204,16 @@ def test_member_with_no_answers_fails(questionnaire, framework):
     assert result.member("A") == MemberDeclarationResult("A", False, ("decl.insolvent", "decl.regulator"), 0, 2)
     assert members_criterion(result).explanation == (
         "Declarations not clear for A: 'Has the organisation been insolvent?' not answered, "
-        "'What regulatory action is in force?' not answered: gate fails.")
+        "'What regulatory action is in force?' not answered: gate fails."
+    )
 
 
 def test_conditional_member_criterion(questionnaire):
-    framework = Framework.model_validate(yaml.safe_load(FRAMEWORK_YAML.replace(
-        "domain: decl, rationale", "domain: decl, on_fail: conditional, rationale")))
+    framework = Framework.model_validate(
+        yaml.safe_load(
+            FRAMEWORK_YAML.replace("domain: decl, rationale", "domain: decl, on_fail: conditional, rationale")
+        )
+    )
     result = score_submission(questionnaire, framework, JOINT, None, {"A": {**CLEAR, "decl.insolvent": True}})
     assert result.gate("G1").outcome == "conditional"
     assert members_criterion(result).explanation.endswith(": gate is conditional.")
@@ -212,7 +233,12 @@ def test_per_member_domain_is_not_scored_and_joint_answers_to_it_are_ignored(que
     assert not result.domain("gov").per_member
     for question in decl.questions:
         assert (question.visible, question.answered, question.score, question.weight, question.contribution) == (
-            False, False, None, 0.0, 0.0)
+            False,
+            False,
+            None,
+            0.0,
+            0.0,
+        )
     # Only gov is scored: structure at the top level, legal entity weight 0.
     assert result.domain("gov").score == 100.0 and result.overall == 100.0
 
@@ -226,8 +252,9 @@ def test_member_answers_to_joint_questions_are_ignored(questionnaire, framework)
 def test_member_order_does_not_matter(questionnaire, framework):
     members = {"B": {**CLEAR, "decl.insolvent": True}, "A": dict(CLEAR), "C": {}}
     reordered = dict(reversed(list(members.items())))
-    assert score_submission(questionnaire, framework, JOINT, None, members) == \
-        score_submission(questionnaire, framework, JOINT, None, reordered)
+    assert score_submission(questionnaire, framework, JOINT, None, members) == score_submission(
+        questionnaire, framework, JOINT, None, reordered
+    )
 
 
 def test_to_dict_adds_members_and_keeps_the_original_shape(questionnaire, framework):
@@ -237,8 +264,7 @@ def test_to_dict_adds_members_and_keeps_the_original_shape(questionnaire, framew
     assert data["members"] == [{"member": "A", "passed": True, "failing": [], "answered": 2, "required": 2}]
     assert data["domains"] == {"gov": 100.0, "decl": None}
     legal, members = data["gates"][0]["criteria"]
-    assert set(legal) == {"id", "title", "type", "passed", "value", "threshold", "on_fail", "explanation",
-                          "rationale"}
+    assert set(legal) == {"id", "title", "type", "passed", "value", "threshold", "on_fail", "explanation", "rationale"}
     assert members["members"] == data["members"] and members["threshold"] == 1.0
     trace = json.loads(json.dumps(result.to_trace_dict(), allow_nan=False))
     assert [d["per_member"] for d in trace["domains"]] == [False, True]
@@ -254,14 +280,20 @@ def test_to_dict_adds_members_and_keeps_the_original_shape(questionnaire, framew
 def test_declarations_in_the_joint_answers_are_a_problem(questionnaire):
     problems = validate_answers(questionnaire, {"decl.insolvent": False, "decl.regulator": None})
     assert [(p.question_id, p.message, p.member) for p in problems] == [
-        ("decl.insolvent", "this question is answered per member organisation, not in the joint answers", None)]
+        ("decl.insolvent", "this question is answered per member organisation, not in the joint answers", None)
+    ]
 
 
 def test_member_answers_are_validated_per_member(questionnaire):
     members = {
         "Good Trust": dict(CLEAR),
-        "Southvale GP Federation": {"decl.insolvent": "no", "decl.regulator": "closed", "gov.legal": True,
-                                    "decl.nope": 1, "decl.recovery_plan": None},
+        "Southvale GP Federation": {
+            "decl.insolvent": "no",
+            "decl.regulator": "closed",
+            "gov.legal": True,
+            "decl.nope": 1,
+            "decl.recovery_plan": None,
+        },
     }
     problems = validate_answers(questionnaire, JOINT, None, members)
     assert [str(p) for p in problems] == [
@@ -275,11 +307,14 @@ def test_member_answers_are_validated_per_member(questionnaire):
     assert validate_answers(questionnaire, JOINT, None, TWO_CLEAR) == []
 
 
-@pytest.mark.parametrize("members, message", [
-    (["A"], "member answers must be an object keyed by member organisation name, got ['A'] (list)"),
-    ({"  ": {}}, "a member organisation name must be non-empty text, got '  ' (str)"),
-    ({"A": [1]}, "member 'A': answers must be an object keyed by question id, got [1] (list)"),
-])
+@pytest.mark.parametrize(
+    "members, message",
+    [
+        (["A"], "member answers must be an object keyed by member organisation name, got ['A'] (list)"),
+        ({"  ": {}}, "a member organisation name must be non-empty text, got '  ' (str)"),
+        ({"A": [1]}, "member 'A': answers must be an object keyed by question id, got [1] (list)"),
+    ],
+)
 def test_malformed_member_answers(questionnaire, members, message):
     assert [str(p) for p in validate_answers(questionnaire, {}, None, members)] == [message]
 
@@ -287,7 +322,8 @@ def test_malformed_member_answers(questionnaire, members, message):
 def test_declarations_are_never_moderated(questionnaire):
     problems = validate_answers(questionnaire, {}, {"decl.insolvent_detail": 0.5})
     assert [(p.question_id, p.message) for p in problems] == [
-        ("decl.insolvent_detail", "moderation given for a per-member declaration, which is not scored")]
+        ("decl.insolvent_detail", "moderation given for a per-member declaration, which is not scored")
+    ]
 
 
 # --------------------------------------------------------------------------------------------------
@@ -296,8 +332,12 @@ def test_declarations_are_never_moderated(questionnaire):
 
 def old_inputs_hash(questionnaire_hash, framework_hash, answers, moderation):
     """The fingerprint as defined before member declarations existed."""
-    payload = {"questionnaire": questionnaire_hash, "framework": framework_hash, "answers": answers,
-               "moderation": {k: float(v) for k, v in (moderation or {}).items()}}
+    payload = {
+        "questionnaire": questionnaire_hash,
+        "framework": framework_hash,
+        "answers": answers,
+        "moderation": {k: float(v) for k, v in (moderation or {}).items()},
+    }
     text = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
@@ -343,12 +383,16 @@ def test_what_if_works_around_clear_declarations(questionnaire, framework):
 
 
 def test_what_if_returns_none_when_a_conditional_declaration_blocks_proceed(questionnaire):
-    framework = Framework.model_validate(yaml.safe_load(FRAMEWORK_YAML.replace(
-        "domain: decl, rationale", "domain: decl, on_fail: conditional, rationale")))
+    framework = Framework.model_validate(
+        yaml.safe_load(
+            FRAMEWORK_YAML.replace("domain: decl, rationale", "domain: decl, on_fail: conditional, rationale")
+        )
+    )
     members = {"A": {**CLEAR, "decl.regulator": "monitoring"}}
     answers = dict(JOINT, **{"gov.structure": 1})  # gov 25, below 50: conditional as well
-    assert score_submission(questionnaire, framework, answers, None, members).recommendation == \
-        "proceed_with_conditions"
+    assert (
+        score_submission(questionnaire, framework, answers, None, members).recommendation == "proceed_with_conditions"
+    )
     assert what_if(questionnaire, framework, answers, None, member_answers=members) is None
     # With clear declarations the same answers have a way forward.
     found = what_if(questionnaire, framework, answers, None, member_answers={"A": dict(CLEAR)})
@@ -360,22 +404,37 @@ def test_what_if_returns_none_when_a_conditional_declaration_blocks_proceed(ques
 
 
 def test_cohort_reads_member_answers(questionnaire, framework):
-    answers = pd.DataFrame([(s, q, v) for s in ("s1", "s2", "s3", "s4") for q, v in JOINT.items()],
-                           columns=["submission", "question", "value"])
-    members = pd.DataFrame([
-        ("s1", "A", "decl.insolvent", False), ("s1", "A", "decl.regulator", "none"),
-        ("s1", "B", "decl.insolvent", False), ("s1", "B", "decl.regulator", "none"),
-        ("s2", "A", "decl.insolvent", False), ("s2", "A", "decl.regulator", "none"),
-        ("s2", "B", "decl.insolvent", False),                       # B never answers the regulator question
-        ("s3", "A", "decl.insolvent", True), ("s3", "A", "decl.insolvent", False),  # the later row wins
-        ("s3", "A", "decl.regulator", "none"),
-        ("s5", "A", "decl.insolvent", False), ("s5", "A", "decl.regulator", "none"),  # members only
-    ], columns=["submission", "member", "question", "value"])
+    answers = pd.DataFrame(
+        [(s, q, v) for s in ("s1", "s2", "s3", "s4") for q, v in JOINT.items()],
+        columns=["submission", "question", "value"],
+    )
+    members = pd.DataFrame(
+        [
+            ("s1", "A", "decl.insolvent", False),
+            ("s1", "A", "decl.regulator", "none"),
+            ("s1", "B", "decl.insolvent", False),
+            ("s1", "B", "decl.regulator", "none"),
+            ("s2", "A", "decl.insolvent", False),
+            ("s2", "A", "decl.regulator", "none"),
+            ("s2", "B", "decl.insolvent", False),  # B never answers the regulator question
+            ("s3", "A", "decl.insolvent", True),
+            ("s3", "A", "decl.insolvent", False),  # the later row wins
+            ("s3", "A", "decl.regulator", "none"),
+            ("s5", "A", "decl.insolvent", False),
+            ("s5", "A", "decl.regulator", "none"),  # members only
+        ],
+        columns=["submission", "member", "question", "value"],
+    )
     table = score_cohort(questionnaire, framework, answers, member_answers=members)
     assert list(table.index) == ["s1", "s2", "s3", "s4", "s5"]
     assert list(table["G1"]) == ["pass", "fail", "pass", "fail", "fail"]  # s4: no members; s5: no legal entity
     assert table["decl"].isna().all()
-    assert list(table["recommendation"]) == ["proceed", "open_procurement", "proceed", "open_procurement",
-                                             "open_procurement"]
+    assert list(table["recommendation"]) == [
+        "proceed",
+        "open_procurement",
+        "proceed",
+        "open_procurement",
+        "open_procurement",
+    ]
     with pytest.raises(ValueError, match="member"):
         score_cohort(questionnaire, framework, answers, member_answers=members.drop(columns=["member"]))

@@ -1,5 +1,6 @@
 """Properties that must hold for any definitions and answers (hypothesis drives random seeds into
 ``scoring.synthetic``, so a failure can be replayed from the seed it reports)."""
+
 from __future__ import annotations
 
 import math
@@ -32,9 +33,13 @@ seeds = st.integers(min_value=0, max_value=2**32 - 1)
 def scenario(seed: int, n_questions: int = 14, show_if_share: float = 0.25, members: bool = False):
     """``members``: add a per_member declarations domain (and member_declarations criteria)."""
     rng = random.Random(seed)
-    questionnaire = random_questionnaire(rng, n_questions=rng.randint(3, n_questions), n_domains=rng.randint(1, 4),
-                                         show_if_share=show_if_share,
-                                         member_questions=rng.randint(1, 6) if members else 0)
+    questionnaire = random_questionnaire(
+        rng,
+        n_questions=rng.randint(3, n_questions),
+        n_domains=rng.randint(1, 4),
+        show_if_share=show_if_share,
+        member_questions=rng.randint(1, 6) if members else 0,
+    )
     framework = random_framework(rng, questionnaire)
     return rng, questionnaire, framework
 
@@ -172,8 +177,13 @@ def normalised(gate):
     criteria = []
     for criterion in gate.criteria:
         if criterion.type == "member_declarations":
-            criterion = (criterion.id, criterion.passed, criterion.value, criterion.threshold,
-                         [member_facts(m) for m in criterion.members])
+            criterion = (
+                criterion.id,
+                criterion.passed,
+                criterion.value,
+                criterion.threshold,
+                [member_facts(m) for m in criterion.members],
+            )
         criteria.append(criterion)
     return gate.id, gate.outcome, criteria
 
@@ -194,8 +204,13 @@ def assert_cohort_matches(questionnaire, framework, submissions, moderation, mem
     assert list(table.index) == sorted(present)
     assert table.index.name == "submission"
     for submission in table.index:
-        expected = score_submission(questionnaire, framework, submissions.get(submission, {}),
-                                    moderation.get(submission, {}), (member_answers or {}).get(submission))
+        expected = score_submission(
+            questionnaire,
+            framework,
+            submissions.get(submission, {}),
+            moderation.get(submission, {}),
+            (member_answers or {}).get(submission),
+        )
         row = table.loc[submission]
         for domain in expected.domains:
             if domain.score is None:
@@ -267,9 +282,14 @@ def test_cohort_later_duplicate_answer_wins_and_unknown_questions_are_ignored():
     questionnaire = random_questionnaire(rng, n_questions=6, n_domains=2, show_if_share=0.0)
     framework = random_framework(rng, questionnaire)
     first, second = random_answers(rng, questionnaire, 1.0), random_answers(rng, questionnaire, 1.0)
-    long = pd.concat([to_long({"a": first}), to_long({"a": second}),
-                      pd.DataFrame({"submission": ["a"], "question": ["no.such.question"], "value": [1]})],
-                     ignore_index=True)
+    long = pd.concat(
+        [
+            to_long({"a": first}),
+            to_long({"a": second}),
+            pd.DataFrame({"submission": ["a"], "question": ["no.such.question"], "value": [1]}),
+        ],
+        ignore_index=True,
+    )
     table = score_cohort(questionnaire, framework, long)
     expected = score_submission(questionnaire, framework, second)
     assert table.loc["a", "recommendation"] == expected.recommendation
@@ -289,15 +309,39 @@ def test_cohort_columns_and_empty_input():
 
 
 def test_cohort_show_if_on_list_answers_matches_single_path():
-    questionnaire = Questionnaire.model_validate({"id": "t", "version": "1", "title": "T", "domains": [
-        {"id": "d", "title": "D", "questions": [
-            {"id": "m", "type": "multichoice", "text": "M", "options": [
-                {"value": v, "label": v.upper(), "score": 0.3} for v in ("a", "b", "c")]},
-            {"id": "has_a", "type": "yesno", "text": "Shown when a is chosen",
-             "show_if": {"question": "m", "equals": "a"}},
-            {"id": "b_or_c", "type": "yesno", "text": "Shown when b or c is chosen",
-             "show_if": {"question": "m", "in": ["b", "c"]}},
-        ]}]})
+    questionnaire = Questionnaire.model_validate(
+        {
+            "id": "t",
+            "version": "1",
+            "title": "T",
+            "domains": [
+                {
+                    "id": "d",
+                    "title": "D",
+                    "questions": [
+                        {
+                            "id": "m",
+                            "type": "multichoice",
+                            "text": "M",
+                            "options": [{"value": v, "label": v.upper(), "score": 0.3} for v in ("a", "b", "c")],
+                        },
+                        {
+                            "id": "has_a",
+                            "type": "yesno",
+                            "text": "Shown when a is chosen",
+                            "show_if": {"question": "m", "equals": "a"},
+                        },
+                        {
+                            "id": "b_or_c",
+                            "type": "yesno",
+                            "text": "Shown when b or c is chosen",
+                            "show_if": {"question": "m", "in": ["b", "c"]},
+                        },
+                    ],
+                }
+            ],
+        }
+    )
     framework = random_framework(random.Random(1), questionnaire)
     submissions = {
         "s1": {"m": ["a", "b"], "has_a": True, "b_or_c": True},
@@ -306,8 +350,15 @@ def test_cohort_show_if_on_list_answers_matches_single_path():
         "s4": {"m": ["c"], "has_a": True, "b_or_c": False},
         "s5": {"has_a": True, "b_or_c": True},
     }
-    visible = {s: {q.id for d in score_submission(questionnaire, framework, a).domains for q in d.questions
-                   if q.visible} for s, a in submissions.items()}
-    assert visible == {"s1": {"m", "has_a", "b_or_c"}, "s2": {"m", "has_a"}, "s3": {"m"},
-                       "s4": {"m", "b_or_c"}, "s5": {"m"}}
+    visible = {
+        s: {q.id for d in score_submission(questionnaire, framework, a).domains for q in d.questions if q.visible}
+        for s, a in submissions.items()
+    }
+    assert visible == {
+        "s1": {"m", "has_a", "b_or_c"},
+        "s2": {"m", "has_a"},
+        "s3": {"m"},
+        "s4": {"m", "b_or_c"},
+        "s5": {"m"},
+    }
     assert_cohort_matches(questionnaire, framework, submissions, {})

@@ -1,4 +1,5 @@
 """what_if: hand-worked cases, then exactness against brute force on small random questionnaires."""
+
 from __future__ import annotations
 
 import random
@@ -23,18 +24,33 @@ from scoring.synthetic import (
 
 def build(domains: list[dict], criteria: list[dict]) -> tuple[Questionnaire, Framework]:
     q = Questionnaire.model_validate({"id": "t", "version": "1", "title": "T", "domains": domains})
-    f = Framework.model_validate({"id": "f", "version": "1", "questionnaire": "t",
-                                  "rag": [{"min": 0, "label": "Any"}],
-                                  "gates": [{"id": "G", "title": "Gate", "criteria": criteria}]})
+    f = Framework.model_validate(
+        {
+            "id": "f",
+            "version": "1",
+            "questionnaire": "t",
+            "rag": [{"min": 0, "label": "Any"}],
+            "gates": [{"id": "G", "title": "Gate", "criteria": criteria}],
+        }
+    )
     return q, f
 
 
-FIN = {"id": "fin", "title": "Finance", "questions": [
-    {"id": "fin.risk_share", "type": "scale", "text": "Risk share agreed?", "weight": 2,
-     "levels": ["none", "talks", "draft", "agreed", "tested"]},
-    {"id": "fin.annual_accounts", "type": "evidence", "text": "Latest audited annual accounts", "weight": 1},
-    {"id": "fin.reserves", "type": "yesno", "text": "Reserves?", "weight": 1},
-]}
+FIN = {
+    "id": "fin",
+    "title": "Finance",
+    "questions": [
+        {
+            "id": "fin.risk_share",
+            "type": "scale",
+            "text": "Risk share agreed?",
+            "weight": 2,
+            "levels": ["none", "talks", "draft", "agreed", "tested"],
+        },
+        {"id": "fin.annual_accounts", "type": "evidence", "text": "Latest audited annual accounts", "weight": 1},
+        {"id": "fin.reserves", "type": "yesno", "text": "Reserves?", "weight": 1},
+    ],
+}
 
 
 def test_nothing_to_do_when_already_proceeding():
@@ -43,8 +59,11 @@ def test_nothing_to_do_when_already_proceeding():
 
 
 def test_single_yes_answer_lifts_a_fail_gate():
-    gov = {"id": "gov", "title": "Governance", "questions": [
-        {"id": "gov.legal_entity", "type": "yesno", "text": "Legal entity?", "weight": 0}]}
+    gov = {
+        "id": "gov",
+        "title": "Governance",
+        "questions": [{"id": "gov.legal_entity", "type": "yesno", "text": "Legal entity?", "weight": 0}],
+    }
     q, f = build([gov, FIN], [{"id": "G.l", "type": "question_min", "question": "gov.legal_entity", "min": 1}])
     found = what_if(q, f, {"gov.legal_entity": False})
     assert found.current == "open_procurement" and found.target == "proceed_with_conditions"
@@ -74,16 +93,22 @@ def test_attach_a_file():
 
 
 def test_raise_a_moderated_text_score():
-    strategy = {"id": "strategy", "title": "Strategy", "questions": [
-        {"id": "strategy.case_for_change", "type": "text", "text": "Case for change", "weight": 1},
-        {"id": "strategy.vision", "type": "scale", "text": "Vision", "weight": 1, "levels": ["a", "b", "c"]}]}
+    strategy = {
+        "id": "strategy",
+        "title": "Strategy",
+        "questions": [
+            {"id": "strategy.case_for_change", "type": "text", "text": "Case for change", "weight": 1},
+            {"id": "strategy.vision", "type": "scale", "text": "Vision", "weight": 1, "levels": ["a", "b", "c"]},
+        ],
+    }
     # Vision is already at the top (1.0); 100 * (s + 1) / 2 >= 85 needs s >= 0.7, and moderated
     # scores are suggested in quarters, so 0.75.
     q, f = build([strategy], [{"id": "G.s", "type": "domain_min", "domain": "strategy", "min": 85}])
     answers = {"strategy.case_for_change": "Our case", "strategy.vision": 2}
     found = what_if(q, f, answers, {"strategy.case_for_change": 0.25})
     assert [c.description for c in found.changes] == [
-        "Raise the moderated score of strategy.case_for_change from 0.25 to 0.75"]
+        "Raise the moderated score of strategy.case_for_change from 0.25 to 0.75"
+    ]
     assert found.changes[0].applies_to == "moderation"
     _, moderation = found.apply(answers, {"strategy.case_for_change": 0.25})
     assert moderation == {"strategy.case_for_change": 0.75}
@@ -97,9 +122,18 @@ def test_question_min_threshold_is_offered_as_a_moderation_level():
 
 
 def test_number_raised_to_number_min_threshold_within_its_band():
-    pop = {"id": "p", "title": "P", "questions": [
-        {"id": "p.population", "type": "number", "text": "Population covered",
-         "bands": [{"min": 0, "max": 50000, "score": 0}, {"min": 50000, "score": 1}]}]}
+    pop = {
+        "id": "p",
+        "title": "P",
+        "questions": [
+            {
+                "id": "p.population",
+                "type": "number",
+                "text": "Population covered",
+                "bands": [{"min": 0, "max": 50000, "score": 0}, {"min": 50000, "score": 1}],
+            }
+        ],
+    }
     q, f = build([pop], [{"id": "G.p", "type": "number_min", "question": "p.population", "min": 100000}])
     found = what_if(q, f, {"p.population": 54000})
     assert [c.description for c in found.changes] == ["Raise p.population from 54,000 to 100,000"]
@@ -108,8 +142,11 @@ def test_number_raised_to_number_min_threshold_within_its_band():
 def test_fewest_changes_beat_a_cheaper_larger_set():
     # Either one question to the top (cost 1.0) or two half-steps (cost 0.5 + 0.5) reach 50 in a
     # 3-question domain; the single change wins because it is fewer.
-    d = {"id": "d", "title": "D", "questions": [
-        {"id": f"d.q{i}", "type": "scale", "text": f"Q{i}", "levels": ["0", "1", "2"]} for i in range(3)]}
+    d = {
+        "id": "d",
+        "title": "D",
+        "questions": [{"id": f"d.q{i}", "type": "scale", "text": f"Q{i}", "levels": ["0", "1", "2"]} for i in range(3)],
+    }
     q, f = build([d], [{"id": "G.d", "type": "domain_min", "domain": "d", "min": 100 / 3}])
     found = what_if(q, f, {"d.q0": 0, "d.q1": 0, "d.q2": 0})
     assert len(found.changes) == 1 and found.changes[0].to_value == 2
@@ -117,41 +154,66 @@ def test_fewest_changes_beat_a_cheaper_larger_set():
 
 def test_among_equal_sizes_the_smallest_total_increase_wins():
     # Two failing criteria need two changes; q1 can meet its minimum at level 1 (0.5) or 2 (1.0).
-    d = {"id": "d", "title": "D", "questions": [
-        {"id": "d.q1", "type": "scale", "text": "Q1", "levels": ["0", "1", "2"]},
-        {"id": "d.q2", "type": "yesno", "text": "Q2"}]}
-    q, f = build([d], [{"id": "G.1", "type": "question_min", "question": "d.q1", "min": 0.5},
-                       {"id": "G.2", "type": "question_min", "question": "d.q2", "min": 1}])
+    d = {
+        "id": "d",
+        "title": "D",
+        "questions": [
+            {"id": "d.q1", "type": "scale", "text": "Q1", "levels": ["0", "1", "2"]},
+            {"id": "d.q2", "type": "yesno", "text": "Q2"},
+        ],
+    }
+    q, f = build(
+        [d],
+        [
+            {"id": "G.1", "type": "question_min", "question": "d.q1", "min": 0.5},
+            {"id": "G.2", "type": "question_min", "question": "d.q2", "min": 1},
+        ],
+    )
     found = what_if(q, f, {})
     assert [c.description for c in found.changes] == ["Answer d.q1 at level 1", "Answer 'Yes' to d.q2"]
 
 
 def test_hidden_question_needs_its_controller_changed_too():
-    d = {"id": "d", "title": "D", "questions": [
-        {"id": "d.has_plan", "type": "yesno", "text": "Has plan?"},
-        {"id": "d.plan_quality", "type": "scale", "text": "Plan quality", "levels": ["0", "1", "2", "3"],
-         "show_if": {"question": "d.has_plan", "equals": True}}]}
+    d = {
+        "id": "d",
+        "title": "D",
+        "questions": [
+            {"id": "d.has_plan", "type": "yesno", "text": "Has plan?"},
+            {
+                "id": "d.plan_quality",
+                "type": "scale",
+                "text": "Plan quality",
+                "levels": ["0", "1", "2", "3"],
+                "show_if": {"question": "d.has_plan", "equals": True},
+            },
+        ],
+    }
     q, f = build([d], [{"id": "G.p", "type": "question_min", "question": "d.plan_quality", "min": 0.6}])
     found = what_if(q, f, {"d.has_plan": False})
-    assert [c.description for c in found.changes] == ["Answer 'Yes' to d.has_plan",
-                                                      "Answer d.plan_quality at level 2"]
+    assert [c.description for c in found.changes] == ["Answer 'Yes' to d.has_plan", "Answer d.plan_quality at level 2"]
     assert what_if(q, f, {"d.has_plan": False}, max_changes=1) is None
 
 
 def test_unreachable_within_budget_returns_none():
-    d = {"id": "d", "title": "D", "questions": [
-        {"id": f"d.q{i}", "type": "yesno", "text": f"Q{i}"} for i in range(5)]}
+    d = {"id": "d", "title": "D", "questions": [{"id": f"d.q{i}", "type": "yesno", "text": f"Q{i}"} for i in range(5)]}
     q, f = build([d], [{"id": "G.d", "type": "domain_min", "domain": "d", "min": 100}])
     assert what_if(q, f, {}, max_changes=4) is None
     assert len(what_if(q, f, {}, max_changes=5).changes) == 5
 
 
 def test_open_procurement_targets_only_the_next_step():
-    d = {"id": "d", "title": "D", "questions": [
-        {"id": "d.a", "type": "yesno", "text": "A"}, {"id": "d.b", "type": "yesno", "text": "B"}]}
-    q, f = build([d], [{"id": "G.a", "type": "question_min", "question": "d.a", "min": 1, "on_fail": "fail"},
-                       {"id": "G.b", "type": "question_min", "question": "d.b", "min": 1,
-                        "on_fail": "conditional"}])
+    d = {
+        "id": "d",
+        "title": "D",
+        "questions": [{"id": "d.a", "type": "yesno", "text": "A"}, {"id": "d.b", "type": "yesno", "text": "B"}],
+    }
+    q, f = build(
+        [d],
+        [
+            {"id": "G.a", "type": "question_min", "question": "d.a", "min": 1, "on_fail": "fail"},
+            {"id": "G.b", "type": "question_min", "question": "d.b", "min": 1, "on_fail": "conditional"},
+        ],
+    )
     found = what_if(q, f, {})
     assert found.target == "proceed_with_conditions"
     assert [c.question_id for c in found.changes] == ["d.a"]
@@ -205,9 +267,15 @@ def brute_moves(question, answer, moderated, controllers, framework):
         values = [o.value for o in question.options]
     elif question.type == "number":
         values = [b.min for b in question.bands if b.score > mine + 1e-12]
-        values += [c.min for g in framework.gates for c in g.criteria
-                   if c.type == "number_min" and c.question == question.id
-                   and (answer is None or c.min > answer) and own_score(question, c.min) >= mine - 1e-12]
+        values += [
+            c.min
+            for g in framework.gates
+            for c in g.criteria
+            if c.type == "number_min"
+            and c.question == question.id
+            and (answer is None or c.min > answer)
+            and own_score(question, c.min) >= mine - 1e-12
+        ]
     elif question.type == "evidence" and not answer:
         values = [["file.pdf"]]
     for value in values:
@@ -227,8 +295,9 @@ def brute_force(questionnaire, framework, answers, moderation, max_changes, memb
     controllers = {q.show_if.question for q in joint if q.show_if}
     moves = {}
     for question in joint:
-        keep, options = brute_moves(question, answers.get(question.id), moderation.get(question.id), controllers,
-                                    framework)
+        keep, options = brute_moves(
+            question, answers.get(question.id), moderation.get(question.id), controllers, framework
+        )
         if options:
             moves[question.id] = options
     for size in range(1, max_changes + 1):
@@ -266,9 +335,14 @@ def what_if_cost(questionnaire, answers, moderation, found):
 
 def check_against_brute_force(seed: int, members: bool) -> None:
     rng = random.Random(seed)
-    questionnaire = random_questionnaire(rng, n_questions=rng.randint(3, 7), n_domains=rng.randint(1, 3),
-                                         types=BRUTE_TYPES, show_if_share=0.35,
-                                         member_questions=rng.randint(1, 4) if members else 0)
+    questionnaire = random_questionnaire(
+        rng,
+        n_questions=rng.randint(3, 7),
+        n_domains=rng.randint(1, 3),
+        types=BRUTE_TYPES,
+        show_if_share=0.35,
+        member_questions=rng.randint(1, 4) if members else 0,
+    )
     framework = random_framework(rng, questionnaire, n_gates=2, max_criteria=3, question_min_steps=MODERATION_GRID)
     answers = random_answers(rng, questionnaire, answer_rate=rng.random())
     moderation = random_moderation(rng, questionnaire, rate=0.4, steps=(0.0, 0.25, 0.5, 0.75))
@@ -280,8 +354,9 @@ def check_against_brute_force(seed: int, members: bool) -> None:
                 answers[question.id] = rng.choice([True, False]) if question.type == "yesno" else "x"
     before = score_submission(questionnaire, framework, answers, moderation, member_answers)
     max_changes = 3
-    found = what_if(questionnaire, framework, answers, moderation, max_changes=max_changes,
-                    member_answers=member_answers)
+    found = what_if(
+        questionnaire, framework, answers, moderation, max_changes=max_changes, member_answers=member_answers
+    )
     if found is not None:
         assert not any(questionnaire.is_per_member(c.question_id) for c in found.changes)
     if before.recommendation == "proceed":
@@ -317,8 +392,13 @@ def test_what_if_matches_brute_force_with_member_declarations(seed):
 
 def test_what_if_is_fast_on_the_shipped_questionnaire():
     pytest.importorskip("questionnaires.loader")
-    from questionnaires.loader import DEFAULT_FRAMEWORK_PATH, DEFAULT_QUESTIONNAIRE_PATH, load_framework, \
-        load_questionnaire
+    from questionnaires.loader import (
+        DEFAULT_FRAMEWORK_PATH,
+        DEFAULT_QUESTIONNAIRE_PATH,
+        load_framework,
+        load_questionnaire,
+    )
+
     if not DEFAULT_QUESTIONNAIRE_PATH.exists() or not DEFAULT_FRAMEWORK_PATH.exists():
         pytest.skip("shipped definitions not present")
     questionnaire = load_questionnaire(DEFAULT_QUESTIONNAIRE_PATH)

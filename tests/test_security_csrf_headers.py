@@ -1,4 +1,5 @@
 """CSRF on every state-changing route, and browser security headers on every page."""
+
 from __future__ import annotations
 
 import re
@@ -43,11 +44,12 @@ def _allowed_cases(app, rule, world):
 
 def _state(data):
     with data() as session:
-        return (session.scalar(db.select(db.func.count()).select_from(AuditEvent)
-                               .where(AuditEvent.action != "auth.login")),
-                session.scalar(db.select(db.func.count()).select_from(Answer)),
-                session.scalar(db.select(db.func.count()).select_from(Evidence).where(Evidence.removed_at.is_(None))),
-                tuple(session.scalars(db.select(Submission.status).order_by(Submission.id))))
+        return (
+            session.scalar(db.select(db.func.count()).select_from(AuditEvent).where(AuditEvent.action != "auth.login")),
+            session.scalar(db.select(db.func.count()).select_from(Answer)),
+            session.scalar(db.select(db.func.count()).select_from(Evidence).where(Evidence.removed_at.is_(None))),
+            tuple(session.scalars(db.select(Submission.status).order_by(Submission.id))),
+        )
 
 
 def test_every_state_changing_route_refuses_a_request_without_a_valid_csrf_token(demo, data, make_browser):
@@ -66,7 +68,9 @@ def test_every_state_changing_route_refuses_a_request_without_a_valid_csrf_token
             missing = client.open(case.url, method=case.method, data=case.form)
             forged = client.open(case.url, method=case.method, data={**case.form, "csrf_token": foreign_token})
             assert missing.status_code == 400, f"{case.method} {case.url} without a token: {missing.status_code}"
-            assert forged.status_code == 400, f"{case.method} {case.url} with another session's token: {forged.status_code}"
+            assert forged.status_code == 400, (
+                f"{case.method} {case.url} with another session's token: {forged.status_code}"
+            )
             checked.append(case.endpoint)
     assert _state(data) == before, "a refused request changed something"
     posted_endpoints = {r.endpoint for r in demo.url_map.iter_rules() if "POST" in r.methods}
@@ -102,7 +106,11 @@ def _header_problems(response) -> list[str]:
     if response.headers.get("X-Content-Type-Options") != "nosniff":
         problems.append("X-Content-Type-Options is not nosniff")
     # no-referrer would also break Flask-WTF's same-origin Referer check over HTTPS.
-    if response.headers.get("Referrer-Policy") not in ("same-origin", "strict-origin", "strict-origin-when-cross-origin"):
+    if response.headers.get("Referrer-Policy") not in (
+        "same-origin",
+        "strict-origin",
+        "strict-origin-when-cross-origin",
+    ):
         problems.append(f"Referrer-Policy is {response.headers.get('Referrer-Policy')!r}")
     if response.mimetype == "text/html":
         html = response.get_data(as_text=True)
@@ -132,8 +140,7 @@ def test_every_page_sends_the_security_headers(demo, data, make_browser, stub_pd
                     failures.append(f"{case.url} as {role.key}: Cache-Control lacks no-store")
     # Error pages and the sign-in page carry them too.
     anonymous = make_browser()
-    for response in (anonymous.get("/login"), anonymous.get("/no-such-page"),
-                     visitors.get(ROLES[1]).get("/review/")):
+    for response in (anonymous.get("/login"), anonymous.get("/no-such-page"), visitors.get(ROLES[1]).get("/review/")):
         failures += [f"{response.request.path} ({response.status_code}): {p}" for p in _header_problems(response)]
     assert seen >= len([r for r in demo.url_map.iter_rules() if "GET" in r.methods])
     assert not failures, "\n".join(failures)

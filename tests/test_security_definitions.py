@@ -1,4 +1,5 @@
 """Hostile definition files are refused safely by `flask questionnaire validate` and `import`."""
+
 from __future__ import annotations
 
 import pytest
@@ -42,8 +43,9 @@ def test_hostile_definition_files_are_refused_with_a_message_and_change_nothing(
         path = tmp_path / name
         path.write_bytes(content)
         result = runner.invoke(args=["questionnaire", command, str(path)])
-        output = result.output + (str(result.exception) if result.exception and not isinstance(
-            result.exception, SystemExit) else "")
+        output = result.output + (
+            str(result.exception) if result.exception and not isinstance(result.exception, SystemExit) else ""
+        )
         if result.exit_code == 0:
             failures.append(f"{name}: accepted")
         if result.exception is not None and not isinstance(result.exception, SystemExit):

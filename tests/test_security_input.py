@@ -4,6 +4,7 @@ Each bad value must be refused with a message next to its field, nothing from th
 stored, and everything else the person typed must come back on the page.  Markup in answers is
 stored as typed and always shown escaped.
 """
+
 from __future__ import annotations
 
 import html
@@ -41,7 +42,9 @@ def _stored(data, submission_id) -> tuple:
     with data() as session:
         answers = session.scalars(db.select(Answer).filter_by(submission_id=submission_id)).all()
         files = session.scalars(db.select(Evidence).filter_by(submission_id=submission_id, removed_at=None)).all()
-        audit = session.scalar(db.select(db.func.count()).select_from(AuditEvent).filter_by(submission_id=submission_id))
+        audit = session.scalar(
+            db.select(db.func.count()).select_from(AuditEvent).filter_by(submission_id=submission_id)
+        )
         return {a.question_id: a.value for a in answers}, [f.original_name for f in files], audit
 
 
@@ -88,7 +91,7 @@ def test_every_kind_of_bad_field_value_is_refused_with_a_message_and_nothing_is_
         if response.status_code != 200:
             failures.append(f"{label}: status {response.status_code}")
             continue
-        summary = page[page.find('class="error-summary"'):page.find("</ul>", page.find('class="error-summary"'))]
+        summary = page[page.find('class="error-summary"') : page.find("</ul>", page.find('class="error-summary"'))]
         if f'href="#q-{question.id}"' not in summary:
             failures.append(f"{label}: no error summary entry for the field")
         if message.lower() not in html.unescape(page).lower():
@@ -107,13 +110,17 @@ def test_autosave_refuses_bad_values_with_a_message_and_stores_nothing(demo, dat
     before = _stored(data, ids["draft"])
     for kind, value, _ in HOSTILE_VALUES:
         question = QUESTIONS[kind]
-        response = browser.client.post(f"/provider/submissions/{ids['draft']}/answers/{question.id}",
-                                       data={"q-" + question.id: value, "csrf_token": token})
+        response = browser.client.post(
+            f"/provider/submissions/{ids['draft']}/answers/{question.id}",
+            data={"q-" + question.id: value, "csrf_token": token},
+        )
         assert response.status_code == 422, (kind, value, response.status_code)
         assert response.json["error"]
     for question_id in ("no.such.question", "../../etc/passwd", EVIDENCE.id):
-        response = browser.client.post(f"/provider/submissions/{ids['draft']}/answers/{question_id}",
-                                       data={"q-" + question_id: "1", "csrf_token": token})
+        response = browser.client.post(
+            f"/provider/submissions/{ids['draft']}/answers/{question_id}",
+            data={"q-" + question_id: "1", "csrf_token": token},
+        )
         assert response.status_code == 404
     assert _stored(data, ids["draft"]) == before
 
@@ -126,9 +133,16 @@ def test_markup_in_answers_and_file_names_is_stored_as_typed_and_shown_escaped(d
     url = f"/provider/submissions/{ids['draft']}/sections/{STRATEGY.id}"
     browser.login(PROVIDER)
     evil_name = "<img src=x onerror=alert(3)>.pdf"
-    response = browser.post(url, {**_valid_answers(), "q-" + TEXT.id: MARKUP, "action": "save",
-                                  "q-" + EVIDENCE.id: [(io.BytesIO(minimal_pdf()), evil_name)]},
-                            content_type="multipart/form-data")
+    response = browser.post(
+        url,
+        {
+            **_valid_answers(),
+            "q-" + TEXT.id: MARKUP,
+            "action": "save",
+            "q-" + EVIDENCE.id: [(io.BytesIO(minimal_pdf()), evil_name)],
+        },
+        content_type="multipart/form-data",
+    )
     assert response.status_code == 302
     answers, files, _ = _stored(data, ids["draft"])
     assert answers[TEXT.id] == MARKUP
@@ -160,25 +174,30 @@ def test_markup_in_answers_and_file_names_is_stored_as_typed_and_shown_escaped(d
 
 
 def _upload(browser, url, name, content, extra=None):
-    return browser.post(url, {**_valid_answers(), **(extra or {}), "action": "save",
-                              "q-" + EVIDENCE.id: [(io.BytesIO(content), name)]},
-                        content_type="multipart/form-data")
+    return browser.post(
+        url,
+        {**_valid_answers(), **(extra or {}), "action": "save", "q-" + EVIDENCE.id: [(io.BytesIO(content), name)]},
+        content_type="multipart/form-data",
+    )
 
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 
 
-@pytest.mark.parametrize("name, content, message", [
-    ("empty.pdf", b"", "is empty"),
-    ("programme.exe", b"MZ\x90\x00" + b"\x00" * 64, "not an allowed type"),
-    ("plan.pdf.exe", minimal_pdf(), "not an allowed type"),
-    ("no-extension", minimal_pdf(), "not an allowed type"),
-    ("board-minutes.pdf", PNG, "does not match its name"),
-    ("chart.png", minimal_pdf(), "does not match its name"),
-    ("figures.csv", b"year,cost\x00\x01\x02", "does not match its name"),
-    ("plan.docx", b"PK\x03\x04not really a zip", "does not match its name"),
-    ("page.html.pdf", b"<html><script>alert(1)</script></html>", "does not match its name"),
-])
+@pytest.mark.parametrize(
+    "name, content, message",
+    [
+        ("empty.pdf", b"", "is empty"),
+        ("programme.exe", b"MZ\x90\x00" + b"\x00" * 64, "not an allowed type"),
+        ("plan.pdf.exe", minimal_pdf(), "not an allowed type"),
+        ("no-extension", minimal_pdf(), "not an allowed type"),
+        ("board-minutes.pdf", PNG, "does not match its name"),
+        ("chart.png", minimal_pdf(), "does not match its name"),
+        ("figures.csv", b"year,cost\x00\x01\x02", "does not match its name"),
+        ("plan.docx", b"PK\x03\x04not really a zip", "does not match its name"),
+        ("page.html.pdf", b"<html><script>alert(1)</script></html>", "does not match its name"),
+    ],
+)
 def test_bad_uploads_are_refused_and_nothing_on_the_page_is_stored(demo, data, browser, name, content, message):
     ids = _ids(data)
     url = f"/provider/submissions/{ids['draft']}/sections/{STRATEGY.id}"
@@ -204,7 +223,10 @@ def test_oversize_uploads_are_refused_per_file_and_per_request(demo, data, brows
     demo.config["MAX_CONTENT_LENGTH"] = 64 * 1024
     response = _upload(browser, url, "huge.pdf", minimal_pdf() + b"x" * (128 * 1024))
     assert response.status_code == 413
-    assert "larger than" in response.get_data(as_text=True).lower() or "too large" in response.get_data(as_text=True).lower()
+    assert (
+        "larger than" in response.get_data(as_text=True).lower()
+        or "too large" in response.get_data(as_text=True).lower()
+    )
     assert _stored(data, ids["draft"]) == before
 
 
@@ -213,8 +235,12 @@ def test_path_traversal_file_names_cannot_escape_the_upload_folder(demo, data, b
     url = f"/provider/submissions/{ids['draft']}/sections/{STRATEGY.id}"
     upload_root = Path(demo.config["UPLOAD_FOLDER"]).resolve()
     browser.login(PROVIDER)
-    names = ["../../../../tmp/escaped.pdf", "..\\..\\..\\escaped-windows.pdf", "/etc/cron.d/escaped.pdf",
-             "....//....//escaped-dots.pdf"]
+    names = [
+        "../../../../tmp/escaped.pdf",
+        "..\\..\\..\\escaped-windows.pdf",
+        "/etc/cron.d/escaped.pdf",
+        "....//....//escaped-dots.pdf",
+    ]
     for name in names:
         assert _upload(browser, url, name, minimal_pdf(name)).status_code == 302
     with data() as session:
@@ -233,7 +259,9 @@ def test_a_section_form_cannot_remove_another_applicants_evidence(demo, data, br
     ids = _ids(data)
     url = f"/provider/submissions/{ids['draft']}/sections/{STRATEGY.id}"
     browser.login(PROVIDER)
-    response = browser.post(url, {**_valid_answers(), "action": "save", "remove-evidence": str(ids["foreign_evidence"])})
+    response = browser.post(
+        url, {**_valid_answers(), "action": "save", "remove-evidence": str(ids["foreign_evidence"])}
+    )
     assert response.status_code == 302
     with data() as session:
         assert session.get(Evidence, ids["foreign_evidence"]).removed_at is None

@@ -5,6 +5,7 @@ every demo submission, a submission id that does not exist, and evidence ids tha
 submission.  Denials must be exactly what the policy in ``security_helpers`` says; allowed requests
 must not fail; and no page a provider can open may name another applicant or its organisations.
 """
+
 from __future__ import annotations
 
 import pytest
@@ -31,8 +32,11 @@ def test_every_route_has_an_access_policy_and_no_policy_is_stale(tmp_path):
     endpoints = {rule.endpoint for rule in routes(app)}
     from assessor.services.jobs import JOB_KINDS
 
-    stale = {key for key in POLICY if key.split(":")[0] not in endpoints
-             or (":" in key and key.split(":", 1)[1] not in JOB_KINDS)}
+    stale = {
+        key
+        for key in POLICY
+        if key.split(":")[0] not in endpoints or (":" in key and key.split(":", 1)[1] not in JOB_KINDS)
+    }
     assert not stale, f"policies for routes that no longer exist: {sorted(stale)}"
 
 
@@ -92,7 +96,8 @@ def test_route_role_matrix(demo, data, make_browser, stub_pdf_engine, role):
                     failures.append(f"{where}: page names another applicant: {leaked}")
             if case.about in ("other", "private", "missing") and response.status_code == 404:
                 denial_pages.setdefault((case.endpoint, case.method), {})[case.url] = comparable_page(
-                    response.get_data(as_text=True))
+                    response.get_data(as_text=True)
+                )
 
     # "Not yours" and "does not exist" must look the same, or ids could be probed for existence.
     for (endpoint, method), pages in denial_pages.items():

@@ -1,4 +1,5 @@
 """Passwords: argon2id hashes, rules for new passwords, and sign-in limits per account and per address."""
+
 from __future__ import annotations
 
 import json
@@ -20,31 +21,37 @@ from tests.security_helpers import add_user, redis_reachable
 ROOT = Path(__file__).resolve().parent.parent
 
 
-@pytest.mark.parametrize("password", [
-    "short1!",                      # under the minimum length
-    "Password2026!",                # a common word with the usual decorations
-    "P@ssw0rd123456",               # the same with letters swapped for look-alike symbols
-    "Summer2025!!!!",
-    "qwertyuiop123",
-    "Welcome12345",
-    "NHS!2026-2026!",               # the service's own vocabulary
-    "Gateway-2027!",
-    "passwordpassword",             # a common word repeated
-    "123456789012",
-    "2026-01-31!!!!",               # digits and symbols only
-    "aaaaaaaaaaaaaaaa",
-    "abababababababab",
-])
+@pytest.mark.parametrize(
+    "password",
+    [
+        "short1!",  # under the minimum length
+        "Password2026!",  # a common word with the usual decorations
+        "P@ssw0rd123456",  # the same with letters swapped for look-alike symbols
+        "Summer2025!!!!",
+        "qwertyuiop123",
+        "Welcome12345",
+        "NHS!2026-2026!",  # the service's own vocabulary
+        "Gateway-2027!",
+        "passwordpassword",  # a common word repeated
+        "123456789012",
+        "2026-01-31!!!!",  # digits and symbols only
+        "aaaaaaaaaaaaaaaa",
+        "abababababababab",
+    ],
+)
 def test_weak_passwords_are_refused_with_a_reason(password):
     problems = password_problems(password)
     assert problems and all(problem.startswith("Password") for problem in problems)
 
 
-@pytest.mark.parametrize("password", [
-    "correct horse battery staple",
-    "tigger-lemon-canal-57",
-    "Vq8#nL2!pX4@wZ",
-])
+@pytest.mark.parametrize(
+    "password",
+    [
+        "correct horse battery staple",
+        "tigger-lemon-canal-57",
+        "Vq8#nL2!pX4@wZ",
+    ],
+)
 def test_long_unusual_passwords_are_accepted(password):
     assert password_problems(password) == []
 
@@ -74,8 +81,12 @@ def test_create_user_refuses_weak_passwords_and_stores_only_an_argon2id_hash(app
 def _attempt(client, email, password="wrong password", address="10.0.0.1", **headers):
     environ = {"REMOTE_ADDR": address}
     page = client.get("/login", environ_base=environ).get_data(as_text=True)
-    return client.post("/login", environ_base=environ, headers=headers,
-                       data={"email": email, "password": password, "csrf_token": csrf_token(page)})
+    return client.post(
+        "/login",
+        environ_base=environ,
+        headers=headers,
+        data={"email": email, "password": password, "csrf_token": csrf_token(page)},
+    )
 
 
 def test_sign_in_is_limited_per_account_and_per_address_with_a_clear_message(app, data):
@@ -114,8 +125,11 @@ def test_guessing_invitation_links_from_one_address_is_limited_too(app, data):
     token = csrf_token(client.get("/login", environ_base=environ).get_data(as_text=True))
 
     def guess():
-        return client.post("/invitations/" + secrets.token_urlsafe(32), environ_base=environ,
-                           data={"name": "Guess", "password": "tigger-lemon-canal-57", "csrf_token": token})
+        return client.post(
+            "/invitations/" + secrets.token_urlsafe(32),
+            environ_base=environ,
+            data={"name": "Guess", "password": "tigger-lemon-canal-57", "csrf_token": token},
+        )
 
     assert [guess().status_code == 429 for _ in range(3)] == [False] * 3
     blocked = guess()
@@ -143,12 +157,22 @@ def test_with_redis_the_sign_in_limit_is_shared_by_every_worker_process(database
     # Unique names keep counts from other test runs sharing this Redis out of the way.
     target = f"shared-{secrets.token_hex(4)}@limit-test.example"
     add_user(data, target)
-    config = {**_config(database_url, tmp_path), "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:6379",
-              "LOGIN_RATE_LIMIT": "3 per minute", "TARGET": target,
-              "ADDRESS": f"10.{secrets.randbelow(250)}.{secrets.randbelow(250)}.1"}
+    config = {
+        **_config(database_url, tmp_path),
+        "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:6379",
+        "LOGIN_RATE_LIMIT": "3 per minute",
+        "TARGET": target,
+        "ADDRESS": f"10.{secrets.randbelow(250)}.{secrets.randbelow(250)}.1",
+    }
     # Three failed attempts in another process (another gunicorn worker, say)...
-    other = subprocess.run([sys.executable, "-c", _OTHER_WORKER, json.dumps(config)], cwd=ROOT,
-                           capture_output=True, text=True, timeout=120, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    other = subprocess.run(
+        [sys.executable, "-c", _OTHER_WORKER, json.dumps(config)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
     assert other.returncode == 0, other.stderr[-2000:]
     assert other.stdout.split() == ["200", "200", "200"]
     # ...use up the account's allowance in this one too, even from another address.
@@ -158,10 +182,15 @@ def test_with_redis_the_sign_in_limit_is_shared_by_every_worker_process(database
 
 def test_sign_in_still_works_and_is_still_limited_when_redis_is_down(database_url, data, tmp_path, app):
     add_user(data, "fallback@limit-test.example")
-    config = {**_config(database_url, tmp_path), "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:1",
-              "LOGIN_RATE_LIMIT": "2 per minute"}
+    config = {
+        **_config(database_url, tmp_path),
+        "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:1",
+        "LOGIN_RATE_LIMIT": "2 per minute",
+    }
     fallback_app = create_app(config)
-    assert _attempt(fallback_app.test_client(), "fallback@limit-test.example", password=DEMO_PASSWORD).status_code == 302
+    assert (
+        _attempt(fallback_app.test_client(), "fallback@limit-test.example", password=DEMO_PASSWORD).status_code == 302
+    )
     client = fallback_app.test_client()
     assert _attempt(client, "fallback@limit-test.example").status_code == 200
     assert _attempt(client, "fallback@limit-test.example").status_code == 429

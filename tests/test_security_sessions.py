@@ -1,5 +1,6 @@
 """Sessions: cookie flags, sign-out that really ends the session, a fresh session at sign-in,
 strong session protection and safe redirects after sign-in."""
+
 from __future__ import annotations
 
 import secrets
@@ -28,14 +29,23 @@ def test_session_cookie_is_httponly_and_samesite_and_secure_in_production(app, d
 
     if not redis_reachable():
         pytest.skip("production config needs Redis for rate limits; none at 127.0.0.1:6379")
-    production = create_app({**_config(database_url, tmp_path), "ENV_NAME": "production",
-                             "SECRET_KEY": secrets.token_hex(32),
-                             "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:6379"})
+    production = create_app(
+        {
+            **_config(database_url, tmp_path),
+            "ENV_NAME": "production",
+            "SECRET_KEY": secrets.token_hex(32),
+            "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:6379",
+        }
+    )
     client = production.test_client()
     page = client.get("/login", base_url="https://localhost").get_data(as_text=True)
     # Over HTTPS the CSRF check also wants a same-site Referer, which Referrer-Policy same-origin keeps.
-    response = client.post("/login", base_url="https://localhost", headers={"Referer": "https://localhost/login"},
-                           data={"email": EMAIL, "password": DEMO_PASSWORD, "csrf_token": csrf_token(page)})
+    response = client.post(
+        "/login",
+        base_url="https://localhost",
+        headers={"Referer": "https://localhost/login"},
+        data={"email": EMAIL, "password": DEMO_PASSWORD, "csrf_token": csrf_token(page)},
+    )
     assert response.status_code == 302
     flags = {part.strip().split("=")[0].lower() for part in response.headers["Set-Cookie"].split(";")}
     assert {"secure", "httponly", "samesite"} <= flags
@@ -76,8 +86,9 @@ def test_signing_in_starts_a_fresh_session(app, data):
     assert _session_cookie(victim) != fixed_cookie
     with victim.session_transaction() as fresh:
         assert "planted_by_attacker" not in fresh
-    assert victim.post("/logout", data={"csrf_token": old_token}).status_code == 400, \
+    assert victim.post("/logout", data={"csrf_token": old_token}).status_code == 400, (
         "a form token from before sign-in must not work after it"
+    )
 
     # The attacker's copy of the pre-sign-in cookie is still an anonymous session.
     response = attacker.get("/provider/")
@@ -88,8 +99,11 @@ def test_a_session_used_from_another_browser_is_dropped(app, data):
     add_user(data, EMAIL)
     client = app.test_client()
     page = client.get("/login", headers={"User-Agent": "Browser A"}).get_data(as_text=True)
-    client.post("/login", headers={"User-Agent": "Browser A"},
-                data={"email": EMAIL, "password": DEMO_PASSWORD, "csrf_token": csrf_token(page)})
+    client.post(
+        "/login",
+        headers={"User-Agent": "Browser A"},
+        data={"email": EMAIL, "password": DEMO_PASSWORD, "csrf_token": csrf_token(page)},
+    )
     assert client.get("/provider/", headers={"User-Agent": "Browser A"}).status_code == 200
     response = client.get("/provider/", headers={"User-Agent": "Other browser"})
     assert response.status_code == 302 and "/login" in response.headers["Location"]
@@ -117,15 +131,17 @@ def test_sign_in_returns_to_the_page_asked_for_but_never_to_another_site(app, da
     login_url = bounced.headers["Location"]
     assert "next=" in login_url
     page = client.get(login_url).get_data(as_text=True)
-    response = client.post(login_url, data={"email": EMAIL, "password": DEMO_PASSWORD,
-                                            "csrf_token": csrf_token(page)})
+    response = client.post(login_url, data={"email": EMAIL, "password": DEMO_PASSWORD, "csrf_token": csrf_token(page)})
     assert urlsplit(response.headers["Location"]).path == "/provider/"
 
     for target in HOSTILE_NEXT:
         client = app.test_client()
         page = client.get("/login").get_data(as_text=True)
-        response = client.post("/login", query_string={"next": target},
-                               data={"email": EMAIL, "password": DEMO_PASSWORD, "csrf_token": csrf_token(page)})
+        response = client.post(
+            "/login",
+            query_string={"next": target},
+            data={"email": EMAIL, "password": DEMO_PASSWORD, "csrf_token": csrf_token(page)},
+        )
         assert response.status_code == 302
         location = urlsplit(response.headers["Location"])
         assert location.netloc in ("", "localhost") and location.path == "/provider/", (target, location)

@@ -1,4 +1,5 @@
 """Who may see which submission: the one place organisation-level access is decided."""
+
 from __future__ import annotations
 
 from flask import abort
@@ -25,8 +26,11 @@ def visible_submissions(user: User) -> Select:
 def _one_submission(*conditions) -> Select:
     # Every page about a submission needs its round (which brings its definitions' hashes) and its
     # applicant: one query.
-    return db.select(Submission).where(Submission.id == bindparam("submission_id"), *conditions).options(
-        joinedload(Submission.round), joinedload(Submission.applicant))
+    return (
+        db.select(Submission)
+        .where(Submission.id == bindparam("submission_id"), *conditions)
+        .options(joinedload(Submission.round), joinedload(Submission.applicant))
+    )
 
 
 # Built once rather than per request: SQLAlchemy keeps a statement's cache key on the statement object,
@@ -41,8 +45,9 @@ def submission_for(user: User, submission_id: int) -> Submission:
     if user.is_commissioner:
         submission = db.session.scalar(_ANY_SUBMISSION, {"submission_id": submission_id})
     elif user.is_provider and user.organisation_id is not None:
-        submission = db.session.scalar(_MEMBER_SUBMISSION, {"submission_id": submission_id,
-                                                             "organisation_id": user.organisation_id})
+        submission = db.session.scalar(
+            _MEMBER_SUBMISSION, {"submission_id": submission_id, "organisation_id": user.organisation_id}
+        )
     if submission is None:
         abort(404)
     return submission

@@ -1,4 +1,5 @@
 """Saving answers without ever losing one: optimistic locking on a per-answer version."""
+
 from __future__ import annotations
 
 import functools
@@ -66,8 +67,14 @@ class StoredAnswer:
 
 
 _STORED_ANSWERS = (
-    db.select(Answer.question_id, Answer.value_json, Answer.version, Answer.updated_at,
-              Answer.carried_from_round_id, User.name)
+    db.select(
+        Answer.question_id,
+        Answer.value_json,
+        Answer.version,
+        Answer.updated_at,
+        Answer.carried_from_round_id,
+        User.name,
+    )
     .outerjoin(User, User.id == Answer.updated_by_id)
     .where(Answer.submission_id == bindparam("submission_id"))
 )
@@ -78,8 +85,14 @@ def answer_rows(submission: Submission) -> dict[str, StoredAnswer]:
     # was a large share of a section page's time.
     rows = plain_rows(_STORED_ANSWERS, submission_id=submission.id)
     return {
-        question_id: StoredAnswer(question_id, json.loads(raw), version, updated_at,
-                                  Author(author) if author is not None else None, carried_from)
+        question_id: StoredAnswer(
+            question_id,
+            json.loads(raw),
+            version,
+            updated_at,
+            Author(author) if author is not None else None,
+            carried_from,
+        )
         for question_id, raw, version, updated_at, carried_from, author in rows
     }
 
@@ -88,8 +101,9 @@ def authors_by_domain(questionnaire: Questionnaire, rows: dict[str, StoredAnswer
     """Per section, who gave the answers as they stand now and how many each, most first."""
     authors: dict[str, list[tuple[str, int]]] = {}
     for domain in questionnaire.domains:
-        counts = Counter(rows[q.id].updated_by.name for q in domain.questions
-                         if q.id in rows and rows[q.id].updated_by is not None)
+        counts = Counter(
+            rows[q.id].updated_by.name for q in domain.questions if q.id in rows and rows[q.id].updated_by is not None
+        )
         authors[domain.id] = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
     return authors
 
@@ -100,15 +114,22 @@ class LastChange:
     by: str | None
 
 
-def last_changes(questionnaire: Questionnaire, rows: dict[str, StoredAnswer],
-                 evidence: dict[str, list[StoredEvidence]]) -> dict[str, LastChange | None]:
+def last_changes(
+    questionnaire: Questionnaire, rows: dict[str, StoredAnswer], evidence: dict[str, list[StoredEvidence]]
+) -> dict[str, LastChange | None]:
     """Per section, the latest answer change or upload and who made it."""
     latest: dict[str, LastChange | None] = {}
     for domain in questionnaire.domains:
-        changes = [LastChange(rows[q.id].updated_at, rows[q.id].updated_by.name if rows[q.id].updated_by else None)
-                   for q in domain.questions if q.id in rows]
-        changes += [LastChange(f.uploaded_at, f.uploaded_by.name if f.uploaded_by else None)
-                    for q in domain.questions for f in evidence.get(q.id, [])]
+        changes = [
+            LastChange(rows[q.id].updated_at, rows[q.id].updated_by.name if rows[q.id].updated_by else None)
+            for q in domain.questions
+            if q.id in rows
+        ]
+        changes += [
+            LastChange(f.uploaded_at, f.uploaded_by.name if f.uploaded_by else None)
+            for q in domain.questions
+            for f in evidence.get(q.id, [])
+        ]
         latest[domain.id] = max(changes, key=lambda change: change.at, default=None)
     return latest
 
@@ -127,8 +148,15 @@ class StoredEvidence:
 
 
 _ATTACHED_EVIDENCE = (
-    db.select(Evidence.id, Evidence.question_id, Evidence.original_name, Evidence.size, Evidence.sha256,
-              Evidence.uploaded_at, User.name)
+    db.select(
+        Evidence.id,
+        Evidence.question_id,
+        Evidence.original_name,
+        Evidence.size,
+        Evidence.sha256,
+        Evidence.uploaded_at,
+        User.name,
+    )
     .outerjoin(User, User.id == Evidence.uploaded_by_id)
     .where(Evidence.submission_id == bindparam("submission_id"), Evidence.removed_at.is_(None))
     .order_by(Evidence.id)
@@ -139,14 +167,19 @@ def evidence_rows(submission: Submission) -> dict[str, list[StoredEvidence]]:
     """The files attached to each question, oldest first, removed ones left out."""
     grouped: dict[str, list[StoredEvidence]] = {}
     for id_, question_id, name, size, sha256, uploaded_at, uploader in plain_rows(
-            _ATTACHED_EVIDENCE, submission_id=submission.id):
-        grouped.setdefault(question_id, []).append(StoredEvidence(
-            id_, question_id, name, size, sha256, uploaded_at, Author(uploader) if uploader is not None else None))
+        _ATTACHED_EVIDENCE, submission_id=submission.id
+    ):
+        grouped.setdefault(question_id, []).append(
+            StoredEvidence(
+                id_, question_id, name, size, sha256, uploaded_at, Author(uploader) if uploader is not None else None
+            )
+        )
     return grouped
 
 
 _ENGINE_ANSWERS = db.select(Answer.question_id, Answer.value_json).where(
-    Answer.submission_id == bindparam("submission_id"))
+    Answer.submission_id == bindparam("submission_id")
+)
 _ENGINE_EVIDENCE = (
     db.select(Evidence.question_id, Evidence.original_name)
     .where(Evidence.submission_id == bindparam("submission_id"), Evidence.removed_at.is_(None))
@@ -180,24 +213,44 @@ def save_answer(
     user: User,
 ) -> Saved | Unchanged | Conflict:
     """Write ``value`` unless a colleague changed the answer since this user loaded version ``base_version``."""
-    outcome, old = save_versioned(Answer, {"submission_id": submission.id, "question_id": question_id}, value,
-                                  base_version=base_version, base_fingerprint=base_fingerprint, user=user)
+    outcome, old = save_versioned(
+        Answer,
+        {"submission_id": submission.id, "question_id": question_id},
+        value,
+        base_version=base_version,
+        base_fingerprint=base_fingerprint,
+        user=user,
+    )
     if isinstance(outcome, Saved):
-        record("answer.changed", user=user, submission_id=submission.id, question=question_id,
-               old=old, new=value, version=outcome.version)
+        record(
+            "answer.changed",
+            user=user,
+            submission_id=submission.id,
+            question=question_id,
+            old=old,
+            new=value,
+            version=outcome.version,
+        )
     return outcome
 
 
 @functools.cache
 def _versioned_statements(model: type, keys: tuple[str, ...]):
     """The read and the compare-and-set update for one versioned model, built once per model."""
-    by_identity = (db.select(model).where(*(getattr(model, key) == bindparam(key) for key in keys))
-                   .execution_options(populate_existing=True))
+    by_identity = (
+        db.select(model)
+        .where(*(getattr(model, key) == bindparam(key) for key in keys))
+        .execution_options(populate_existing=True)
+    )
     versioned_update = (
         update(model)
         .where(model.id == bindparam("row_id"), model.version == bindparam("base_version"))
-        .values(value_json=bindparam("value_json"), version=bindparam("version"),
-                updated_by_id=bindparam("updated_by_id"), updated_at=bindparam("updated_at"))
+        .values(
+            value_json=bindparam("value_json"),
+            version=bindparam("version"),
+            updated_by_id=bindparam("updated_by_id"),
+            updated_at=bindparam("updated_at"),
+        )
         .execution_options(synchronize_session=False)
     )
     return by_identity, versioned_update
@@ -238,15 +291,24 @@ def save_versioned(
     if row is None:
         try:
             with db.session.begin_nested():
-                db.session.add(model(**identity, value_json=json.dumps(value), version=1,
-                                     updated_by_id=user.id, updated_at=now))
+                db.session.add(
+                    model(**identity, value_json=json.dumps(value), version=1, updated_by_id=user.id, updated_at=now)
+                )
         except IntegrityError:
             # A colleague created this answer between our read and our insert.
             return conflict_with(load(), question_id, value), current_value
         return Saved(question_id, 1), current_value
-    result = db.session.execute(versioned_update, {
-        "row_id": row.id, "base_version": base_version, "value_json": json.dumps(value),
-        "version": base_version + 1, "updated_by_id": user.id, "updated_at": now})
+    result = db.session.execute(
+        versioned_update,
+        {
+            "row_id": row.id,
+            "base_version": base_version,
+            "value_json": json.dumps(value),
+            "version": base_version + 1,
+            "updated_by_id": user.id,
+            "updated_at": now,
+        },
+    )
     if result.rowcount != 1:
         return conflict_with(load(), question_id, value), current_value
     return Saved(question_id, base_version + 1), current_value

@@ -1,4 +1,5 @@
 """Who answers which section: the people coordinating a submission hand each section to a named colleague."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -55,8 +56,10 @@ class Assignee:
 _ASSIGNEE = (
     db.select(User.id, User.name)
     .join(SectionAssignment, SectionAssignment.user_id == User.id)
-    .where(SectionAssignment.submission_id == bindparam("submission_id"),
-           SectionAssignment.domain_id == bindparam("domain_id"))
+    .where(
+        SectionAssignment.submission_id == bindparam("submission_id"),
+        SectionAssignment.domain_id == bindparam("domain_id"),
+    )
 )
 
 
@@ -67,10 +70,13 @@ def section_assignee(submission: Submission, domain_id: str) -> Assignee | None:
 
 
 def sections_assigned_to(user: User) -> list[SectionAssignment]:
-    return list(db.session.scalars(
-        db.select(SectionAssignment).filter_by(user_id=user.id).order_by(SectionAssignment.submission_id,
-                                                                       SectionAssignment.id)
-    ))
+    return list(
+        db.session.scalars(
+            db.select(SectionAssignment)
+            .filter_by(user_id=user.id)
+            .order_by(SectionAssignment.submission_id, SectionAssignment.id)
+        )
+    )
 
 
 def assign_section(submission: Submission, domain_id: str, assignee: User | None, by: User) -> bool:
@@ -98,14 +104,25 @@ def assign_section(submission: Submission, domain_id: str, assignee: User | None
     else:
         try:
             with db.session.begin_nested():
-                db.session.add(SectionAssignment(submission_id=submission.id, domain_id=domain_id,
-                                                 user_id=assignee.id, assigned_by_id=by.id))
+                db.session.add(
+                    SectionAssignment(
+                        submission_id=submission.id, domain_id=domain_id, user_id=assignee.id, assigned_by_id=by.id
+                    )
+                )
         except IntegrityError:
             # A colleague assigned the section at the same moment; the later choice wins, as on a re-save.
-            row = db.session.scalar(db.select(SectionAssignment).filter_by(submission_id=submission.id,
-                                                                           domain_id=domain_id))
+            row = db.session.scalar(
+                db.select(SectionAssignment).filter_by(submission_id=submission.id, domain_id=domain_id)
+            )
             old_name = row.user.name
             row.user_id, row.assigned_by_id, row.assigned_at = assignee.id, by.id, utcnow()
-    record("section.assigned", user=by, submission_id=submission.id, section=domain_id, section_title=domain.title,
-           old=old_name, new=assignee.name if assignee is not None else None)
+    record(
+        "section.assigned",
+        user=by,
+        submission_id=submission.id,
+        section=domain_id,
+        section_title=domain.title,
+        old=old_name,
+        new=assignee.name if assignee is not None else None,
+    )
     return True

@@ -1,4 +1,5 @@
 """The append-only audit trail: who did what, when, with old and new values."""
+
 from __future__ import annotations
 
 import json
@@ -16,13 +17,17 @@ def record(action: str, *, user: User | None = None, submission_id: int | None =
     """Append one event in the caller's transaction: it commits or rolls back with the change it describes."""
     # A plain insert rather than an ORM object: every autosave records one, and nothing reads the
     # event back within the request.  plain_rows flushes first, so the rows it refers to exist.
-    plain_rows(_APPEND, at=utcnow(), action=action, user_id=user.id if user is not None else None,
-               submission_id=submission_id, detail_json=json.dumps(detail, sort_keys=True, default=str))
+    plain_rows(
+        _APPEND,
+        at=utcnow(),
+        action=action,
+        user_id=user.id if user is not None else None,
+        submission_id=submission_id,
+        detail_json=json.dumps(detail, sort_keys=True, default=str),
+    )
 
 
 def history(submission_id: int) -> list[AuditEvent]:
     return list(
-        db.session.scalars(
-            db.select(AuditEvent).filter_by(submission_id=submission_id).order_by(AuditEvent.id.desc())
-        )
+        db.session.scalars(db.select(AuditEvent).filter_by(submission_id=submission_id).order_by(AuditEvent.id.desc()))
     )

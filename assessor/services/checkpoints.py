@@ -4,6 +4,7 @@ Starting a checkpoint gives every applicant of the previous round a draft whose 
 are copied from its earlier submission, for the provider to confirm or update.  Each copied answer
 remembers the round it came from until someone confirms or changes it.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -20,8 +21,16 @@ from .scores import score
 from .submissions import storage
 
 
-def create_checkpoint(previous: Round | None, label: str, name: str, description: str, questionnaire_id: int,
-                      framework_id: int, deadline: date | None, user: User) -> Round:
+def create_checkpoint(
+    previous: Round | None,
+    label: str,
+    name: str,
+    description: str,
+    questionnaire_id: int,
+    framework_id: int,
+    deadline: date | None,
+    user: User,
+) -> Round:
     """A new round following ``previous``, started at once so every earlier applicant has its draft."""
     label = (label or "").strip()
     if previous is None:
@@ -42,8 +51,9 @@ def start_checkpoint(round_: Round, user: User) -> list[Submission]:
     if round_.previous_round_id is None:
         raise RoundProblem("previous_round_id", "This round does not follow an earlier round")
     present = set(db.session.scalars(db.select(Submission.applicant_id).filter_by(round_id=round_.id)))
-    earlier = db.session.scalars(db.select(Submission).filter_by(round_id=round_.previous_round_id)
-                                 .order_by(Submission.id)).all()
+    earlier = db.session.scalars(
+        db.select(Submission).filter_by(round_id=round_.previous_round_id).order_by(Submission.id)
+    ).all()
     created = []
     for old in earlier:
         if old.applicant_id in present:
@@ -53,22 +63,45 @@ def start_checkpoint(round_: Round, user: User) -> list[Submission]:
         db.session.flush()
         answers = db.session.scalars(db.select(Answer).filter_by(submission_id=old.id)).all()
         for answer in answers:
-            db.session.add(Answer(submission_id=new.id, question_id=answer.question_id, value_json=answer.value_json,
-                                  version=1, updated_by_id=answer.updated_by_id,
-                                  carried_from_round_id=round_.previous_round_id))
+            db.session.add(
+                Answer(
+                    submission_id=new.id,
+                    question_id=answer.question_id,
+                    value_json=answer.value_json,
+                    version=1,
+                    updated_by_id=answer.updated_by_id,
+                    carried_from_round_id=round_.previous_round_id,
+                )
+            )
         files = db.session.scalars(db.select(Evidence).filter_by(submission_id=old.id, removed_at=None)).all()
         for evidence in files:
             # A copy under a new name: removing the file from one round must not remove it from the other.
             stored_name = storage().save(storage().read(evidence.stored_name))
-            db.session.add(Evidence(submission_id=new.id, question_id=evidence.question_id,
-                                    original_name=evidence.original_name, stored_name=stored_name,
-                                    content_type=evidence.content_type, size=evidence.size, sha256=evidence.sha256,
-                                    uploaded_by_id=evidence.uploaded_by_id, uploaded_at=evidence.uploaded_at))
+            db.session.add(
+                Evidence(
+                    submission_id=new.id,
+                    question_id=evidence.question_id,
+                    original_name=evidence.original_name,
+                    stored_name=stored_name,
+                    content_type=evidence.content_type,
+                    size=evidence.size,
+                    sha256=evidence.sha256,
+                    uploaded_by_id=evidence.uploaded_by_id,
+                    uploaded_at=evidence.uploaded_at,
+                )
+            )
         db.session.flush()
         db.session.refresh(new)
         score(new)
-        record("checkpoint.carried_forward", user=user, submission_id=new.id, round=round_.id,
-               previous_submission=old.id, answers=len(answers), evidence=len(files))
+        record(
+            "checkpoint.carried_forward",
+            user=user,
+            submission_id=new.id,
+            round=round_.id,
+            previous_submission=old.id,
+            answers=len(answers),
+            evidence=len(files),
+        )
         created.append(new)
     record("round.checkpoint_started", user=user, round=round_.id, drafts=len(created))
     return created
@@ -78,8 +111,9 @@ def previous_submission(submission: Submission) -> Submission | None:
     round_ = submission.round
     if round_.previous_round_id is None:
         return None
-    return db.session.scalar(db.select(Submission).filter_by(round_id=round_.previous_round_id,
-                                                              applicant_id=submission.applicant_id))
+    return db.session.scalar(
+        db.select(Submission).filter_by(round_id=round_.previous_round_id, applicant_id=submission.applicant_id)
+    )
 
 
 def previous_submissions(round_: Round) -> dict[int, Submission]:
@@ -126,17 +160,31 @@ def compare(submission: Submission, result: ScoreResult) -> CheckpointComparison
     then_domains = {d.id: d for d in before.domains}
     then_gates = {g.id: g for g in before.gates}
     domains = tuple(
-        Change(d.id, d.title, _score_text(then_domains[d.id].score) if d.id in then_domains else "not assessed",
-               _score_text(d.score))
-        for d in result.domains if not d.per_member)
+        Change(
+            d.id,
+            d.title,
+            _score_text(then_domains[d.id].score) if d.id in then_domains else "not assessed",
+            _score_text(d.score),
+        )
+        for d in result.domains
+        if not d.per_member
+    )
     gates = tuple(
-        Change(g.id, g.title, OUTCOME_LABELS[then_gates[g.id].outcome] if g.id in then_gates else "not assessed",
-               OUTCOME_LABELS[g.outcome])
-        for g in result.gates)
+        Change(
+            g.id,
+            g.title,
+            OUTCOME_LABELS[then_gates[g.id].outcome] if g.id in then_gates else "not assessed",
+            OUTCOME_LABELS[g.outcome],
+        )
+        for g in result.gates
+    )
     decision = decisions.current(earlier)
     return CheckpointComparison(
-        previous_round_name=earlier.round.name, label=submission.round.checkpoint_label or "",
-        previous_submission_id=earlier.id, domains=domains, gates=gates,
+        previous_round_name=earlier.round.name,
+        label=submission.round.checkpoint_label or "",
+        previous_submission_id=earlier.id,
+        domains=domains,
+        gates=gates,
         overall=Change("overall", "Overall (weighted)", _score_text(before.overall), _score_text(result.overall)),
         conditions=tuple(decision.conditions) if decision else (),
     )

@@ -3,6 +3,7 @@
 Both sides are kept with the submission and in the audit trail; a reply is final, so a follow-up
 is a new clarification rather than an edit.
 """
+
 from __future__ import annotations
 
 from sqlalchemy import update
@@ -18,9 +19,9 @@ REPLY_MAX_LENGTH = 10_000
 
 
 def for_submission(submission: Submission) -> list[Clarification]:
-    return list(db.session.scalars(
-        db.select(Clarification).filter_by(submission_id=submission.id).order_by(Clarification.id)
-    ))
+    return list(
+        db.session.scalars(db.select(Clarification).filter_by(submission_id=submission.id).order_by(Clarification.id))
+    )
 
 
 def by_question(clarifications: list[Clarification]) -> dict[str | None, list[Clarification]]:
@@ -40,12 +41,19 @@ def ask(submission: Submission, question_id: str | None, text: str, user: User) 
         raise NotAllowed("Enter the question for the provider.")
     if len(text) > QUESTION_MAX_LENGTH:
         raise NotAllowed(f"The question must be {QUESTION_MAX_LENGTH:,} characters or fewer.")
-    clarification = Clarification(submission_id=submission.id, question_id=question_id or None,
-                                  question_text=text, asked_by_id=user.id)
+    clarification = Clarification(
+        submission_id=submission.id, question_id=question_id or None, question_text=text, asked_by_id=user.id
+    )
     db.session.add(clarification)
     db.session.flush()
-    record("clarification.asked", user=user, submission_id=submission.id, clarification=clarification.id,
-           question=question_id or None, text=text)
+    record(
+        "clarification.asked",
+        user=user,
+        submission_id=submission.id,
+        clarification=clarification.id,
+        question=question_id or None,
+        text=text,
+    )
     return clarification
 
 
@@ -54,8 +62,11 @@ def reply(submission: Submission, clarification_id: int, text: str, user: User) 
     clarification = db.session.get(Clarification, clarification_id)
     if clarification is None or clarification.submission_id != submission.id:
         raise NotAllowed("There is no such clarification for this assessment.")
-    member = db.session.scalar(db.select(ApplicantMember.id).filter_by(
-        applicant_id=submission.applicant_id, organisation_id=user.organisation_id))
+    member = db.session.scalar(
+        db.select(ApplicantMember.id).filter_by(
+            applicant_id=submission.applicant_id, organisation_id=user.organisation_id
+        )
+    )
     if not user.is_provider or member is None:
         raise NotAllowed("Only people from the applicant's organisations can reply.")
     if clarification.reply_text is not None:
@@ -75,6 +86,12 @@ def reply(submission: Submission, clarification_id: int, text: str, user: User) 
     if written != 1:
         raise NotAllowed("A colleague answered this clarification a moment ago; read their reply below.")
     db.session.refresh(clarification)
-    record("clarification.replied", user=user, submission_id=submission.id, clarification=clarification.id,
-           question=clarification.question_id, text=text)
+    record(
+        "clarification.replied",
+        user=user,
+        submission_id=submission.id,
+        clarification=clarification.id,
+        question=clarification.question_id,
+        text=text,
+    )
     return clarification

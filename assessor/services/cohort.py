@@ -3,6 +3,7 @@
 The dashboard and the comparison read only the summary the one scoring path stores on each
 submission row (``services.scores``), so a page view never rescores a round.
 """
+
 from __future__ import annotations
 
 import json
@@ -33,10 +34,14 @@ PAGE_SIZE = 50
 COHORT_STATUSES = ("submitted", "under_review", "decided")
 QUARTILES = (0.25, 0.5, 0.75)
 
-_STATUS_RANK = case({status: rank for rank, status in enumerate(SUBMISSION_STATUSES)},
-                    value=Submission.status, else_=len(SUBMISSION_STATUSES))
-_RECOMMENDATION_RANK = case({r: rank for rank, r in enumerate(RECOMMENDATION_ORDER)},
-                            value=Submission.recommendation, else_=-1)
+_STATUS_RANK = case(
+    {status: rank for rank, status in enumerate(SUBMISSION_STATUSES)},
+    value=Submission.status,
+    else_=len(SUBMISSION_STATUSES),
+)
+_RECOMMENDATION_RANK = case(
+    {r: rank for rank, r in enumerate(RECOMMENDATION_ORDER)}, value=Submission.recommendation, else_=-1
+)
 _PROGRESS = Submission.answered_count * 1.0 / func.nullif(Submission.required_count, 0)
 
 # The RAG band is a function of the overall score, so sorting by either gives the same order.
@@ -97,13 +102,22 @@ class DashboardQuery(_SortableTable):
             status=args.get("status") if args.get("status") in SUBMISSION_STATUSES else "",
             recommendation=args.get("recommendation") if args.get("recommendation") in RECOMMENDATION_LABELS else "",
             rag=args.get("rag") if args.get("rag") in rag_labels else "",
-            sort=sort, order=order, page=_page_number(args),
+            sort=sort,
+            order=order,
+            page=_page_number(args),
         )
 
     def params(self, **changes: Any) -> dict[str, Any]:
         """Query-string values for a link that keeps the current filters, with ``changes`` applied."""
-        values = {"status": self.status, "recommendation": self.recommendation, "rag": self.rag,
-                  "sort": self.sort, "order": self.order, "page": self.page, **changes}
+        values = {
+            "status": self.status,
+            "recommendation": self.recommendation,
+            "rag": self.rag,
+            "sort": self.sort,
+            "order": self.order,
+            "page": self.page,
+            **changes,
+        }
         return {k: v for k, v in values.items() if v not in ("", None) and not (k == "page" and v == 1)}
 
     def toggled(self, sort: str) -> dict[str, Any]:
@@ -147,19 +161,27 @@ def dashboard(round_: Round, query: DashboardQuery) -> DashboardPage:
     column = SORTS[query.sort]
     ordering = column.desc().nulls_last() if query.order == "desc" else column.asc().nulls_last()
     submissions = db.session.scalars(
-        db.select(Submission).join(Submission.applicant).where(*filters)
+        db.select(Submission)
+        .join(Submission.applicant)
+        .where(*filters)
         .order_by(ordering, Submission.id)
-        .offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)
-        .options(selectinload(Submission.applicant).selectinload(Applicant.lead_organisation),
-                 selectinload(Submission.applicant).selectinload(Applicant.members)
-                 .selectinload(ApplicantMember.organisation))
+        .offset((page - 1) * PAGE_SIZE)
+        .limit(PAGE_SIZE)
+        .options(
+            selectinload(Submission.applicant).selectinload(Applicant.lead_organisation),
+            selectinload(Submission.applicant)
+            .selectinload(Applicant.members)
+            .selectinload(ApplicantMember.organisation),
+        )
     ).all()
-    status_counts = dict(db.session.execute(
-        db.select(Submission.status, func.count(Submission.id))
-        .where(Submission.round_id == round_.id).group_by(Submission.status)
-    ).all())
-    rows = [DashboardRow(s, [(g["id"], g["outcome"]) for g in (s.result or {}).get("gates", [])])
-            for s in submissions]
+    status_counts = dict(
+        db.session.execute(
+            db.select(Submission.status, func.count(Submission.id))
+            .where(Submission.round_id == round_.id)
+            .group_by(Submission.status)
+        ).all()
+    )
+    rows = [DashboardRow(s, [(g["id"], g["outcome"]) for g in (s.result or {}).get("gates", [])]) for s in submissions]
     return DashboardPage(rows, total, page, pages, status_counts)
 
 
@@ -217,7 +239,9 @@ class ComparisonQuery(_SortableTable):
         shown = (_whole_number(v) for v in args.getlist("show"))
         query = cls(
             applicant=args.get("applicant", "").strip()[:FILTER_MAX_LENGTH],
-            sort=sort, order=order, page=_page_number(args),
+            sort=sort,
+            order=order,
+            page=_page_number(args),
             show=tuple(dict.fromkeys(v for v in shown if v is not None)),
             picked=args.get("picked") == "1",
         )
@@ -297,9 +321,12 @@ class Comparison:
 
     def quartiles(self) -> list[tuple[float, float, float] | None]:
         """(lower quartile, median, upper quartile) per domain, None where nothing is scored yet."""
-        return [None if not self.stats.at["count", d] else
-                (float(self.stats.at["q1", d]), float(self.stats.at["median", d]), float(self.stats.at["q3", d]))
-                for d, _ in self.domains]
+        return [
+            None
+            if not self.stats.at["count", d]
+            else (float(self.stats.at["q1", d]), float(self.stats.at["median", d]), float(self.stats.at["q3", d]))
+            for d, _ in self.domains
+        ]
 
     def counts(self) -> list[int]:
         """How many submissions have a score in each domain."""
@@ -320,7 +347,7 @@ class Comparison:
         if query.sort == NAME_SORT:
             keys = keys.sort_values(["name", "id"], ascending=[ascending, True])
         else:
-            keys.insert(0, "score", self.scores.loc[folded.index, query.sort[len(_DOMAIN_SORT):]])
+            keys.insert(0, "score", self.scores.loc[folded.index, query.sort[len(_DOMAIN_SORT) :]])
             keys = keys.sort_values(["score", "name", "id"], ascending=[ascending, True, True], na_position="last")
         return keys.index.tolist()
 
@@ -337,15 +364,19 @@ class Comparison:
         # lists its applicants by name, so the order does not depend on which page each was ticked on.
         place = {sid: position for position, sid in enumerate(by_name)}
         charted = sorted(wanted[:MAX_COMPARISON_SERIES], key=place.__getitem__)
-        shown = matching[(page - 1) * PAGE_SIZE:page * PAGE_SIZE]
+        shown = matching[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
         return ComparisonTable(
             query=replace(query, page=page, show=tuple(charted)),
-            rows=self.rows(shown), matches=len(matching), total=len(self.names), pages=pages,
+            rows=self.rows(shown),
+            matches=len(matching),
+            total=len(self.names),
+            pages=pages,
             too_many=len(wanted) > MAX_COMPARISON_SERIES,
         )
 
-    def chart_inputs(self, chosen: tuple[int, ...] | list[int]) -> tuple[
-            list[str], list[tuple[str, list[float | None]]], list[tuple[float, float, float] | None]]:
+    def chart_inputs(
+        self, chosen: tuple[int, ...] | list[int]
+    ) -> tuple[list[str], list[tuple[str, list[float | None]]], list[tuple[float, float, float] | None]]:
         """Domain titles, (applicant, scores) series and cohort bands for ``reports.charts.comparison_chart``.
 
         The bands are the whole cohort's, whatever the table shows.  Domains nobody has a score in
@@ -362,8 +393,11 @@ def domain_scores(round_: Round) -> tuple[pd.DataFrame, dict[int, str]]:
     rows = db.session.execute(
         db.select(Submission.id, Applicant.name, Submission.result_json)
         .join(Submission.applicant)
-        .where(Submission.round_id == round_.id, Submission.status.in_(COHORT_STATUSES),
-               Submission.result_json.is_not(None))
+        .where(
+            Submission.round_id == round_.id,
+            Submission.status.in_(COHORT_STATUSES),
+            Submission.result_json.is_not(None),
+        )
         .order_by(Applicant.name, Submission.id)
     ).all()
     domain_ids = [d.id for d in questionnaire_for(round_).domains]
@@ -390,23 +424,36 @@ def comparison(round_: Round) -> Comparison:
 
 
 def _decision_outcomes(round_: Round) -> dict[int, PanelDecision]:
-    latest = (db.select(PanelDecision.submission_id, func.max(PanelDecision.version).label("version"))
-              .join(Submission, Submission.id == PanelDecision.submission_id)
-              .where(Submission.round_id == round_.id).group_by(PanelDecision.submission_id).subquery())
+    latest = (
+        db.select(PanelDecision.submission_id, func.max(PanelDecision.version).label("version"))
+        .join(Submission, Submission.id == PanelDecision.submission_id)
+        .where(Submission.round_id == round_.id)
+        .group_by(PanelDecision.submission_id)
+        .subquery()
+    )
     decisions = db.session.scalars(
-        db.select(PanelDecision).join(latest, (PanelDecision.submission_id == latest.c.submission_id)
-                                      & (PanelDecision.version == latest.c.version))
+        db.select(PanelDecision).join(
+            latest,
+            (PanelDecision.submission_id == latest.c.submission_id) & (PanelDecision.version == latest.c.version),
+        )
     )
     return {d.submission_id: d for d in decisions}
 
 
 def _round_submissions(round_: Round) -> list[Submission]:
-    return list(db.session.scalars(
-        db.select(Submission).join(Submission.applicant).where(Submission.round_id == round_.id)
-        .order_by(Applicant.name, Submission.id)
-        .options(selectinload(Submission.applicant).selectinload(Applicant.members)
-                 .selectinload(ApplicantMember.organisation))
-    ))
+    return list(
+        db.session.scalars(
+            db.select(Submission)
+            .join(Submission.applicant)
+            .where(Submission.round_id == round_.id)
+            .order_by(Applicant.name, Submission.id)
+            .options(
+                selectinload(Submission.applicant)
+                .selectinload(Applicant.members)
+                .selectinload(ApplicantMember.organisation)
+            )
+        )
+    )
 
 
 def submission_table(round_: Round) -> pd.DataFrame:
@@ -468,17 +515,19 @@ def answer_table(round_: Round) -> pd.DataFrame:
                 else:
                     row = answers.get(question.id)
                     answer_text = format_answer(row.value if row else None, question)
-                records.append({
-                    "submission_id": submission.id,
-                    "applicant": submission.applicant.name,
-                    "domain": domain.title,
-                    "question_id": question.id,
-                    "question": question.text,
-                    "applies": "yes" if detail.visible else "no",
-                    "answer": answer_text,
-                    "self_score": detail.self_score,
-                    "moderated_score": detail.moderated,
-                    "score_used": detail.score,
-                    "weight": detail.weight,
-                })
+                records.append(
+                    {
+                        "submission_id": submission.id,
+                        "applicant": submission.applicant.name,
+                        "domain": domain.title,
+                        "question_id": question.id,
+                        "question": question.text,
+                        "applies": "yes" if detail.visible else "no",
+                        "answer": answer_text,
+                        "self_score": detail.self_score,
+                        "moderated_score": detail.moderated,
+                        "score_used": detail.score,
+                        "weight": detail.weight,
+                    }
+                )
     return pd.DataFrame.from_records(records)

@@ -1,4 +1,5 @@
 """Answers carried forward from an earlier checkpoint round, until the provider confirms or changes them."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -22,8 +23,9 @@ class Unconfirmed:
     from_round: str
 
 
-def unconfirmed(submission: Submission, questionnaire: Questionnaire,
-                rows: dict[str, StoredAnswer] | None = None) -> list[Unconfirmed]:
+def unconfirmed(
+    submission: Submission, questionnaire: Questionnaire, rows: dict[str, StoredAnswer] | None = None
+) -> list[Unconfirmed]:
     """Carried-forward answers still waiting for the provider, in questionnaire order.
 
     Only questions the current answers show count: a hidden question is not asked, so it cannot be
@@ -33,12 +35,16 @@ def unconfirmed(submission: Submission, questionnaire: Questionnaire,
     carried = {qid: row for qid, row in rows.items() if row.carried_from_round_id is not None}
     if not carried:
         return []
-    visible = visible_question_ids(questionnaire, {qid: row.value for qid, row in rows.items()
-                                                   if row.value is not None})
+    visible = visible_question_ids(
+        questionnaire, {qid: row.value for qid, row in rows.items() if row.value is not None}
+    )
     names = _round_names({row.carried_from_round_id for row in carried.values()})
-    return [Unconfirmed(domain.id, q.id, q.text, names[carried[q.id].carried_from_round_id])
-            for domain in questionnaire.joint_domains() for q in domain.questions
-            if q.id in carried and q.id in visible]
+    return [
+        Unconfirmed(domain.id, q.id, q.text, names[carried[q.id].carried_from_round_id])
+        for domain in questionnaire.joint_domains()
+        for q in domain.questions
+        if q.id in carried and q.id in visible
+    ]
 
 
 def carried_round_names(items: list[Unconfirmed]) -> list[str]:
@@ -53,9 +59,16 @@ def confirm(submission: Submission, question_ids: set[str], user: User, *, how: 
     if not question_ids or submission.round.previous_round_id is None:
         return []  # only a checkpoint round (one that follows another) has carried-forward answers
     # Only the carried-forward rows among those named: an autosave confirms one answer at most.
-    rows = {row.question_id: row for row in db.session.scalars(
-        db.select(Answer).where(Answer.submission_id == submission.id, Answer.question_id.in_(question_ids),
-                                Answer.carried_from_round_id.is_not(None)))}
+    rows = {
+        row.question_id: row
+        for row in db.session.scalars(
+            db.select(Answer).where(
+                Answer.submission_id == submission.id,
+                Answer.question_id.in_(question_ids),
+                Answer.carried_from_round_id.is_not(None),
+            )
+        )
+    }
     confirmed = []
     for question_id in sorted(question_ids):
         row = rows.get(question_id)
@@ -70,8 +83,15 @@ def confirm(submission: Submission, question_ids: set[str], user: User, *, how: 
         )
         if result.rowcount != 1:
             continue  # a colleague confirmed it at the same moment
-        record("answer.confirmed", user=user, submission_id=submission.id, question=question_id,
-               from_round_id=from_round, how=how, value=row.value)
+        record(
+            "answer.confirmed",
+            user=user,
+            submission_id=submission.id,
+            question=question_id,
+            from_round_id=from_round,
+            how=how,
+            value=row.value,
+        )
         confirmed.append(question_id)
     return confirmed
 

@@ -4,6 +4,7 @@ A declared conflict stops that person scoring, moderating or deciding on that ap
 round administrator records how the conflict is mitigated.  Round and site administrators run the
 process rather than judge applicants, so they do not declare.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -29,10 +30,14 @@ TEXT_MAX_LENGTH = 5000
 
 
 def applicants(round_: Round) -> list[Applicant]:
-    return list(db.session.scalars(
-        db.select(Applicant).join(Submission, Submission.applicant_id == Applicant.id)
-        .where(Submission.round_id == round_.id).order_by(Applicant.name, Applicant.id)
-    ))
+    return list(
+        db.session.scalars(
+            db.select(Applicant)
+            .join(Submission, Submission.applicant_id == Applicant.id)
+            .where(Submission.round_id == round_.id)
+            .order_by(Applicant.name, Applicant.id)
+        )
+    )
 
 
 def declarations_of(round_: Round, user: User) -> dict[int, ConflictDeclaration]:
@@ -47,8 +52,10 @@ def must_declare(round_: Round, user: User) -> bool:
     # Asked of the database in one query: this runs before every page of the round, and loading
     # every applicant and declaration of a large round took most of a dashboard's time.
     declared = db.select(ConflictDeclaration.id).where(
-        ConflictDeclaration.round_id == round_.id, ConflictDeclaration.user_id == user.id,
-        ConflictDeclaration.applicant_id == Submission.applicant_id)
+        ConflictDeclaration.round_id == round_.id,
+        ConflictDeclaration.user_id == user.id,
+        ConflictDeclaration.applicant_id == Submission.applicant_id,
+    )
     undeclared = db.select(Submission.id).where(Submission.round_id == round_.id, ~declared.exists()).limit(1)
     return db.session.scalar(undeclared) is not None
 
@@ -77,8 +84,12 @@ def declare(round_: Round, user: User, entries: list[DeclarationInput]) -> list[
         elif entry.has_conflict and not entry.description.strip():
             problems.append((applicant_id, f"Describe your conflict of interest with {applicant.name}"))
         elif len(entry.description) > TEXT_MAX_LENGTH:
-            problems.append((applicant_id, f"Shorten the description for {applicant.name} to "
-                                           f"{TEXT_MAX_LENGTH:,} characters or fewer"))
+            problems.append(
+                (
+                    applicant_id,
+                    f"Shorten the description for {applicant.name} to {TEXT_MAX_LENGTH:,} characters or fewer",
+                )
+            )
     if problems:
         return problems
     existing = declarations_of(round_, user)
@@ -87,28 +98,42 @@ def declare(round_: Round, user: User, entries: list[DeclarationInput]) -> list[
         row = existing.get(applicant_id)
         if row is not None and (row.has_conflict, row.description) == (entry.has_conflict, description):
             continue
-        old = None if row is None else {"has_conflict": row.has_conflict, "description": row.description,
-                                        "mitigation": row.mitigation}
+        old = (
+            None
+            if row is None
+            else {"has_conflict": row.has_conflict, "description": row.description, "mitigation": row.mitigation}
+        )
         if row is None:
             row = ConflictDeclaration(round_id=round_.id, user_id=user.id, applicant_id=applicant_id)
             db.session.add(row)
         row.has_conflict, row.description, row.declared_at = entry.has_conflict, description, utcnow()
         row.mitigation = row.mitigated_by_id = row.mitigated_at = None
         db.session.flush()
-        submission_id = db.session.scalar(db.select(Submission.id).filter_by(round_id=round_.id,
-                                                                              applicant_id=applicant_id))
-        record("conflict.declared", user=user, submission_id=submission_id, round=round_.id,
-               applicant=known[applicant_id].name, old=old,
-               new={"has_conflict": entry.has_conflict, "description": description})
+        submission_id = db.session.scalar(
+            db.select(Submission.id).filter_by(round_id=round_.id, applicant_id=applicant_id)
+        )
+        record(
+            "conflict.declared",
+            user=user,
+            submission_id=submission_id,
+            round=round_.id,
+            applicant=known[applicant_id].name,
+            old=old,
+            new={"has_conflict": entry.has_conflict, "description": description},
+        )
     return []
 
 
 def round_declarations(round_: Round) -> list[ConflictDeclaration]:
-    return list(db.session.scalars(
-        db.select(ConflictDeclaration).filter_by(round_id=round_.id)
-        .order_by(ConflictDeclaration.has_conflict.desc(), ConflictDeclaration.applicant_id,
-                  ConflictDeclaration.user_id)
-    ))
+    return list(
+        db.session.scalars(
+            db.select(ConflictDeclaration)
+            .filter_by(round_id=round_.id)
+            .order_by(
+                ConflictDeclaration.has_conflict.desc(), ConflictDeclaration.applicant_id, ConflictDeclaration.user_id
+            )
+        )
+    )
 
 
 def mitigate(declaration: ConflictDeclaration, mitigation: str, user: User) -> None:
@@ -121,24 +146,38 @@ def mitigate(declaration: ConflictDeclaration, mitigation: str, user: User) -> N
         raise NotAllowed(f"Shorten the mitigation to {TEXT_MAX_LENGTH:,} characters or fewer")
     old = declaration.mitigation
     declaration.mitigation, declaration.mitigated_by_id, declaration.mitigated_at = mitigation, user.id, utcnow()
-    submission_id = db.session.scalar(db.select(Submission.id).filter_by(round_id=declaration.round_id,
-                                                                          applicant_id=declaration.applicant_id))
-    record("conflict.mitigated", user=user, submission_id=submission_id, round=declaration.round_id,
-           declared_by=declaration.user.name, applicant=declaration.applicant.name, old=old, new=mitigation)
+    submission_id = db.session.scalar(
+        db.select(Submission.id).filter_by(round_id=declaration.round_id, applicant_id=declaration.applicant_id)
+    )
+    record(
+        "conflict.mitigated",
+        user=user,
+        submission_id=submission_id,
+        round=declaration.round_id,
+        declared_by=declaration.user.name,
+        applicant=declaration.applicant.name,
+        old=old,
+        new=mitigation,
+    )
 
 
 def blocking(submission: Submission, user: User) -> ConflictDeclaration | None:
     """The user's unmitigated conflict with this submission's applicant, if there is one."""
-    row = db.session.scalar(db.select(ConflictDeclaration).filter_by(
-        round_id=submission.round_id, user_id=user.id, applicant_id=submission.applicant_id))
+    row = db.session.scalar(
+        db.select(ConflictDeclaration).filter_by(
+            round_id=submission.round_id, user_id=user.id, applicant_id=submission.applicant_id
+        )
+    )
     return row if row is not None and row.blocks else None
 
 
 def check_not_conflicted(submission: Submission, user: User) -> None:
     if blocking(submission, user) is not None:
-        raise NotAllowed(f"You declared a conflict of interest with {submission.applicant.name}, so you cannot "
-                         "score, moderate or decide on its assessment until a round administrator records "
-                         "how the conflict is mitigated.")
+        raise NotAllowed(
+            f"You declared a conflict of interest with {submission.applicant.name}, so you cannot "
+            "score, moderate or decide on its assessment until a round administrator records "
+            "how the conflict is mitigated."
+        )
 
 
 @dataclass(frozen=True)
@@ -159,11 +198,16 @@ def committee(submission: Submission) -> list[CommitteeMember]:
     ):
         for user_id in set(db.session.scalars(query)):
             parts.setdefault(user_id, []).append(label)
-    declarations = {row.user_id: row for row in db.session.scalars(db.select(ConflictDeclaration).filter_by(
-        round_id=submission.round_id, applicant_id=submission.applicant_id))}
+    declarations = {
+        row.user_id: row
+        for row in db.session.scalars(
+            db.select(ConflictDeclaration).filter_by(round_id=submission.round_id, applicant_id=submission.applicant_id)
+        )
+    }
     members = []
     for user_id, done in parts.items():
         user = db.session.get(User, user_id)
-        members.append(CommitteeMember(user.name, ROLE_LABELS.get(user.role, user.role), tuple(done),
-                                       declarations.get(user_id)))
+        members.append(
+            CommitteeMember(user.name, ROLE_LABELS.get(user.role, user.role), tuple(done), declarations.get(user_id))
+        )
     return sorted(members, key=lambda m: m.name)

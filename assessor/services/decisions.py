@@ -4,6 +4,7 @@ The ``panel_decision`` table refuses UPDATE and DELETE (database triggers), so n
 changes a decision row: conditions are written in the same transaction as their decision, and a
 correction inserts the next version while every earlier version stays as history.
 """
+
 from __future__ import annotations
 
 import calendar
@@ -57,15 +58,16 @@ class DecisionRefused(Exception):
 
 def history(submission: Submission) -> list[PanelDecision]:
     """Every version of the decision, newest first."""
-    return list(db.session.scalars(
-        db.select(PanelDecision).filter_by(submission_id=submission.id).order_by(PanelDecision.version.desc())
-    ))
+    return list(
+        db.session.scalars(
+            db.select(PanelDecision).filter_by(submission_id=submission.id).order_by(PanelDecision.version.desc())
+        )
+    )
 
 
 def current(submission: Submission) -> PanelDecision | None:
     return db.session.scalar(
-        db.select(PanelDecision).filter_by(submission_id=submission.id)
-        .order_by(PanelDecision.version.desc()).limit(1)
+        db.select(PanelDecision).filter_by(submission_id=submission.id).order_by(PanelDecision.version.desc()).limit(1)
     )
 
 
@@ -111,17 +113,38 @@ def record_decision(submission: Submission, data: DecisionInput, user: User) -> 
     problems: list[tuple[str, str]] = []
 
     if conflicts.blocking(submission, user) is not None:
-        raise DecisionRefused([("outcome", f"You declared a conflict of interest with {submission.applicant.name} "
-                                           "that has not been mitigated, so you cannot record its decision.")])
+        raise DecisionRefused(
+            [
+                (
+                    "outcome",
+                    f"You declared a conflict of interest with {submission.applicant.name} "
+                    "that has not been mitigated, so you cannot record its decision.",
+                )
+            ]
+        )
     if not can_record(submission):
         raise DecisionRefused([("outcome", "A draft cannot be decided: wait until the provider submits it.")])
     if (latest.version if latest else 0) != data.based_on_version:
-        raise DecisionRefused([("outcome", "Another decision was recorded while you were filling in this form. "
-                                           "Read it below and correct it if it is wrong.")])
+        raise DecisionRefused(
+            [
+                (
+                    "outcome",
+                    "Another decision was recorded while you were filling in this form. "
+                    "Read it below and correct it if it is wrong.",
+                )
+            ]
+        )
     if result.awaiting_evaluation:
         waiting = len(result.awaiting_evaluation)
-        raise DecisionRefused([("outcome", f"{waiting} answer{' still needs' if waiting == 1 else 's still need'} "
-                                           "a consensus score; the recommendation is not final until then.")])
+        raise DecisionRefused(
+            [
+                (
+                    "outcome",
+                    f"{waiting} answer{' still needs' if waiting == 1 else 's still need'} "
+                    "a consensus score; the recommendation is not final until then.",
+                )
+            ]
+        )
 
     correction_reason = data.correction_reason.strip()
     if latest is not None and not correction_reason:
@@ -138,8 +161,13 @@ def record_decision(submission: Submission, data: DecisionInput, user: User) -> 
     if data.outcome in DECISION_OUTCOMES and all(o in OUTCOME_LABELS for o in gate_outcomes.values()):
         allowed = implied_outcome(gate_outcomes)
         if RECOMMENDATION_ORDER.index(data.outcome) > RECOMMENDATION_ORDER.index(allowed):
-            problems.append(("outcome", f"The gate decisions allow at most ‘{RECOMMENDATION_LABELS[allowed]}’: "
-                                        "change a gate or the overall decision"))
+            problems.append(
+                (
+                    "outcome",
+                    f"The gate decisions allow at most ‘{RECOMMENDATION_LABELS[allowed]}’: "
+                    "change a gate or the overall decision",
+                )
+            )
 
     if data.decided_on > date.today():
         problems.append(("decided_on", "The date of the decision must be today or in the past"))
@@ -155,20 +183,29 @@ def record_decision(submission: Submission, data: DecisionInput, user: User) -> 
     if data.outcome == "proceed_with_conditions" and not conditions:
         problems.append(("conditions-0-text", "List at least one condition, with its owner and due date"))
     if data.outcome in ("proceed", "open_procurement") and conditions:
-        problems.append(("conditions-0-text", "Conditions belong only to a decision to proceed with conditions: "
-                                              "remove them or change the decision"))
+        problems.append(
+            (
+                "conditions-0-text",
+                "Conditions belong only to a decision to proceed with conditions: remove them or change the decision",
+            )
+        )
     for index, condition in enumerate(conditions):
         if condition.due_on < data.decided_on:
-            problems.append((f"conditions-{index}-due_on",
-                             f"Condition {index + 1} is due before the date of the decision"))
+            problems.append(
+                (f"conditions-{index}-due_on", f"Condition {index + 1} is due before the date of the decision")
+            )
 
     differs = data.outcome != result.recommendation or gate_outcomes != engine_gates
     differs_reason = data.differs_reason.strip()
     if differs and not differs_reason:
         problems.append(("differs_reason", "The decision differs from the recommendation: give the panel's reason"))
 
-    for name, value in (("minutes", data.minutes), ("differs_reason", differs_reason),
-                        ("correction_reason", correction_reason), ("panel_members", panel_members)):
+    for name, value in (
+        ("minutes", data.minutes),
+        ("differs_reason", differs_reason),
+        ("correction_reason", correction_reason),
+        ("panel_members", panel_members),
+    ):
         if len(value) > TEXT_MAX_LENGTH:
             problems.append((name, f"Shorten this text to {TEXT_MAX_LENGTH:,} characters or fewer"))
     if problems:
@@ -195,17 +232,39 @@ def record_decision(submission: Submission, data: DecisionInput, user: User) -> 
             db.session.flush()
     except IntegrityError:
         # Two panel members saved at once; the other version won the number.
-        raise DecisionRefused([("outcome", "Another decision was recorded at the same moment. "
-                                           "Read it below and correct it if it is wrong.")]) from None
+        raise DecisionRefused(
+            [
+                (
+                    "outcome",
+                    "Another decision was recorded at the same moment. Read it below and correct it if it is wrong.",
+                )
+            ]
+        ) from None
     for condition in conditions:
-        db.session.add(DecisionCondition(decision_id=decision.id, text=condition.text.strip(),
-                                         owner=condition.owner.strip(), due_on=condition.due_on))
+        db.session.add(
+            DecisionCondition(
+                decision_id=decision.id,
+                text=condition.text.strip(),
+                owner=condition.owner.strip(),
+                due_on=condition.due_on,
+            )
+        )
     old_status = submission.status
     submission.status = "decided"
-    record("decision.corrected" if latest else "decision.recorded", user=user, submission_id=submission.id,
-           version=decision.version, outcome=decision.outcome, gates=gate_outcomes,
-           recommendation=result.recommendation, differs=differs, differs_reason=decision.differs_reason,
-           correction_reason=decision.correction_reason, conditions=len(conditions),
-           follow_up_on=decision.follow_up_on,
-           old_status=old_status, new_status="decided")
+    record(
+        "decision.corrected" if latest else "decision.recorded",
+        user=user,
+        submission_id=submission.id,
+        version=decision.version,
+        outcome=decision.outcome,
+        gates=gate_outcomes,
+        recommendation=result.recommendation,
+        differs=differs,
+        differs_reason=decision.differs_reason,
+        correction_reason=decision.correction_reason,
+        conditions=len(conditions),
+        follow_up_on=decision.follow_up_on,
+        old_status=old_status,
+        new_status="decided",
+    )
     return decision

@@ -1,4 +1,5 @@
 """Each member organisation's own declarations: who may give them, saving them safely, and completeness."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -73,8 +74,9 @@ def visible_declarations(questionnaire: Questionnaire, answers: dict[str, Any]) 
 
 def missing_declarations(questionnaire: Questionnaire, answers: dict[str, Any]) -> list[Question]:
     visible = visible_declarations(questionnaire, answers)
-    return [q for q in declaration_questions(questionnaire)
-            if q.required and q.id in visible and answers.get(q.id) is None]
+    return [
+        q for q in declaration_questions(questionnaire) if q.required and q.id in visible and answers.get(q.id) is None
+    ]
 
 
 def statuses(submission: Submission, questionnaire: Questionnaire) -> list[MemberDeclarations]:
@@ -89,14 +91,16 @@ def statuses(submission: Submission, questionnaire: Questionnaire) -> list[Membe
         visible = visible_declarations(questionnaire, answers)
         required = [q for q in declaration_questions(questionnaire) if q.required and q.id in visible]
         latest = max(rows.values(), key=lambda row: row.updated_at, default=None)
-        result.append(MemberDeclarations(
-            organisation=organisation,
-            is_lead=organisation.id == lead_id,
-            answered=sum(1 for q in required if answers.get(q.id) is not None),
-            required=len(required),
-            declared_by=latest.updated_by.name if latest is not None and latest.updated_by else None,
-            declared_at=latest.updated_at if latest is not None else None,
-        ))
+        result.append(
+            MemberDeclarations(
+                organisation=organisation,
+                is_lead=organisation.id == lead_id,
+                answered=sum(1 for q in required if answers.get(q.id) is not None),
+                required=len(required),
+                declared_by=latest.updated_by.name if latest is not None and latest.updated_by else None,
+                declared_at=latest.updated_at if latest is not None else None,
+            )
+        )
     return result
 
 
@@ -116,10 +120,19 @@ def save_declaration(
 ) -> Saved | Unchanged | Conflict:
     """Write one member's answer unless a colleague changed it since ``base_version`` (as answers do)."""
     identity = {"submission_id": submission.id, "organisation_id": organisation.id, "question_id": question_id}
-    outcome, old = save_versioned(MemberAnswer, identity, value, base_version=base_version,
-                                  base_fingerprint=base_fingerprint, user=user)
+    outcome, old = save_versioned(
+        MemberAnswer, identity, value, base_version=base_version, base_fingerprint=base_fingerprint, user=user
+    )
     if isinstance(outcome, Saved):
-        record("declaration.changed", user=user, submission_id=submission.id, organisation=organisation.name,
-               organisation_id=organisation.id, question=question_id, old=old, new=value,
-               version=outcome.version)
+        record(
+            "declaration.changed",
+            user=user,
+            submission_id=submission.id,
+            organisation=organisation.name,
+            organisation_id=organisation.id,
+            question=question_id,
+            old=old,
+            new=value,
+            version=outcome.version,
+        )
     return outcome

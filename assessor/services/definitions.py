@@ -1,4 +1,5 @@
 """Definitions stored in the database, parsed once per content hash."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -49,8 +50,11 @@ def framework_for(round_: Round) -> Framework:
     cached = _frameworks.get(key)
     if cached is not None:
         return cached
-    parsed = parse_framework(_source(round_.framework_id), f"definition {round_.framework_hash[:12]}",
-                             questionnaire=questionnaire_for(round_))
+    parsed = parse_framework(
+        _source(round_.framework_id),
+        f"definition {round_.framework_hash[:12]}",
+        questionnaire=questionnaire_for(round_),
+    )
     return _remember(_frameworks, key, parsed)
 
 
@@ -83,8 +87,9 @@ def import_definition(path: str | Path, questionnaire: Questionnaire | None = No
                 "different content; bump the version to import the change"
             )
         return existing, False
-    row = Definition(kind=kind, key=definition.id, version=definition.version, title=title,
-                     content_hash=digest, source=text)
+    row = Definition(
+        kind=kind, key=definition.id, version=definition.version, title=title, content_hash=digest, source=text
+    )
     db.session.add(row)
     db.session.flush()
     return row, True

@@ -3,6 +3,7 @@
 Evaluator scores never reach the engine: they inform the moderator, whose consensus score
 (``services.moderation``) is the only commissioner input the engine reads.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -92,7 +93,8 @@ class QuestionEvaluations:
 
 def scores_by_question(submission: Submission) -> dict[str, list[EvaluatorScore]]:
     rows = db.session.scalars(
-        db.select(EvaluatorScore).filter_by(submission_id=submission.id)
+        db.select(EvaluatorScore)
+        .filter_by(submission_id=submission.id)
         .order_by(EvaluatorScore.question_id, EvaluatorScore.id)
     )
     grouped: dict[str, list[EvaluatorScore]] = {}
@@ -116,8 +118,11 @@ def evaluations_for(submission: Submission, user: User) -> dict[str, QuestionEva
 
 def divergent_questions(submission: Submission) -> list[str]:
     """Questions whose evaluators differ by more than one step, for the moderator's attention."""
-    return [qid for qid, rows in scores_by_question(submission).items()
-            if QuestionEvaluations(None, tuple(rows), 0).divergent]
+    return [
+        qid
+        for qid, rows in scores_by_question(submission).items()
+        if QuestionEvaluations(None, tuple(rows), 0).divergent
+    ]
 
 
 def check_can_score(submission: Submission, question_id: str) -> Question:
@@ -139,8 +144,7 @@ def start_review(submission: Submission, user: User) -> None:
     """The first commissioner score moves a submitted assessment into moderation."""
     if submission.status == "submitted":
         submission.status = "under_review"
-        record("submission.review_started", user=user, submission_id=submission.id, old="submitted",
-               new="under_review")
+        record("submission.review_started", user=user, submission_id=submission.id, old="submitted", new="under_review")
 
 
 def record_score(submission: Submission, question_id: str, step: int, rationale: str, user: User) -> EvaluatorScore:
@@ -157,16 +161,28 @@ def record_score(submission: Submission, question_id: str, step: int, rationale:
         raise NotAllowed("Explain your score.")
     if len(rationale) > RATIONALE_MAX_LENGTH:
         raise NotAllowed(f"The rationale must be {RATIONALE_MAX_LENGTH:,} characters or fewer.")
-    row = db.session.scalar(db.select(EvaluatorScore).filter_by(
-        submission_id=submission.id, question_id=question_id, evaluator_id=user.id))
+    row = db.session.scalar(
+        db.select(EvaluatorScore).filter_by(submission_id=submission.id, question_id=question_id, evaluator_id=user.id)
+    )
     old = None if row is None else {"score": row.score, "rationale": row.rationale}
     if row is None:
-        row = EvaluatorScore(submission_id=submission.id, question_id=question_id, evaluator_id=user.id,
-                             score=scale_step.score, rationale=rationale)
+        row = EvaluatorScore(
+            submission_id=submission.id,
+            question_id=question_id,
+            evaluator_id=user.id,
+            score=scale_step.score,
+            rationale=rationale,
+        )
         db.session.add(row)
     else:
         row.score, row.rationale, row.updated_at = scale_step.score, rationale, utcnow()
     start_review(submission, user)
-    record("evaluation.scored", user=user, submission_id=submission.id, question=question_id, old=old,
-           new={"score": scale_step.score, "rationale": rationale})
+    record(
+        "evaluation.scored",
+        user=user,
+        submission_id=submission.id,
+        question=question_id,
+        old=old,
+        new={"score": scale_step.score, "rationale": rationale},
+    )
     return row

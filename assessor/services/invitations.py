@@ -3,6 +3,7 @@
 The link carries a random token; only its SHA-256 is stored, so a copy of the database cannot be
 turned into working links.  Gateway sends no email: the lead copies the link, which is shown once.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -43,8 +44,9 @@ def can_invite(user: User) -> bool:
     return user.role == "lead" and user.organisation_id is not None
 
 
-def create_invitation(inviter: User, email: str, role: str,
-                      organisation: Organisation | None = None) -> tuple[Invitation, str]:
+def create_invitation(
+    inviter: User, email: str, role: str, organisation: Organisation | None = None
+) -> tuple[Invitation, str]:
     """A new invitation and its token (the only time the token exists in clear).
 
     A provider lead invites into their own organisation; a round or site administrator invites the
@@ -72,23 +74,40 @@ def create_invitation(inviter: User, email: str, role: str,
             earlier.expires_at = now
             record("invitation.withdrawn", user=inviter, email=email, reason="replaced by a new invitation")
     token = secrets.token_urlsafe(32)
-    invitation = Invitation(organisation_id=target.id, email=email, role=role,
-                            token_hash=_digest(token), invited_by_id=inviter.id, created_at=now,
-                            expires_at=now + _lifetime())
+    invitation = Invitation(
+        organisation_id=target.id,
+        email=email,
+        role=role,
+        token_hash=_digest(token),
+        invited_by_id=inviter.id,
+        created_at=now,
+        expires_at=now + _lifetime(),
+    )
     db.session.add(invitation)
     db.session.flush()
-    record("invitation.created", user=inviter, email=email, role=role, organisation=target.name,
-           expires_at=invitation.expires_at.isoformat(timespec="minutes"))
+    record(
+        "invitation.created",
+        user=inviter,
+        email=email,
+        role=role,
+        organisation=target.name,
+        expires_at=invitation.expires_at.isoformat(timespec="minutes"),
+    )
     return invitation, token
 
 
 def pending_invitations(organisation_id: int) -> list[Invitation]:
-    return list(db.session.scalars(
-        db.select(Invitation)
-        .where(Invitation.organisation_id == organisation_id, Invitation.used_at.is_(None),
-               Invitation.expires_at > utcnow())
-        .order_by(Invitation.created_at.desc(), Invitation.id.desc())
-    ))
+    return list(
+        db.session.scalars(
+            db.select(Invitation)
+            .where(
+                Invitation.organisation_id == organisation_id,
+                Invitation.used_at.is_(None),
+                Invitation.expires_at > utcnow(),
+            )
+            .order_by(Invitation.created_at.desc(), Invitation.id.desc())
+        )
+    )
 
 
 def withdraw_invitation(lead: User, invitation: Invitation) -> None:
@@ -106,15 +125,24 @@ def invitation_for_token(token: str) -> Invitation:
         db.select(Invitation).filter_by(token_hash=_digest(token or "")).execution_options(populate_existing=True)
     )
     if invitation is None:
-        raise InvitationRefused("This invitation link is not valid. Check that you copied the whole link, "
-                                "or ask the person who invited you for a new one.", status=404)
+        raise InvitationRefused(
+            "This invitation link is not valid. Check that you copied the whole link, "
+            "or ask the person who invited you for a new one.",
+            status=404,
+        )
     inviter = invitation.invited_by.name
     if invitation.used_at is not None:
-        raise InvitationRefused("This invitation link has already been used. If you created your account, "
-                                f"sign in instead; otherwise ask {inviter} for a new link.", status=410)
+        raise InvitationRefused(
+            "This invitation link has already been used. If you created your account, "
+            f"sign in instead; otherwise ask {inviter} for a new link.",
+            status=410,
+        )
     if invitation.expires_at <= utcnow():
-        raise InvitationRefused(f"This invitation link stopped working on {_when(invitation.expires_at)}. "
-                                f"Ask {inviter} to send you a new one.", status=410)
+        raise InvitationRefused(
+            f"This invitation link stopped working on {_when(invitation.expires_at)}. "
+            f"Ask {inviter} to send you a new one.",
+            status=410,
+        )
     if db.session.scalar(db.select(User.id).filter_by(email=invitation.email)) is not None:
         raise InvitationRefused(f"There is already an account for {invitation.email}. Sign in instead.", status=409)
     return invitation
@@ -136,17 +164,29 @@ def accept_invitation(token: str, name: str, password: str) -> User:
     )
     if claimed.rowcount != 1:
         raise InvitationRefused("This invitation link has already been used. Sign in instead.", status=410)
-    user = User(email=invitation.email, name=name.strip(), role=invitation.role,
-                organisation_id=invitation.organisation_id, password_hash=hash_password(password),
-                session_token=secrets.token_hex(16))
+    user = User(
+        email=invitation.email,
+        name=name.strip(),
+        role=invitation.role,
+        organisation_id=invitation.organisation_id,
+        password_hash=hash_password(password),
+        session_token=secrets.token_hex(16),
+    )
     try:
         with db.session.begin_nested():
             db.session.add(user)
     except IntegrityError:
-        raise InvitationRefused(f"There is already an account for {invitation.email}. Sign in instead.",
-                                status=409) from None
-    record("invitation.accepted", user=user, email=invitation.email, role=invitation.role,
-           organisation=invitation.organisation.name, invited_by=invitation.invited_by.name)
+        raise InvitationRefused(
+            f"There is already an account for {invitation.email}. Sign in instead.", status=409
+        ) from None
+    record(
+        "invitation.accepted",
+        user=user,
+        email=invitation.email,
+        role=invitation.role,
+        organisation=invitation.organisation.name,
+        invited_by=invitation.invited_by.name,
+    )
     return user
 
 

@@ -3,6 +3,7 @@
 A job renders exactly what its requester would get from the direct download: the same access
 checks, and the requester as the viewer (an evaluator's report stays blind to colleagues' scores).
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -56,8 +57,7 @@ def _programme_summary(params: dict[str, Any], user: User, progress: Progress) -
 
     round_ = db.session.get(Round, _int_param(params, "round_id"))
     progress("Comparing every applicant in the round")
-    return JobOutput(f"programme-summary-round-{round_.id}.pdf", "application/pdf",
-                     programme_report_pdf(round_, user))
+    return JobOutput(f"programme-summary-round-{round_.id}.pdf", "application/pdf", programme_report_pdf(round_, user))
 
 
 def _panel_pack(params: dict[str, Any], user: User, progress: Progress) -> JobOutput:
@@ -74,8 +74,9 @@ def _round_export(params: dict[str, Any], user: User, progress: Progress) -> Job
     round_ = db.session.get(Round, _int_param(params, "round_id"))
     progress("Scoring every submission and writing the workbook")
     workbook = to_xlsx({"Submissions": cohort.submission_table(round_), "Answers": cohort.answer_table(round_)})
-    return JobOutput(f"round-{round_.id}-export.xlsx",
-                     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", workbook)
+    return JobOutput(
+        f"round-{round_.id}-export.xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", workbook
+    )
 
 
 register("panel_report", JobKind("Gateway panel report", _commissioner_submission, _panel_report))

@@ -3,6 +3,7 @@
 The database row is the request's durable record: a queue entry can vanish with a dead worker, the
 row cannot, so an abandoned job is noticed by its stale heartbeat and queued again.
 """
+
 from __future__ import annotations
 
 import importlib
@@ -83,8 +84,9 @@ def request_job(kind_name: str, params: dict[str, Any], user: User) -> ReportJob
     kind.authorise(user, params)
     import json
 
-    job = ReportJob(id=str(uuid.uuid4()), kind=kind_name, params_json=json.dumps(params, sort_keys=True),
-                    requested_by_id=user.id)
+    job = ReportJob(
+        id=str(uuid.uuid4()), kind=kind_name, params_json=json.dumps(params, sort_keys=True), requested_by_id=user.id
+    )
     db.session.add(job)
     record("job.requested", user=user, submission_id=params.get("submission_id"), job=job.id, kind=kind_name)
     db.session.commit()
@@ -99,8 +101,12 @@ def _dispatch(job: ReportJob) -> None:
         return
     job.status, job.progress, job.heartbeat_at = "queued", "Waiting for a worker", utcnow()
     db.session.commit()
-    queue.enqueue("assessor.services.jobs.run_in_worker", job.id, job_id=f"{job.id}-{job.attempts}",
-                  job_timeout=current_app.config.get("JOB_TIMEOUT_SECONDS", 600))
+    queue.enqueue(
+        "assessor.services.jobs.run_in_worker",
+        job.id,
+        job_id=f"{job.id}-{job.attempts}",
+        job_timeout=current_app.config.get("JOB_TIMEOUT_SECONDS", 600),
+    )
 
 
 def run_job(job_id: str) -> None:

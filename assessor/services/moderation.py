@@ -1,4 +1,5 @@
 """Moderated (consensus) scores: the only commissioner input that feeds the engine."""
+
 from __future__ import annotations
 
 from ..extensions import db
@@ -29,12 +30,19 @@ def moderate(submission: Submission, question_id: str, score: float, rationale: 
     row = db.session.scalar(db.select(ModeratedScore).filter_by(submission_id=submission.id, question_id=question_id))
     old = None if row is None else {"score": row.score, "rationale": row.rationale}
     if row is None:
-        row = ModeratedScore(submission_id=submission.id, question_id=question_id, score=score,
-                             rationale=rationale, moderator_id=user.id)
+        row = ModeratedScore(
+            submission_id=submission.id, question_id=question_id, score=score, rationale=rationale, moderator_id=user.id
+        )
         db.session.add(row)
     else:
         row.score, row.rationale, row.moderator_id, row.updated_at = score, rationale, user.id, utcnow()
     start_review(submission, user)
-    record("moderation.scored", user=user, submission_id=submission.id, question=question_id, old=old,
-           new={"score": score, "rationale": rationale})
+    record(
+        "moderation.scored",
+        user=user,
+        submission_id=submission.id,
+        question=question_id,
+        old=old,
+        new={"score": score, "rationale": rationale},
+    )
     return row

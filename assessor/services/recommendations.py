@@ -1,4 +1,5 @@
 """Reviewers' recommendations to an applicant and the conditions of a decision, tracked to closure."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -23,13 +24,15 @@ CONDITION_CLOSING_ROLES = frozenset({"panel", "round_admin", "site_admin"})
 
 def for_submission(submission: Submission) -> list[ReviewRecommendation]:
     order = {key: index for index, key in enumerate(RECOMMENDATION_URGENCIES)}
-    rows = db.session.scalars(db.select(ReviewRecommendation).filter_by(submission_id=submission.id)
-                              .order_by(ReviewRecommendation.id))
+    rows = db.session.scalars(
+        db.select(ReviewRecommendation).filter_by(submission_id=submission.id).order_by(ReviewRecommendation.id)
+    )
     return sorted(rows, key=lambda r: (r.status != "open", order.get(r.urgency, 9), r.id))
 
 
-def add(submission: Submission, urgency: str, text: str, owner: str, due_on: date | None,
-        user: User) -> ReviewRecommendation:
+def add(
+    submission: Submission, urgency: str, text: str, owner: str, due_on: date | None, user: User
+) -> ReviewRecommendation:
     """A new recommendation; problems are raised as ``(field, message)`` pairs in NotAllowed.args."""
     text, owner = (text or "").strip(), (owner or "").strip()
     problems = []
@@ -50,12 +53,21 @@ def add(submission: Submission, urgency: str, text: str, owner: str, due_on: dat
     # Critical means now: dated today unless the reviewer gave a date.
     if urgency == "critical" and due_on is None:
         due_on = date.today()
-    row = ReviewRecommendation(submission_id=submission.id, urgency=urgency, text=text, owner=owner,
-                               due_on=due_on, created_by_id=user.id)
+    row = ReviewRecommendation(
+        submission_id=submission.id, urgency=urgency, text=text, owner=owner, due_on=due_on, created_by_id=user.id
+    )
     db.session.add(row)
     db.session.flush()
-    record("recommendation.added", user=user, submission_id=submission.id, recommendation=row.id,
-           urgency=urgency, text=text, owner=owner, due_on=due_on)
+    record(
+        "recommendation.added",
+        user=user,
+        submission_id=submission.id,
+        recommendation=row.id,
+        urgency=urgency,
+        text=text,
+        owner=owner,
+        due_on=due_on,
+    )
     return row
 
 
@@ -72,14 +84,21 @@ def close(row: ReviewRecommendation, note: str, user: User) -> None:
     if row.status != "open":
         raise NotAllowed(("closure_note", "This recommendation is already closed"))
     row.closure_note, row.status, row.closed_at = _closure_note(note), "closed", utcnow()
-    record("recommendation.closed", user=user, submission_id=row.submission_id, recommendation=row.id,
-           note=row.closure_note)
+    record(
+        "recommendation.closed",
+        user=user,
+        submission_id=row.submission_id,
+        recommendation=row.id,
+        note=row.closure_note,
+    )
 
 
 def condition_of(submission: Submission, condition_id: int) -> DecisionCondition | None:
     return db.session.scalar(
-        db.select(DecisionCondition).join(PanelDecision)
-        .where(PanelDecision.submission_id == submission.id, DecisionCondition.id == condition_id))
+        db.select(DecisionCondition)
+        .join(PanelDecision)
+        .where(PanelDecision.submission_id == submission.id, DecisionCondition.id == condition_id)
+    )
 
 
 def close_condition(condition: DecisionCondition, note: str, user: User) -> None:
@@ -87,5 +106,11 @@ def close_condition(condition: DecisionCondition, note: str, user: User) -> None
     if condition.status == "met":
         raise NotAllowed(("closure_note", "This condition is already met"))
     condition.closure_note, condition.status, condition.closed_at = _closure_note(note), "met", utcnow()
-    record("condition.met", user=user, submission_id=condition.decision.submission_id, condition=condition.id,
-           text=condition.text, note=condition.closure_note)
+    record(
+        "condition.met",
+        user=user,
+        submission_id=condition.decision.submission_id,
+        condition=condition.id,
+        text=condition.text,
+        note=condition.closure_note,
+    )

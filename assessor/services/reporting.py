@@ -2,6 +2,7 @@
 
 Nothing here lays out a page: reports/ renders; this module decides what each audience may see.
 """
+
 from __future__ import annotations
 
 import json
@@ -76,10 +77,14 @@ def _applicant(submission: Submission) -> ApplicantSummary:
 def _provenance(round_: Round, inputs_hash: str | None) -> Provenance:
     questionnaire, framework = round_.questionnaire, round_.framework
     return Provenance(
-        questionnaire_id=questionnaire.key, questionnaire_version=questionnaire.version,
+        questionnaire_id=questionnaire.key,
+        questionnaire_version=questionnaire.version,
         questionnaire_hash=questionnaire.content_hash,
-        framework_id=framework.key, framework_version=framework.version, framework_hash=framework.content_hash,
-        inputs_hash=inputs_hash, generated_at=utcnow(),
+        framework_id=framework.key,
+        framework_version=framework.version,
+        framework_hash=framework.content_hash,
+        inputs_hash=inputs_hash,
+        generated_at=utcnow(),
     )
 
 
@@ -101,7 +106,9 @@ def _moderation_notes(submission: Submission) -> dict[str, ModerationNote]:
     return {row.question_id: ModerationNote(row.score, row.rationale) for row in rows}
 
 
-def _evaluator_notes(submission: Submission, viewer: User | None) -> tuple[dict[str, list[EvaluatorNote]], dict[str, int]]:
+def _evaluator_notes(
+    submission: Submission, viewer: User | None
+) -> tuple[dict[str, list[EvaluatorNote]], dict[str, int]]:
     """Evaluator scores the viewer may read, and per question how many are withheld from them.
 
     An evaluator sees colleagues' scores only after scoring the answer themselves, in a report as on
@@ -110,12 +117,17 @@ def _evaluator_notes(submission: Submission, viewer: User | None) -> tuple[dict[
     if viewer is None:
         readable = {qid: (tuple(rows), 0) for qid, rows in evaluation.scores_by_question(submission).items()}
     else:
-        readable = {qid: (view.visible, view.hidden_count)
-                    for qid, view in evaluation.evaluations_for(submission, viewer).items()}
+        readable = {
+            qid: (view.visible, view.hidden_count)
+            for qid, view in evaluation.evaluations_for(submission, viewer).items()
+        }
     notes = {
-        qid: [EvaluatorNote(row.evaluator.name, row.score, evaluation.describe(row.score), row.rationale)
-              for row in sorted(rows, key=lambda r: (r.evaluator.name, r.id))]
-        for qid, (rows, _) in readable.items() if rows
+        qid: [
+            EvaluatorNote(row.evaluator.name, row.score, evaluation.describe(row.score), row.rationale)
+            for row in sorted(rows, key=lambda r: (r.evaluator.name, r.id))
+        ]
+        for qid, (rows, _) in readable.items()
+        if rows
     }
     withheld = {qid: hidden for qid, (_, hidden) in readable.items() if hidden}
     return notes, withheld
@@ -137,18 +149,28 @@ def _decision(submission: Submission) -> Decision | None:
     if row is None:
         return None
     return Decision(
-        version=row.version, outcome=row.outcome, outcome_label=row.outcome_label, decided_on=row.decided_on,
-        panel_members=row.panel_members, minutes=row.minutes,
+        version=row.version,
+        outcome=row.outcome,
+        outcome_label=row.outcome_label,
+        decided_on=row.decided_on,
+        panel_members=row.panel_members,
+        minutes=row.minutes,
         recommendation_at_decision=row.recommendation_at_decision,
-        inputs_hash_at_decision=row.inputs_hash_at_decision, differs_reason=row.differs_reason,
-        correction_reason=row.correction_reason, recorded_at=row.recorded_at, conditions=_conditions(row),
+        inputs_hash_at_decision=row.inputs_hash_at_decision,
+        differs_reason=row.differs_reason,
+        correction_reason=row.correction_reason,
+        recorded_at=row.recorded_at,
+        conditions=_conditions(row),
     )
 
 
 def _committee(submission: Submission) -> tuple[CommitteeMember, ...]:
     return tuple(
         CommitteeMember(
-            name=m.name, role=m.role, parts=m.parts, declared=m.declaration is not None,
+            name=m.name,
+            role=m.role,
+            parts=m.parts,
+            declared=m.declaration is not None,
             conflict=m.declaration.description if m.declaration is not None and m.declaration.has_conflict else None,
             mitigation=m.declaration.mitigation if m.declaration is not None else None,
         )
@@ -157,8 +179,10 @@ def _committee(submission: Submission) -> tuple[CommitteeMember, ...]:
 
 
 def _recommendations(submission: Submission) -> tuple[Recommendation, ...]:
-    return tuple(Recommendation(r.urgency_label, r.text, r.owner, r.due_on, r.status, r.closure_note)
-                 for r in recommendations.for_submission(submission))
+    return tuple(
+        Recommendation(r.urgency_label, r.text, r.owner, r.due_on, r.status, r.closure_note)
+        for r in recommendations.for_submission(submission)
+    )
 
 
 def _checkpoint(submission: Submission, result) -> CheckpointSummary | None:
@@ -166,12 +190,15 @@ def _checkpoint(submission: Submission, result) -> CheckpointSummary | None:
     if comparison is None:
         return None
     return CheckpointSummary(
-        label=comparison.label, previous_round_name=comparison.previous_round_name,
+        label=comparison.label,
+        previous_round_name=comparison.previous_round_name,
         overall=Change(comparison.overall.title, comparison.overall.then, comparison.overall.now),
         domains=tuple(Change(c.title, c.then, c.now) for c in comparison.domains),
         gates=tuple(Change(f"{c.id} {c.title}", c.then, c.now) for c in comparison.gates),
-        conditions=tuple(EarlierCondition(c.text, c.owner, c.due_on, c.status == "met", c.closure_note)
-                         for c in comparison.conditions),
+        conditions=tuple(
+            EarlierCondition(c.text, c.owner, c.due_on, c.status == "met", c.closure_note)
+            for c in comparison.conditions
+        ),
     )
 
 
@@ -180,13 +207,21 @@ def _standstill(submission: Submission) -> StandstillSummary | None:
     if publication is None:
         return None
     return StandstillSummary(
-        published_on=publication.published_on, decision_version=publication.decision.version,
-        standstill_days=submission.round.standstill_days, standstill_ends_on=publication.standstill_ends_on,
-        status=standstill.status(publication), final_on=standstill.final_on(publication),
+        published_on=publication.published_on,
+        decision_version=publication.decision.version,
+        standstill_days=submission.round.standstill_days,
+        standstill_ends_on=publication.standstill_ends_on,
+        status=standstill.status(publication),
+        final_on=standstill.final_on(publication),
         representations=tuple(
-            RepresentationNote(r.submitted_at, standstill.REVIEW_OUTCOMES.get(r.outcome) if r.outcome else None,
-                               r.review_note, r.further_period_ends_on)
-            for r in standstill.representations_for(publication)),
+            RepresentationNote(
+                r.submitted_at,
+                standstill.REVIEW_OUTCOMES.get(r.outcome) if r.outcome else None,
+                r.review_note,
+                r.further_period_ends_on,
+            )
+            for r in standstill.representations_for(publication)
+        ),
     )
 
 
@@ -209,8 +244,9 @@ def _audit_summary(submission: Submission) -> tuple[AuditLine, ...]:
 def round_medians(round_: Round) -> tuple[dict[str, float | None], float | None, int]:
     """Median domain and overall scores of the round's submitted applicants, from their stored results."""
     stored = db.session.scalars(
-        db.select(Submission.result_json)
-        .where(Submission.round_id == round_.id, Submission.status != "draft", Submission.result_json.is_not(None))
+        db.select(Submission.result_json).where(
+            Submission.round_id == round_.id, Submission.status != "draft", Submission.result_json.is_not(None)
+        )
     ).all()
     records = []
     for text in stored:
@@ -264,8 +300,13 @@ def panel_report(submission: Submission, viewer: User | None = None) -> PanelRep
 def panel_report_pdf(submission: Submission, user: User | None) -> bytes:
     report = panel_report(submission, user)
     pdf = render_panel_pdf(report)
-    record("report.panel_generated", user=user, submission_id=submission.id,
-           inputs_hash=report.provenance.inputs_hash, status="draft" if report.is_draft else "final")
+    record(
+        "report.panel_generated",
+        user=user,
+        submission_id=submission.id,
+        inputs_hash=report.provenance.inputs_hash,
+        status="draft" if report.is_draft else "final",
+    )
     return pdf
 
 
@@ -287,9 +328,14 @@ def feedback_report(submission: Submission) -> FeedbackReport:
         result=result,
         self_result=_self_assessed(inputs),
         moderation=_moderation_notes(submission),
-        decision=None if decision is None else PublishedDecision(
-            outcome=decision.outcome, outcome_label=decision.outcome_label, decided_on=decision.decided_on,
-            conditions=_conditions(decision)),
+        decision=None
+        if decision is None
+        else PublishedDecision(
+            outcome=decision.outcome,
+            outcome_label=decision.outcome_label,
+            decided_on=decision.decided_on,
+            conditions=_conditions(decision),
+        ),
         what_if=_what_if(inputs),
         what_if_limit=WHAT_IF_LIMIT,
         provenance=_provenance(submission.round, inputs.inputs_hash),
@@ -299,17 +345,18 @@ def feedback_report(submission: Submission) -> FeedbackReport:
 def feedback_report_pdf(submission: Submission, user: User | None, *, check_available: bool = True) -> bytes:
     if check_available and not feedback_available(submission):
         raise ReportNotAvailable(
-            "Feedback is published once the panel has decided on this submission or the round has closed.")
+            "Feedback is published once the panel has decided on this submission or the round has closed."
+        )
     report = feedback_report(submission)
     pdf = render_feedback_pdf(report)
-    record("report.feedback_generated", user=user, submission_id=submission.id,
-           inputs_hash=report.provenance.inputs_hash)
+    record(
+        "report.feedback_generated", user=user, submission_id=submission.id, inputs_hash=report.provenance.inputs_hash
+    )
     return pdf
 
 
 def _round_submissions(round_: Round) -> list[Submission]:
-    return list(db.session.scalars(
-        db.select(Submission).filter_by(round_id=round_.id).order_by(Submission.id)))
+    return list(db.session.scalars(db.select(Submission).filter_by(round_id=round_.id).order_by(Submission.id)))
 
 
 def programme_report(round_: Round) -> ProgrammeReport:
@@ -319,13 +366,15 @@ def programme_report(round_: Round) -> ProgrammeReport:
         result = None
         if submission.status != "draft":
             _, result = score(submission)
-        entries.append(ProgrammeEntry(
-            submission_id=submission.id,
-            applicant=_applicant(submission),
-            status=submission.status_label,
-            result=result,
-            decision_label=decision.outcome_label if decision else None,
-        ))
+        entries.append(
+            ProgrammeEntry(
+                submission_id=submission.id,
+                applicant=_applicant(submission),
+                status=submission.status_label,
+                result=result,
+                decision_label=decision.outcome_label if decision else None,
+            )
+        )
     scored = [e for e in entries if e.result is not None]
     return ProgrammeReport(
         round_name=round_.name,
@@ -347,7 +396,8 @@ def cohort_statistics(entries: list[ProgrammeEntry]) -> tuple[CohortStatistic, .
     domains = scored_domains(entries[0].result)
     frame = pd.DataFrame(
         [[d.score for d in scored_domains(e.result)] + [e.result.overall] for e in entries],
-        columns=[d.id for d in domains] + ["overall"], dtype=float,
+        columns=[d.id for d in domains] + ["overall"],
+        dtype=float,
     )
     table = frame.agg(["count", "mean", "median", "std", "min", "max"]).T
     titles = {d.id: d.title for d in domains} | {"overall": "Overall (weighted)"}
@@ -356,8 +406,15 @@ def cohort_statistics(entries: list[ProgrammeEntry]) -> tuple[CohortStatistic, .
         return None if pd.isna(x) else float(x)
 
     return tuple(
-        CohortStatistic(titles[key], int(row["count"]), value(row["mean"]), value(row["median"]),
-                        value(row["std"]), value(row["min"]), value(row["max"]))
+        CohortStatistic(
+            titles[key],
+            int(row["count"]),
+            value(row["mean"]),
+            value(row["median"]),
+            value(row["std"]),
+            value(row["min"]),
+            value(row["max"]),
+        )
         for key, row in table.iterrows()
     )
 
@@ -381,6 +438,10 @@ def panel_pack_pdf(round_: Round, user: User | None) -> bytes:
     submissions = {s.id: s for s in _round_submissions(round_)}
     panels = [panel_report(submissions[e.submission_id], user) for e in programme.entries if e.result is not None]
     pdf = render_pack_pdf(programme, panels)
-    record("report.pack_generated", user=user, round_id=round_.id,
-           submissions=[e.submission_id for e in programme.entries if e.result is not None])
+    record(
+        "report.pack_generated",
+        user=user,
+        round_id=round_.id,
+        submissions=[e.submission_id for e in programme.entries if e.result is not None],
+    )
     return pdf

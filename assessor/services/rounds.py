@@ -1,4 +1,5 @@
 """Round administration: rounds pinned to definition versions, deadlines, and the applicants taking part."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -19,8 +20,9 @@ class RoundProblem(ValueError):
         self.field = field
 
 
-def create_round(name: str, description: str, questionnaire_id: int, framework_id: int, deadline: date | None,
-                 user: User) -> Round:
+def create_round(
+    name: str, description: str, questionnaire_id: int, framework_id: int, deadline: date | None, user: User
+) -> Round:
     """A new open round; it keeps the exact questionnaire and framework versions chosen here."""
     questionnaire = db.session.get(Definition, questionnaire_id)
     framework = db.session.get(Definition, framework_id)
@@ -32,31 +34,57 @@ def create_round(name: str, description: str, questionnaire_id: int, framework_i
         parsed_questionnaire = parse_questionnaire(questionnaire.source, questionnaire.key)
         parsed_framework = parse_framework(framework.source, framework.key, questionnaire=parsed_questionnaire)
     except DefinitionError:
-        raise RoundProblem("framework_id", f"Framework ‘{framework.key}’ version {framework.version} does not fit "
-                                           f"questionnaire ‘{questionnaire.key}’ version {questionnaire.version}: "
-                                           "choose a matching pair") from None
+        raise RoundProblem(
+            "framework_id",
+            f"Framework ‘{framework.key}’ version {framework.version} does not fit "
+            f"questionnaire ‘{questionnaire.key}’ version {questionnaire.version}: "
+            "choose a matching pair",
+        ) from None
     if parsed_framework.questionnaire != parsed_questionnaire.id:
-        raise RoundProblem("framework_id", f"Framework ‘{framework.key}’ is written for questionnaire "
-                                           f"‘{parsed_framework.questionnaire}’, not ‘{questionnaire.key}’")
+        raise RoundProblem(
+            "framework_id",
+            f"Framework ‘{framework.key}’ is written for questionnaire "
+            f"‘{parsed_framework.questionnaire}’, not ‘{questionnaire.key}’",
+        )
     if deadline is not None and deadline < date.today():
         raise RoundProblem("deadline", "The deadline must be today or later")
-    round_ = Round(name=name.strip(), description=description.strip(), questionnaire_id=questionnaire.id,
-                   framework_id=framework.id, deadline=deadline, status="open")
+    round_ = Round(
+        name=name.strip(),
+        description=description.strip(),
+        questionnaire_id=questionnaire.id,
+        framework_id=framework.id,
+        deadline=deadline,
+        status="open",
+    )
     db.session.add(round_)
     db.session.flush()
-    record("round.created", user=user, round=round_.id, name=round_.name,
-           questionnaire={"key": questionnaire.key, "version": questionnaire.version,
-                          "sha256": questionnaire.content_hash},
-           framework={"key": framework.key, "version": framework.version, "sha256": framework.content_hash},
-           deadline=deadline)
+    record(
+        "round.created",
+        user=user,
+        round=round_.id,
+        name=round_.name,
+        questionnaire={
+            "key": questionnaire.key,
+            "version": questionnaire.version,
+            "sha256": questionnaire.content_hash,
+        },
+        framework={"key": framework.key, "version": framework.version, "sha256": framework.content_hash},
+        deadline=deadline,
+    )
     return round_
 
 
 MAX_PERIOD_DAYS = 60
 
 
-def update_round(round_: Round, deadline: date | None, status: str, user: User,
-                 standstill_days: int | None = None, further_period_days: int | None = None) -> None:
+def update_round(
+    round_: Round,
+    deadline: date | None,
+    status: str,
+    user: User,
+    standstill_days: int | None = None,
+    further_period_days: int | None = None,
+) -> None:
     """Save the round's settings; periods left as None keep their current length."""
     if status not in ("open", "closed"):
         raise RoundProblem("status", "Choose whether the round is open or closed")
@@ -65,10 +93,18 @@ def update_round(round_: Round, deadline: date | None, status: str, user: User,
     for field, value in (("standstill_days", standstill_days), ("further_period_days", further_period_days)):
         if not 0 <= value <= MAX_PERIOD_DAYS:
             raise RoundProblem(field, f"Enter a number of working days from 0 to {MAX_PERIOD_DAYS}")
-    old = {"deadline": round_.deadline, "status": round_.status, "standstill_days": round_.standstill_days,
-           "further_period_days": round_.further_period_days}
-    new = {"deadline": deadline, "status": status, "standstill_days": standstill_days,
-           "further_period_days": further_period_days}
+    old = {
+        "deadline": round_.deadline,
+        "status": round_.status,
+        "standstill_days": round_.standstill_days,
+        "further_period_days": round_.further_period_days,
+    }
+    new = {
+        "deadline": deadline,
+        "status": status,
+        "standstill_days": standstill_days,
+        "further_period_days": further_period_days,
+    }
     round_.deadline, round_.status = deadline, status
     round_.standstill_days, round_.further_period_days = standstill_days, further_period_days
     record("round.updated", user=user, round=round_.id, old=old, new=new)
@@ -86,8 +122,10 @@ def _organisation(name: str, kind: str) -> Organisation:
 
 def _kind(text: str) -> str | None:
     wanted = text.strip().lower()
-    return next((key for key, label in ORGANISATION_KINDS.items()
-                 if key != "commissioner" and wanted in (key, label.lower())), None)
+    return next(
+        (key for key, label in ORGANISATION_KINDS.items() if key != "commissioner" and wanted in (key, label.lower())),
+        None,
+    )
 
 
 def parse_partners(lines: list[str]) -> list[tuple[str, str | None]]:
@@ -103,18 +141,24 @@ def parse_partners(lines: list[str]) -> list[tuple[str, str | None]]:
             raise RoundProblem("partners", f"Partner on line {number}: the name must be 200 characters or fewer")
         kind = _kind(kind_text) if kind_text.strip() else None
         if kind_text.strip() and kind is None:
-            raise RoundProblem("partners", f"Partner on line {number}: ‘{kind_text.strip()}’ is not a kind of "
-                                           "organisation Gateway knows")
+            raise RoundProblem(
+                "partners",
+                f"Partner on line {number}: ‘{kind_text.strip()}’ is not a kind of organisation Gateway knows",
+            )
         known = db.session.scalar(db.select(Organisation.id).filter_by(name=name)) is not None
         if kind is None and not known:
-            raise RoundProblem("partners", f"Partner on line {number}: say what kind of organisation "
-                                           f"{name} is, for example ‘{name} | GP federation’")
+            raise RoundProblem(
+                "partners",
+                f"Partner on line {number}: say what kind of organisation "
+                f"{name} is, for example ‘{name} | GP federation’",
+            )
         partners[name] = kind
     return list(partners.items())
 
 
-def add_applicant(round_: Round, applicant_name: str, lead_name: str, lead_kind: str, partner_lines: list[str],
-                  user: User) -> Submission:
+def add_applicant(
+    round_: Round, applicant_name: str, lead_name: str, lead_kind: str, partner_lines: list[str], user: User
+) -> Submission:
     """An applicant (alone or as an alliance) and its empty draft in ``round_``.
 
     Organisations are matched by exact name, so an organisation in several alliances stays one.
@@ -127,7 +171,8 @@ def add_applicant(round_: Round, applicant_name: str, lead_name: str, lead_kind:
     if lead.kind == "commissioner":
         raise RoundProblem("lead_name", "A commissioning organisation cannot apply")
     taken = db.session.scalar(
-        db.select(Submission.id).join(Submission.applicant)
+        db.select(Submission.id)
+        .join(Submission.applicant)
         .where(Submission.round_id == round_.id, Applicant.lead_organisation_id == lead.id)
     )
     if taken is not None:
@@ -143,6 +188,13 @@ def add_applicant(round_: Round, applicant_name: str, lead_name: str, lead_kind:
     db.session.flush()
     db.session.refresh(submission)
     score(submission)
-    record("round.applicant_added", user=user, submission_id=submission.id, round=round_.id,
-           applicant=applicant.name, lead=lead.name, partners=[o.name for o in members[1:]])
+    record(
+        "round.applicant_added",
+        user=user,
+        submission_id=submission.id,
+        round=round_.id,
+        applicant=applicant.name,
+        lead=lead.name,
+        partners=[o.name for o in members[1:]],
+    )
     return submission

@@ -6,6 +6,7 @@ cache key; together that was a large share of a request.  ``plain_rows`` flushes
 read sees the session's pending changes exactly as ``Session.execute`` would, then runs a
 prebuilt Core statement on the same connection and transaction.
 """
+
 from __future__ import annotations
 
 from sqlalchemy import Executable

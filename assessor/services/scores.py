@@ -1,4 +1,5 @@
 """The one scoring path used by web pages, reports and the CLI: database rows in, engine result out."""
+
 from __future__ import annotations
 
 import json
@@ -28,7 +29,8 @@ class EngineInputs:
 
 
 _MODERATED = db.select(ModeratedScore.question_id, ModeratedScore.score).where(
-    ModeratedScore.submission_id == bindparam("submission_id"))
+    ModeratedScore.submission_id == bindparam("submission_id")
+)
 _MEMBERS = (
     db.select(ApplicantMember.organisation_id, Organisation.name)
     .join(Organisation, Organisation.id == ApplicantMember.organisation_id)
@@ -36,7 +38,8 @@ _MEMBERS = (
     .order_by(ApplicantMember.id)
 )
 _DECLARED = db.select(MemberAnswer.organisation_id, MemberAnswer.question_id, MemberAnswer.value_json).where(
-    MemberAnswer.submission_id == bindparam("submission_id"))
+    MemberAnswer.submission_id == bindparam("submission_id")
+)
 
 
 def moderation_for(submission: Submission) -> dict[str, float]:
@@ -69,7 +72,10 @@ def engine_inputs(submission: Submission) -> EngineInputs:
     moderation = moderation_for(submission)
     members = member_answers_for(submission, questionnaire)
     digest = inputs_hash(
-        submission.round.questionnaire_hash, submission.round.framework_hash, answers, moderation,
+        submission.round.questionnaire_hash,
+        submission.round.framework_hash,
+        answers,
+        moderation,
         members,
     )
     return EngineInputs(questionnaire, framework, answers, moderation, members, digest)
@@ -77,13 +83,24 @@ def engine_inputs(submission: Submission) -> EngineInputs:
 
 def score_inputs(inputs: EngineInputs, *, moderated: bool = True) -> ScoreResult:
     """The engine on gathered inputs; ``moderated=False`` gives the applicant's own self-assessment."""
-    return score_submission(inputs.questionnaire, inputs.framework, inputs.answers,
-                            inputs.moderation if moderated else {}, inputs.member_answers)
+    return score_submission(
+        inputs.questionnaire,
+        inputs.framework,
+        inputs.answers,
+        inputs.moderation if moderated else {},
+        inputs.member_answers,
+    )
 
 
 def what_if_inputs(inputs: EngineInputs, max_changes: int = 4):
-    return what_if(inputs.questionnaire, inputs.framework, inputs.answers, inputs.moderation,
-                   max_changes=max_changes, member_answers=inputs.member_answers)
+    return what_if(
+        inputs.questionnaire,
+        inputs.framework,
+        inputs.answers,
+        inputs.moderation,
+        max_changes=max_changes,
+        member_answers=inputs.member_answers,
+    )
 
 
 def score(submission: Submission) -> tuple[EngineInputs, ScoreResult]:
@@ -107,7 +124,9 @@ _LOCK_SUBMISSION = (
 )
 
 
-def _store_latest(submission: Submission, inputs: EngineInputs, result: ScoreResult) -> tuple[EngineInputs, ScoreResult]:
+def _store_latest(
+    submission: Submission, inputs: EngineInputs, result: ScoreResult
+) -> tuple[EngineInputs, ScoreResult]:
     """Store the summary of the inputs as they are once this transaction holds the submission.
 
     On PostgreSQL two moderators scoring different answers of one submission at once would each

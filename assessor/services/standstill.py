@@ -5,6 +5,7 @@ Periods run in working days (``assessor.workdays``): weekends and the bank holid
 of the standstill period; once the round administrator has reviewed it, a further period runs before
 the decision is final.
 """
+
 from __future__ import annotations
 
 from datetime import date, timedelta
@@ -68,9 +69,11 @@ def _periods_counting(day: date) -> list[str]:
         .order_by(DecisionPublication.published_on, DecisionPublication.id)
     ):
         applicant = db.session.get(Submission, publication.submission_id).applicant.name
-        periods.append(f"the standstill period of the decision published to {applicant} on "
-                       f"{publication.published_on:%-d %B %Y}, which ends on "
-                       f"{publication.standstill_ends_on:%-d %B %Y}")
+        periods.append(
+            f"the standstill period of the decision published to {applicant} on "
+            f"{publication.published_on:%-d %B %Y}, which ends on "
+            f"{publication.standstill_ends_on:%-d %B %Y}"
+        )
     for representation in db.session.scalars(
         db.select(Representation)
         .where(Representation.reviewed_at.is_not(None), Representation.further_period_ends_on >= day)
@@ -82,8 +85,10 @@ def _periods_counting(day: date) -> list[str]:
         if day < representation.reviewed_at.date() - timedelta(days=1):
             continue
         applicant = db.session.get(Submission, representation.publication.submission_id).applicant.name
-        periods.append(f"the further period after {applicant}'s representation, which ends on "
-                       f"{representation.further_period_ends_on:%-d %B %Y}")
+        periods.append(
+            f"the further period after {applicant}'s representation, which ends on "
+            f"{representation.further_period_ends_on:%-d %B %Y}"
+        )
     return periods
 
 
@@ -97,9 +102,11 @@ def remove_bank_holiday(holiday: BankHoliday, user: User) -> None:
     if periods:
         others = len(periods) - 1
         more = f" (and {others} other published period{'s' if others > 1 else ''})" if others else ""
-        raise NotAllowed(f"{holiday.name} ({holiday.day:%-d %B %Y}) cannot be removed: it is not counted as a "
-                         f"working day in {periods[0]}{more}. Removing it would move a deadline the "
-                         "applicant has already been given.")
+        raise NotAllowed(
+            f"{holiday.name} ({holiday.day:%-d %B %Y}) cannot be removed: it is not counted as a "
+            f"working day in {periods[0]}{more}. Removing it would move a deadline the "
+            "applicant has already been given."
+        )
     day, name = holiday.day, holiday.name
     db.session.delete(holiday)
     db.session.flush()
@@ -109,15 +116,19 @@ def remove_bank_holiday(holiday: BankHoliday, user: User) -> None:
 def publication_for(submission: Submission) -> DecisionPublication | None:
     """The latest publication of a decision on this submission, if there has been one."""
     return db.session.scalar(
-        db.select(DecisionPublication).filter_by(submission_id=submission.id)
-        .order_by(DecisionPublication.id.desc()).limit(1)
+        db.select(DecisionPublication)
+        .filter_by(submission_id=submission.id)
+        .order_by(DecisionPublication.id.desc())
+        .limit(1)
     )
 
 
 def representations_for(publication: DecisionPublication) -> list[Representation]:
-    return list(db.session.scalars(
-        db.select(Representation).filter_by(publication_id=publication.id).order_by(Representation.id)
-    ))
+    return list(
+        db.session.scalars(
+            db.select(Representation).filter_by(publication_id=publication.id).order_by(Representation.id)
+        )
+    )
 
 
 def window_open(publication: DecisionPublication) -> bool:
@@ -130,26 +141,37 @@ def publish(submission: Submission, decision: PanelDecision, user: User) -> Deci
         raise NotAllowed("Only a recorded decision can be published to the applicant.")
     latest = publication_for(submission)
     if latest is not None and latest.decision_id == decision.id:
-        raise NotAllowed(f"Version {decision.version} of the decision was already published on "
-                         f"{latest.published_on:%-d %B %Y}.")
+        raise NotAllowed(
+            f"Version {decision.version} of the decision was already published on {latest.published_on:%-d %B %Y}."
+        )
     published_on = today()
     publication = DecisionPublication(
-        submission_id=submission.id, decision_id=decision.id, published_on=published_on,
+        submission_id=submission.id,
+        decision_id=decision.id,
+        published_on=published_on,
         standstill_ends_on=add_working_days(published_on, submission.round.standstill_days, holidays()),
         published_by_id=user.id,
     )
     db.session.add(publication)
     db.session.flush()
-    record("decision.published", user=user, submission_id=submission.id, version=decision.version,
-           published_on=published_on, standstill_ends_on=publication.standstill_ends_on,
-           standstill_days=submission.round.standstill_days)
+    record(
+        "decision.published",
+        user=user,
+        submission_id=submission.id,
+        version=decision.version,
+        published_on=published_on,
+        standstill_ends_on=publication.standstill_ends_on,
+        standstill_days=submission.round.standstill_days,
+    )
     return publication
 
 
 def submit_representation(publication: DecisionPublication, user: User, text: str) -> Representation:
     if not window_open(publication):
-        raise NotAllowed(f"The standstill period ended on {publication.standstill_ends_on:%-d %B %Y}, "
-                         "so representations can no longer be made on this decision.")
+        raise NotAllowed(
+            f"The standstill period ended on {publication.standstill_ends_on:%-d %B %Y}, "
+            "so representations can no longer be made on this decision."
+        )
     text = (text or "").replace("\r\n", "\n").strip()
     if not text:
         raise NotAllowed("Enter your representation")
@@ -158,8 +180,14 @@ def submit_representation(publication: DecisionPublication, user: User, text: st
     representation = Representation(publication_id=publication.id, submitted_by_id=user.id, text=text)
     db.session.add(representation)
     db.session.flush()
-    record("representation.submitted", user=user, submission_id=publication.submission_id,
-           publication_id=publication.id, representation_id=representation.id, text=text)
+    record(
+        "representation.submitted",
+        user=user,
+        submission_id=publication.submission_id,
+        publication_id=publication.id,
+        representation_id=representation.id,
+        text=text,
+    )
     return representation
 
 
@@ -180,14 +208,23 @@ def review_representation(representation: Representation, outcome: str, note: st
     representation.outcome, representation.review_note = outcome, note
     representation.reviewed_by_id, representation.reviewed_at = user.id, utcnow()
     representation.further_period_ends_on = add_working_days(
-        reviewed_on, submission.round.further_period_days, holidays())
+        reviewed_on, submission.round.further_period_days, holidays()
+    )
     old_status = submission.status
     if outcome == "sent_back":
         # The published decision no longer stands: the panel must record a new version.
         submission.status = "under_review"
-    record("representation.reviewed", user=user, submission_id=submission.id, representation_id=representation.id,
-           outcome=outcome, note=note, further_period_ends_on=representation.further_period_ends_on,
-           old_status=old_status, new_status=submission.status)
+    record(
+        "representation.reviewed",
+        user=user,
+        submission_id=submission.id,
+        representation_id=representation.id,
+        outcome=outcome,
+        note=note,
+        further_period_ends_on=representation.further_period_ends_on,
+        old_status=old_status,
+        new_status=submission.status,
+    )
     return representation
 
 
@@ -229,5 +266,4 @@ def settle(publication: DecisionPublication) -> None:
     ends = final_on(publication)
     if publication.final_on is None and ends is not None and today() > ends:
         publication.final_on = ends
-        record("decision.final", submission_id=publication.submission_id, publication_id=publication.id,
-               final_on=ends)
+        record("decision.final", submission_id=publication.submission_id, publication_id=publication.id, final_on=ends)

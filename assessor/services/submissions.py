@@ -1,4 +1,5 @@
 """Submission life cycle: evidence, submit, reopen, and the history of changes providers read."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -32,21 +33,39 @@ def storage() -> LocalStorage:
 def attach_evidence(submission: Submission, question_id: str, upload: CheckedUpload, user: User) -> Evidence:
     stored_name = storage().save(upload.data)
     evidence = Evidence(
-        submission_id=submission.id, question_id=question_id, original_name=upload.original_name,
-        stored_name=stored_name, content_type=upload.content_type, size=len(upload.data),
-        sha256=upload.sha256, uploaded_by_id=user.id,
+        submission_id=submission.id,
+        question_id=question_id,
+        original_name=upload.original_name,
+        stored_name=stored_name,
+        content_type=upload.content_type,
+        size=len(upload.data),
+        sha256=upload.sha256,
+        uploaded_by_id=user.id,
     )
     db.session.add(evidence)
-    record("evidence.attached", user=user, submission_id=submission.id, question=question_id,
-           file=upload.original_name, sha256=upload.sha256, size=len(upload.data))
+    record(
+        "evidence.attached",
+        user=user,
+        submission_id=submission.id,
+        question=question_id,
+        file=upload.original_name,
+        sha256=upload.sha256,
+        size=len(upload.data),
+    )
     return evidence
 
 
 def remove_evidence(submission: Submission, evidence: Evidence, user: User) -> None:
     # The file and row stay: an audit trail that points at a vanished file would prove nothing.
     evidence.removed_at = utcnow()
-    record("evidence.removed", user=user, submission_id=submission.id, question=evidence.question_id,
-           file=evidence.original_name, sha256=evidence.sha256)
+    record(
+        "evidence.removed",
+        user=user,
+        submission_id=submission.id,
+        question=evidence.question_id,
+        file=evidence.original_name,
+        sha256=evidence.sha256,
+    )
 
 
 def submit(submission: Submission, user: User) -> None:
@@ -66,8 +85,15 @@ def submit(submission: Submission, user: User) -> None:
     submission.status = "submitted"
     submission.submitted_at = utcnow()
     submission.submitted_by_id = user.id
-    record("submission.submitted", user=user, submission_id=submission.id, old="draft", new="submitted",
-           inputs_hash=inputs.inputs_hash, recommendation=result.recommendation)
+    record(
+        "submission.submitted",
+        user=user,
+        submission_id=submission.id,
+        old="draft",
+        new="submitted",
+        inputs_hash=inputs.inputs_hash,
+        recommendation=result.recommendation,
+    )
 
 
 def reopen(submission: Submission, user: User, reason: str) -> None:
@@ -77,13 +103,19 @@ def reopen(submission: Submission, user: User, reason: str) -> None:
         raise NotAllowed("Give a reason for reopening the submission.")
     old = submission.status
     submission.status = "draft"
-    record("submission.reopened", user=user, submission_id=submission.id, old=old, new="draft",
-           reason=reason.strip())
+    record("submission.reopened", user=user, submission_id=submission.id, old=old, new="draft", reason=reason.strip())
 
 
 # Commissioners' own working (moderation, reports) is theirs; providers see what happened to their answers.
-PROVIDER_HISTORY_PREFIXES = ("answer.", "declaration.", "evidence.", "submission.", "section.", "clarification.",
-                             "representation.submitted")
+PROVIDER_HISTORY_PREFIXES = (
+    "answer.",
+    "declaration.",
+    "evidence.",
+    "submission.",
+    "section.",
+    "clarification.",
+    "representation.submitted",
+)
 HISTORY_TEXT_LIMIT = 300
 _ACTION_LABELS = {
     "answer.changed": "Changed an answer",
@@ -131,20 +163,41 @@ def _describe(event: AuditEvent, questionnaire: Questionnaire) -> HistoryEntry:
     section = domain.title if domain is not None else detail.get("section_title")
     subject = question.text if question is not None else detail.get("question")
     if event.action == "answer.changed":
-        return HistoryEntry(event.at, who, what, section, subject,
-                            _answer_text(detail.get("old"), question), _answer_text(detail.get("new"), question))
+        return HistoryEntry(
+            event.at,
+            who,
+            what,
+            section,
+            subject,
+            _answer_text(detail.get("old"), question),
+            _answer_text(detail.get("new"), question),
+        )
     if event.action == "declaration.changed":
-        return HistoryEntry(event.at, who, what, section, subject,
-                            _answer_text(detail.get("old"), question), _answer_text(detail.get("new"), question),
-                            note=detail.get("organisation"))
+        return HistoryEntry(
+            event.at,
+            who,
+            what,
+            section,
+            subject,
+            _answer_text(detail.get("old"), question),
+            _answer_text(detail.get("new"), question),
+            note=detail.get("organisation"),
+        )
     if event.action.startswith("evidence."):
         return HistoryEntry(event.at, who, what, section, subject, note=detail.get("file"))
     if event.action.startswith("submission."):
-        return HistoryEntry(event.at, who, what, old=_status(detail.get("old")), new=_status(detail.get("new")),
-                            note=detail.get("reason"))
+        return HistoryEntry(
+            event.at,
+            who,
+            what,
+            old=_status(detail.get("old")),
+            new=_status(detail.get("new")),
+            note=detail.get("reason"),
+        )
     if event.action == "section.assigned":
-        return HistoryEntry(event.at, who, what, section, old=detail.get("old") or "Nobody",
-                            new=detail.get("new") or "Nobody")
+        return HistoryEntry(
+            event.at, who, what, section, old=detail.get("old") or "Nobody", new=detail.get("new") or "Nobody"
+        )
     note = next((detail[key] for key in ("text", "reply", "reason") if isinstance(detail.get(key), str)), None)
     return HistoryEntry(event.at, who, what, section, subject, note=_shorten(note) if note else None)
 

@@ -4,6 +4,7 @@ The app runs in a background thread with werkzeug's server, on a SQLite file mig
 and loaded with the demo round, exactly as `make run` prepares it.  Without /usr/bin/chromium the
 tests are skipped with the reason shown, unless REQUIRE_BROWSER=1 (CI), when that is a failure.
 """
+
 from __future__ import annotations
 
 import os
@@ -87,8 +88,12 @@ def new_page(chromium, live_server):
     contexts = []
 
     def open_page():
-        context = chromium.new_context(base_url=live_server.url, viewport={"width": 1100, "height": 900},
-                                       locale="en-GB", timezone_id="Europe/London")
+        context = chromium.new_context(
+            base_url=live_server.url,
+            viewport={"width": 1100, "height": 900},
+            locale="en-GB",
+            timezone_id="Europe/London",
+        )
         context.set_default_timeout(10_000)
         contexts.append(context)
         return context.new_page()

@@ -1,5 +1,6 @@
 """A provider's journey in a real browser: answer, autosave, fix an error, upload, submit; and a
 colleague's clash resolved on the page.  Accessibility is checked with axe-core on the way."""
+
 from __future__ import annotations
 
 import re
@@ -79,7 +80,8 @@ def test_a_provider_fills_in_uploads_and_submits(live_server, new_page, tmp_path
     summary = page.locator(".error-summary")
     expect(summary).to_be_visible()
     expect(summary.get_by_role("link", name=re.compile("Enter a number"))).to_have_attribute(
-        "href", "#q-strategy.population")
+        "href", "#q-strategy.population"
+    )
     expect(_field(page, "strategy.population")).to_have_value("about half a million")
     expect(page.get_by_label(vision.levels[3])).to_be_checked()
     assert serious_accessibility_problems(page) == []
@@ -91,7 +93,8 @@ def test_a_provider_fills_in_uploads_and_submits(live_server, new_page, tmp_path
     oversized.write_bytes(minimal_pdf() + b"0" * limit)
     _field(page, "strategy.business_case").set_input_files(str(oversized))
     expect(page.locator('[id="question-strategy.business_case"] .autosave-note')).to_contain_text(
-        "‘scanned-minutes.pdf’ is too large")
+        "‘scanned-minutes.pdf’ is too large"
+    )
     assert page.eval_on_selector('[id="q-strategy.business_case"]', "input => input.files.length") == 0
 
     _field(page, "strategy.population").fill("540000")
@@ -105,8 +108,9 @@ def test_a_provider_fills_in_uploads_and_submits(live_server, new_page, tmp_path
     # The rest of the assessment, section by section through the same pages.
     accounts = tmp_path / "accounts.pdf"
     accounts.write_bytes(minimal_pdf("annual accounts"))
-    required_files = [q.id for d in QUESTIONNAIRE.joint_domains() for q in d.questions
-                      if q.type == "evidence" and q.required]
+    required_files = [
+        q.id for d in QUESTIONNAIRE.joint_domains() for q in d.questions if q.type == "evidence" and q.required
+    ]
     sid = _submission_id(live_server, EASTBROOK)
     for domain in QUESTIONNAIRE.joint_domains():
         if not page.url.endswith(f"/sections/{domain.id}"):
@@ -191,11 +195,19 @@ def _new_draft(live_server) -> None:
         db.session.add(applicant)
         db.session.flush()
         db.session.add(ApplicantMember(applicant_id=applicant.id, organisation_id=organisation.id))
-        db.session.add(Submission(round_id=db.session.scalar(db.select(Round.id)), applicant_id=applicant.id,
-                                  status="draft"))
-        db.session.add(User(email="lead@westfield.example", name="Rae Westfield", role="lead",
-                            organisation_id=organisation.id, password_hash=hash_password(DEMO_PASSWORD),
-                            session_token=secrets.token_hex(16)))
+        db.session.add(
+            Submission(round_id=db.session.scalar(db.select(Round.id)), applicant_id=applicant.id, status="draft")
+        )
+        db.session.add(
+            User(
+                email="lead@westfield.example",
+                name="Rae Westfield",
+                role="lead",
+                organisation_id=organisation.id,
+                password_hash=hash_password(DEMO_PASSWORD),
+                session_token=secrets.token_hex(16),
+            )
+        )
         db.session.commit()
 
 

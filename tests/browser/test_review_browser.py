@@ -1,4 +1,5 @@
 """In a real Chromium: a moderator scores a narrative answer and sees the recommendation change."""
+
 from __future__ import annotations
 
 import pytest
@@ -19,8 +20,10 @@ def review_world(live_server):
 def test_a_moderator_scores_a_narrative_answer_and_the_recommendation_changes(review_world, new_page):
     page = new_page()
     csp_violations = []
-    page.on("console", lambda message: csp_violations.append(message.text)
-            if "Content Security Policy" in message.text else None)
+    page.on(
+        "console",
+        lambda message: csp_violations.append(message.text) if "Content Security Policy" in message.text else None,
+    )
     sign_in_commissioner(page, COMMISSIONERS["moderator"])
 
     page.goto(f"/review/submissions/{review_world.submission_id}")
@@ -33,7 +36,8 @@ def test_a_moderator_scores_a_narrative_answer_and_the_recommendation_changes(re
 
     page.get_by_label("3 – Good").check()
     page.get_by_label("Rationale for the consensus score").fill(
-        "Triggers, owners and the loss-sharing rule are all set out.")
+        "Triggers, owners and the loss-sharing rule are all set out."
+    )
     page.get_by_role("button", name="Record the consensus score").click()
 
     expect(page.get_by_role("status")).to_contain_text("The recommendation is now ‘Proceed’")
@@ -48,9 +52,12 @@ def test_review_pages_have_no_serious_accessibility_problems(review_world, new_p
     page = new_page()
     sign_in_commissioner(page, COMMISSIONERS["panel"])
     problems = {}
-    for path in (f"/review/rounds/{review_world.round_id}", f"/review/rounds/{review_world.round_id}/compare",
-                 f"/review/submissions/{review_world.submission_id}",
-                 f"/review/submissions/{review_world.submission_id}/decision"):
+    for path in (
+        f"/review/rounds/{review_world.round_id}",
+        f"/review/rounds/{review_world.round_id}/compare",
+        f"/review/submissions/{review_world.submission_id}",
+        f"/review/submissions/{review_world.submission_id}/decision",
+    ):
         page.goto(path)
         found = serious_accessibility_problems(page)
         if found:

@@ -1,5 +1,6 @@
 """In a real Chromium with JavaScript switched off: a commissioner pages, filters, sorts and charts the
 comparison of a round with more applicants than fit on one page."""
+
 from __future__ import annotations
 
 import re
@@ -23,8 +24,9 @@ def big_round(live_server):
 
 def test_paging_filtering_and_charting_work_without_javascript(big_round, chromium, live_server):
     world, applicants = big_round
-    context = chromium.new_context(base_url=live_server.url, java_script_enabled=False, locale="en-GB",
-                                   viewport={"width": 1100, "height": 900})
+    context = chromium.new_context(
+        base_url=live_server.url, java_script_enabled=False, locale="en-GB", viewport={"width": 1100, "height": 900}
+    )
     context.set_default_timeout(10_000)
     try:
         page = context.new_page()
@@ -82,12 +84,18 @@ def test_a_paged_and_filtered_comparison_has_no_serious_accessibility_problems(b
     world, _ = big_round
     page = new_page()
     csp_violations = []
-    page.on("console", lambda message: csp_violations.append(message.text)
-            if "Content Security Policy" in message.text else None)
+    page.on(
+        "console",
+        lambda message: csp_violations.append(message.text) if "Content Security Policy" in message.text else None,
+    )
     sign_in_commissioner(page, COMMISSIONERS["panel"])
     problems = {}
-    for query in ("page=2", "applicant=north&sort=domain:people&order=asc", "applicant=nobody",
-                  "sort=domain:plan&order=desc&sort_by=domain:plan&picked=1"):
+    for query in (
+        "page=2",
+        "applicant=north&sort=domain:people&order=asc",
+        "applicant=nobody",
+        "sort=domain:plan&order=desc&sort_by=domain:plan&picked=1",
+    ):
         page.goto(f"/review/rounds/{world.round_id}/compare?{query}")
         expect(page.get_by_role("status")).to_contain_text(re.compile("applicant"))
         found = serious_accessibility_problems(page)
