@@ -19,7 +19,9 @@ from .forms import AcceptInvitationForm
 from .models import User
 from .passwords import hash_password, verify_password
 from .services.audit import record
-from .services.invitations import InvitationRefused, accept_invitation as use_invitation, invitation_for_token
+from .services.errors import InvitationRefused
+from .services.invitations import accept_invitation as use_invitation
+from .services.invitations import invitation_for_token
 
 bp = Blueprint("auth", __name__)
 

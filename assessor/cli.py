@@ -30,7 +30,8 @@ from .models import (
     utcnow,
 )
 from .passwords import hash_password, password_problems
-from .services.definitions import DefinitionConflict, import_definition
+from .services.definitions import import_definition
+from .services.errors import DefinitionConflict
 
 DEMO_DIR = Path(__file__).parent / "demo"
 DEMO_PASSWORD = "gateway-demo-2026"

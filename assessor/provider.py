@@ -42,7 +42,8 @@ from .forms import (
 )
 from .models import Evidence, Invitation, User, utcnow
 from .report_downloads import pdf_download
-from .services import access
+from .services import access, confirmations, standstill
+from .services import declarations as declaration_service
 from .services.answers import (
     Conflict,
     Saved,
@@ -63,12 +64,9 @@ from .services.assignments import (
     section_assignee,
     sections_assigned_to,
 )
-from .services import confirmations
-from .services import declarations as declaration_service
-from .services import standstill
 from .services.definitions import questionnaire_for
+from .services.errors import InvitationRefused, NotAllowed
 from .services.invitations import (
-    InvitationRefused,
     can_invite,
     create_invitation,
     pending_invitations,
@@ -76,7 +74,7 @@ from .services.invitations import (
 )
 from .services.reporting import feedback_available, feedback_report_pdf
 from .services.scores import missing_required, score, section_progress, summary_out_of_date
-from .services.submissions import NotAllowed, attach_evidence, change_history, remove_evidence, storage, submit
+from .services.submissions import attach_evidence, change_history, remove_evidence, storage, submit
 from .sqlite import read_only
 from .uploads import ALLOWED_DESCRIPTION, UploadRejected, check_upload, read_limited, size_label
 

@@ -45,14 +45,15 @@ from reports.exports import to_csv, to_xlsx
 from scoring import OUTCOME_LABELS
 
 from .extensions import db
+from .forms import InvitationForm, choice_list
 from .models import (
     DECISION_OUTCOMES,
     RECOMMENDATION_URGENCIES,
     ROLE_LABELS,
     SUBMISSION_STATUSES,
-    ConflictDeclaration,
     Applicant,
     BankHoliday,
+    ConflictDeclaration,
     DecisionPublication,
     Definition,
     Organisation,
@@ -61,6 +62,7 @@ from .models import (
     Round,
     Submission,
 )
+from .refusals import error_summary
 from .report_downloads import pdf_download
 from .services import (
     access,
@@ -75,13 +77,13 @@ from .services import (
 )
 from .services.answers import answer_rows, evidence_rows
 from .services.audit import history
+from .services.errors import NotAllowed, Refused
+from .services.invitations import create_invitation
 from .services.moderation import moderate, moderated_rows
 from .services.reporting import panel_pack_pdf, panel_report_pdf, programme_report_pdf
-from .services.rounds import RoundProblem, add_applicant, create_round, update_round
+from .services.rounds import add_applicant, create_round, update_round
 from .services.scores import score
-from .forms import InvitationForm, choice_list
-from .services.invitations import InvitationRefused, create_invitation
-from .services.submissions import NotAllowed, reopen, storage
+from .services.submissions import reopen, storage
 
 bp = Blueprint("review", __name__, url_prefix="/review")
 
@@ -463,9 +465,9 @@ def new_round():
                     form.deadline.data,
                     current_user,
                 )
-        except RoundProblem as exc:
+        except Refused as exc:
             db.session.rollback()
-            problems = [(exc.field, str(exc))]
+            problems = error_summary(exc)
         else:
             db.session.commit()
             if round_.previous_round_id:
@@ -499,8 +501,8 @@ def manage_round(round_id: int):
                     settings.standstill_days.data,
                     settings.further_period_days.data,
                 )
-            except RoundProblem as exc:
-                problems = [(exc.field, str(exc))]
+            except Refused as exc:
+                problems = error_summary(exc)
             else:
                 db.session.commit()
                 flash("Round settings saved.")
@@ -555,7 +557,7 @@ def invite_provider(round_id: int):
         if form.validate_on_submit() and chosen is not None:
             try:
                 invitation, token = create_invitation(current_user, form.email.data, form.role.data, chosen)
-            except InvitationRefused as exc:
+            except Refused as exc:
                 db.session.rollback()
                 problems = [("email", str(exc))]
             else:
@@ -586,8 +588,8 @@ def add_round_applicant(round_id: int):
             submission = add_applicant(
                 round_, form.applicant_name.data, form.lead_name.data, form.lead_kind.data, partners, current_user
             )
-        except RoundProblem as exc:
-            problems = [(exc.field, str(exc))]
+        except Refused as exc:
+            problems = error_summary(exc)
         else:
             db.session.commit()
             flash(f"‘{submission.applicant.name}’ added to the round with a draft assessment.")
@@ -935,7 +937,11 @@ def record_decision(submission_id: int):
     inputs, _ = score(submission)
     form = _decision_form(submission, inputs.framework, decisions.current(submission))
     valid = form.validate_on_submit()
-    anchors = {"outcome": "outcome-0", **{f"gate-{g.id}": f"gate-{g.id}-0" for g in inputs.framework.gates}}
+    # Radios are linked through their first option; the form names a gate's field "gate-G1", the service
+    # names the gate's outcome "gate_outcomes.G1".
+    anchors = {"outcome": "outcome-0"}
+    for gate in inputs.framework.gates:
+        anchors[f"gate-{gate.id}"] = anchors[f"gate_outcomes.{gate.id}"] = f"gate-{gate.id}-0"
     problems = form_problems(form, anchors) + form.condition_problems()
     if not valid or problems:
         return _decision_page(submission, form, problems or [("outcome-0", "Check the decision and try again")])
@@ -957,9 +963,9 @@ def record_decision(submission_id: int):
     )
     try:
         recorded = decisions.record_decision(submission, data, current_user)
-    except decisions.DecisionRefused as exc:
+    except Refused as exc:
         db.session.rollback()
-        return _decision_page(submission, form, [(anchors.get(f, f), m) for f, m in exc.problems])
+        return _decision_page(submission, form, error_summary(exc, anchors))
     db.session.commit()
     flash(f"Decision recorded (version {recorded.version}): {recorded.outcome_label}. It is now locked.")
     return redirect(url_for(".decision", submission_id=submission.id))
@@ -1119,7 +1125,7 @@ def start_checkpoint(round_id: int):
     round_ = db.session.get(Round, round_id) or abort(404)
     try:
         created = checkpoints.start_checkpoint(round_, current_user)
-    except RoundProblem as exc:
+    except Refused as exc:
         db.session.rollback()
         flash(str(exc), "error")
     else:
@@ -1160,7 +1166,7 @@ def add_recommendation(submission_id: int):
                 submission, form.urgency.data, form.text.data, form.owner.data, form.due_on.data, current_user
             )
         except NotAllowed as exc:
-            problems = list(exc.args)
+            problems = error_summary(exc)
         else:
             db.session.commit()
             flash("Recommendation recorded.")
@@ -1182,11 +1188,11 @@ def close_recommendation(submission_id: int):
     )
     try:
         if row is None:
-            raise NotAllowed(("closure_note", "Choose a recommendation to close"))
+            raise NotAllowed("Choose a recommendation to close", field="closure_note")
         recommendations.close(row, request.form.get("closure_note", ""), current_user)
     except NotAllowed as exc:
         db.session.rollback()
-        flash(exc.args[0][1], "error")
+        flash(exc.message, "error")
     else:
         db.session.commit()
         flash("Recommendation closed.")
@@ -1200,11 +1206,11 @@ def close_condition(submission_id: int):
     condition = recommendations.condition_of(submission, _form_id("condition_id"))
     try:
         if condition is None:
-            raise NotAllowed(("closure_note", "Choose a condition to mark as met"))
+            raise NotAllowed("Choose a condition to mark as met", field="closure_note")
         recommendations.close_condition(condition, request.form.get("closure_note", ""), current_user)
     except NotAllowed as exc:
         db.session.rollback()
-        flash(exc.args[0][1], "error")
+        flash(exc.message, "error")
     else:
         db.session.commit()
         flash("Condition marked as met.")

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import fcntl
 import time
+
 from flask import current_app, has_request_context, request
 from sqlalchemy import event
 from sqlalchemy.engine import Engine

@@ -11,6 +11,7 @@ from io import BytesIO
 from pathlib import Path
 from typing import BinaryIO
 
+from .services.errors import Refused
 
 ALLOWED_EXTENSIONS = {
     ".pdf": "application/pdf",
@@ -45,8 +46,8 @@ def size_label(size: int) -> str:
     return f"{size} bytes"
 
 
-class UploadRejected(ValueError):
-    pass
+class UploadRejected(Refused):
+    """The file cannot be kept as evidence; the message says why, naming the file."""
 
 
 @dataclass(frozen=True)

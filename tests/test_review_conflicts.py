@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from assessor.extensions import db
 from assessor.models import ConflictDeclaration, EvaluatorScore, ModeratedScore, Submission, User
-from assessor.services.submissions import NotAllowed
+from assessor.services.errors import NotAllowed
 from tests.review_helpers import (
     COMMISSIONERS,
     NARRATIVE,

@@ -9,7 +9,7 @@ from datetime import date, datetime
 from assessor.extensions import db
 from assessor.models import AuditEvent, BankHoliday, DecisionPublication, Representation, Submission, User
 from assessor.services import standstill
-from assessor.services.submissions import NotAllowed
+from assessor.services.errors import NotAllowed
 from tests.conftest import csrf_token
 from tests.review_helpers import (
     COMMISSIONERS,

@@ -13,8 +13,8 @@ from ..models import PROVIDER_ROLES, ApplicantMember, Organisation, SectionAssig
 from .access import can_submit
 from .audit import record
 from .definitions import questionnaire_for
+from .errors import NotAllowed
 from .rows import plain_rows
-from .submissions import NotAllowed
 
 
 def can_assign(user: User, submission: Submission) -> bool:

@@ -9,7 +9,6 @@ from ..extensions import db
 from ..models import AuditEvent, User, utcnow
 from .rows import plain_rows
 
-
 _APPEND = AuditEvent.__table__.insert()
 
 

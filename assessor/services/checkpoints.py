@@ -16,7 +16,8 @@ from ..extensions import db
 from ..models import Answer, DecisionCondition, Evidence, Round, Submission, User
 from . import decisions
 from .audit import record
-from .rounds import RoundProblem, create_round
+from .errors import RoundProblem
+from .rounds import create_round
 from .scores import score
 from .submissions import storage
 
@@ -34,11 +35,11 @@ def create_checkpoint(
     """A new round following ``previous``, started at once so every earlier applicant has its draft."""
     label = (label or "").strip()
     if previous is None:
-        raise RoundProblem("previous_round_id", "Choose the round this checkpoint follows")
+        raise RoundProblem(field="previous_round_id", message="Choose the round this checkpoint follows")
     if not label:
-        raise RoundProblem("checkpoint_label", "Name the checkpoint, for example ‘Preferred bidder’")
+        raise RoundProblem(field="checkpoint_label", message="Name the checkpoint, for example ‘Preferred bidder’")
     if len(label) > 100:
-        raise RoundProblem("checkpoint_label", "Shorten the checkpoint name to 100 characters or fewer")
+        raise RoundProblem(field="checkpoint_label", message="Shorten the checkpoint name to 100 characters or fewer")
     round_ = create_round(name, description, questionnaire_id, framework_id, deadline, user)
     round_.previous_round_id, round_.checkpoint_label = previous.id, label
     record("round.checkpoint_created", user=user, round=round_.id, previous_round=previous.id, label=label)
@@ -49,7 +50,7 @@ def create_checkpoint(
 def start_checkpoint(round_: Round, user: User) -> list[Submission]:
     """Drafts for the previous round's applicants that do not have one yet; returns the new drafts."""
     if round_.previous_round_id is None:
-        raise RoundProblem("previous_round_id", "This round does not follow an earlier round")
+        raise RoundProblem(field="previous_round_id", message="This round does not follow an earlier round")
     present = set(db.session.scalars(db.select(Submission.applicant_id).filter_by(round_id=round_.id)))
     earlier = db.session.scalars(
         db.select(Submission).filter_by(round_id=round_.previous_round_id).order_by(Submission.id)

@@ -12,7 +12,7 @@ from ..extensions import db
 from ..models import ApplicantMember, Clarification, Submission, User, utcnow
 from .audit import record
 from .definitions import questionnaire_for
-from .submissions import NotAllowed
+from .errors import NotAllowed
 
 QUESTION_MAX_LENGTH = 2000
 REPLY_MAX_LENGTH = 10_000

@@ -23,7 +23,7 @@ from ..models import (
     utcnow,
 )
 from .audit import record
-from .submissions import NotAllowed
+from .errors import NotAllowed
 
 DECLARING_ROLES = frozenset({"evaluator", "moderator", "panel"})
 TEXT_MAX_LENGTH = 5000

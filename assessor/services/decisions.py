@@ -17,10 +17,11 @@ from sqlalchemy.exc import IntegrityError
 from scoring import OUTCOME_LABELS, RECOMMENDATION_LABELS, WhatIfResult
 from scoring.results import OUTCOME_ORDER, RECOMMENDATION_ORDER
 
-from ..models import DECISION_OUTCOMES, DecisionCondition, PanelDecision, Submission, User
 from ..extensions import db
+from ..models import DECISION_OUTCOMES, DecisionCondition, PanelDecision, Submission, User
 from . import conflicts
 from .audit import record
+from .errors import DecisionRefused, Problem
 from .scores import EngineInputs, score, what_if_inputs
 
 TEXT_MAX_LENGTH = 10_000
@@ -46,14 +47,6 @@ class DecisionInput:
     # The version the panel member was looking at: a decision recorded meanwhile is never overwritten blind.
     based_on_version: int = 0
     follow_up_on: date | None = None
-
-
-class DecisionRefused(Exception):
-    """The decision cannot be recorded as given; ``problems`` pairs a form field with a message."""
-
-    def __init__(self, problems: list[tuple[str, str]]):
-        super().__init__("; ".join(message for _, message in problems))
-        self.problems = problems
 
 
 def history(submission: Submission) -> list[PanelDecision]:
@@ -110,59 +103,49 @@ def can_record(submission: Submission) -> bool:
 def record_decision(submission: Submission, data: DecisionInput, user: User) -> PanelDecision:
     inputs, result = score(submission)
     latest = current(submission)
-    problems: list[tuple[str, str]] = []
+    problems: list[Problem] = []
 
     if conflicts.blocking(submission, user) is not None:
         raise DecisionRefused(
-            [
-                (
-                    "outcome",
-                    f"You declared a conflict of interest with {submission.applicant.name} "
-                    "that has not been mitigated, so you cannot record its decision.",
-                )
-            ]
+            f"You declared a conflict of interest with {submission.applicant.name} "
+            "that has not been mitigated, so you cannot record its decision.",
+            field="outcome",
         )
     if not can_record(submission):
-        raise DecisionRefused([("outcome", "A draft cannot be decided: wait until the provider submits it.")])
+        raise DecisionRefused("A draft cannot be decided: wait until the provider submits it.", field="outcome")
     if (latest.version if latest else 0) != data.based_on_version:
         raise DecisionRefused(
-            [
-                (
-                    "outcome",
-                    "Another decision was recorded while you were filling in this form. "
-                    "Read it below and correct it if it is wrong.",
-                )
-            ]
+            "Another decision was recorded while you were filling in this form. "
+            "Read it below and correct it if it is wrong.",
+            field="outcome",
         )
     if result.awaiting_evaluation:
         waiting = len(result.awaiting_evaluation)
         raise DecisionRefused(
-            [
-                (
-                    "outcome",
-                    f"{waiting} answer{' still needs' if waiting == 1 else 's still need'} "
-                    "a consensus score; the recommendation is not final until then.",
-                )
-            ]
+            f"{waiting} answer{' still needs' if waiting == 1 else 's still need'} "
+            "a consensus score; the recommendation is not final until then.",
+            field="outcome",
         )
 
     correction_reason = data.correction_reason.strip()
     if latest is not None and not correction_reason:
-        problems.append(("correction_reason", "The recorded decision is locked: explain why it needs correcting"))
+        problems.append(
+            Problem("correction_reason", "The recorded decision is locked: explain why it needs correcting")
+        )
 
     if data.outcome not in DECISION_OUTCOMES:
-        problems.append(("outcome", "Choose the panel's overall decision"))
+        problems.append(Problem("outcome", "Choose the panel's overall decision"))
     engine_gates = {gate.id: gate.outcome for gate in result.gates}
     for gate_id in engine_gates:
         if data.gate_outcomes.get(gate_id) not in OUTCOME_LABELS:
-            problems.append((f"gate-{gate_id}", f"Choose the panel's decision for gate {gate_id}"))
+            problems.append(Problem(f"gate_outcomes.{gate_id}", f"Choose the panel's decision for gate {gate_id}"))
     gate_outcomes = {gate_id: data.gate_outcomes.get(gate_id) for gate_id in engine_gates}
 
     if data.outcome in DECISION_OUTCOMES and all(o in OUTCOME_LABELS for o in gate_outcomes.values()):
         allowed = implied_outcome(gate_outcomes)
         if RECOMMENDATION_ORDER.index(data.outcome) > RECOMMENDATION_ORDER.index(allowed):
             problems.append(
-                (
+                Problem(
                     "outcome",
                     f"The gate decisions allow at most ‘{RECOMMENDATION_LABELS[allowed]}’: "
                     "change a gate or the overall decision",
@@ -170,35 +153,39 @@ def record_decision(submission: Submission, data: DecisionInput, user: User) -> 
             )
 
     if data.decided_on > date.today():
-        problems.append(("decided_on", "The date of the decision must be today or in the past"))
+        problems.append(Problem("decided_on", "The date of the decision must be today or in the past"))
     if needs_follow_up(result.rag) and data.follow_up_on is None:
-        problems.append(("follow_up_on", f"The overall rating is {result.rag}: enter the date of the follow-up review"))
+        problems.append(
+            Problem("follow_up_on", f"The overall rating is {result.rag}: enter the date of the follow-up review")
+        )
     if data.follow_up_on is not None and data.follow_up_on <= data.decided_on:
-        problems.append(("follow_up_on", "The follow-up review must be after the date of the decision"))
+        problems.append(Problem("follow_up_on", "The follow-up review must be after the date of the decision"))
     panel_members = data.panel_members.strip()
     if not panel_members:
-        problems.append(("panel_members", "Enter the names of the panel members"))
+        problems.append(Problem("panel_members", "Enter the names of the panel members"))
 
     conditions = data.conditions
     if data.outcome == "proceed_with_conditions" and not conditions:
-        problems.append(("conditions-0-text", "List at least one condition, with its owner and due date"))
+        problems.append(Problem("conditions[0].text", "List at least one condition, with its owner and due date"))
     if data.outcome in ("proceed", "open_procurement") and conditions:
         problems.append(
-            (
-                "conditions-0-text",
+            Problem(
+                "conditions[0].text",
                 "Conditions belong only to a decision to proceed with conditions: remove them or change the decision",
             )
         )
     for index, condition in enumerate(conditions):
         if condition.due_on < data.decided_on:
             problems.append(
-                (f"conditions-{index}-due_on", f"Condition {index + 1} is due before the date of the decision")
+                Problem(f"conditions[{index}].due_on", f"Condition {index + 1} is due before the date of the decision")
             )
 
     differs = data.outcome != result.recommendation or gate_outcomes != engine_gates
     differs_reason = data.differs_reason.strip()
     if differs and not differs_reason:
-        problems.append(("differs_reason", "The decision differs from the recommendation: give the panel's reason"))
+        problems.append(
+            Problem("differs_reason", "The decision differs from the recommendation: give the panel's reason")
+        )
 
     for name, value in (
         ("minutes", data.minutes),
@@ -207,9 +194,9 @@ def record_decision(submission: Submission, data: DecisionInput, user: User) -> 
         ("panel_members", panel_members),
     ):
         if len(value) > TEXT_MAX_LENGTH:
-            problems.append((name, f"Shorten this text to {TEXT_MAX_LENGTH:,} characters or fewer"))
+            problems.append(Problem(name, f"Shorten this text to {TEXT_MAX_LENGTH:,} characters or fewer"))
     if problems:
-        raise DecisionRefused(problems)
+        raise DecisionRefused(problems=problems)
 
     decision = PanelDecision(
         submission_id=submission.id,
@@ -233,12 +220,8 @@ def record_decision(submission: Submission, data: DecisionInput, user: User) -> 
     except IntegrityError:
         # Two panel members saved at once; the other version won the number.
         raise DecisionRefused(
-            [
-                (
-                    "outcome",
-                    "Another decision was recorded at the same moment. Read it below and correct it if it is wrong.",
-                )
-            ]
+            "Another decision was recorded at the same moment. Read it below and correct it if it is wrong.",
+            field="outcome",
         ) from None
     for condition in conditions:
         db.session.add(

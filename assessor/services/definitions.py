@@ -9,11 +9,7 @@ from questionnaires.model import Framework, Questionnaire
 
 from ..extensions import db
 from ..models import Definition, Round
-
-
-class DefinitionConflict(ValueError):
-    """A changed file imported under an id and version that already exist."""
-
+from .errors import DefinitionConflict
 
 # Parsed definitions keyed by content hash: a hash names exactly one content, so an entry never goes
 # stale, and a page that already knows the hash needs neither the file's text nor a parse.

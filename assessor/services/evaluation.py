@@ -17,7 +17,7 @@ from . import conflicts
 from .answers import engine_answers
 from .audit import record
 from .definitions import questionnaire_for
-from .submissions import NotAllowed
+from .errors import NotAllowed
 
 
 @dataclass(frozen=True)

@@ -19,17 +19,7 @@ from ..localtime import local_time
 from ..models import PROVIDER_ROLES, Invitation, Organisation, User, utcnow
 from ..passwords import hash_password
 from .audit import record
-
-
-class InvitationRefused(ValueError):
-    """The invitation cannot be created or used; the message tells the person what to do.
-
-    ``status`` is the HTTP status a page refusing a link should carry.
-    """
-
-    def __init__(self, message: str, status: int = 400):
-        super().__init__(message)
-        self.status = status
+from .errors import InvitationRefused
 
 
 def _digest(token: str) -> str:

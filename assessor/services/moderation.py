@@ -6,8 +6,8 @@ from ..extensions import db
 from ..models import ModeratedScore, Submission, User, utcnow
 from . import conflicts
 from .audit import record
+from .errors import NotAllowed
 from .evaluation import RATIONALE_MAX_LENGTH, check_can_score, start_review
-from .submissions import NotAllowed
 
 
 def moderated_rows(submission: Submission) -> dict[str, ModeratedScore]:

@@ -15,7 +15,7 @@ from ..models import (
     utcnow,
 )
 from .audit import record
-from .submissions import NotAllowed
+from .errors import NotAllowed, Problem
 
 TEXT_MAX_LENGTH = 5000
 RECOMMENDING_ROLES = frozenset({"moderator", "panel", "round_admin", "site_admin"})
@@ -33,23 +33,23 @@ def for_submission(submission: Submission) -> list[ReviewRecommendation]:
 def add(
     submission: Submission, urgency: str, text: str, owner: str, due_on: date | None, user: User
 ) -> ReviewRecommendation:
-    """A new recommendation; problems are raised as ``(field, message)`` pairs in NotAllowed.args."""
+    """A new recommendation; every problem with the input is reported at once."""
     text, owner = (text or "").strip(), (owner or "").strip()
     problems = []
     if urgency not in RECOMMENDATION_URGENCIES:
-        problems.append(("urgency", "Choose how urgent the recommendation is"))
+        problems.append(Problem("urgency", "Choose how urgent the recommendation is"))
     if not text:
-        problems.append(("text", "Describe what the applicant should do"))
+        problems.append(Problem("text", "Describe what the applicant should do"))
     elif len(text) > TEXT_MAX_LENGTH:
-        problems.append(("text", f"Shorten the recommendation to {TEXT_MAX_LENGTH:,} characters or fewer"))
+        problems.append(Problem("text", f"Shorten the recommendation to {TEXT_MAX_LENGTH:,} characters or fewer"))
     if not owner:
-        problems.append(("owner", "Say who owns the recommendation"))
+        problems.append(Problem("owner", "Say who owns the recommendation"))
     elif len(owner) > 200:
-        problems.append(("owner", "Shorten the owner's name to 200 characters or fewer"))
+        problems.append(Problem("owner", "Shorten the owner's name to 200 characters or fewer"))
     if urgency == "essential" and due_on is None:
-        problems.append(("due_on", "An essential recommendation needs the date it must be done by"))
+        problems.append(Problem("due_on", "An essential recommendation needs the date it must be done by"))
     if problems:
-        raise NotAllowed(*problems)
+        raise NotAllowed(problems=problems)
     # Critical means now: dated today unless the reviewer gave a date.
     if urgency == "critical" and due_on is None:
         due_on = date.today()
@@ -74,15 +74,15 @@ def add(
 def _closure_note(note: str) -> str:
     note = (note or "").strip()
     if not note:
-        raise NotAllowed(("closure_note", "Say how it was done and where the evidence is"))
+        raise NotAllowed("Say how it was done and where the evidence is", field="closure_note")
     if len(note) > TEXT_MAX_LENGTH:
-        raise NotAllowed(("closure_note", f"Shorten the note to {TEXT_MAX_LENGTH:,} characters or fewer"))
+        raise NotAllowed(f"Shorten the note to {TEXT_MAX_LENGTH:,} characters or fewer", field="closure_note")
     return note
 
 
 def close(row: ReviewRecommendation, note: str, user: User) -> None:
     if row.status != "open":
-        raise NotAllowed(("closure_note", "This recommendation is already closed"))
+        raise NotAllowed("This recommendation is already closed", field="closure_note")
     row.closure_note, row.status, row.closed_at = _closure_note(note), "closed", utcnow()
     record(
         "recommendation.closed",
@@ -104,7 +104,7 @@ def condition_of(submission: Submission, condition_id: int) -> DecisionCondition
 def close_condition(condition: DecisionCondition, note: str, user: User) -> None:
     """Mark a decision's condition met, with the evidence; conditions are outside the append-only table."""
     if condition.status == "met":
-        raise NotAllowed(("closure_note", "This condition is already met"))
+        raise NotAllowed("This condition is already met", field="closure_note")
     condition.closure_note, condition.status, condition.closed_at = _closure_note(note), "met", utcnow()
     record(
         "condition.met",

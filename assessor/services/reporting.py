@@ -37,7 +37,6 @@ from reports.panel import (
 )
 from reports.programme import CohortStatistic, ProgrammeEntry, ProgrammeReport, render_programme_pdf
 
-
 from ..extensions import db
 from ..models import (
     DECISION_OUTCOMES,
@@ -53,6 +52,7 @@ from . import checkpoints, clarifications, conflicts, decisions, evaluation, rec
 from .answers import evidence_rows
 from .audit import record
 from .definitions import questionnaire_for
+from .errors import Refused
 from .scores import EngineInputs, score, score_inputs, what_if_inputs
 
 # The what-if search is exact but grows quickly with the number of changes; four covers the cases a
@@ -60,7 +60,7 @@ from .scores import EngineInputs, score, score_inputs, what_if_inputs
 WHAT_IF_LIMIT = 4
 
 
-class ReportNotAvailable(Exception):
+class ReportNotAvailable(Refused):
     """The report exists but this reader may not have it yet; the message says when it will be."""
 
 

@@ -9,15 +9,8 @@ from questionnaires.loader import DefinitionError, parse_framework, parse_questi
 from ..extensions import db
 from ..models import ORGANISATION_KINDS, Applicant, ApplicantMember, Definition, Organisation, Round, Submission, User
 from .audit import record
+from .errors import RoundProblem
 from .scores import score
-
-
-class RoundProblem(ValueError):
-    """A round or applicant cannot be saved as given; ``field`` names the form field to fix."""
-
-    def __init__(self, field: str, message: str):
-        super().__init__(message)
-        self.field = field
 
 
 def create_round(
@@ -27,27 +20,27 @@ def create_round(
     questionnaire = db.session.get(Definition, questionnaire_id)
     framework = db.session.get(Definition, framework_id)
     if questionnaire is None or questionnaire.kind != "questionnaire":
-        raise RoundProblem("questionnaire_id", "Choose a questionnaire version")
+        raise RoundProblem(field="questionnaire_id", message="Choose a questionnaire version")
     if framework is None or framework.kind != "framework":
-        raise RoundProblem("framework_id", "Choose a framework version")
+        raise RoundProblem(field="framework_id", message="Choose a framework version")
     try:
         parsed_questionnaire = parse_questionnaire(questionnaire.source, questionnaire.key)
         parsed_framework = parse_framework(framework.source, framework.key, questionnaire=parsed_questionnaire)
     except DefinitionError:
         raise RoundProblem(
-            "framework_id",
-            f"Framework ‘{framework.key}’ version {framework.version} does not fit "
+            field="framework_id",
+            message=f"Framework ‘{framework.key}’ version {framework.version} does not fit "
             f"questionnaire ‘{questionnaire.key}’ version {questionnaire.version}: "
             "choose a matching pair",
         ) from None
     if parsed_framework.questionnaire != parsed_questionnaire.id:
         raise RoundProblem(
-            "framework_id",
-            f"Framework ‘{framework.key}’ is written for questionnaire "
+            field="framework_id",
+            message=f"Framework ‘{framework.key}’ is written for questionnaire "
             f"‘{parsed_framework.questionnaire}’, not ‘{questionnaire.key}’",
         )
     if deadline is not None and deadline < date.today():
-        raise RoundProblem("deadline", "The deadline must be today or later")
+        raise RoundProblem(field="deadline", message="The deadline must be today or later")
     round_ = Round(
         name=name.strip(),
         description=description.strip(),
@@ -87,12 +80,12 @@ def update_round(
 ) -> None:
     """Save the round's settings; periods left as None keep their current length."""
     if status not in ("open", "closed"):
-        raise RoundProblem("status", "Choose whether the round is open or closed")
+        raise RoundProblem(field="status", message="Choose whether the round is open or closed")
     standstill_days = round_.standstill_days if standstill_days is None else standstill_days
     further_period_days = round_.further_period_days if further_period_days is None else further_period_days
     for field, value in (("standstill_days", standstill_days), ("further_period_days", further_period_days)):
         if not 0 <= value <= MAX_PERIOD_DAYS:
-            raise RoundProblem(field, f"Enter a number of working days from 0 to {MAX_PERIOD_DAYS}")
+            raise RoundProblem(field=field, message=f"Enter a number of working days from 0 to {MAX_PERIOD_DAYS}")
     old = {
         "deadline": round_.deadline,
         "status": round_.status,
@@ -138,18 +131,20 @@ def parse_partners(lines: list[str]) -> list[tuple[str, str | None]]:
         if not name:
             continue
         if len(name) > 200:
-            raise RoundProblem("partners", f"Partner on line {number}: the name must be 200 characters or fewer")
+            raise RoundProblem(
+                field="partners", message=f"Partner on line {number}: the name must be 200 characters or fewer"
+            )
         kind = _kind(kind_text) if kind_text.strip() else None
         if kind_text.strip() and kind is None:
             raise RoundProblem(
-                "partners",
-                f"Partner on line {number}: ‘{kind_text.strip()}’ is not a kind of organisation Gateway knows",
+                field="partners",
+                message=f"Partner on line {number}: ‘{kind_text.strip()}’ is not a kind of organisation Gateway knows",
             )
         known = db.session.scalar(db.select(Organisation.id).filter_by(name=name)) is not None
         if kind is None and not known:
             raise RoundProblem(
-                "partners",
-                f"Partner on line {number}: say what kind of organisation "
+                field="partners",
+                message=f"Partner on line {number}: say what kind of organisation "
                 f"{name} is, for example ‘{name} | GP federation’",
             )
         partners[name] = kind
@@ -165,18 +160,18 @@ def add_applicant(
     """
     applicant_name, lead_name = applicant_name.strip(), lead_name.strip()
     if lead_kind not in ORGANISATION_KINDS or lead_kind == "commissioner":
-        raise RoundProblem("lead_kind", "Choose what kind of organisation the lead is")
+        raise RoundProblem(field="lead_kind", message="Choose what kind of organisation the lead is")
     partners = [(name, kind) for name, kind in parse_partners(partner_lines) if name != lead_name]
     lead = _organisation(lead_name, lead_kind)
     if lead.kind == "commissioner":
-        raise RoundProblem("lead_name", "A commissioning organisation cannot apply")
+        raise RoundProblem(field="lead_name", message="A commissioning organisation cannot apply")
     taken = db.session.scalar(
         db.select(Submission.id)
         .join(Submission.applicant)
         .where(Submission.round_id == round_.id, Applicant.lead_organisation_id == lead.id)
     )
     if taken is not None:
-        raise RoundProblem("lead_name", f"{lead.name} already leads an applicant in this round")
+        raise RoundProblem(field="lead_name", message=f"{lead.name} already leads an applicant in this round")
     applicant = Applicant(name=applicant_name, lead_organisation_id=lead.id)
     db.session.add(applicant)
     db.session.flush()

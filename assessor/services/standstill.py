@@ -14,7 +14,7 @@ from ..extensions import db
 from ..models import BankHoliday, DecisionPublication, PanelDecision, Representation, Submission, User, utcnow
 from ..workdays import add_working_days, is_working_day
 from .audit import record
-from .submissions import NotAllowed
+from .errors import NotAllowed
 
 REPRESENTATION_MAX_LENGTH = 20_000
 NOTE_MAX_LENGTH = 10_000

@@ -19,11 +19,8 @@ from .audit import record
 from .confirmations import unconfirmed
 from .declarations import incomplete
 from .definitions import questionnaire_for
+from .errors import NotAllowed
 from .scores import missing_required, score
-
-
-class NotAllowed(Exception):
-    """The action is refused in the submission's current state; the message says why."""
 
 
 def storage() -> LocalStorage:
