@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -24,10 +25,10 @@ def _int_env(name: str, default: int) -> int:
         raise ConfigError(f"{name} must be a whole number, got {raw!r}") from exc
 
 
-def build_config(overrides: dict | None = None) -> dict:
+def build_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
     overrides = dict(overrides or {})
     env_name = overrides.get("ENV_NAME") or os.environ.get("GATEWAY_ENV", "development")
-    config = {
+    config: dict[str, Any] = {
         "ENV_NAME": env_name,
         "SECRET_KEY": os.environ.get("SECRET_KEY"),
         "SQLALCHEMY_DATABASE_URI": os.environ.get("DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'gateway.sqlite'}"),
@@ -73,13 +74,7 @@ def build_config(overrides: dict | None = None) -> dict:
             raise ConfigError("SECRET_KEY must be set outside development and testing")
     if env_name == "production" and config["SECRET_KEY"] == "dev-only-not-secret":
         raise ConfigError("SECRET_KEY must not be the development key in production")
-    uri = config["SQLALCHEMY_DATABASE_URI"]
-    if uri.startswith("postgres://"):
-        uri = "postgresql+psycopg://" + uri[len("postgres://") :]
-    elif uri.startswith("postgresql://"):
-        uri = "postgresql+psycopg://" + uri[len("postgresql://") :]
-    if not (uri.startswith("sqlite:") or uri.startswith("postgresql+psycopg://")):
-        raise ConfigError(f"DATABASE_URL must be a SQLite or PostgreSQL URL, got {uri.split(':')[0]!r}")
+    uri = _database_url(config["SQLALCHEMY_DATABASE_URI"])
     config["SQLALCHEMY_DATABASE_URI"] = uri
     # A pooled PostgreSQL connection can die with a server restart, so it is checked before use.  A
     # SQLite connection is an open file that cannot go stale that way: a ping per request only costs.
@@ -103,3 +98,14 @@ def build_config(overrides: dict | None = None) -> dict:
     if config["LOG_LEVEL"] not in ("DEBUG", "INFO", "WARNING", "ERROR"):
         raise ConfigError("LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR")
     return config
+
+
+def _database_url(uri: str) -> str:
+    """The URL with the psycopg 3 driver named, which SQLAlchemy would not choose by itself."""
+    if uri.startswith("postgres://"):
+        uri = "postgresql+psycopg://" + uri[len("postgres://") :]
+    elif uri.startswith("postgresql://"):
+        uri = "postgresql+psycopg://" + uri[len("postgresql://") :]
+    if not (uri.startswith("sqlite:") or uri.startswith("postgresql+psycopg://")):
+        raise ConfigError(f"DATABASE_URL must be a SQLite or PostgreSQL URL, got {uri.split(':')[0]!r}")
+    return uri

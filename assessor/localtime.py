@@ -8,7 +8,7 @@ so, since a panel pack may be read anywhere and must not depend on where it was 
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from flask import current_app
@@ -16,5 +16,5 @@ from flask import current_app
 
 def local_time(value: datetime) -> datetime:
     if value.tzinfo is None:
-        value = value.replace(tzinfo=timezone.utc)
+        value = value.replace(tzinfo=UTC)
     return value.astimezone(ZoneInfo(current_app.config["DISPLAY_TIMEZONE"]))

@@ -9,8 +9,9 @@ and writers queue.  Two refinements keep that queue short:
   waiting writer often sleeps long after the lock was released, and polling faster burns the CPU
   the writer needs.  So the app's writers first take an exclusive ``flock`` on a file beside the
   database and hold it for the transaction; trying that lock costs one system call, so it is
-  polled every half millisecond and the next writer starts almost as soon as the last finished.  SQLite's own lock still decides; other programs (the sqlite3 shell, a backup) are
-  waited for with the busy timeout as before.
+  polled every half millisecond and the next writer starts almost as soon as the last finished.
+  SQLite's own lock still decides; other programs (the sqlite3 shell, a backup) are waited for
+  with the busy timeout as before.
 * A page that only reads needs no write lock at all: in WAL mode readers see a consistent snapshot
   while a writer works.  Views marked ``@read_only`` begin an ordinary deferred transaction for GET
   and HEAD, with ``PRAGMA query_only`` on, so a write slipped into such a view fails loudly instead
@@ -87,11 +88,12 @@ class _WriterQueue:
             handle.close()
 
 
-def configure(engine: Engine, busy_timeout_ms: int = 15000) -> None:
+def configure(engine: Engine, busy_timeout_ms: int = 15000) -> None:  # noqa: C901 - counts its small nested event listeners
     if engine.dialect.name != "sqlite":
         return
-    on_disk = engine.url.database not in (None, "", ":memory:")
-    queue = _WriterQueue(engine.url.database, busy_timeout_ms / 1000) if on_disk else None
+    database = engine.url.database
+    on_disk = database not in (None, "", ":memory:")
+    queue = _WriterQueue(database, busy_timeout_ms / 1000) if database and on_disk else None
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection, _record):

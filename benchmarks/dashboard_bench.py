@@ -71,9 +71,6 @@ def _best_answer(question):
 
 def build_round(app, count: int, seed: int = 2026) -> int:
     """A round with ``count`` scored submissions; returns the round id."""
-    from questionnaires.loader import DEFAULT_FRAMEWORK_PATH, DEFAULT_QUESTIONNAIRE_PATH
-    from scoring.synthetic import clear_answer, random_answer, random_answers
-
     from assessor.extensions import db
     from assessor.models import (
         Answer,
@@ -93,6 +90,8 @@ def build_round(app, count: int, seed: int = 2026) -> int:
     from assessor.services.declarations import declaration_questions, visible_declarations
     from assessor.services.definitions import import_definition, questionnaire_for
     from assessor.services.scores import score
+    from questionnaires.loader import DEFAULT_FRAMEWORK_PATH, DEFAULT_QUESTIONNAIRE_PATH
+    from scoring.synthetic import clear_answer, random_answer, random_answers
 
     rng = random.Random(seed)
     with app.app_context():

@@ -403,7 +403,8 @@ def main() -> None:
     pace = f"a mean pause of {options.think:g} s between actions" if options.think else "no pauses (closed loop)"
     print(
         f"{options.users} users with {pace}, {options.seconds:.0f} s, gunicorn {options.workers} sync workers, "
-        f"{'PostgreSQL' if options.database_url else 'SQLite'}, rate limits in {env.get('RATELIMIT_STORAGE_URI', 'memory')}"
+        f"{'PostgreSQL' if options.database_url else 'SQLite'}, "
+        f"rate limits in {env.get('RATELIMIT_STORAGE_URI', 'memory')}"
     )
     print("| server | requests | count | req/s | p50 ms | p95 ms | p99 ms | errors |")
     print("|---|---|---:|---:|---:|---:|---:|---:|")

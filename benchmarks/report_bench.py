@@ -149,7 +149,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=5, help="timed renders of each kind (default 5)")
     args = parser.parse_args(argv)
 
-    from weasyprint import HTML, __version__ as weasyprint_version
+    from weasyprint import HTML
+    from weasyprint import __version__ as weasyprint_version
 
     from assessor.extensions import db
     from assessor.models import Applicant, Submission
@@ -208,7 +209,7 @@ def main(argv: list[str] | None = None) -> int:
                 documents_to_pdf([document])
                 t4 = time.perf_counter()
                 db.session.rollback()
-                for key, value in zip(stages, (t1 - t0, t2 - t1, t3 - t2, t4 - t3)):
+                for key, value in zip(stages, (t1 - t0, t2 - t1, t3 - t2, t4 - t3), strict=True):
                     stages[key].append(value)
 
             tracemalloc.start()

@@ -34,10 +34,10 @@ def _submission_dicts(answers: pd.DataFrame, moderation: pd.DataFrame, ids) -> t
     a = answers[answers["submission"].isin(wanted)]
     m = moderation[moderation["submission"].isin(wanted)]
     by_answers = {s: {} for s in ids}
-    for s, q, v in zip(a["submission"], a["question"], a["value"]):
+    for s, q, v in zip(a["submission"], a["question"], a["value"], strict=True):
         by_answers[s][q] = v
     by_moderation = {s: {} for s in ids}
-    for s, q, v in zip(m["submission"], m["question"], m["score"]):
+    for s, q, v in zip(m["submission"], m["question"], m["score"], strict=True):
         by_moderation[s][q] = float(v)
     return by_answers, by_moderation
 
