@@ -8,47 +8,16 @@ truncated (PostgreSQL) for each test so every test starts from a clean, migrated
 from __future__ import annotations
 
 import os
-import re
 import shutil
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 
-PG_URL = os.environ.get("TEST_DATABASE_URL")
+from tests.app_setup import PG_URL, app_config, migrate_to_head, postgres_url
+from tests.web_client import Browser
+
 BACKENDS = ["sqlite", "postgresql"]
-
-
-def _pg_url() -> str:
-    url = PG_URL or ""
-    if url.startswith("postgresql://"):
-        url = "postgresql+psycopg://" + url[len("postgresql://") :]
-    return url
-
-
-def migrate_to_head(url: str, tmp_dir: Path) -> None:
-    from flask_migrate import upgrade
-
-    from assessor import create_app
-
-    app = create_app(_config(url, tmp_dir))
-    with app.app_context():
-        upgrade()
-        from assessor.extensions import db
-
-        db.engine.dispose()
-
-
-def _config(url: str, tmp_dir: Path) -> dict:
-    return {
-        "ENV_NAME": "testing",
-        "TESTING": True,
-        "SQLALCHEMY_DATABASE_URI": url,
-        "UPLOAD_FOLDER": str(tmp_dir / "uploads"),
-        "LOGIN_RATE_LIMIT": "1000 per minute",
-        "RATELIMIT_STORAGE_URI": "memory://",
-        "SERVER_NAME": "localhost",
-    }
 
 
 @pytest.fixture(scope="session")
@@ -67,7 +36,7 @@ def postgres_ready(tmp_path_factory) -> str:
     """
     if not PG_URL:
         pytest.skip("PostgreSQL leg skipped: TEST_DATABASE_URL is not set")
-    server = sa.create_engine(_pg_url(), isolation_level="AUTOCOMMIT")
+    server = sa.create_engine(postgres_url(), isolation_level="AUTOCOMMIT")
     name = f"gateway_test_{os.getpid()}"
     try:
         with server.connect() as connection:
@@ -118,7 +87,7 @@ def app(database_url, tmp_path):
     from assessor import create_app
     from assessor.extensions import db, limiter
 
-    app = create_app(_config(database_url, tmp_path))
+    app = create_app(app_config(database_url, tmp_path))
     with app.app_context():
         limiter.reset()
     # No app context stays pushed during the test: each request must get its own, as in production
@@ -154,56 +123,6 @@ def demo(app):
     return app
 
 
-DEMO_PASSWORD = "gateway-demo-2026"
-_TOKEN = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"')
-
-
-def csrf_token(html: str) -> str:
-    match = _TOKEN.search(html)
-    assert match, "page has no CSRF token"
-    return match.group(1) or match.group(2)
-
-
-_HIDDEN = re.compile(r'<input(?=[^>]*type="hidden")[^>]*>')
-_ATTR = re.compile(r'(name|value)="([^"]*)"')
-
-
-def hidden_fields(html: str) -> dict[str, str]:
-    import html as html_lib
-
-    fields = {}
-    for tag in _HIDDEN.findall(html):
-        attrs = dict(_ATTR.findall(tag))
-        if "name" in attrs and attrs["name"] != "csrf_token":
-            fields[attrs["name"]] = html_lib.unescape(attrs.get("value", ""))
-    return fields
-
-
-class Browser:
-    """A test client that behaves like a person's browser: it reads the CSRF token from the page."""
-
-    def __init__(self, client):
-        self.client = client
-
-    def get(self, url, **kwargs):
-        return self.client.get(url, **kwargs)
-
-    def post(self, url, data=None, *, page=None, **kwargs):
-        """Post ``data`` as the form on ``page`` (default ``url``) would: with its hidden fields."""
-        posted = dict(data or {})
-        if "csrf_token" not in posted:
-            html = self.client.get(page or url).get_data(as_text=True)
-            for name, value in hidden_fields(html).items():
-                posted.setdefault(name, value)
-            posted["csrf_token"] = csrf_token(html)
-        return self.client.post(url, data=posted, **kwargs)
-
-    def login(self, email, password=DEMO_PASSWORD):
-        response = self.post("/login", {"email": email, "password": password})
-        assert response.status_code == 302, response.get_data(as_text=True)[:2000]
-        return response
-
-
 @pytest.fixture
 def browser(app):
     return Browser(app.test_client())
@@ -212,38 +131,3 @@ def browser(app):
 @pytest.fixture
 def make_browser(app):
     return lambda: Browser(app.test_client())
-
-
-def minimal_pdf(label: str = "evidence") -> bytes:
-    return b"%PDF-1.4\n% " + label.encode() + b"\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n"
-
-
-def section_form_data(domain, choose="best") -> dict:
-    """Form fields a person would post to answer every question of a section.
-
-    ``choose="best"`` picks the highest-scoring answer everywhere, ``"worst"`` the lowest.
-    """
-    from io import BytesIO
-
-    best = choose == "best"
-    data: dict = {}
-    for q in domain.questions:
-        name = "q-" + q.id
-        if q.type == "scale":
-            data[name] = str(len(q.levels) - 1 if best else 0)
-        elif q.type == "yesno":
-            data[name] = "yes" if (q.yes_no_scores.yes >= q.yes_no_scores.no) == best else "no"
-        elif q.type == "choice":
-            options = sorted(q.options, key=lambda o: o.score)
-            data[name] = (options[-1] if best else options[0]).value
-        elif q.type == "multichoice":
-            data[name] = [o.value for o in q.options] if best else [min(q.options, key=lambda o: o.score).value]
-        elif q.type == "number":
-            bands = q.bands or []
-            top = max(bands, key=lambda b: b.score) if best else min(bands, key=lambda b: b.score)
-            data[name] = str(int(top.min) if top.min == int(top.min) else top.min) if bands else "1"
-        elif q.type == "text":
-            data[name] = f"Our answer to {q.id}: we have a plan agreed by every partner board."
-        elif q.type == "evidence":
-            data[name] = [(BytesIO(minimal_pdf(q.id)), f"{q.id}.pdf")]
-    return data

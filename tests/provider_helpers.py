@@ -1,9 +1,11 @@
-"""Helpers for the provider tests: read a page's form the way a browser would, and look up demo rows."""
+"""Helpers for the provider tests: fill in a section's answers, read a page's form the way a browser would,
+and look up demo rows."""
 
 from __future__ import annotations
 
 import re
 from html.parser import HTMLParser
+from io import BytesIO
 
 from werkzeug.datastructures import MultiDict
 
@@ -15,6 +17,40 @@ QUESTIONNAIRE = load_questionnaire(DEFAULT_QUESTIONNAIRE_PATH)
 DOMAINS = {d.id: d for d in QUESTIONNAIRE.domains}
 EASTBROOK = "Eastbrook Community Partnership"
 ALLIANCE = "Northshire Care Alliance"
+
+
+def minimal_pdf(label: str = "evidence") -> bytes:
+    """A tiny file the upload checks accept as a PDF; ``label`` is in its bytes, so each label's file differs."""
+    return b"%PDF-1.4\n% " + label.encode() + b"\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n"
+
+
+def section_form_data(domain, choose="best") -> dict:
+    """Form fields a person would post to answer every question of a section.
+
+    ``choose="best"`` picks the highest-scoring answer everywhere, ``"worst"`` the lowest.
+    """
+    best = choose == "best"
+    data: dict = {}
+    for q in domain.questions:
+        name = "q-" + q.id
+        if q.type == "scale":
+            data[name] = str(len(q.levels) - 1 if best else 0)
+        elif q.type == "yesno":
+            data[name] = "yes" if (q.yes_no_scores.yes >= q.yes_no_scores.no) == best else "no"
+        elif q.type == "choice":
+            options = sorted(q.options, key=lambda o: o.score)
+            data[name] = (options[-1] if best else options[0]).value
+        elif q.type == "multichoice":
+            data[name] = [o.value for o in q.options] if best else [min(q.options, key=lambda o: o.score).value]
+        elif q.type == "number":
+            bands = q.bands or []
+            top = max(bands, key=lambda b: b.score) if best else min(bands, key=lambda b: b.score)
+            data[name] = str(int(top.min) if top.min == int(top.min) else top.min) if bands else "1"
+        elif q.type == "text":
+            data[name] = f"Our answer to {q.id}: we have a plan agreed by every partner board."
+        elif q.type == "evidence":
+            data[name] = [(BytesIO(minimal_pdf(q.id)), f"{q.id}.pdf")]
+    return data
 
 
 class _FormReader(HTMLParser):

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from assessor.extensions import db
 from assessor.models import Answer, Applicant, ApplicantMember, Organisation, Round, Submission, User, utcnow
-from tests.conftest import DEMO_PASSWORD
+from tests.web_client import DEMO_PASSWORD
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 QUESTIONNAIRE_PATH = FIXTURES / "review-questionnaire.yaml"

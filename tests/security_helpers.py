@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 import secrets
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 
 from flask import url_for
@@ -17,7 +17,8 @@ from flask import url_for
 from assessor.extensions import db
 from assessor.models import ApplicantMember, Evidence, Organisation, Round, Submission, User
 from assessor.passwords import hash_password
-from tests.conftest import DEMO_PASSWORD, minimal_pdf
+from tests.provider_helpers import minimal_pdf
+from tests.web_client import DEMO_PASSWORD
 
 ANYONE = "public"
 SIGNED_IN = "signed_in"

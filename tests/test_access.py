@@ -6,7 +6,7 @@ import pytest
 
 from assessor.extensions import db
 from assessor.models import Evidence, Submission
-from tests.conftest import csrf_token
+from tests.web_client import csrf_token
 
 
 def _submission_id(data, name: str) -> int:

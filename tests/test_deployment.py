@@ -19,7 +19,7 @@ import pytest
 from assessor.config import ConfigError, build_config
 from assessor.extensions import db
 from assessor.models import ReportJob, Submission, User
-from tests.conftest import DEMO_PASSWORD, csrf_token
+from tests.web_client import DEMO_PASSWORD, csrf_token
 
 REPO = Path(__file__).resolve().parent.parent
 REDIS_URL = "redis://127.0.0.1:6379/0"
@@ -392,7 +392,7 @@ def test_report_buttons_use_background_jobs_only_when_a_queue_is_configured(demo
 
 
 def test_request_logs_name_the_signed_in_user_even_after_the_view_commits(demo, data, caplog):
-    from tests.conftest import Browser
+    from tests.web_client import Browser
 
     with data() as session:
         lead_id = session.scalar(db.select(User.id).filter_by(email="lead@eastbrook.example"))

@@ -9,8 +9,9 @@ from pypdf import PdfReader
 
 from assessor.models import Answer, AuditEvent, Submission
 from questionnaires.loader import DEFAULT_QUESTIONNAIRE_PATH, load_questionnaire
-from tests.conftest import csrf_token, section_form_data
 from tests.declarations_helpers import declare_clean, member_ids
+from tests.provider_helpers import section_form_data
+from tests.web_client import csrf_token
 
 QUESTIONNAIRE = load_questionnaire(DEFAULT_QUESTIONNAIRE_PATH)
 LABELS = {

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from flask_migrate import downgrade, upgrade
 
 from assessor import create_app
-from tests.conftest import PG_URL, _config, _pg_url
+from tests.app_setup import PG_URL, app_config, postgres_url
 
 EXPECTED_TABLES = {
     "organisation",
@@ -44,7 +44,7 @@ def _tables(engine) -> set[str]:
 
 
 def _round_trip(url, tmp_path):
-    app = create_app(_config(url, tmp_path))
+    app = create_app(app_config(url, tmp_path))
     with app.app_context():
         from assessor.extensions import db
 
@@ -64,7 +64,7 @@ def test_sqlite_upgrade_downgrade_upgrade(tmp_path):
 def test_postgresql_upgrade_downgrade_upgrade(tmp_path):
     if not PG_URL:
         pytest.skip("PostgreSQL leg skipped: TEST_DATABASE_URL is not set")
-    server = sa.create_engine(_pg_url(), isolation_level="AUTOCOMMIT")
+    server = sa.create_engine(postgres_url(), isolation_level="AUTOCOMMIT")
     name = f"gateway_migration_check_{os.getpid()}"
     with server.connect() as connection:
         connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}"'))

@@ -8,9 +8,17 @@ import re
 from assessor.extensions import db
 from assessor.models import Answer, Round, Submission
 from scoring import visible_question_ids
-from tests.conftest import section_form_data
 from tests.declarations_helpers import declare_clean, member_ids
-from tests.provider_helpers import DOMAINS, EASTBROOK, QUESTIONNAIRE, audit, page_form, post_page, submission_id
+from tests.provider_helpers import (
+    DOMAINS,
+    EASTBROOK,
+    QUESTIONNAIRE,
+    audit,
+    page_form,
+    post_page,
+    section_form_data,
+    submission_id,
+)
 
 PREVIOUS = "Northshire selection checkpoint 2025"
 

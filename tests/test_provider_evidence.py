@@ -11,12 +11,12 @@ from pathlib import Path
 import pytest
 
 from assessor.uploads import UploadRejected, check_upload
-from tests.conftest import minimal_pdf
 from tests.provider_helpers import (
     EASTBROOK,
     audit,
     checked_values,
     evidence_of,
+    minimal_pdf,
     page_form,
     post_page,
     stored_answer,

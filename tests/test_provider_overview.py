@@ -7,7 +7,6 @@ import re
 
 from assessor.extensions import db
 from assessor.models import Round, User
-from tests.conftest import section_form_data
 from tests.provider_helpers import (
     ALLIANCE,
     DOMAINS,
@@ -15,6 +14,7 @@ from tests.provider_helpers import (
     audit,
     page_form,
     post_page,
+    section_form_data,
     set_status,
     submission_id,
 )

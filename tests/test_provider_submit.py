@@ -7,7 +7,6 @@ import re
 from io import BytesIO
 from urllib.parse import urlsplit
 
-from tests.conftest import minimal_pdf, section_form_data
 from tests.declarations_helpers import declare_clean, member_ids
 from tests.provider_helpers import (
     DOMAINS,
@@ -16,9 +15,11 @@ from tests.provider_helpers import (
     audit,
     element_with_id,
     level_label,
+    minimal_pdf,
     page_form,
     post_page,
     question_box,
+    section_form_data,
     set_status,
     submission_id,
 )

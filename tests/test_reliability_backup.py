@@ -72,7 +72,7 @@ def test_backup_then_restore_brings_back_data_audit_trail_and_files(demo, data, 
     assert after["audit"][:-1] == before["audit"] and after["audit"][-1][1] == "ops.restored"
 
     # The app works on the restored database.
-    from tests.conftest import Browser
+    from tests.web_client import Browser
 
     browser = Browser(demo.test_client())
     browser.login("lead@northshire-trust.example")

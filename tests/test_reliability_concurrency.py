@@ -10,8 +10,8 @@ from sqlalchemy import event
 from assessor.extensions import db
 from assessor.models import Answer, AuditEvent, Submission
 from assessor.services.answers import fingerprint
-from tests.conftest import Browser, csrf_token
 from tests.security_helpers import add_user
+from tests.web_client import Browser, csrf_token
 
 QUESTION = "strategy.vision"  # a five-level scale: values 0..4
 

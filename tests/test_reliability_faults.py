@@ -20,8 +20,9 @@ from sqlalchemy.engine import make_url
 from assessor import create_app
 from assessor.extensions import db
 from assessor.models import Answer, AuditEvent, Submission
-from tests.conftest import Browser, _config, csrf_token
+from tests.app_setup import app_config
 from tests.security_helpers import StubDocument
+from tests.web_client import Browser, csrf_token
 
 ROOT = Path(__file__).resolve().parent.parent
 QUESTION = "strategy.vision"
@@ -130,7 +131,7 @@ def test_a_worker_killed_mid_save_leaves_the_answer_whole_or_absent(
     assert _saved(data, submission_id) == (None, 0)
     _run_and_kill(
         {
-            **_config(database_url, tmp_path),
+            **app_config(database_url, tmp_path),
             "EMAIL": "lead@eastbrook.example",
             "PASSWORD": "gateway-demo-2026",
             "SUBMISSION": submission_id,
@@ -231,7 +232,7 @@ class _Proxy:
 
 
 def test_database_outage_gives_a_friendly_503_and_the_app_recovers(demo, data, database_url, tmp_path):
-    config = _config(database_url, tmp_path)
+    config = app_config(database_url, tmp_path)
     url = make_url(database_url)
     proxy = None
     if url.get_backend_name() == "postgresql":
@@ -315,7 +316,7 @@ def test_postgresql_restarting_while_the_app_is_idle_fails_no_request(postgres_r
     url = make_url(postgres_ready)
     proxy = _Proxy((url.host or "127.0.0.1", url.port or 5432))
     proxy.start()
-    config = _config(url.set(host="127.0.0.1", port=proxy.port).render_as_string(hide_password=False), tmp_path)
+    config = app_config(url.set(host="127.0.0.1", port=proxy.port).render_as_string(hide_password=False), tmp_path)
     app = create_app(config)
     client = app.test_client()
     try:

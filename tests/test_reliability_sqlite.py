@@ -18,7 +18,8 @@ from assessor.extensions import db
 from assessor.models import AuditEvent, Submission
 from assessor.services.audit import record
 from assessor.sqlite import read_only
-from tests.conftest import Browser, _config
+from tests.app_setup import app_config
+from tests.web_client import Browser
 
 QUESTION = "strategy.vision"
 
@@ -27,7 +28,7 @@ QUESTION = "strategy.vision"
 def sqlite_app(sqlite_template, tmp_path):
     path = tmp_path / "gateway.sqlite"
     shutil.copy(sqlite_template, path)
-    config = _config(f"sqlite:///{path}", tmp_path)
+    config = app_config(f"sqlite:///{path}", tmp_path)
     # Short, so a request that has to wait for the write lock gives up quickly in these tests.
     config["SQLITE_BUSY_TIMEOUT_MS"] = 300
     app = create_app(config)

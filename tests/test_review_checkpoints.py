@@ -6,7 +6,7 @@ from datetime import date
 
 from assessor.extensions import db
 from assessor.models import Answer, DecisionCondition, Evidence, Round, Submission
-from tests.conftest import minimal_pdf
+from tests.provider_helpers import minimal_pdf
 from tests.review_helpers import COMMISSIONERS, NARRATIVE, build_world, moderate_as, page_text, signed_in
 
 
@@ -126,7 +126,6 @@ def test_a_checkpoint_round_carries_answers_and_evidence_forward_and_shows_what_
 
     with app.app_context():
         from assessor.services.reporting import panel_report
-
         from reports.panel import render_panel_html
 
         report = panel_report(db.session.get(Submission, alliance_draft_id))

@@ -9,7 +9,6 @@ import sqlalchemy as sa
 
 from assessor.extensions import db
 from assessor.models import DecisionCondition, PanelDecision
-from tests.conftest import csrf_token, hidden_fields
 from tests.review_helpers import (
     COMMISSIONERS,
     NARRATIVE,
@@ -20,6 +19,7 @@ from tests.review_helpers import (
     signed_in,
     stored_summary,
 )
+from tests.web_client import csrf_token, hidden_fields
 
 TODAY = date.today().isoformat()
 

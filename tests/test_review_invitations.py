@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 
-from assessor.models import Invitation, Organisation, Submission, User
-from tests.conftest import csrf_token
+from assessor.models import Invitation, Organisation, User
+from tests.web_client import csrf_token
 
 NEW_APPLICANT = {
     "applicant_name": "Westmoor Health Partnership",

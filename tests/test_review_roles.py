@@ -7,8 +7,9 @@ from datetime import date
 from flask import url_for
 
 from assessor.models import BankHoliday, Evidence
-from tests.conftest import csrf_token, minimal_pdf
+from tests.provider_helpers import minimal_pdf
 from tests.review_helpers import COMMISSIONERS, NARRATIVE, PROVIDER_LEAD, build_world, signed_in
+from tests.web_client import csrf_token
 
 EVERY_COMMISSIONER = frozenset({"evaluator", "moderator", "panel", "round_admin", "site_admin"})
 

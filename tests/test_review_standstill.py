@@ -10,7 +10,6 @@ from assessor.extensions import db
 from assessor.models import AuditEvent, BankHoliday, DecisionPublication, Representation, Submission, User
 from assessor.services import standstill
 from assessor.services.errors import NotAllowed
-from tests.conftest import csrf_token
 from tests.review_helpers import (
     COMMISSIONERS,
     NARRATIVE,
@@ -21,6 +20,7 @@ from tests.review_helpers import (
     page_text,
     signed_in,
 )
+from tests.web_client import csrf_token
 
 FRIDAY_BEFORE_CHRISTMAS = date(2026, 12, 18)
 

@@ -12,8 +12,8 @@ import pytest
 
 from assessor.extensions import db
 from assessor.models import Answer, Submission, User
-from tests.conftest import csrf_token
 from tests.review_helpers import COMMISSIONERS, OUTSIDER, build_world, page_text, signed_in
+from tests.web_client import csrf_token
 
 QUESTION = "plan.maturity"  # a five-level scale in the review fixture questionnaire
 
@@ -207,8 +207,7 @@ def test_saving_a_section_page_marks_the_summary_stale_only_when_an_answer_chang
 def test_attaching_a_file_on_a_section_page_marks_the_summary_stale(app, data, make_browser):
     import io
 
-    from tests.conftest import minimal_pdf
-    from tests.provider_helpers import evidence_of, post_page
+    from tests.provider_helpers import evidence_of, minimal_pdf, post_page
 
     world = build_world(data)
     provider = signed_in(make_browser, OUTSIDER)

@@ -8,8 +8,8 @@ import pytest
 
 from assessor.extensions import db
 from assessor.models import Answer, AuditEvent, Evidence, Submission
-from tests.conftest import csrf_token
 from tests.security_helpers import ALLOWED, ROLES, cases_for, prepare_world, routes, stub_pdf_layout
+from tests.web_client import csrf_token
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ from werkzeug.datastructures import MultiDict
 from assessor.extensions import db
 from assessor.models import Submission
 from questionnaires.loader import DEFAULT_QUESTIONNAIRE_PATH, load_questionnaire
-from tests.conftest import csrf_token
+from tests.web_client import csrf_token
 
 QUESTIONNAIRE = load_questionnaire(DEFAULT_QUESTIONNAIRE_PATH)
 DOMAIN_IDS = [d.id for d in QUESTIONNAIRE.domains]

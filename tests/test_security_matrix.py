@@ -11,7 +11,7 @@ from __future__ import annotations
 import pytest
 
 from assessor import create_app
-from tests.conftest import _config, csrf_token
+from tests.app_setup import app_config
 from tests.security_helpers import (
     ALLOWED,
     LOGIN,
@@ -25,10 +25,11 @@ from tests.security_helpers import (
     routes,
     stub_pdf_layout,
 )
+from tests.web_client import csrf_token
 
 
 def test_every_route_has_an_access_policy_and_no_policy_is_stale(tmp_path):
-    app = create_app(_config(f"sqlite:///{tmp_path / 'unused.sqlite'}", tmp_path))
+    app = create_app(app_config(f"sqlite:///{tmp_path / 'unused.sqlite'}", tmp_path))
     endpoints = {rule.endpoint for rule in routes(app)}
     from assessor.services.jobs import JOB_KINDS
 

@@ -15,8 +15,9 @@ from assessor import create_app
 from assessor.extensions import db
 from assessor.models import User
 from assessor.passwords import password_problems, verify_password
-from tests.conftest import DEMO_PASSWORD, _config, csrf_token
+from tests.app_setup import app_config
 from tests.security_helpers import add_user, redis_reachable
+from tests.web_client import DEMO_PASSWORD, csrf_token
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -158,7 +159,7 @@ def test_with_redis_the_sign_in_limit_is_shared_by_every_worker_process(database
     target = f"shared-{secrets.token_hex(4)}@limit-test.example"
     add_user(data, target)
     config = {
-        **_config(database_url, tmp_path),
+        **app_config(database_url, tmp_path),
         "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:6379",
         "LOGIN_RATE_LIMIT": "3 per minute",
         "TARGET": target,
@@ -183,7 +184,7 @@ def test_with_redis_the_sign_in_limit_is_shared_by_every_worker_process(database
 def test_sign_in_still_works_and_is_still_limited_when_redis_is_down(database_url, data, tmp_path, app):
     add_user(data, "fallback@limit-test.example")
     config = {
-        **_config(database_url, tmp_path),
+        **app_config(database_url, tmp_path),
         "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:1",
         "LOGIN_RATE_LIMIT": "2 per minute",
     }

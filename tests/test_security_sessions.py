@@ -9,8 +9,9 @@ from urllib.parse import urlsplit
 import pytest
 
 from assessor import create_app
-from tests.conftest import DEMO_PASSWORD, Browser, _config, csrf_token
+from tests.app_setup import app_config
 from tests.security_helpers import add_user, redis_reachable
+from tests.web_client import DEMO_PASSWORD, Browser, csrf_token
 
 EMAIL = "lead@session-test.example"
 
@@ -31,7 +32,7 @@ def test_session_cookie_is_httponly_and_samesite_and_secure_in_production(app, d
         pytest.skip("production config needs Redis for rate limits; none at 127.0.0.1:6379")
     production = create_app(
         {
-            **_config(database_url, tmp_path),
+            **app_config(database_url, tmp_path),
             "ENV_NAME": "production",
             "SECRET_KEY": secrets.token_hex(32),
             "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:6379",

@@ -6,6 +6,8 @@ import json
 from contextlib import contextmanager
 from pathlib import Path
 
+from tests.web_client import DEMO_PASSWORD
+
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--headless",
@@ -19,7 +21,6 @@ CHROMIUM_ARGS = [
 ]
 AXE = Path(__file__).parent / "vendor" / "axe.min.js"
 ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts"
-DEMO_PASSWORD = "gateway-demo-2026"
 
 
 def sign_in(page, email: str, password: str = DEMO_PASSWORD, *, lands_on: str = "/provider/") -> None:

@@ -47,13 +47,13 @@ def live_server(tmp_path_factory):
 
     from assessor import create_app
     from assessor.extensions import db
-    from tests.conftest import _config, migrate_to_head
+    from tests.app_setup import app_config, migrate_to_head
 
     directory = tmp_path_factory.mktemp("browser-app")
     url = f"sqlite:///{directory / 'gateway.sqlite'}"
     migrate_to_head(url, directory)
     # The test config pins SERVER_NAME to "localhost"; a real browser asks for 127.0.0.1:<port>.
-    app = create_app({**_config(url, directory), "SERVER_NAME": None})
+    app = create_app({**app_config(url, directory), "SERVER_NAME": None})
     result = app.test_cli_runner().invoke(args=["seed-demo"])
     assert result.exit_code == 0, result.output
     server = make_server("127.0.0.1", 0, app, threaded=True)

@@ -9,8 +9,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.browser_helpers import screenshot, serious_accessibility_problems, sign_in
-from tests.conftest import minimal_pdf
-from tests.provider_helpers import DOMAINS, EASTBROOK, QUESTIONNAIRE
+from tests.provider_helpers import DOMAINS, EASTBROOK, QUESTIONNAIRE, minimal_pdf
 
 pytestmark = pytest.mark.browser
 
