@@ -71,7 +71,7 @@ def _best_answer(question):
 
 def build_round(app, count: int, seed: int = 2026) -> int:
     """A round with ``count`` scored submissions; returns the round id."""
-    from questionnaires.loader import DEFAULT_FRAMEWORK_PATH, DEFAULT_QUESTIONNAIRE_PATH
+    from questionnaires import DEFAULT_FRAMEWORK_PATH, DEFAULT_QUESTIONNAIRE_PATH
     from scoring.synthetic import clear_answer, random_answer, random_answers
 
     from assessor.extensions import db

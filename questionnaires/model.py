@@ -3,7 +3,7 @@
 These classes are the contract between the YAML files, the scoring engine and the web forms.
 Unknown keys are refused (``extra="forbid"``) so a typo in a definition is an error, not a silently
 ignored setting.  Cross-references (show_if targets, criteria targets, duplicate ids) are checked by
-``questionnaires.loader`` because they need the whole file.
+``questionnaires.cross_checks`` because they need the whole file.
 """
 
 from __future__ import annotations
@@ -58,7 +58,7 @@ class ShowIf(Strict):
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
     @model_validator(mode="after")
-    def _exactly_one_condition(self) -> "ShowIf":
+    def _exactly_one_condition(self) -> ShowIf:
         if (self.equals is None) == (self.in_ is None):
             raise ValueError("show_if needs exactly one of 'equals' or 'in'")
         return self
@@ -175,7 +175,7 @@ class Criterion(Strict):
     rationale: str | None = None
 
     @model_validator(mode="after")
-    def _targets_match_type(self) -> "Criterion":
+    def _targets_match_type(self) -> Criterion:
         needs_question = self.type in ("question_min", "number_min", "evidence_required")
         needs_domain = self.type in ("domain_min", "member_declarations")
         needs_min = self.type not in ("evidence_required", "member_declarations")

@@ -28,7 +28,7 @@ class InputError(Exception):
 
 def _load_definitions(questionnaire_path: str, framework_path: str):
     try:
-        from questionnaires.loader import DefinitionError, load_framework, load_questionnaire
+        from questionnaires import DefinitionError, load_framework, load_questionnaire
     except ImportError:  # the loader is optional for this tool; plain validation is the fallback
         return _load_definitions_plain(questionnaire_path, framework_path)
     try:
@@ -45,7 +45,7 @@ def _load_definitions_plain(questionnaire_path: str, framework_path: str):
     import yaml
     from pydantic import ValidationError
 
-    from questionnaires.model import Framework, Questionnaire
+    from questionnaires import Framework, Questionnaire
 
     def read(path: str, model):
         try:

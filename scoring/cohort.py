@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from questionnaires.model import DECLARATION_TYPES, Framework, Question, Questionnaire, ShowIf
+from questionnaires import DECLARATION_TYPES, Framework, Question, Questionnaire, ShowIf
 
 from .engine import TOLERANCE, ScoringPlan, plan_for
 

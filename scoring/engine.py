@@ -26,7 +26,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping
 
-from questionnaires.model import DECLARATION_TYPES, Criterion, Domain, Framework, Question, Questionnaire
+from questionnaires import DECLARATION_TYPES, Criterion, Domain, Framework, Question, Questionnaire
 
 from .results import (
     RECOMMENDATION_ORDER,

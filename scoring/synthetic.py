@@ -12,7 +12,7 @@ from typing import Any, Iterable, Mapping
 import numpy as np
 import pandas as pd
 
-from questionnaires.model import Framework, Question, Questionnaire
+from questionnaires import Framework, Question, Questionnaire
 
 ALL_TYPES = ("scale", "yesno", "choice", "multichoice", "number", "text", "evidence")
 CONTROLLER_TYPES = ("yesno", "choice", "scale", "multichoice")

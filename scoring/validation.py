@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from numbers import Integral, Real
 from typing import Any, Mapping
 
-from questionnaires.model import Question, Questionnaire
+from questionnaires import Question, Questionnaire
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Any, Mapping
 
-from questionnaires.model import Questionnaire
+from questionnaires import Questionnaire
 
 from .engine import VisibilityRules, compute_visibility
 

@@ -38,7 +38,7 @@ from dataclasses import dataclass, field
 from itertools import combinations, product
 from typing import Any, Mapping
 
-from questionnaires.model import Criterion, Framework, Question, Questionnaire
+from questionnaires import Criterion, Framework, Question, Questionnaire
 
 from .engine import (
     TOLERANCE,

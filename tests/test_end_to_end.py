@@ -8,7 +8,7 @@ import re
 from pypdf import PdfReader
 
 from assessor.models import Answer, AuditEvent, Submission
-from questionnaires.loader import DEFAULT_QUESTIONNAIRE_PATH, load_questionnaire
+from questionnaires import DEFAULT_QUESTIONNAIRE_PATH, load_questionnaire
 from tests.conftest import csrf_token, section_form_data
 from tests.declarations_helpers import declare_clean, member_ids
 
