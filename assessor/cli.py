@@ -12,7 +12,7 @@ import click
 from flask import Flask
 from flask.cli import AppGroup, with_appcontext
 
-from questionnaires.loader import DEFAULT_FRAMEWORK_PATH, DEFAULT_QUESTIONNAIRE_PATH, DefinitionError, validate_files
+from questionnaires import DEFAULT_FRAMEWORK_PATH, DEFAULT_QUESTIONNAIRE_PATH, DefinitionError, validate_files
 
 from . import cli_ops
 from .extensions import db

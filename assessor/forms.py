@@ -30,7 +30,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, EqualTo, InputRequired, Length, Optional, Regexp, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from questionnaires.model import Domain, Question
+from questionnaires import Domain, Question
 
 from .models import User
 from .passwords import password_problems

@@ -21,7 +21,7 @@ from flask_wtf import FlaskForm
 from flask_wtf.csrf import generate_csrf
 from werkzeug.datastructures import CombinedMultiDict, MultiDict
 
-from questionnaires.model import Domain, Question
+from questionnaires import Domain, Question
 from reports.rendering import format_answer
 from scoring import RECOMMENDATION_LABELS, visible_question_ids
 

@@ -90,7 +90,7 @@ def build_round(app, count: int, seed: int = 2026) -> int:
     from assessor.services.declarations import declaration_questions, visible_declarations
     from assessor.services.definitions import import_definition, questionnaire_for
     from assessor.services.scores import score
-    from questionnaires.loader import DEFAULT_FRAMEWORK_PATH, DEFAULT_QUESTIONNAIRE_PATH
+    from questionnaires import DEFAULT_FRAMEWORK_PATH, DEFAULT_QUESTIONNAIRE_PATH
     from scoring.synthetic import clear_answer, random_answer, random_answers
 
     rng = random.Random(seed)

@@ -361,7 +361,7 @@ def main() -> None:
     if not (1 <= options.users <= 200 and 1 <= options.seconds <= 600 and 0 <= options.think <= 60):
         raise SystemExit("keep the test bounded: at most 200 users, 600 seconds and 60 seconds of thinking")
 
-    from questionnaires.loader import DEFAULT_QUESTIONNAIRE_PATH, load_questionnaire
+    from questionnaires import DEFAULT_QUESTIONNAIRE_PATH, load_questionnaire
 
     domains = [
         d.id

@@ -32,7 +32,7 @@ SMALL, LARGE = 5, 45
 
 
 def _workload(pairs: int, timings: dict[str, list[float]] | None = None) -> None:
-    from questionnaires.loader import DEFAULT_QUESTIONNAIRE_PATH, load_questionnaire
+    from questionnaires import DEFAULT_QUESTIONNAIRE_PATH, load_questionnaire
 
     work = Path(tempfile.mkdtemp(prefix="gateway-cost-"))
     try:

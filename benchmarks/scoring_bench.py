@@ -68,7 +68,7 @@ def _agree(table: pd.DataFrame, questionnaire, framework, answers: dict, moderat
 def what_if_timings(count: int, seed: int) -> int:
     """Time what_if on random submissions to the shipped questionnaire (half of them nudged towards
     strong answers, so that all of 1-4 changes and "not reachable" cases occur)."""
-    from questionnaires.loader import (
+    from questionnaires import (
         DEFAULT_FRAMEWORK_PATH,
         DEFAULT_QUESTIONNAIRE_PATH,
         load_framework,

@@ -1,19 +1,20 @@
-"""Questionnaire and gateway-framework definitions: typed models, YAML loader and validator."""
+"""Questionnaire and gateway-framework definitions: typed models, YAML loader and validator.
 
+This package is the only surface other code should import from; the modules inside it are free to
+move things around between themselves.
+"""
+
+from .file_validation import validate_files
 from .loader import (
     DEFAULT_FRAMEWORK_PATH,
     DEFAULT_QUESTIONNAIRE_PATH,
     DEFINITIONS_DIR,
-    MAX_DEFINITION_BYTES,
-    DefinitionError,
-    DefinitionProblem,
     content_hash,
     load_framework,
     load_questionnaire,
     parse_framework,
     parse_questionnaire,
     summarise,
-    validate_files,
 )
 from .model import (
     DECLARATION_TYPES,
@@ -31,6 +32,8 @@ from .model import (
     ShowIf,
     YesNoScores,
 )
+from .problems import DefinitionError, DefinitionProblem
+from .yaml_reading import MAX_DEFINITION_BYTES, read_definition_text
 
 __all__ = [
     "DEFAULT_FRAMEWORK_PATH",
@@ -58,6 +61,7 @@ __all__ = [
     "load_questionnaire",
     "parse_framework",
     "parse_questionnaire",
+    "read_definition_text",
     "summarise",
     "validate_files",
 ]

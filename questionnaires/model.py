@@ -3,19 +3,21 @@
 These classes are the contract between the YAML files, the scoring engine and the web forms.
 Unknown keys are refused (``extra="forbid"``) so a typo in a definition is an error, not a silently
 ignored setting.  Cross-references (show_if targets, criteria targets, duplicate ids) are checked by
-``questionnaires.loader`` because they need the whole file.
+``questionnaires.cross_checks`` because they need the whole file.
 """
 
 from __future__ import annotations
 
 from functools import cached_property
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 Identifier = Annotated[str, StringConstraints(pattern=r"^[a-z0-9._-]+$", min_length=1, max_length=100)]
 GateIdentifier = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9._-]+$", min_length=1, max_length=100)]
 UnitScore = Annotated[float, Field(ge=0.0, le=1.0)]
+
+_T = TypeVar("_T")
 
 QUESTION_TYPES = ("scale", "yesno", "choice", "multichoice", "number", "text", "evidence")
 QuestionType = Literal["scale", "yesno", "choice", "multichoice", "number", "text", "evidence"]
@@ -58,7 +60,7 @@ class ShowIf(Strict):
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
     @model_validator(mode="after")
-    def _exactly_one_condition(self) -> "ShowIf":
+    def _exactly_one_condition(self) -> ShowIf:
         if (self.equals is None) == (self.in_ is None):
             raise ValueError("show_if needs exactly one of 'equals' or 'in'")
         return self
@@ -175,7 +177,7 @@ class Criterion(Strict):
     rationale: str | None = None
 
     @model_validator(mode="after")
-    def _targets_match_type(self) -> "Criterion":
+    def _targets_match_type(self) -> Criterion:
         needs_question = self.type in ("question_min", "number_min", "evidence_required")
         needs_domain = self.type in ("domain_min", "member_declarations")
         needs_min = self.type not in ("evidence_required", "member_declarations")
@@ -193,6 +195,30 @@ class Criterion(Strict):
             article = "an" if self.type.startswith("e") else "a"
             raise ValueError(f"{article} {self.type} criterion takes no 'min'")
         return self
+
+    # The validator above fixes which of question, domain and min each type of criterion has.  Code
+    # that handles one type reads them through these, so that guarantee is stated once, here.
+
+    @property
+    def question_id(self) -> str:
+        """The question a question_min, number_min or evidence_required criterion reads."""
+        return _required(self.question, "question", self.type)
+
+    @property
+    def domain_id(self) -> str:
+        """The domain a domain_min or member_declarations criterion reads."""
+        return _required(self.domain, "domain", self.type)
+
+    @property
+    def minimum(self) -> float:
+        """The threshold of every type of criterion except evidence_required and member_declarations."""
+        return _required(self.min, "min", self.type)
+
+
+def _required(value: _T | None, key: str, kind: str) -> _T:
+    if value is None:
+        raise ValueError(f"a {kind} criterion has no '{key}'")
+    return value
 
 
 class Gate(Strict):

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from questionnaires.model import Question, Questionnaire
+from questionnaires import Question, Questionnaire
 from scoring import DomainResult, QuestionScore, ScoreResult
 
 CONFIDENTIAL_MARKING = "OFFICIAL-SENSITIVE: COMMERCIAL"

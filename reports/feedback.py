@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from questionnaires.model import Framework, Questionnaire
+from questionnaires import Framework, Questionnaire
 from scoring import OUTCOME_LABELS, RECOMMENDATION_LABELS, ScoreResult, WhatIfResult
 
 from .charts import radar_chart

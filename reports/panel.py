@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
-from questionnaires.model import Framework, Questionnaire
+from questionnaires import Framework, Questionnaire
 from scoring import OUTCOME_LABELS, RECOMMENDATION_LABELS, ScoreResult, WhatIfResult
 
 from .charts import domain_bar_chart, radar_chart

@@ -15,9 +15,16 @@ import argparse
 import json
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from . import score_submission, validate_answers
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel
+
+    from questionnaires import Framework, Questionnaire
+
+ModelT = TypeVar("ModelT", bound="BaseModel")
 
 EXIT_INVALID = 2
 
@@ -26,9 +33,9 @@ class InputError(Exception):
     pass
 
 
-def _load_definitions(questionnaire_path: str, framework_path: str):
+def _load_definitions(questionnaire_path: str, framework_path: str) -> tuple[Questionnaire, Framework]:
     try:
-        from questionnaires.loader import DefinitionError, load_framework, load_questionnaire
+        from questionnaires import DefinitionError, load_framework, load_questionnaire
     except ImportError:  # the loader is optional for this tool; plain validation is the fallback
         return _load_definitions_plain(questionnaire_path, framework_path)
     try:
@@ -41,13 +48,13 @@ def _load_definitions(questionnaire_path: str, framework_path: str):
     return questionnaire, framework
 
 
-def _load_definitions_plain(questionnaire_path: str, framework_path: str):
+def _load_definitions_plain(questionnaire_path: str, framework_path: str) -> tuple[Questionnaire, Framework]:
     import yaml
     from pydantic import ValidationError
 
-    from questionnaires.model import Framework, Questionnaire
+    from questionnaires import Framework, Questionnaire
 
-    def read(path: str, model):
+    def read(path: str, model: type[ModelT]) -> ModelT:
         try:
             return model.model_validate(yaml.safe_load(Path(path).read_text(encoding="utf-8")))
         except (OSError, yaml.YAMLError, ValidationError) as exc:

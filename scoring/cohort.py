@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from questionnaires.model import DECLARATION_TYPES, Framework, Question, Questionnaire, ShowIf
+from questionnaires import DECLARATION_TYPES, Criterion, Framework, Question, Questionnaire, ShowIf
 
 from .engine import TOLERANCE, ScoringPlan, plan_for
 
@@ -78,11 +78,9 @@ def _score_column(question: Question, pos: np.ndarray, vals: np.ndarray, n: int)
     kind = question.type
     answered = np.zeros(n, dtype=bool)
     self_score = np.full(n, np.nan) if kind == "text" else np.zeros(n)
-    column = _Column(pos, vals, answered, self_score)
-    if kind == "number":
-        column.number = np.full(n, np.nan)
-    if kind == "evidence":
-        column.files = np.zeros(n)
+    number = np.full(n, np.nan) if kind == "number" else None
+    files = np.zeros(n) if kind == "evidence" else None
+    column = _Column(pos, vals, answered, self_score, number, files)
     if len(pos) == 0:
         return column
 
@@ -90,6 +88,34 @@ def _score_column(question: Question, pos: np.ndarray, vals: np.ndarray, n: int)
         answered[pos] = pd.Series(vals).str.strip().str.len().fillna(0).to_numpy() > 0
         return column
     answered[pos] = True
+    if number is not None:  # a number question
+        numbers = vals.astype(float)
+        number[pos] = numbers
+        self_score[pos] = _band_scores(question, numbers)
+    elif files is not None:  # an evidence question
+        counts = pd.Series(vals).str.len().fillna(0).to_numpy(dtype=float)
+        files[pos] = counts
+        self_score[pos] = (counts > 0).astype(float)
+    else:
+        _fill_answer_scores(question, pos, vals, self_score)
+    return column
+
+
+def _band_scores(question: Question, numbers: np.ndarray) -> np.ndarray:
+    scores = np.zeros(len(numbers))
+    placed = np.zeros(len(numbers), dtype=bool)
+    for band in question.bands or ():  # first matching band wins, as in Band.contains order
+        inside = ~placed & (numbers >= band.min)
+        if band.max is not None:
+            inside &= numbers < band.max
+        scores[inside] = band.score
+        placed |= inside
+    return scores
+
+
+def _fill_answer_scores(question: Question, pos: np.ndarray, vals: np.ndarray, self_score: np.ndarray) -> None:
+    """Self scores of scale, yes/no, choice and multichoice answers, written at their positions."""
+    kind = question.type
     if kind == "scale":
         top = len(question.levels or ()) - 1
         self_score[pos] = vals.astype(float) / top if top > 0 else 0.0
@@ -108,23 +134,6 @@ def _score_column(question: Question, pos: np.ndarray, vals: np.ndarray, n: int)
         totals = pairs.groupby("row")["score"].sum()
         self_score[pos] = 0.0
         self_score[totals.index.to_numpy(dtype=np.intp)] = np.minimum(1.0, totals.to_numpy())
-    elif kind == "number":
-        numbers = vals.astype(float)
-        column.number[pos] = numbers
-        scores = np.zeros(len(pos))
-        placed = np.zeros(len(pos), dtype=bool)
-        for band in question.bands or ():  # first matching band wins, as in Band.contains order
-            inside = ~placed & (numbers >= band.min)
-            if band.max is not None:
-                inside &= numbers < band.max
-            scores[inside] = band.score
-            placed |= inside
-        self_score[pos] = scores
-    elif kind == "evidence":
-        counts = pd.Series(vals).str.len().fillna(0).to_numpy(dtype=float)
-        column.files[pos] = counts
-        self_score[pos] = (counts > 0).astype(float)
-    return column
 
 
 def _condition_holds(condition: ShowIf, controller: Question, column: _Column, n: int) -> np.ndarray:
@@ -153,7 +162,7 @@ def _moderation_columns(plan: ScoringPlan, moderation: pd.DataFrame | None, inde
     if moderation is None or moderation.empty:
         return {}
     score_column = "score" if "score" in moderation.columns else "value"
-    positions = index.get_indexer(moderation["submission"])
+    positions = index.get_indexer(pd.Index(moderation["submission"]))
     values = moderation[score_column].to_numpy(dtype=object)
     out = {}
     n = len(index)
@@ -188,10 +197,12 @@ def _visibility(
         controller = plan.question_index.get(condition.question) if condition else None
         if controller is not None and allowed is not None and controller.id not in allowed:
             controller = None
-        if question.id in plan.cyclic or (condition is not None and controller is None):
+        if question.id in plan.cyclic:
             visible[question.id] = np.zeros(n, dtype=bool)
         elif condition is None:
             visible[question.id] = np.ones(n, dtype=bool)
+        elif controller is None:
+            visible[question.id] = np.zeros(n, dtype=bool)
         else:
             controller_column = scored[controller.id]
             visible[question.id] = (
@@ -210,7 +221,7 @@ def _member_declarations(
     out = {d.id: np.zeros(n, dtype=bool) for d in plan.member_domains}
     if not plan.member_domains or member_answers is None or member_answers.empty:
         return out
-    submission_positions = index.get_indexer(member_answers["submission"])
+    submission_positions = index.get_indexer(pd.Index(member_answers["submission"]))
     pairs = pd.DataFrame(
         {"submission": submission_positions, "member": member_answers["member"].to_numpy(dtype=object)}
     )
@@ -280,23 +291,11 @@ def score_cohort(
     """
     plan = plan_for(questionnaire, framework)
     columns = _output_columns(plan)
-    _require(answers, ("submission", "question", "value"), "answers")
-    if moderation is not None:
-        _require(moderation, ("submission", "question"), "moderation")
-        if "score" not in moderation.columns and "value" not in moderation.columns:
-            raise ValueError("moderation needs a 'score' (or 'value') column")
-    if member_answers is not None:
-        _require(member_answers, ("submission", "member", "question", "value"), "member_answers")
-
-    submissions = answers["submission"]
-    if moderation is not None and not moderation.empty:
-        submissions = pd.concat([submissions, moderation["submission"]], ignore_index=True)
-    if member_answers is not None and not member_answers.empty:
-        submissions = pd.concat([submissions, member_answers["submission"]], ignore_index=True)
-    index = pd.Index(pd.unique(submissions.to_numpy()), name="submission").sort_values()
+    _check_inputs(answers, moderation, member_answers)
+    index = _submission_index(answers, moderation, member_answers)
     n = len(index)
 
-    positions = index.get_indexer(answers["submission"])
+    positions = index.get_indexer(pd.Index(answers["submission"]))
     values = answers["value"].to_numpy(dtype=object)
     rows = _rows_by_question(answers["question"]) if len(answers) else {}
     moderated = _moderation_columns(plan, moderation, index)
@@ -347,16 +346,9 @@ def score_cohort(
     with np.errstate(invalid="ignore", divide="ignore"):
         overall = np.where(overall_den > 0, np.minimum(100.0, overall_num / overall_den), np.nan)
 
-    rag = np.full(n, None, dtype=object)
-    labelled = np.zeros(n, dtype=bool)
-    for band in framework.rag:  # first band whose minimum is met, as Framework.rag_label does
-        hit = ~labelled & (overall + TOLERANCE >= band.min)  # same expression as the single path
-        rag[hit] = band.label
-        labelled |= hit
-
     table: dict[str, object] = {d.id: domain_scores[d.id] for d in plan.domains}
     table["overall"] = overall
-    table["rag"] = rag
+    table["rag"] = _rag_labels(framework, overall)
     any_fail, any_conditional = np.zeros(n, dtype=bool), np.zeros(n, dtype=bool)
     for gate in framework.gates:
         fails, conditional = np.zeros(n, dtype=bool), np.zeros(n, dtype=bool)
@@ -378,8 +370,40 @@ def score_cohort(
     return pd.DataFrame(table, index=index, columns=columns)
 
 
+def _check_inputs(answers: pd.DataFrame, moderation: pd.DataFrame | None, member_answers: pd.DataFrame | None) -> None:
+    _require(answers, ("submission", "question", "value"), "answers")
+    if moderation is not None:
+        _require(moderation, ("submission", "question"), "moderation")
+        if "score" not in moderation.columns and "value" not in moderation.columns:
+            raise ValueError("moderation needs a 'score' (or 'value') column")
+    if member_answers is not None:
+        _require(member_answers, ("submission", "member", "question", "value"), "member_answers")
+
+
+def _submission_index(
+    answers: pd.DataFrame, moderation: pd.DataFrame | None, member_answers: pd.DataFrame | None
+) -> pd.Index:
+    """Every submission named in any of the inputs, sorted: the rows of the result."""
+    submissions = answers["submission"]
+    if moderation is not None and not moderation.empty:
+        submissions = pd.concat([submissions, moderation["submission"]], ignore_index=True)
+    if member_answers is not None and not member_answers.empty:
+        submissions = pd.concat([submissions, member_answers["submission"]], ignore_index=True)
+    return pd.Index(pd.unique(submissions.to_numpy()), name="submission").sort_values()
+
+
+def _rag_labels(framework: Framework, overall: np.ndarray) -> np.ndarray:
+    rag = np.full(len(overall), None, dtype=object)
+    labelled = np.zeros(len(overall), dtype=bool)
+    for band in framework.rag:  # first band whose minimum is met, as Framework.rag_label does
+        hit = ~labelled & (overall + TOLERANCE >= band.min)  # same expression as the single path
+        rag[hit] = band.label
+        labelled |= hit
+    return rag
+
+
 def _criterion_passes(
-    criterion,
+    criterion: Criterion,
     plan: ScoringPlan,
     scored: dict[str, _Column],
     visible: dict[str, np.ndarray],
@@ -391,11 +415,11 @@ def _criterion_passes(
 ) -> np.ndarray:
     threshold = (criterion.min - TOLERANCE) if criterion.min is not None else None
     if criterion.type == "member_declarations":
-        clear = declarations.get(criterion.domain)
+        clear = declarations.get(criterion.domain_id)
         return np.zeros(n, dtype=bool) if clear is None else clear
     with np.errstate(invalid="ignore"):
         if criterion.type == "domain_min":
-            scores = domain_scores.get(criterion.domain)
+            scores = domain_scores.get(criterion.domain_id)
             return np.zeros(n, dtype=bool) if scores is None else scores >= threshold
         if criterion.type == "overall_min":
             return overall >= threshold

@@ -23,10 +23,11 @@ when there is at least one member and every member's declarations are clear.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Mapping
+from typing import Any
 
-from questionnaires.model import DECLARATION_TYPES, Criterion, Domain, Framework, Question, Questionnaire
+from questionnaires import DECLARATION_TYPES, Criterion, Domain, Framework, Question, Questionnaire
 
 from .results import (
     RECOMMENDATION_ORDER,
@@ -124,7 +125,7 @@ class VisibilityRules:
     cyclic: frozenset[str]
 
     @classmethod
-    def of(cls, questionnaire: Questionnaire) -> "VisibilityRules":
+    def of(cls, questionnaire: Questionnaire) -> VisibilityRules:
         questions = questionnaire.questions()
         index = {q.id: q for q in questions}
         order, cyclic = _visibility_order(questions, index)
@@ -212,14 +213,9 @@ def evaluate_question(
     answered = is_answered(question, value)
     if not visible:
         return QuestionState(question, False, answered, None, None, None, None, False, None, None)
-    if answered:
-        own = answer_score(question, value)
-    else:
-        own = None if question.type == "text" else 0.0
-    if moderated is not None:
-        effective = float(moderated)
-    else:
-        effective = own if own is not None else 0.0
+    # Unanswered, a question scores 0, except a text question, which has no score of its own.
+    own = answer_score(question, value) if answered else (None if question.type == "text" else 0.0)
+    effective = float(moderated) if moderated is not None else (own if own is not None else 0.0)
     awaiting = question.type == "text" and needs_evaluation and answered and moderated is None
     number = value if question.type == "number" and answered else None
     file_count = (len(value) if answered else 0) if question.type == "evidence" else None
@@ -326,8 +322,9 @@ def evaluate(
 def sorted_members(member_answers: Mapping[str, Mapping[str, Any]] | None) -> dict[str, Mapping[str, Any]]:
     """Member name -> answers, sorted by name so results never depend on the order given."""
     out: dict[str, Mapping[str, Any]] = {}
-    for member in sorted(member_answers or {}, key=str):
-        given = member_answers[member]
+    given_answers = member_answers or {}
+    for member in sorted(given_answers, key=str):
+        given = given_answers[member]
         out[member] = given if isinstance(given, Mapping) else {}
     return out
 
@@ -413,23 +410,25 @@ def criterion_check(
     passes when there is at least one member and all of them are clear."""
     kind = criterion.type
     if kind == "member_declarations":
-        results = (declarations or {}).get(criterion.domain, ())
+        results = (declarations or {}).get(criterion.domain_id, ())
         clear = sum(1 for r in results if r.passed)
         return (len(results) > 0 and clear == len(results)), float(clear)
     if kind == "domain_min":
-        value = domain_scores.get(criterion.domain)
-        return (value is not None and meets(value, criterion.min)), value
+        value = domain_scores.get(criterion.domain_id)
+        return (value is not None and meets(value, criterion.minimum)), value
     if kind == "overall_min":
-        return (overall is not None and meets(overall, criterion.min)), overall
-    state = states.get(criterion.question)
+        return (overall is not None and meets(overall, criterion.minimum)), overall
+    state = states.get(criterion.question_id)
     if state is None or not state.visible:
         return False, None
     if kind == "question_min":
-        return meets(state.gate_value, criterion.min), state.gate_value
+        gate_value = state.gate_value
+        assert gate_value is not None  # a visible question always has a gate value (evaluate_question)
+        return meets(gate_value, criterion.minimum), gate_value
     if kind == "number_min":
         if state.number is None:
             return False, None
-        return meets(state.number, criterion.min), float(state.number)
+        return meets(state.number, criterion.minimum), float(state.number)
     if kind == "evidence_required":
         return (state.file_count or 0) > 0, float(state.file_count or 0)
     return False, None
@@ -491,16 +490,16 @@ def _consequence(criterion: Criterion) -> str:
 
 
 def default_title(plan: ScoringPlan, criterion: Criterion) -> str:
-    minimum = format_number(criterion.min) if criterion.min is not None else ""
+    minimum = _minimum_text(criterion)
     if criterion.type == "member_declarations":
-        domain = plan.domain_index.get(criterion.domain)
+        domain = plan.domain_index.get(criterion.domain_id)
         return f"Clear declarations from every member organisation ({domain.title if domain else criterion.domain})"
     if criterion.type == "domain_min":
-        domain = plan.domain_index.get(criterion.domain)
+        domain = plan.domain_index.get(criterion.domain_id)
         return f"{domain.title if domain else criterion.domain} score of at least {minimum}"
     if criterion.type == "overall_min":
         return f"Overall score of at least {minimum}"
-    question = plan.question_index.get(criterion.question)
+    question = plan.question_index.get(criterion.question_id)
     text = question.text if question else criterion.question
     if criterion.type == "evidence_required":
         return f"File attached for '{text}'"
@@ -556,35 +555,58 @@ def explain(
     states: Mapping[str, QuestionState],
     evaluation: Evaluation | None = None,
 ) -> str:
-    then = _consequence(criterion)
-    minimum = format_number(criterion.min) if criterion.min is not None else ""
     kind = criterion.type
     if kind == "member_declarations":
         declarations = evaluation.declarations if evaluation is not None else {}
         member_answers = evaluation.member_answers if evaluation is not None else {}
-        return explain_declarations(plan, criterion, declarations.get(criterion.domain, ()), member_answers)
+        return explain_declarations(plan, criterion, declarations.get(criterion.domain_id, ()), member_answers)
     if kind == "domain_min":
-        domain = plan.domain_index.get(criterion.domain)
-        if domain is None:
-            return f"The criterion refers to an unknown domain '{criterion.domain}': {then}."
-        if value is None:
-            return (
-                f"{domain.title} has no applicable scored questions, so it has no score to meet "
-                f"the minimum of {minimum}: {then}."
-            )
-        shown = _shown(value, 1, criterion.min, passed)
-        if passed:
-            return f"{domain.title} scored {shown}, meeting the minimum of {minimum}."
-        return f"{domain.title} scored {shown}, below the minimum of {minimum}: {then}."
+        return _explain_domain_min(plan, criterion, passed, value)
     if kind == "overall_min":
-        if value is None:
-            return f"No domain was scored, so there is no overall score to meet the minimum of {minimum}: {then}."
-        shown = _shown(value, 1, criterion.min, passed)
-        if passed:
-            return f"The overall score is {shown}, meeting the minimum of {minimum}."
-        return f"The overall score is {shown}, below the minimum of {minimum}: {then}."
+        return _explain_overall_min(criterion, passed, value)
+    return _explain_question_criterion(plan, criterion, passed, value, states)
 
-    question = plan.question_index.get(criterion.question)
+
+def _minimum_text(criterion: Criterion) -> str:
+    return format_number(criterion.min) if criterion.min is not None else ""
+
+
+def _explain_domain_min(plan: ScoringPlan, criterion: Criterion, passed: bool, value: float | None) -> str:
+    then = _consequence(criterion)
+    minimum = _minimum_text(criterion)
+    domain = plan.domain_index.get(criterion.domain_id)
+    if domain is None:
+        return f"The criterion refers to an unknown domain '{criterion.domain}': {then}."
+    if value is None:
+        return (
+            f"{domain.title} has no applicable scored questions, so it has no score to meet "
+            f"the minimum of {minimum}: {then}."
+        )
+    shown = _shown(value, 1, criterion.minimum, passed)
+    if passed:
+        return f"{domain.title} scored {shown}, meeting the minimum of {minimum}."
+    return f"{domain.title} scored {shown}, below the minimum of {minimum}: {then}."
+
+
+def _explain_overall_min(criterion: Criterion, passed: bool, value: float | None) -> str:
+    then = _consequence(criterion)
+    minimum = _minimum_text(criterion)
+    if value is None:
+        return f"No domain was scored, so there is no overall score to meet the minimum of {minimum}: {then}."
+    shown = _shown(value, 1, criterion.minimum, passed)
+    if passed:
+        return f"The overall score is {shown}, meeting the minimum of {minimum}."
+    return f"The overall score is {shown}, below the minimum of {minimum}: {then}."
+
+
+def _explain_question_criterion(
+    plan: ScoringPlan, criterion: Criterion, passed: bool, value: float | None, states: Mapping[str, QuestionState]
+) -> str:
+    """question_min, number_min and evidence_required: criteria that read one question."""
+    then = _consequence(criterion)
+    minimum = _minimum_text(criterion)
+    kind = criterion.type
+    question = plan.question_index.get(criterion.question_id)
     if question is None:
         return f"The criterion refers to an unknown question '{criterion.question}': {then}."
     text = question.text.strip()
@@ -595,15 +617,9 @@ def explain(
             f"'{text}' was not applicable to this submission (hidden by an earlier answer), so {requirement}: {then}."
         )
     if kind == "question_min":
-        shown = _shown(value, 2, criterion.min, passed)
-        if state.awaiting:
-            how = " (awaiting evaluation, so it counts as 0)"
-        elif state.moderated is not None:
-            how = " after moderation"
-        elif not state.answered:
-            how = " (not answered)"
-        else:
-            how = ""
+        assert value is not None  # criterion_check gives a visible question's gate value, never None
+        shown = _shown(value, 2, criterion.minimum, passed)
+        how = _how_scored(state)
         if passed:
             return f"'{text}' scored {shown}{how}, meeting the minimum of {minimum}."
         return f"'{text}' scored {shown}{how}, below the minimum of {minimum}: {then}."
@@ -622,6 +638,17 @@ def explain(
             return f"{count} file{'s' if count != 1 else ''} attached for '{text}'."
         return f"No file attached for '{text}': {then}."
     return f"Unknown criterion type '{kind}': {then}."
+
+
+def _how_scored(state: QuestionState) -> str:
+    """How a visible question came by its score, as a phrase to follow the score."""
+    if state.awaiting:
+        return " (awaiting evaluation, so it counts as 0)"
+    if state.moderated is not None:
+        return " after moderation"
+    if not state.answered:
+        return " (not answered)"
+    return ""
 
 
 # --------------------------------------------------------------------------------------------------
@@ -712,7 +739,7 @@ def _criterion_result(
     members: tuple[MemberDeclarationResult, ...] = ()
     threshold = criterion.min
     if criterion.type == "member_declarations":
-        members = evaluation.declarations.get(criterion.domain, ())
+        members = evaluation.declarations.get(criterion.domain_id, ())
         threshold = float(len(members))
     return CriterionResult(
         id=criterion.id,

@@ -7,18 +7,21 @@ replayed from its seed.  Nothing here is used when scoring real submissions.
 from __future__ import annotations
 
 import random
-from typing import Any, Iterable, Mapping
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from questionnaires.model import Framework, Question, Questionnaire
+from questionnaires import Framework, Question, Questionnaire
 
 ALL_TYPES = ("scale", "yesno", "choice", "multichoice", "number", "text", "evidence")
 CONTROLLER_TYPES = ("yesno", "choice", "scale", "multichoice")
 
 
-def _question(rng: random.Random, qid: str, kind: str, monotone_bands: bool, zero_weight_share: float) -> dict:
+def _question(
+    rng: random.Random, qid: str, kind: str, monotone_bands: bool, zero_weight_share: float
+) -> dict[str, Any]:
     question: dict[str, Any] = {
         "id": qid,
         "type": kind,
@@ -45,7 +48,7 @@ def _question(rng: random.Random, qid: str, kind: str, monotone_bands: bool, zer
             rng.shuffle(scores)
         question["bands"] = [
             {"min": lo, **({"max": hi} if hi is not None else {}), "score": s}
-            for lo, hi, s in zip(mins, mins[1:] + [None], scores)
+            for lo, hi, s in zip(mins, mins[1:] + [None], scores, strict=True)
         ]
     return question
 
@@ -66,7 +69,7 @@ def random_questionnaire(
     n_domains = max(1, min(n_domains, n_questions))
     domain_of = [i % n_domains for i in range(n_questions)]
     rng.shuffle(domain_of)  # round-robin first, so every domain has at least one question
-    questions: list[dict] = []
+    questions: list[dict[str, Any]] = []
     for i in range(n_questions):
         kind = rng.choice(types)
         question = _question(rng, f"q{i:03d}", kind, monotone_bands, zero_weight_share)
@@ -80,7 +83,7 @@ def random_questionnaire(
             "id": f"d{d}",
             "title": f"Domain {d}",
             "weight": rng.choice([0.5, 1.0, 1.0, 2.0]),
-            "questions": [q for q, dom in zip(questions, domain_of) if dom == d],
+            "questions": [q for q, dom in zip(questions, domain_of, strict=True) if dom == d],
         }
         for d in range(n_domains)
     ]
@@ -89,10 +92,10 @@ def random_questionnaire(
     return Questionnaire.model_validate({"id": "synthetic", "version": "1", "title": "Synthetic", "domains": domains})
 
 
-def _member_domain(rng: random.Random, n_questions: int) -> dict:
+def _member_domain(rng: random.Random, n_questions: int) -> dict[str, Any]:
     """Declarations (yes/no scored 'no is clear' or the default, choice with one clear option) and
     text explanations, with show_if inside the domain only, as the loader requires."""
-    questions: list[dict] = []
+    questions: list[dict[str, Any]] = []
     for i in range(n_questions):
         qid = f"m{i:03d}"
         deciding = [q for q in questions if q["type"] != "text"]
@@ -114,7 +117,7 @@ def _member_domain(rng: random.Random, n_questions: int) -> dict:
     return {"id": "dm", "title": "Member declarations", "per_member": True, "questions": questions}
 
 
-def _condition(rng: random.Random, controller: dict) -> dict:
+def _condition(rng: random.Random, controller: dict[str, Any]) -> dict[str, Any]:
     kind = controller["type"]
     if kind == "yesno":
         return {"equals": rng.random() < 0.7}
@@ -196,13 +199,13 @@ def random_framework(
 def random_answer(rng: random.Random, question: Question) -> Any:
     kind = question.type
     if kind == "scale":
-        return rng.randrange(len(question.levels))
+        return rng.randrange(len(question.levels or ()))
     if kind == "yesno":
         return rng.random() < 0.5
     if kind == "choice":
-        return rng.choice(question.options).value
+        return rng.choice(question.options or ()).value
     if kind == "multichoice":
-        values = [o.value for o in question.options]
+        values = [o.value for o in question.options or ()]
         return rng.sample(values, rng.randint(0, len(values)))
     if kind == "number":
         return rng.choice([rng.randint(0, 250), round(rng.uniform(0, 250), 2)])
@@ -280,7 +283,7 @@ def members_to_long(member_answers: Mapping[Any, Mapping[str, Mapping[str, Any]]
     """{submission: {member: {question: value}}} -> the long format ``score_cohort`` reads.
 
     A member with no answers is written as one row with question None, so that it still exists."""
-    rows = []
+    rows: list[tuple[Any, str, str | None, Any]] = []
     for submission, members in member_answers.items():
         for member, answers in members.items():
             if not answers:
@@ -307,17 +310,18 @@ def random_cohort(
         who = subs[gen.random(n_submissions) < answer_rate]
         m = len(who)
         kind = question.type
+        values: list[Any]
         if kind == "scale":
-            values = gen.integers(0, len(question.levels), m).tolist()
+            values = gen.integers(0, len(question.levels or ()), m).tolist()
         elif kind == "yesno":
             values = (gen.random(m) < 0.5).tolist()
         elif kind == "choice":
-            options = np.array([o.value for o in question.options], dtype=object)
+            options = np.array([o.value for o in question.options or ()], dtype=np.object_)
             values = options[gen.integers(0, len(options), m)].tolist()
         elif kind == "multichoice":
-            options = [o.value for o in question.options]
-            masks = gen.random((m, len(options))) < 0.4
-            values = [[o for o, keep in zip(options, row) if keep] for row in masks]
+            option_values = [o.value for o in question.options or ()]
+            masks = gen.random((m, len(option_values))) < 0.4
+            values = [[o for o, keep in zip(option_values, row, strict=True) if keep] for row in masks]
         elif kind == "number":
             values = gen.integers(0, 250, m).tolist()
         elif kind == "text":

@@ -8,11 +8,12 @@ a string where a level index belongs or ``True`` posing as the number 1, is repo
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from numbers import Integral, Real
-from typing import Any, Mapping
+from typing import Any
 
-from questionnaires.model import Question, Questionnaire
+from questionnaires import Question, Questionnaire
 
 
 @dataclass(frozen=True)
@@ -48,51 +49,79 @@ def _is_list(value: Any) -> bool:
 
 
 def _answer_problem(question: Question, value: Any) -> str | None:
-    kind = question.type
-    if kind == "scale":
-        if not isinstance(value, Integral) or isinstance(value, bool):
-            return f"a scale answer must be a level index (whole number), got {_describe(value)}"
-        top = len(question.levels or ()) - 1
-        if not 0 <= value <= top:
-            return f"level {value} is out of range: this question has levels 0 to {top}"
-        return None
-    if kind == "yesno":
-        if not isinstance(value, bool):
-            return f"a yes/no answer must be true or false, got {_describe(value)}"
-        return None
-    if kind == "choice":
-        if not isinstance(value, str):
-            return f"a choice answer must be an option value (text), got {_describe(value)}"
-        if question.option(value) is None:
-            return f"unknown option {value!r}; expected one of {_option_list(question)}"
-        return None
-    if kind == "multichoice":
-        if not _is_list(value):
-            return f"a multiple-choice answer must be a list of option values, got {_describe(value)}"
-        for item in value:
-            if not isinstance(item, str):
-                return f"multiple-choice options must be text, got {_describe(item)}"
-            if question.option(item) is None:
-                return f"unknown option {item!r}; expected any of {_option_list(question)}"
-        return None
-    if kind == "number":
-        if not _is_number(value):
-            return f"a number answer must be a number, got {_describe(value)}"
-        if not math.isfinite(value):
-            return f"a number answer must be finite, got {value!r}"
-        return None
-    if kind == "text":
-        if not isinstance(value, str):
-            return f"a text answer must be text, got {_describe(value)}"
-        return None
-    if kind == "evidence":
-        if not _is_list(value):
-            return f"an evidence answer must be a list of file names, got {_describe(value)}"
-        for item in value:
-            if not isinstance(item, str) or not item.strip():
-                return f"evidence file names must be non-empty text, got {_describe(item)}"
-        return None
-    return f"unsupported question type {kind!r}"
+    check = _ANSWER_CHECKS.get(question.type)
+    if check is None:
+        return f"unsupported question type {question.type!r}"
+    return check(question, value)
+
+
+def _scale_problem(question: Question, value: Any) -> str | None:
+    if not isinstance(value, Integral) or isinstance(value, bool):
+        return f"a scale answer must be a level index (whole number), got {_describe(value)}"
+    top = len(question.levels or ()) - 1
+    if not 0 <= int(value) <= top:
+        return f"level {value} is out of range: this question has levels 0 to {top}"
+    return None
+
+
+def _yesno_problem(question: Question, value: Any) -> str | None:
+    if not isinstance(value, bool):
+        return f"a yes/no answer must be true or false, got {_describe(value)}"
+    return None
+
+
+def _choice_problem(question: Question, value: Any) -> str | None:
+    if not isinstance(value, str):
+        return f"a choice answer must be an option value (text), got {_describe(value)}"
+    if question.option(value) is None:
+        return f"unknown option {value!r}; expected one of {_option_list(question)}"
+    return None
+
+
+def _multichoice_problem(question: Question, value: Any) -> str | None:
+    if not _is_list(value):
+        return f"a multiple-choice answer must be a list of option values, got {_describe(value)}"
+    for item in value:
+        if not isinstance(item, str):
+            return f"multiple-choice options must be text, got {_describe(item)}"
+        if question.option(item) is None:
+            return f"unknown option {item!r}; expected any of {_option_list(question)}"
+    return None
+
+
+def _number_problem(question: Question, value: Any) -> str | None:
+    if not _is_number(value):
+        return f"a number answer must be a number, got {_describe(value)}"
+    if not math.isfinite(value):
+        return f"a number answer must be finite, got {value!r}"
+    return None
+
+
+def _text_problem(question: Question, value: Any) -> str | None:
+    if not isinstance(value, str):
+        return f"a text answer must be text, got {_describe(value)}"
+    return None
+
+
+def _evidence_problem(question: Question, value: Any) -> str | None:
+    if not _is_list(value):
+        return f"an evidence answer must be a list of file names, got {_describe(value)}"
+    for item in value:
+        if not isinstance(item, str) or not item.strip():
+            return f"evidence file names must be non-empty text, got {_describe(item)}"
+    return None
+
+
+# One check per question type: what an answer must look like to be scored as the author meant.
+_ANSWER_CHECKS: dict[str, Callable[[Question, Any], str | None]] = {
+    "scale": _scale_problem,
+    "yesno": _yesno_problem,
+    "choice": _choice_problem,
+    "multichoice": _multichoice_problem,
+    "number": _number_problem,
+    "text": _text_problem,
+    "evidence": _evidence_problem,
+}
 
 
 def _option_list(question: Question) -> str:

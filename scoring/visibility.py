@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from functools import lru_cache
-from typing import Any, Mapping
+from typing import Any
 
-from questionnaires.model import Questionnaire
+from questionnaires import Questionnaire
 
 from .engine import VisibilityRules, compute_visibility
 

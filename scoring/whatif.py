@@ -34,11 +34,12 @@ from __future__ import annotations
 
 import math
 from collections import ChainMap
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from itertools import combinations, product
-from typing import Any, Mapping
+from typing import Any
 
-from questionnaires.model import Criterion, Framework, Question, Questionnaire
+from questionnaires import Criterion, Framework, Question, Questionnaire
 
 from .engine import (
     TOLERANCE,
@@ -51,11 +52,11 @@ from .engine import (
     evaluate,
     evaluate_question,
     format_number,
+    gate_outcome,
     is_answered,
     overall_score,
     plan_for,
     recommendation_for,
-    gate_outcome,
     required_criteria,
     score_submission,
 )
@@ -165,7 +166,9 @@ def _answer_candidates(plan: ScoringPlan, question: Question, answer: Any) -> li
             return int(v) if float(v).is_integer() else v
 
         values = [(tidy(band.min), False) for band in question.bands or ()]
-        values += [(tidy(c.min), True) for c in plan.criteria if c.type == "number_min" and c.question == question.id]
+        values += [
+            (tidy(c.minimum), True) for c in plan.criteria if c.type == "number_min" and c.question == question.id
+        ]
         return values
     if kind == "evidence":
         has_file = is_answered(question, answer) and len(answer) > 0
@@ -183,6 +186,7 @@ def _moves_for(
 ) -> list[_Move]:
     needs_evaluation = plan.needs_evaluation(question)
     now = evaluate_question(question, answer, moderated, True, needs_evaluation)
+    now_gate = _visible_gate_value(now)
     moves: list[_Move] = []
 
     def add(new_answer: Any, new_moderation: Any) -> None:
@@ -195,7 +199,7 @@ def _moves_for(
         )
         # A move that breaks a criterion on its own question can never be part of a solution.
         if all(criterion_check(c, {question.id: state}, {}, None)[0] for c in own_criteria):
-            cost = state.gate_value - now.gate_value
+            cost = _visible_gate_value(state) - now_gate
             moves.append(
                 _Move(
                     question,
@@ -210,11 +214,8 @@ def _moves_for(
 
     moderated_by_panel = moderated is not None or question.type == "text"
     if moderated_by_panel:
-        levels = set(MODERATION_STEPS)
-        levels.update(c.min for c in own_criteria if c.type == "question_min" and 0 < c.min <= 1)
-        for level in sorted(levels):
-            if level > now.gate_value + _COST_EPS:
-                add(_KEEP, level)
+        for level in _moderation_levels(own_criteria, now_gate):
+            add(_KEEP, level)
 
     # With a moderated score in place a new answer no longer moves the score, so it is only worth
     # suggesting for what the raw answer still decides: visibility, attached files, raw numbers.
@@ -249,6 +250,20 @@ def _moves_for(
     return moves
 
 
+def _visible_gate_value(state: QuestionState) -> float:
+    gate_value = state.gate_value
+    assert gate_value is not None  # moves are evaluated as visible, and a visible question has a gate value
+    return gate_value
+
+
+def _moderation_levels(own_criteria: list[Criterion], current: float) -> list[float]:
+    """Moderated scores worth suggesting, lowest first: the usual steps and the question's own
+    question_min thresholds, wherever they are above the current score."""
+    levels = set(MODERATION_STEPS)
+    levels.update(c.minimum for c in own_criteria if c.type == "question_min" and 0 < c.minimum <= 1)
+    return [level for level in sorted(levels) if level > current + _COST_EPS]
+
+
 def _level_text(value: Any) -> str:
     return "0" if value is None else f"{value:g}"
 
@@ -269,13 +284,12 @@ def _change(
     elif kind == "yesno":
         text = f"Answer '{'Yes' if new_answer else 'No'}' to {qid}"
     elif kind == "choice":
-        label = question.option(new_answer).label
-        text = f"Choose '{label}' for {qid}"
-        if answered and question.option(answer) is not None:
-            text += f" instead of '{question.option(answer).label}'"
+        text = f"Choose '{_option_label(question, new_answer)}' for {qid}"
+        if answered and (old_option := question.option(answer)) is not None:
+            text += f" instead of '{old_option.label}'"
     elif kind == "multichoice":
         before = set(answer) if answered else set()
-        added = [question.option(v).label for v in new_answer if v not in before]
+        added = [_option_label(question, v) for v in new_answer if v not in before]
         verb = "Also select" if before else "Select"
         text = f"{verb} {', '.join(repr(a) for a in added)} for {qid}"
     elif kind == "number":
@@ -289,6 +303,12 @@ def _change(
     else:
         text = f"Change the answer to {qid}"
     return Change(qid, question.text, answer if answered else None, new_answer, text, "answer")
+
+
+def _option_label(question: Question, value: Any) -> str:
+    option = question.option(value)
+    assert option is not None  # suggested answers are drawn from the question's own options
+    return option.label
 
 
 # --------------------------------------------------------------------------------------------------
@@ -307,7 +327,7 @@ class _Context:
     Visibility is fixed inside a context, which is what makes the linear bounds valid.
     """
 
-    def __init__(self, search: "_Search", controller_moves: tuple[_Move, ...]):
+    def __init__(self, search: _Search, controller_moves: tuple[_Move, ...]):
         self.moves = controller_moves
         self.cost = math.fsum(m.cost for m in controller_moves)
         answers, moderation = search.apply(controller_moves)
@@ -327,11 +347,11 @@ class _Context:
             if passed:
                 continue
             if criterion.type in ("domain_min", "overall_min"):
-                need = math.inf if value is None else criterion.min - TOLERANCE - value
+                need = math.inf if value is None else criterion.minimum - TOLERANCE - value
                 self.constraints.append(_Constraint(criterion.domain, need))
                 constraint_domains.update([criterion.domain] if criterion.domain else [d.id for d in plan.domains])
                 continue
-            qid = criterion.question
+            qid = criterion.question_id
             state = states.get(qid)
             # Only a visible, not-yet-changed, non-controller question can still be fixed here.
             if state is None or not state.visible or qid in changed or qid in plan.controllers:
@@ -347,6 +367,27 @@ class _Context:
                 return
             self.forced.append(moves)
 
+        candidates = self._candidates(search, constraint_domains, named_failing)
+        self._den = {d.id: math.fsum(w for w, _ in domain_terms(d, states)) for d in plan.domains}
+        scored = [(d.weight, d.id) for d in plan.domains if self.evaluation.domain_scores[d.id] is not None]
+        total_domain_weight = math.fsum(w for w, _ in scored)
+        self._overall_share = {d: w / total_domain_weight for w, d in scored} if scored else {}
+        self.gains: dict[int, tuple[float, ...]] = {}
+        for moves in self.forced + candidates:
+            for move in moves:
+                self.gains[id(move)] = self._gains_of(search, move)
+
+        def promise(moves: list[_Move]) -> tuple[float, float, int]:
+            best = max((sum(self.gains[id(m)]) for m in moves), default=0.0)
+            return (-best, moves[0].cost, moves[0].order)
+
+        self.free = sorted(candidates, key=promise)
+        self._build_bounds(search.max_changes)
+
+    def _candidates(self, search: _Search, constraint_domains: set[str], named_failing: list[str]) -> list[list[_Move]]:
+        """The moves of every question that could raise a failing domain or overall score, by question."""
+        states = self.evaluation.states
+        plan = search.plan
         candidates = []
         for domain in plan.domains:
             if domain.id not in constraint_domains:
@@ -362,24 +403,9 @@ class _Context:
                     moves = search.moves(qid)
                     if moves:
                         candidates.append(moves)
+        return candidates
 
-        self._den = {d.id: math.fsum(w for w, _ in domain_terms(d, states)) for d in plan.domains}
-        scored = [(d.weight, d.id) for d in plan.domains if self.evaluation.domain_scores[d.id] is not None]
-        total_domain_weight = math.fsum(w for w, _ in scored)
-        self._overall_share = {d: w / total_domain_weight for w, d in scored} if scored else {}
-        self.gains: dict[int, tuple[float, ...]] = {}
-        for moves in self.forced + candidates:
-            for move in moves:
-                self.gains[id(move)] = self._gains_of(search, move)
-
-        def promise(moves: list[_Move]) -> tuple:
-            best = max((sum(self.gains[id(m)]) for m in moves), default=0.0)
-            return (-best, moves[0].cost, moves[0].order)
-
-        self.free = sorted(candidates, key=promise)
-        self._build_bounds(search.max_changes)
-
-    def _gains_of(self, search: "_Search", move: _Move) -> tuple[float, ...]:
+    def _gains_of(self, search: _Search, move: _Move) -> tuple[float, ...]:
         question = move.question
         before = self.evaluation.states[question.id].domain_value
         domain_id = search.plan.domain_of[question.id].id
@@ -465,7 +491,7 @@ class _Search:
 
     def run(self) -> tuple[_Move, ...] | None:
         controllers = [qid for qid in self.plan.controllers if self.moves(qid)]
-        controllers.sort(key=self.order.get)
+        controllers.sort(key=self.order.__getitem__)
         for size in range(1, self.max_changes + 1):
             self.best_cost, self.best = math.inf, None
             for controller_count in range(0, size + 1):
@@ -519,18 +545,19 @@ class _Search:
     ) -> None:
         constraints = context.constraints
         if slots == 0:
-            if all(g >= c.need - _SLACK for g, c in zip(gains, constraints)) and self._reaches(context, chosen):
+            needs_met = all(g >= c.need - _SLACK for g, c in zip(gains, constraints, strict=True))
+            if needs_met and self._reaches(context, chosen):
                 self.best_cost, self.best = cost, chosen
             return
         for j in range(start, len(context.free) - slots + 1):
             # Suffix tables only shrink as j grows, so once a bound fails it fails for every later j.
             if any(
                 g + context.top_gain[j][c][slots] < constraint.need - _SLACK
-                for c, (g, constraint) in enumerate(zip(gains, constraints))
+                for c, (g, constraint) in enumerate(zip(gains, constraints, strict=True))
             ):
                 break
             lower_bound = slots * context.min_cost[j]
-            for c, (g, constraint) in enumerate(zip(gains, constraints)):
+            for c, (g, constraint) in enumerate(zip(gains, constraints, strict=True)):
                 missing = constraint.need - _SLACK - g
                 if missing > 0:
                     efficiency = context.max_efficiency[j][c]
@@ -560,7 +587,7 @@ class _Search:
 
 
 def _add(a: tuple[float, ...], b: tuple[float, ...]) -> tuple[float, ...]:
-    return tuple(x + y for x, y in zip(a, b))
+    return tuple(x + y for x, y in zip(a, b, strict=True))
 
 
 def what_if(

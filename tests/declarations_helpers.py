@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from assessor.models import Submission
-from questionnaires.loader import DEFAULT_QUESTIONNAIRE_PATH, load_questionnaire
+from questionnaires import DEFAULT_QUESTIONNAIRE_PATH, load_questionnaire
 
 QUESTIONNAIRE = load_questionnaire(DEFAULT_QUESTIONNAIRE_PATH)
 DECLARATION_QUESTIONS = [q for d in QUESTIONNAIRE.member_domains() for q in d.questions]

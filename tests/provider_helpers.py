@@ -11,7 +11,7 @@ from werkzeug.datastructures import MultiDict
 
 from assessor.extensions import db
 from assessor.models import Answer, AuditEvent, Evidence, Submission
-from questionnaires.loader import DEFAULT_QUESTIONNAIRE_PATH, load_questionnaire
+from questionnaires import DEFAULT_QUESTIONNAIRE_PATH, load_questionnaire
 
 QUESTIONNAIRE = load_questionnaire(DEFAULT_QUESTIONNAIRE_PATH)
 DOMAINS = {d.id: d for d in QUESTIONNAIRE.domains}

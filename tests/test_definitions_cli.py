@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from questionnaires.loader import DEFAULT_FRAMEWORK_PATH, DEFAULT_QUESTIONNAIRE_PATH
-
 from assessor.models import Definition
-from questionnaires.loader import load_questionnaire
+from questionnaires import DEFAULT_FRAMEWORK_PATH, DEFAULT_QUESTIONNAIRE_PATH, load_questionnaire
 
 SHIPPED_VERSION = load_questionnaire(DEFAULT_QUESTIONNAIRE_PATH).version
 

@@ -8,7 +8,7 @@ import re
 from pypdf import PdfReader
 
 from assessor.models import Answer, AuditEvent, Submission
-from questionnaires.loader import DEFAULT_QUESTIONNAIRE_PATH, load_questionnaire
+from questionnaires import DEFAULT_QUESTIONNAIRE_PATH, load_questionnaire
 from tests.declarations_helpers import declare_clean, member_ids
 from tests.provider_helpers import section_form_data
 from tests.web_client import csrf_token

@@ -10,7 +10,7 @@ from xml.etree import ElementTree
 
 from pypdf import PdfReader
 
-from questionnaires.loader import DEFAULT_FRAMEWORK_PATH, DEFAULT_QUESTIONNAIRE_PATH, load_framework, load_questionnaire
+from questionnaires import DEFAULT_FRAMEWORK_PATH, DEFAULT_QUESTIONNAIRE_PATH, load_framework, load_questionnaire
 from reports.charts import dot_chart, radar_chart
 from reports.content import ranked_questions
 from reports.rendering import html_to_pdf

@@ -8,7 +8,7 @@ import json
 import pytest
 import yaml
 
-from questionnaires.model import Framework, Questionnaire
+from questionnaires import Framework, Questionnaire
 from scoring import (
     OUTCOME_LABELS,
     RECOMMENDATION_LABELS,

@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from questionnaires.model import Framework, Questionnaire
+from questionnaires import Framework, Questionnaire
 from scoring import (
     MemberDeclarationResult,
     inputs_hash,

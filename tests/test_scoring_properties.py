@@ -12,7 +12,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from questionnaires.model import Questionnaire
+from questionnaires import Questionnaire
 from scoring import score_cohort, score_submission
 from scoring.results import OUTCOME_ORDER, RECOMMENDATION_ORDER
 from scoring.synthetic import (

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from questionnaires.model import Framework, Questionnaire
+from questionnaires import Framework, Questionnaire
 from scoring import score_submission, what_if
 from scoring.results import RECOMMENDATION_ORDER
 from scoring.synthetic import (
@@ -391,8 +391,8 @@ def test_what_if_matches_brute_force_with_member_declarations(seed):
 
 
 def test_what_if_is_fast_on_the_shipped_questionnaire():
-    pytest.importorskip("questionnaires.loader")
-    from questionnaires.loader import (
+    pytest.importorskip("questionnaires")
+    from questionnaires import (
         DEFAULT_FRAMEWORK_PATH,
         DEFAULT_QUESTIONNAIRE_PATH,
         load_framework,

@@ -8,7 +8,7 @@ from werkzeug.datastructures import MultiDict
 
 from assessor.extensions import db
 from assessor.models import Submission
-from questionnaires.loader import DEFAULT_QUESTIONNAIRE_PATH, load_questionnaire
+from questionnaires import DEFAULT_QUESTIONNAIRE_PATH, load_questionnaire
 from tests.web_client import csrf_token
 
 QUESTIONNAIRE = load_questionnaire(DEFAULT_QUESTIONNAIRE_PATH)

@@ -16,7 +16,7 @@ from werkzeug.http import parse_options_header
 
 from assessor.extensions import db
 from assessor.models import Answer, AuditEvent, Evidence, Submission
-from questionnaires.loader import DEFAULT_QUESTIONNAIRE_PATH, load_questionnaire
+from questionnaires import DEFAULT_QUESTIONNAIRE_PATH, load_questionnaire
 from tests.provider_helpers import minimal_pdf, section_form_data
 from tests.web_client import csrf_token
 

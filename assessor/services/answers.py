@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import bindparam, update
 from sqlalchemy.exc import IntegrityError
 
-from questionnaires.model import Questionnaire
+from questionnaires import Questionnaire
 
 from ..extensions import db
 from ..models import Answer, Evidence, Submission, User, utcnow

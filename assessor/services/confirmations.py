@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import update
 
-from questionnaires.model import Questionnaire
+from questionnaires import Questionnaire
 from scoring import visible_question_ids
 
 from ..extensions import db

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from questionnaires.model import Question, Questionnaire
+from questionnaires import Question, Questionnaire
 from scoring import visible_question_ids
 
 from ..extensions import db

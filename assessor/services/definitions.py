@@ -4,8 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from questionnaires.loader import _read_text, content_hash, parse_framework, parse_questionnaire
-from questionnaires.model import Framework, Questionnaire
+from questionnaires import (
+    Framework,
+    Questionnaire,
+    content_hash,
+    parse_framework,
+    parse_questionnaire,
+    read_definition_text,
+)
 
 from ..extensions import db
 from ..models import Definition, Round
@@ -58,7 +64,7 @@ def import_definition(path: str | Path, questionnaire: Questionnaire | None = No
     """Store a definition file; returns (definition, created).  Same content again is a no-op."""
     path = Path(path)
     # The loader's reader checks the size before reading and turns bad encodings into a DefinitionError.
-    text, _ = _read_text(path)
+    text, _ = read_definition_text(path)
     if "gates:" in text and "domains:" not in text:
         if questionnaire is None:
             key = _framework_questionnaire_key(text, str(path))

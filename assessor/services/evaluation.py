@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from questionnaires.model import Question
+from questionnaires import Question
 from scoring import visible_question_ids
 
 from ..extensions import db

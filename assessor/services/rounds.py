@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from questionnaires.loader import DefinitionError, parse_framework, parse_questionnaire
+from questionnaires import DefinitionError, parse_framework, parse_questionnaire
 
 from ..extensions import db
 from ..models import ORGANISATION_KINDS, Applicant, ApplicantMember, Definition, Organisation, Round, Submission, User

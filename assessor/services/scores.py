@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from sqlalchemy import bindparam, update
 from sqlalchemy.orm.attributes import set_committed_value
 
-from questionnaires.model import Framework, Questionnaire
+from questionnaires import Framework, Questionnaire
 from scoring import ScoreResult, inputs_hash, score_submission, what_if
 
 from ..extensions import db

@@ -9,7 +9,7 @@ from typing import Any
 from flask import current_app
 from sqlalchemy import or_
 
-from questionnaires.model import Questionnaire
+from questionnaires import Questionnaire
 from reports.rendering import format_answer
 
 from ..extensions import db
