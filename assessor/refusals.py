@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
+from typing import TypeVar
 
 from flask import flash
 
@@ -16,6 +17,8 @@ from .services.errors import Problem, Refused
 
 # WTForms names the controls of list entries ``conditions-0-text``; services say ``conditions[0].text``.
 _LIST_ENTRY = re.compile(r"\[(\d+)\]\.?")
+
+Result = TypeVar("Result")
 
 
 def anchor(field: str | None, anchors: Mapping[str, str] | None = None, default: str = "") -> str:
@@ -50,4 +53,24 @@ def carry_out(action: Callable[[], object], done: str) -> bool:
         return False
     db.session.commit()
     flash(done)
+    return True
+
+
+def refused_summary(
+    refusal: Refused, anchors: Mapping[str, str] | None = None, default: str = ""
+) -> list[tuple[str, str]]:
+    """Undo what the refused action had written; its problems for the error summary of the page shown again."""
+    db.session.rollback()
+    return error_summary(refusal, anchors, default)
+
+
+def carry_out_and_say(action: Callable[[], Result], say: Callable[[Result], str]) -> bool:
+    """``carry_out`` for a confirmation that tells what the action did: ``say`` is given its result."""
+    try:
+        result = action()
+    except Refused as refusal:
+        refused(refusal)
+        return False
+    db.session.commit()
+    flash(say(result))
     return True

@@ -107,11 +107,11 @@ def _requests(app, world, evidence_id, holiday_id):
 
 
 def test_every_review_route_admits_exactly_the_roles_that_need_it(app, data, make_browser, monkeypatch):
-    import assessor.review
+    from assessor.review import downloads
 
     # Rendering a PDF proves nothing about access and takes seconds; the report has its own tests.
     for renderer in ("panel_report_pdf", "programme_report_pdf", "panel_pack_pdf"):
-        monkeypatch.setattr(assessor.review, renderer, lambda subject, user: b"%PDF-1.7\n%%EOF\n")
+        monkeypatch.setattr(downloads, renderer, lambda subject, user: b"%PDF-1.7\n%%EOF\n")
     world = build_world(data)
     evidence_id = _add_evidence(data, world.submission_id)
     holiday_id = _list_bank_holiday(data)

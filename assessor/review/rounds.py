@@ -1,0 +1,240 @@
+"""Rounds and their administration: the list of rounds, a new round or checkpoint, a round's settings,
+its applicants, inviting a provider's first people and starting a checkpoint's drafts."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import current_app, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_login import current_user
+from wtforms.fields.choices import SelectChoice
+
+from ..extensions import db
+from ..forms import choice_list
+from ..models import ORGANISATION_KINDS, Applicant, Definition, Organisation, Round, Submission
+from ..refusals import carry_out_and_say, refused_summary
+from ..services import checkpoints
+from ..services.errors import Refused
+from ..services.invitations import create_invitation
+from ..services.rounds import add_applicant, create_round, update_round
+from . import COMMISSIONERS, allow, bp
+from .common import form_problems, round_or_404
+from .forms import ApplicantForm, ProviderInvitationForm, RoundForm, RoundSettingsForm
+
+
+@bp.route("/")
+@allow(*COMMISSIONERS)
+def home() -> ResponseReturnValue:
+    rounds = db.session.scalars(db.select(Round).order_by(Round.id)).all()
+    return render_template("review/home.html", rounds=rounds)
+
+
+def _settings_data(round_: Round) -> dict[str, Any]:
+    return {
+        "deadline": round_.deadline,
+        "status": round_.status,
+        "standstill_days": round_.standstill_days,
+        "further_period_days": round_.further_period_days,
+    }
+
+
+def _definition_choices(kind: str) -> list[SelectChoice]:
+    rows = db.session.scalars(db.select(Definition).filter_by(kind=kind).order_by(Definition.key, Definition.id))
+    return choice_list((d.id, f"{d.title} – {d.key} version {d.version} (sha256 {d.content_hash[:12]})") for d in rows)
+
+
+def _applicant_form() -> ApplicantForm:
+    form = ApplicantForm()
+    form.lead_kind.choices = choice_list((k, v) for k, v in ORGANISATION_KINDS.items() if k != "commissioner")
+    return form
+
+
+def _new_round_form() -> RoundForm:
+    form = RoundForm()
+    form.questionnaire_id.choices = _definition_choices("questionnaire")
+    form.framework_id.choices = _definition_choices("framework")
+    form.previous_round_id.choices = choice_list(
+        [(0, "No: a new round")] + [(r.id, r.name) for r in db.session.scalars(db.select(Round).order_by(Round.id))]
+    )
+    return form
+
+
+def _create_round(form: RoundForm) -> Round:
+    """A new round, or a checkpoint that carries the earlier round's applicants and answers forward."""
+    if form.previous_round_id.data:
+        return checkpoints.create_checkpoint(
+            db.session.get(Round, form.previous_round_id.data),
+            form.checkpoint_label.data or "",
+            form.name.data,
+            form.description.data or "",
+            form.questionnaire_id.data,
+            form.framework_id.data,
+            form.deadline.data,
+            current_user,
+        )
+    return create_round(
+        form.name.data,
+        form.description.data or "",
+        form.questionnaire_id.data,
+        form.framework_id.data,
+        form.deadline.data,
+        current_user,
+    )
+
+
+@bp.route("/rounds/new", methods=["GET", "POST"])
+@allow("round_admin")
+def new_round() -> ResponseReturnValue:
+    form = _new_round_form()
+    problems = []
+    if form.validate_on_submit():
+        try:
+            round_ = _create_round(form)
+        except Refused as refusal:
+            problems = refused_summary(refusal)
+        else:
+            db.session.commit()
+            if round_.previous_round_id:
+                flash(
+                    f"Checkpoint ‘{round_.name}’ created: every applicant of the earlier round has a draft "
+                    "with its answers carried forward to confirm or update."
+                )
+            else:
+                flash(f"Round ‘{round_.name}’ created. Add the applicants next.")
+            return redirect(url_for(".manage_round", round_id=round_.id))
+    elif request.method == "POST":
+        problems = form_problems(form)
+    return render_template("review/round_new.html", form=form, problems=problems)
+
+
+@bp.route("/rounds/<int:round_id>/manage", methods=["GET", "POST"])
+@allow("round_admin")
+def manage_round(round_id: int) -> ResponseReturnValue:
+    round_ = round_or_404(round_id)
+    settings = RoundSettingsForm(data=_settings_data(round_) if request.method == "GET" else None)
+    applicant_form = _applicant_form()
+    problems = []
+    if request.method == "POST":
+        if settings.validate_on_submit():
+            try:
+                update_round(
+                    round_,
+                    settings.deadline.data,
+                    settings.status.data,
+                    current_user,
+                    settings.standstill_days.data,
+                    settings.further_period_days.data,
+                )
+            except Refused as refusal:
+                problems = refused_summary(refusal)
+            else:
+                db.session.commit()
+                flash("Round settings saved.")
+                return redirect(url_for(".manage_round", round_id=round_.id))
+        else:
+            problems = form_problems(settings, {"status": "status-open"})
+    return render_template(
+        "review/round_manage.html",
+        round=round_,
+        settings=settings,
+        applicant_form=applicant_form,
+        problems=problems,
+        applicant_problems=[],
+    )
+
+
+def _round_organisations(round_: Round) -> list[Organisation]:
+    """Every member organisation of the round's applicants, lead organisations first."""
+    applicants = db.session.scalars(
+        db.select(Applicant)
+        .join(Submission, Submission.applicant_id == Applicant.id)
+        .where(Submission.round_id == round_.id)
+        .order_by(Applicant.name)
+    )
+    organisations: dict[int, Organisation] = {}
+    for applicant in applicants:
+        organisations.setdefault(applicant.lead_organisation.id, applicant.lead_organisation)
+        for partner in applicant.partners:
+            organisations.setdefault(partner.id, partner)
+    return list(organisations.values())
+
+
+@bp.route("/rounds/<int:round_id>/invite", methods=["GET", "POST"])
+@allow("round_admin")
+def invite_provider(round_id: int) -> ResponseReturnValue:
+    """A provider organisation's first people are invited by the round administrator."""
+    round_ = round_or_404(round_id)
+    organisations = _round_organisations(round_)
+    form = ProviderInvitationForm(data={"role": "lead"} if request.method == "GET" else None)
+    form.organisation_id.choices = choice_list(
+        [(0, "Choose an organisation")] + [(o.id, o.name) for o in organisations]
+    )
+    problems: list[tuple[str, str]] = []
+    if request.method == "POST":
+        chosen = next((o for o in organisations if o.id == form.organisation_id.data), None)
+        if form.validate_on_submit() and chosen is not None:
+            try:
+                invitation, token = create_invitation(current_user, form.email.data, form.role.data, chosen)
+            except Refused as refusal:
+                problems = refused_summary(refusal, default="email")
+            else:
+                db.session.commit()
+                link = url_for("auth.accept_invitation", token=token, _external=True)
+                response = current_app.make_response(
+                    render_template("review/invitation_created.html", round=round_, invitation=invitation, link=link)
+                )
+                # The page holds a working link: keep it out of every cache and history snapshot.
+                response.headers["Cache-Control"] = "no-store"
+                return response
+        else:
+            problems = form_problems(form)
+            if chosen is None:
+                problems.insert(0, ("organisation_id", "Choose the organisation the person works for"))
+    return render_template("review/invite_provider.html", round=round_, form=form, problems=problems)
+
+
+@bp.route("/rounds/<int:round_id>/applicants", methods=["POST"])
+@allow("round_admin")
+def add_round_applicant(round_id: int) -> ResponseReturnValue:
+    round_ = round_or_404(round_id)
+    form = _applicant_form()
+    problems = []
+    if form.validate_on_submit():
+        partners = [line.strip() for line in (form.partners.data or "").splitlines() if line.strip()]
+        try:
+            submission = add_applicant(
+                round_, form.applicant_name.data, form.lead_name.data, form.lead_kind.data, partners, current_user
+            )
+        except Refused as refusal:
+            problems = refused_summary(refusal)
+        else:
+            db.session.commit()
+            flash(f"‘{submission.applicant.name}’ added to the round with a draft assessment.")
+            return redirect(url_for(".manage_round", round_id=round_.id))
+    else:
+        problems = form_problems(form)
+    settings = RoundSettingsForm(formdata=None, data=_settings_data(round_))
+    return render_template(
+        "review/round_manage.html",
+        round=round_,
+        settings=settings,
+        applicant_form=form,
+        problems=[],
+        applicant_problems=problems,
+    )
+
+
+@bp.route("/rounds/<int:round_id>/checkpoint/start", methods=["POST"])
+@allow("round_admin")
+def start_checkpoint(round_id: int) -> ResponseReturnValue:
+    round_ = round_or_404(round_id)
+    carry_out_and_say(
+        lambda: checkpoints.start_checkpoint(round_, current_user),
+        lambda created: (
+            f"{len(created)} draft{'' if len(created) == 1 else 's'} created with answers carried forward."
+            if created
+            else "Every applicant of the earlier round already has a draft in this checkpoint."
+        ),
+    )
+    return redirect(url_for(".manage_round", round_id=round_.id))

@@ -1,0 +1,226 @@
+"""One submission: its page with the scoring trace, one question's page, its history, reopening it
+and clarifications asked of the provider."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import abort, flash, redirect, render_template, url_for
+from flask.typing import ResponseReturnValue
+from flask_login import current_user
+from werkzeug.wrappers import Response
+
+from scoring import CriterionResult, GateResult, ScoreResult
+
+from ..extensions import db
+from ..models import RECOMMENDATION_URGENCIES, ROLE_LABELS, ModeratedScore, Submission
+from ..refusals import carry_out
+from ..services import checkpoints, clarifications, conflicts, decisions, evaluation, recommendations
+from ..services.answers import answer_rows, evidence_rows
+from ..services.audit import history
+from ..services.errors import Refused
+from ..services.moderation import moderated_rows
+from ..services.scores import score
+from ..services.submissions import reopen
+from . import COMMISSIONERS, allow, bp
+from .common import form_problems, submission_for_review
+from .forms import ClarificationForm, EvaluationForm, ModerationForm, RecommendationForm, ReopenForm
+
+Problems = list[tuple[str, str]]
+
+
+@bp.route("/submissions/<int:submission_id>")
+@allow(*COMMISSIONERS)
+def submission(submission_id: int) -> ResponseReturnValue:
+    return submission_page(submission_for_review(submission_id))
+
+
+def submission_page(
+    submission: Submission,
+    recommendation_form: RecommendationForm | None = None,
+    problems: Problems | None = None,
+) -> str:
+    """The submission page; a refused recommendation is shown again with its ``problems``."""
+    inputs, result = score(submission)
+    improvement = decisions.what_if_for(inputs)
+    db.session.commit()
+    asked = clarifications.for_submission(submission)
+    return render_template(
+        "review/submission.html",
+        submission=submission,
+        questionnaire=inputs.questionnaire,
+        framework=inputs.framework,
+        result=result,
+        answers=answer_rows(submission),
+        evidence=evidence_rows(submission),
+        moderated=moderated_rows(submission),
+        evaluations=evaluation.evaluations_for(submission, current_user),
+        divergent=evaluation.divergent_questions(submission)
+        if current_user.role in evaluation.ROLES_SEEING_ALL_SCORES
+        else [],
+        improvement=improvement,
+        clarifications=clarifications.by_question(asked),
+        open_clarifications=sum(1 for c in asked if c.reply_text is None),
+        decision=decisions.current(submission),
+        failed=_failed_criteria(result),
+        clarification_form=ClarificationForm(formdata=None),
+        reopen_form=ReopenForm(formdata=None),
+        checkpoint=checkpoints.compare(submission, result),
+        **_tracking(submission, recommendation_form, problems),
+    )
+
+
+def _tracking(
+    submission: Submission, recommendation_form: RecommendationForm | None = None, problems: Problems | None = None
+) -> dict[str, Any]:
+    """Recommendations and the current decision's conditions, with their forms, for the submission page."""
+    decision = decisions.current(submission)
+    return {
+        "recommendation_rows": recommendations.for_submission(submission),
+        "recommendation_form": recommendation_form or RecommendationForm(formdata=None),
+        "recommendation_problems": problems or [],
+        "urgencies": RECOMMENDATION_URGENCIES,
+        "conditions": decision.conditions if decision else [],
+        "conflict": conflicts.blocking(submission, current_user),
+    }
+
+
+def _failed_criteria(result: ScoreResult) -> list[tuple[GateResult, CriterionResult]]:
+    return [(gate, criterion) for gate in result.gates for criterion in gate.criteria if not criterion.passed]
+
+
+def _own_score_form(view: evaluation.QuestionEvaluations) -> EvaluationForm:
+    """The evaluator's form, holding the score and rationale they gave before, if any."""
+    own = view.own
+    own_step = evaluation.step_for(own.score) if own else None
+    return EvaluationForm(
+        formdata=None,
+        data={"score": str(own_step.step) if own_step else None, "rationale": own.rationale if own else ""},
+    )
+
+
+def _consensus_form(moderated: ModeratedScore | None) -> ModerationForm:
+    """The moderator's form, on the consensus score recorded so far; the rationale is written afresh."""
+    current_step = evaluation.step_for(moderated.score) if moderated else None
+    return ModerationForm(
+        formdata=None,
+        data={"consensus": str(current_step.step) if current_step else None, "consensus_rationale": ""},
+    )
+
+
+def _scoring_closed_reason(submission: Submission, question_id: str) -> str | None:
+    """Why this user may not score the question now; None if they may."""
+    try:
+        evaluation.check_can_score(submission, question_id)
+        conflicts.check_not_conflicted(submission, current_user)
+    except Refused as exc:
+        return str(exc)
+    return None
+
+
+def question_page(
+    submission: Submission,
+    question_id: str,
+    *,
+    evaluation_form: EvaluationForm | None = None,
+    moderation_form: ModerationForm | None = None,
+    clarification_form: ClarificationForm | None = None,
+    problems: Problems | None = None,
+    status: int = 200,
+) -> tuple[str, int]:
+    """One question's page; a refused score, consensus or clarification is shown again with its form."""
+    inputs, result = score(submission)
+    question = inputs.questionnaire.question(question_id)
+    if question is None:
+        abort(404)
+    views = evaluation.evaluations_for(submission, current_user)
+    view = views.get(question_id, evaluation.QuestionEvaluations(None, (), 0))
+    moderated = moderated_rows(submission).get(question_id)
+    if evaluation_form is None:
+        evaluation_form = _own_score_form(view)
+    if moderation_form is None:
+        moderation_form = _consensus_form(moderated)
+    criteria = [
+        (gate, criterion, result.gate(gate.id).criteria[index])
+        for gate in inputs.framework.gates
+        for index, criterion in enumerate(gate.criteria)
+        if criterion.question == question_id
+    ]
+    scoring_closed_reason = _scoring_closed_reason(submission, question_id)
+    db.session.commit()
+    asked = [c for c in clarifications.for_submission(submission) if c.question_id == question_id]
+    return render_template(
+        "review/question.html",
+        submission=submission,
+        question=question,
+        detail=result.question(question_id),
+        result=result,
+        domain=inputs.questionnaire.domain_of(question_id),
+        answer=answer_rows(submission).get(question_id),
+        evidence=evidence_rows(submission).get(question_id, []),
+        view=view,
+        moderated=moderated,
+        criteria=criteria,
+        evaluation_form=evaluation_form,
+        moderation_form=moderation_form,
+        clarification_form=clarification_form or ClarificationForm(formdata=None),
+        asked=asked,
+        scoring_open=scoring_closed_reason is None,
+        scoring_closed_reason=scoring_closed_reason or "",
+        problems=problems or [],
+    ), status
+
+
+@bp.route("/submissions/<int:submission_id>/questions/<question_id>")
+@allow(*COMMISSIONERS)
+def question(submission_id: int, question_id: str) -> ResponseReturnValue:
+    return question_page(submission_for_review(submission_id), question_id)
+
+
+def back_to_question(submission: Submission, question_id: str) -> Response:
+    return redirect(url_for(".question", submission_id=submission.id, question_id=question_id))
+
+
+@bp.route("/submissions/<int:submission_id>/clarifications", methods=["POST"])
+@allow("evaluator", "moderator")
+def ask_clarification(submission_id: int) -> ResponseReturnValue:
+    submission = submission_for_review(submission_id)
+    form = ClarificationForm()
+    about = form.about.data or None
+    if form.validate_on_submit() and carry_out(
+        lambda: clarifications.ask(submission, about, form.clarification.data, current_user),
+        "Your question has been sent to the provider.",
+    ):
+        if about:
+            return back_to_question(submission, about)
+        return redirect(url_for(".submission", submission_id=submission.id, _anchor="clarifications"))
+    # A refusal has been flashed already; a form error is shown on the question's page, or flashed.
+    problems = form_problems(form, {"clarification": "clarification"})
+    if about:
+        return question_page(submission, about, clarification_form=form, problems=problems)
+    flash(problems[0][1] if problems else "Your question could not be sent.", "error")
+    return redirect(url_for(".submission", submission_id=submission.id, _anchor="clarifications"))
+
+
+@bp.route("/submissions/<int:submission_id>/reopen", methods=["POST"])
+@allow("moderator", "round_admin")
+def reopen_submission(submission_id: int) -> ResponseReturnValue:
+    submission = submission_for_review(submission_id)
+    form = ReopenForm()
+    if form.validate_on_submit():
+        carry_out(
+            lambda: reopen(submission, current_user, form.reason.data),
+            "The submission is open for the provider to edit again.",
+        )
+    else:
+        flash("Give a reason for reopening the submission.", "error")
+    return redirect(url_for(".submission", submission_id=submission.id))
+
+
+@bp.route("/submissions/<int:submission_id>/history")
+@allow("moderator", "panel", "round_admin")
+def submission_history(submission_id: int) -> ResponseReturnValue:
+    submission = submission_for_review(submission_id)
+    return render_template(
+        "review/history.html", submission=submission, events=history(submission.id), role_labels=ROLE_LABELS
+    )
