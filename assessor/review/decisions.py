@@ -10,7 +10,7 @@ from flask import flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
-from questionnaires.model import Framework
+from questionnaires import Framework
 from scoring import OUTCOME_LABELS
 
 from ..extensions import db

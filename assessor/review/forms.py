@@ -22,7 +22,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from questionnaires.model import Gate
+from questionnaires import Gate
 from scoring import OUTCOME_LABELS
 
 from ..forms import InvitationForm, choice_list
