@@ -759,7 +759,7 @@ def test_empty_file():
 
 def test_alias_bomb_is_refused():
     lines = ["a: &a [x, x, x, x, x, x, x, x, x, x]"]
-    for previous, name in zip("abcdef", "bcdefg"):
+    for previous, name in zip("abcdef", "bcdefg", strict=True):
         lines.append(f"{name}: &{name} [{', '.join(['*' + previous] * 10)}]")
     [(line, _, message)] = problems_in("\n".join(lines) + "\n")
     assert message.startswith("the file expands to more than 100,000 values")

@@ -53,7 +53,7 @@ def _open_document(declared: str) -> bytes:
         ("minutes.odt", _open_document("application/vnd.oasis.opendocument.text")),
         ("photo.png", PNG),
         ("scan.JPG", b"\xff\xd8\xff\xe0" + b"\x00" * 32),
-        ("cohort.csv", "practice,people\nA,1200\n".encode()),
+        ("cohort.csv", b"practice,people\nA,1200\n"),
         ("Jahresbericht für 2025.pdf", minimal_pdf()),
     ],
 )
@@ -87,7 +87,7 @@ def test_several_files_per_question_are_stored_privately_with_their_hash(demo, d
     sid = submission_id(data, EASTBROOK)
     browser.login("lead@eastbrook.example")
     url = f"/provider/submissions/{sid}/sections/strategy"
-    pdf, csv = minimal_pdf("business case"), "year,cost\n2026,1\n".encode()
+    pdf, csv = minimal_pdf("business case"), b"year,cost\n2026,1\n"
     page = browser.get(url).get_data(as_text=True)
     response = post_page(
         browser.client,
@@ -104,7 +104,7 @@ def test_several_files_per_question_are_stored_privately_with_their_hash(demo, d
     assert [f["name"] for f in files] == ["business-case.pdf", "costs.csv"]
     upload_root = Path(demo.config["UPLOAD_FOLDER"]).resolve()
     static_root = Path(demo.static_folder).resolve()
-    for stored, content in zip(files, (pdf, csv)):
+    for stored, content in zip(files, (pdf, csv), strict=True):
         assert stored["sha256"] == hashlib.sha256(content).hexdigest() and stored["size"] == len(content)
         path = upload_root / stored["stored"]
         assert path.read_bytes() == content

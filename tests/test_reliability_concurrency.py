@@ -66,7 +66,7 @@ def test_two_people_saving_the_same_answer_at_once_never_lose_an_update(demo, da
             barrier = threading.Barrier(2)
             results: list = [None, None]
 
-            def save(index):
+            def save(index, barrier=barrier, results=results, choices=choices, base=base):
                 browser, token = people[index]
                 barrier.wait()
                 results[index] = browser.client.post(

@@ -100,7 +100,7 @@ def test_commissioners_download_the_programme_summary_and_the_panel_pack(demo, d
     assert response.status_code == 200 and response.mimetype == "application/pdf"
     programme = pdf_pages(response.data)
     text = squash(" ".join(programme))
-    for name, (overall, recommendation) in results.items():
+    for name, (overall, _) in results.items():
         assert name in text and f"{overall:.1f}" in text
     assert f"{DRAFT} " in text and "Not submitted" in text
     assert f"{len(results)} of {len(results) + 1} applicants submitted" in text

@@ -103,7 +103,7 @@ def test_panel_report_shows_every_section_with_the_engines_numbers(demo, data):
 
     # Domain profile: moderated, self-assessed (engine with no moderation) and the round's median.
     profile = squash(pages[page_with(pages, "Domain profile")])
-    for domain, own in zip(joint, [d for d in self_result.domains if not d.per_member]):
+    for domain, own in zip(joint, [d for d in self_result.domains if not d.per_member], strict=True):
         median = statistics.median(r["domains"][domain.id] for r in stored)
         assert f"{domain.title} {domain.weight:.2f} {own.score:.1f} {domain.score:.1f} {median:.1f}" in profile
     assert "Self-assessed (applicant's answers alone)" in profile and "Moderated (used for" in profile

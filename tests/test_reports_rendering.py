@@ -91,7 +91,6 @@ def test_strengths_and_weaknesses_are_the_extremes_and_never_awaiting():
 
 def test_rendering_fetches_nothing_and_tags_the_pdf(tmp_path):
     from PIL import Image
-
     from weasyprint import HTML
 
     picture = tmp_path / "secret.png"

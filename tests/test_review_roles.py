@@ -138,7 +138,7 @@ def test_every_review_route_admits_exactly_the_roles_that_need_it(app, data, mak
 
     provider = signed_in(make_browser, PROVIDER_LEAD)
     anonymous = make_browser()
-    for endpoint, method, url in requests:
+    for _, method, url in requests:
         if method == "GET":
             assert provider.get(url).status_code == 403, url
             response = anonymous.get(url)

@@ -3,6 +3,7 @@ the formulas in the brief, never copied from the engine's output."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 
 import pytest
@@ -532,7 +533,7 @@ def test_to_dict_has_the_cli_shape_and_is_json_safe(questionnaire, framework):
 
 def test_results_are_frozen(questionnaire, framework):
     result = score_submission(questionnaire, framework, STRONG)
-    with pytest.raises(Exception):
+    with pytest.raises(dataclasses.FrozenInstanceError):
         result.overall = 1.0  # type: ignore[misc]
 
 

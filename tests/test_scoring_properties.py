@@ -121,13 +121,13 @@ def test_improving_an_answer_never_lowers_a_score_or_outcome(seed):
         if change[1] is not None:
             new_moderation[question.id] = change[1]
         after = score_submission(questionnaire, framework, new_answers, new_moderation)
-        for old, new in zip(before.domains, after.domains):
+        for old, new in zip(before.domains, after.domains, strict=True):
             assert (old.score is None) == (new.score is None)
             if old.score is not None:
                 assert new.score >= old.score - 1e-9, (question.id, old.id)
         if before.overall is not None:
             assert after.overall >= before.overall - 1e-9
-        for old, new in zip(before.gates, after.gates):
+        for old, new in zip(before.gates, after.gates, strict=True):
             assert rank(OUTCOME_ORDER, new.outcome) >= rank(OUTCOME_ORDER, old.outcome), (question.id, old.id)
         assert rank(RECOMMENDATION_ORDER, after.recommendation) >= rank(RECOMMENDATION_ORDER, before.recommendation)
 
@@ -233,7 +233,7 @@ def assert_cohort_matches(questionnaire, framework, submissions, moderation, mem
 def test_cohort_equals_single_path(seed):
     rng, questionnaire, framework = scenario(seed, n_questions=20, show_if_share=0.3)
     submissions, moderation = {}, {}
-    for s in range(rng.randint(40, 120)):
+    for _ in range(rng.randint(40, 120)):
         sid = f"sub-{rng.randrange(10**6):06d}"
         answers = random_answers(rng, questionnaire, answer_rate=rng.random())
         for qid in list(answers):
@@ -250,7 +250,7 @@ def test_cohort_equals_single_path(seed):
 def test_cohort_equals_single_path_with_member_declarations(seed):
     rng, questionnaire, framework = scenario(seed, n_questions=12, show_if_share=0.3, members=True)
     submissions, moderation, member_answers = {}, {}, {}
-    for s in range(rng.randint(20, 80)):
+    for _ in range(rng.randint(20, 80)):
         sid = f"sub-{rng.randrange(10**6):06d}"
         submissions[sid] = random_answers(rng, questionnaire, answer_rate=rng.random())
         if rng.random() < 0.5:

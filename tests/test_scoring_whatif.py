@@ -305,7 +305,7 @@ def brute_force(questionnaire, framework, answers, moderation, max_changes, memb
         for chosen in combinations(sorted(moves), size):
             for edit in product(*(moves[qid] for qid in chosen)):
                 new_answers, new_moderation = dict(answers), dict(moderation)
-                for qid, (value, level, _) in zip(chosen, edit):
+                for qid, (value, level, _) in zip(chosen, edit, strict=True):
                     if value is not keep:
                         new_answers[qid] = value
                     if level is not keep:
