@@ -115,10 +115,13 @@ def _register_template_helpers(app: Flask) -> None:
 
     from .forms import choice_inputs, choices_of
     from .localtime import local_time
+    from .states import TEMPLATE_GLOBALS
 
     app.add_template_filter(format_answer, "answer")
     app.add_template_global(choices_of)
     app.add_template_global(choice_inputs)
+    # The named states (SubmissionStatus, JobStatus, ...), so templates need no bare state strings.
+    app.jinja_env.globals.update(TEMPLATE_GLOBALS)
 
     @app.template_filter("score")
     def _score(value, digits: int = 1):

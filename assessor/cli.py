@@ -32,6 +32,7 @@ from .models import (
 from .passwords import hash_password, password_problems
 from .services.definitions import import_definition
 from .services.errors import DefinitionConflict
+from .states import RoundStatus, SubmissionStatus
 
 DEMO_DIR = Path(__file__).parent / "demo"
 DEMO_PASSWORD = "gateway-demo-2026"
@@ -67,7 +68,7 @@ DEMO_APPLICANTS = [
                 [("asc@northshire-council.example", "Jo Kaur", "contributor")],
             ),
         ],
-        "under_review",
+        SubmissionStatus.UNDER_REVIEW,
         "alliance.json",
     ),
     (
@@ -76,7 +77,7 @@ DEMO_APPLICANTS = [
         [
             ("Southvale GP Federation", "gp_federation", [("lead@southvale-gpfed.example", "Dr Aaron Bell", "lead")]),
         ],
-        "submitted",
+        SubmissionStatus.SUBMITTED,
         "gp_federation.json",
     ),
     (
@@ -89,7 +90,7 @@ DEMO_APPLICANTS = [
                 [("lead@riverside-icp.example", "Grace Adeyemi", "lead")],
             ),
         ],
-        "decided",
+        SubmissionStatus.DECIDED,
         "integrated_provider.json",
     ),
     (
@@ -98,7 +99,7 @@ DEMO_APPLICANTS = [
         [
             ("Eastbrook Community Health", "community_trust", [("lead@eastbrook.example", "Olu Martins", "lead")]),
         ],
-        "draft",
+        SubmissionStatus.DRAFT,
         None,
     ),
 ]
@@ -235,7 +236,7 @@ def seed_demo() -> None:
             questionnaire_id=questionnaire_row.id,
             framework_id=framework_row.id,
             deadline=date(2027, 1, 29),
-            status="open",
+            status=RoundStatus.OPEN,
         )
         db.session.add(round_)
         db.session.flush()
@@ -274,10 +275,10 @@ def seed_demo() -> None:
                             updated_by_id=author.id,
                         )
                     )
-            if status != "draft":
+            if status != SubmissionStatus.DRAFT:
                 submission.submitted_at = utcnow()
                 submission.submitted_by_id = lead_users[0].id
-            if status in ("under_review", "decided"):
+            if status in (SubmissionStatus.UNDER_REVIEW, SubmissionStatus.DECIDED):
                 for question_id, value in moderation.get(key, {}).items():
                     db.session.add(
                         ModeratedScore(

@@ -9,6 +9,7 @@ from flask_wtf import FlaskForm
 from .extensions import db
 from .services import job_kinds  # noqa: F401  (registers the job kinds)
 from .services.jobs import JOB_KINDS, job_for, load_extra_kinds, recover_abandoned, report_storage, request_job, retry
+from .states import JobStatus
 
 bp = Blueprint("jobs", __name__, url_prefix="/jobs")
 load_extra_kinds()
@@ -40,7 +41,7 @@ def status(job_id: str):
 @bp.route("/<job_id>/download")
 def download(job_id: str):
     job = job_for(current_user, job_id)
-    if job.status != "finished":
+    if job.status != JobStatus.FINISHED:
         abort(409, description="This file is not ready yet.")
     return send_file(
         report_storage().path(job.stored_name),

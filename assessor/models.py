@@ -10,7 +10,10 @@ from flask_login import UserMixin
 from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, select
 from sqlalchemy.orm import Mapped, column_property, mapped_column, relationship
 
+from scoring import RECOMMENDATION_LABELS
+
 from .extensions import db
+from .states import ConditionStatus, JobStatus, ReviewRecommendationStatus, RoundStatus, SubmissionStatus
 
 
 def utcnow() -> datetime:
@@ -42,11 +45,11 @@ ORGANISATION_KINDS = {
     "commissioner": "Commissioner",
 }
 
-SUBMISSION_STATUSES = {
-    "draft": "Draft",
-    "submitted": "Submitted",
-    "under_review": "Under moderation",
-    "decided": "Decided",
+SUBMISSION_STATUSES: dict[str, str] = {
+    SubmissionStatus.DRAFT: "Draft",
+    SubmissionStatus.SUBMITTED: "Submitted",
+    SubmissionStatus.UNDER_REVIEW: "Under moderation",
+    SubmissionStatus.DECIDED: "Decided",
 }
 
 
@@ -117,7 +120,7 @@ class Round(db.Model):
     questionnaire_id: Mapped[int] = mapped_column(ForeignKey("definition.id"))
     framework_id: Mapped[int] = mapped_column(ForeignKey("definition.id"))
     deadline: Mapped[date | None]
-    status: Mapped[str] = mapped_column(String(20), default="open")  # open | closed
+    status: Mapped[str] = mapped_column(String(20), default=RoundStatus.OPEN)
     # A checkpoint round follows an earlier one (selection → preferred bidder → before service start).
     previous_round_id: Mapped[int | None] = mapped_column(ForeignKey("round.id"))
     checkpoint_label: Mapped[str | None] = mapped_column(String(100))
@@ -182,7 +185,7 @@ class Submission(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     round_id: Mapped[int] = mapped_column(ForeignKey("round.id"))
     applicant_id: Mapped[int] = mapped_column(ForeignKey("applicant.id"))
-    status: Mapped[str] = mapped_column(String(20), default="draft")
+    status: Mapped[str] = mapped_column(String(20), default=SubmissionStatus.DRAFT)
     submitted_at: Mapped[datetime | None]
     submitted_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -190,7 +193,7 @@ class Submission(db.Model):
     # The engine's last result, stored so dashboards never rescore a whole round per page view.
     overall: Mapped[float | None]
     rag: Mapped[str | None] = mapped_column(String(40))
-    recommendation: Mapped[str | None] = mapped_column(String(40))
+    recommendation: Mapped[str | None] = mapped_column(String(40))  # states.Recommendation
     awaiting_count: Mapped[int] = mapped_column(default=0)
     answered_count: Mapped[int] = mapped_column(default=0)
     required_count: Mapped[int] = mapped_column(default=0)
@@ -208,7 +211,7 @@ class Submission(db.Model):
 
     @property
     def editable(self) -> bool:
-        return self.status == "draft" and self.round.status == "open"
+        return self.status == SubmissionStatus.DRAFT and self.round.status == RoundStatus.OPEN
 
     @property
     def result(self) -> dict[str, Any] | None:
@@ -353,11 +356,8 @@ class Clarification(db.Model):
     replied_by: Mapped[User | None] = relationship(foreign_keys=[replied_by_id])
 
 
-DECISION_OUTCOMES = {
-    "proceed": "Proceed",
-    "proceed_with_conditions": "Proceed with conditions",
-    "open_procurement": "Default to open procurement",
-}
+# The panel decides among the engine's recommendations (states.DecisionOutcome), under the same labels.
+DECISION_OUTCOMES = RECOMMENDATION_LABELS
 
 
 class PanelDecision(db.Model):
@@ -368,9 +368,9 @@ class PanelDecision(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     submission_id: Mapped[int] = mapped_column(ForeignKey("submission.id"), index=True)
     version: Mapped[int] = mapped_column(default=1)
-    outcome: Mapped[str] = mapped_column(String(40))
-    gate_outcomes_json: Mapped[str] = mapped_column(Text, default="{}")
-    recommendation_at_decision: Mapped[str] = mapped_column(String(40))
+    outcome: Mapped[str] = mapped_column(String(40))  # states.DecisionOutcome
+    gate_outcomes_json: Mapped[str] = mapped_column(Text, default="{}")  # gate id -> states.GateOutcome
+    recommendation_at_decision: Mapped[str] = mapped_column(String(40))  # states.Recommendation
     inputs_hash_at_decision: Mapped[str | None] = mapped_column(String(64))
     differs_reason: Mapped[str | None] = mapped_column(Text)
     correction_reason: Mapped[str | None] = mapped_column(Text)
@@ -401,7 +401,7 @@ class DecisionCondition(db.Model):
     text: Mapped[str] = mapped_column(Text)
     owner: Mapped[str] = mapped_column(String(200))
     due_on: Mapped[date]
-    status: Mapped[str] = mapped_column(String(20), default="open")  # open | met
+    status: Mapped[str] = mapped_column(String(20), default=ConditionStatus.OPEN)
     closed_at: Mapped[datetime | None]
     closure_note: Mapped[str | None] = mapped_column(Text)
 
@@ -414,7 +414,7 @@ class ReportJob(db.Model):
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     kind: Mapped[str] = mapped_column(String(40))
     params_json: Mapped[str] = mapped_column(Text, default="{}")
-    status: Mapped[str] = mapped_column(String(20), default="queued")  # queued | running | finished | failed
+    status: Mapped[str] = mapped_column(String(20), default=JobStatus.QUEUED)
     progress: Mapped[str] = mapped_column(String(200), default="Waiting for a worker")
     error: Mapped[str | None] = mapped_column(Text)
     attempts: Mapped[int] = mapped_column(default=0)
@@ -505,7 +505,7 @@ class ReviewRecommendation(db.Model):
     text: Mapped[str] = mapped_column(Text)
     owner: Mapped[str] = mapped_column(String(200))
     due_on: Mapped[date | None]
-    status: Mapped[str] = mapped_column(String(20), default="open")  # open | closed
+    status: Mapped[str] = mapped_column(String(20), default=ReviewRecommendationStatus.OPEN)
     closure_note: Mapped[str | None] = mapped_column(Text)
     created_by_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -539,7 +539,7 @@ class Representation(db.Model):
     submitted_by_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
     text: Mapped[str] = mapped_column(Text)
     submitted_at: Mapped[datetime] = mapped_column(default=utcnow)
-    outcome: Mapped[str | None] = mapped_column(String(30))  # not_upheld | upheld | sent_back
+    outcome: Mapped[str | None] = mapped_column(String(30))  # states.RepresentationOutcome
     review_note: Mapped[str | None] = mapped_column(Text)
     reviewed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     reviewed_at: Mapped[datetime | None]

@@ -7,22 +7,30 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from enum import StrEnum
 
 from questionnaires import Question, Questionnaire
-from scoring import DomainResult, QuestionScore, ScoreResult
+from scoring import DomainResult, GateOutcome, QuestionScore, Recommendation, ScoreResult
 
 CONFIDENTIAL_MARKING = "OFFICIAL-SENSITIVE: COMMERCIAL"
 
 RECOMMENDATION_SENTENCES = {
-    "proceed": "The applicant meets every gateway criterion, so the panel is recommended to proceed.",
-    "proceed_with_conditions": (
+    Recommendation.PROCEED: "The applicant meets every gateway criterion, so the panel is recommended to proceed.",
+    Recommendation.PROCEED_WITH_CONDITIONS: (
         "No gate fails but some criteria are not met, so the panel is recommended to proceed with "
         "conditions that must be met before the contract goes live."
     ),
-    "open_procurement": (
+    Recommendation.OPEN_PROCUREMENT: (
         "At least one must-have criterion is not met, so the panel is recommended to default to open procurement."
     ),
 }
+
+
+class ReportStatus(StrEnum):
+    """Whether a report can still change (draft) or is final; recorded in the audit trail as the value."""
+
+    DRAFT = "draft"
+    FINAL = "final"
 
 
 @dataclass(frozen=True)
@@ -155,4 +163,4 @@ def scored_domains(result: ScoreResult) -> list[DomainResult]:
 def unmet_criteria(result: ScoreResult):
     """(gate, criterion) for every criterion not met, must-haves first."""
     unmet = [(gate, c) for gate in result.gates for c in gate.criteria if not c.passed]
-    return sorted(unmet, key=lambda pair: pair[1].on_fail != "fail")
+    return sorted(unmet, key=lambda pair: pair[1].on_fail != GateOutcome.FAIL)

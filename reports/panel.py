@@ -20,6 +20,7 @@ from .content import (
     EvaluatorNote,
     ModerationNote,
     Provenance,
+    ReportStatus,
     ranked_questions,
     scored_domains,
     unmet_criteria,
@@ -149,6 +150,10 @@ class PanelReport:
     @property
     def is_draft(self) -> bool:
         return bool(self.draft_reasons)
+
+    @property
+    def report_status(self) -> ReportStatus:
+        return ReportStatus.DRAFT if self.is_draft else ReportStatus.FINAL
 
 
 def _charts(report: PanelReport) -> dict[str, str]:

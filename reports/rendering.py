@@ -9,6 +9,8 @@ from typing import TYPE_CHECKING
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
+from scoring.states import GateOutcome, Recommendation
+
 if TYPE_CHECKING:
     from weasyprint import Document
 
@@ -34,6 +36,8 @@ def environment() -> Environment:
     env.filters["day"] = format_day
     env.filters["moment"] = format_moment
     env.filters["stamp"] = format_stamp
+    # The engine's named states, so report templates need no bare "proceed" or "pass".
+    env.globals.update(GateOutcome=GateOutcome, Recommendation=Recommendation)
     return env
 
 

@@ -17,6 +17,7 @@ from .results import (
     QuestionScore,
     ScoreResult,
 )
+from .states import GateOutcome, Recommendation
 from .validation import AnswerProblem, validate_answers
 from .visibility import visible_question_ids
 from .whatif import Change, WhatIfResult, what_if
@@ -29,9 +30,11 @@ __all__ = [
     "Change",
     "CriterionResult",
     "DomainResult",
+    "GateOutcome",
     "GateResult",
     "MemberDeclarationResult",
     "QuestionScore",
+    "Recommendation",
     "ScoreResult",
     "WhatIfResult",
     "inputs_hash",

@@ -21,6 +21,7 @@ import pandas as pd
 from questionnaires import DECLARATION_TYPES, Criterion, Framework, Question, Questionnaire, ShowIf
 
 from .engine import TOLERANCE, ScoringPlan, plan_for
+from .states import GateOutcome, Recommendation
 
 _LIST_TYPES = ("multichoice", "evidence")
 # Joins list answers into one comparable string for show_if on list-valued controllers; option
@@ -356,15 +357,20 @@ def score_cohort(
             passed = _criterion_passes(
                 criterion, plan, scored, visible, gate_values, domain_scores, overall, n, declarations
             )
-            if criterion.on_fail == "fail":
+            if criterion.on_fail == GateOutcome.FAIL.value:
                 fails |= ~passed
             else:
                 conditional |= ~passed
-        table[gate.id] = np.where(fails, "fail", np.where(conditional, "conditional", "pass")).astype(object)
+        # Plain strings in the table, as before: the outcomes' values.
+        table[gate.id] = np.where(
+            fails, GateOutcome.FAIL.value, np.where(conditional, GateOutcome.CONDITIONAL.value, GateOutcome.PASS.value)
+        ).astype(object)
         any_fail |= fails
         any_conditional |= conditional & ~fails
     table["recommendation"] = np.where(
-        any_fail, "open_procurement", np.where(any_conditional, "proceed_with_conditions", "proceed")
+        any_fail,
+        Recommendation.OPEN_PROCUREMENT.value,
+        np.where(any_conditional, Recommendation.PROCEED_WITH_CONDITIONS.value, Recommendation.PROCEED.value),
     ).astype(object)
     table["awaiting_evaluation"] = awaiting
     return pd.DataFrame(table, index=index, columns=columns)

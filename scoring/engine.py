@@ -38,6 +38,7 @@ from .results import (
     QuestionScore,
     ScoreResult,
 )
+from .states import GateOutcome, Recommendation
 
 TOLERANCE = 1e-9
 
@@ -434,23 +435,23 @@ def criterion_check(
     return False, None
 
 
-def gate_outcome(results: Iterable[tuple[Criterion, bool]]) -> str:
-    outcome = "pass"
+def gate_outcome(results: Iterable[tuple[Criterion, bool]]) -> GateOutcome:
+    outcome = GateOutcome.PASS
     for criterion, passed in results:
         if not passed:
-            if criterion.on_fail == "fail":
-                return "fail"
-            outcome = "conditional"
+            if criterion.on_fail == GateOutcome.FAIL.value:
+                return GateOutcome.FAIL
+            outcome = GateOutcome.CONDITIONAL
     return outcome
 
 
-def recommendation_for(outcomes: Iterable[str]) -> str:
+def recommendation_for(outcomes: Iterable[str]) -> Recommendation:
     outcomes = set(outcomes)
-    if "fail" in outcomes:
-        return "open_procurement"
-    if "conditional" in outcomes:
-        return "proceed_with_conditions"
-    return "proceed"
+    if GateOutcome.FAIL in outcomes:
+        return Recommendation.OPEN_PROCUREMENT
+    if GateOutcome.CONDITIONAL in outcomes:
+        return Recommendation.PROCEED_WITH_CONDITIONS
+    return Recommendation.PROCEED
 
 
 def required_criteria(plan: ScoringPlan, recommendation: str) -> list[Criterion]:
@@ -459,7 +460,7 @@ def required_criteria(plan: ScoringPlan, recommendation: str) -> list[Criterion]
     if rank == 0:
         return []
     if rank == 1:
-        return [c for c in plan.criteria if c.on_fail == "fail"]
+        return [c for c in plan.criteria if c.on_fail == GateOutcome.FAIL.value]
     return list(plan.criteria)
 
 
@@ -486,7 +487,7 @@ def _shown(value: float, decimals: int, threshold: float, passed: bool) -> str:
 
 
 def _consequence(criterion: Criterion) -> str:
-    return "gate fails" if criterion.on_fail == "fail" else "gate is conditional"
+    return "gate fails" if criterion.on_fail == GateOutcome.FAIL.value else "gate is conditional"
 
 
 def default_title(plan: ScoringPlan, criterion: Criterion) -> str:

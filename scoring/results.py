@@ -9,21 +9,27 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from .states import GateOutcome, Recommendation
+
 RECOMMENDATION_LABELS: dict[str, str] = {
-    "proceed": "Proceed",
-    "proceed_with_conditions": "Proceed with conditions",
-    "open_procurement": "Default to open procurement",
+    Recommendation.PROCEED: "Proceed",
+    Recommendation.PROCEED_WITH_CONDITIONS: "Proceed with conditions",
+    Recommendation.OPEN_PROCUREMENT: "Default to open procurement",
 }
 
 OUTCOME_LABELS: dict[str, str] = {
-    "pass": "Pass",
-    "conditional": "Conditional",
-    "fail": "Fail",
+    GateOutcome.PASS: "Pass",
+    GateOutcome.CONDITIONAL: "Conditional",
+    GateOutcome.FAIL: "Fail",
 }
 
 # Worst first, so that the index doubles as a rank for "did this get better or worse".
-RECOMMENDATION_ORDER: tuple[str, ...] = ("open_procurement", "proceed_with_conditions", "proceed")
-OUTCOME_ORDER: tuple[str, ...] = ("fail", "conditional", "pass")
+RECOMMENDATION_ORDER: tuple[Recommendation, ...] = (
+    Recommendation.OPEN_PROCUREMENT,
+    Recommendation.PROCEED_WITH_CONDITIONS,
+    Recommendation.PROCEED,
+)
+OUTCOME_ORDER: tuple[GateOutcome, ...] = (GateOutcome.FAIL, GateOutcome.CONDITIONAL, GateOutcome.PASS)
 
 
 @dataclass(frozen=True)
@@ -137,7 +143,7 @@ class CriterionResult:
 class GateResult:
     id: str
     title: str
-    outcome: str
+    outcome: GateOutcome
     criteria: tuple[CriterionResult, ...]
 
     @property
@@ -159,7 +165,7 @@ class ScoreResult:
     rag: str | None
     domains: tuple[DomainResult, ...]
     gates: tuple[GateResult, ...]
-    recommendation: str
+    recommendation: Recommendation
     awaiting_evaluation: tuple[str, ...]
     # Every member organisation whose declarations were given, sorted by name, across all
     # per_member domains.  Empty when no member answers were passed.

@@ -61,6 +61,7 @@ from .engine import (
     score_submission,
 )
 from .results import RECOMMENDATION_LABELS, RECOMMENDATION_ORDER, ScoreResult
+from .states import Recommendation
 
 PLACEHOLDER_FILE = "file-to-be-attached"
 MODERATION_STEPS = (0.25, 0.5, 0.75, 1.0)
@@ -98,8 +99,8 @@ class Change:
 
 @dataclass(frozen=True)
 class WhatIfResult:
-    current: str
-    target: str
+    current: Recommendation
+    target: Recommendation
     changes: tuple[Change, ...]
     result: ScoreResult = field(repr=False)
 

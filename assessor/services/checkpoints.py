@@ -14,6 +14,7 @@ from scoring import OUTCOME_LABELS, ScoreResult
 
 from ..extensions import db
 from ..models import Answer, DecisionCondition, Evidence, Round, Submission, User
+from ..states import SubmissionStatus
 from . import decisions
 from .audit import record
 from .errors import RoundProblem
@@ -59,7 +60,7 @@ def start_checkpoint(round_: Round, user: User) -> list[Submission]:
     for old in earlier:
         if old.applicant_id in present:
             continue
-        new = Submission(round_id=round_.id, applicant_id=old.applicant_id, status="draft")
+        new = Submission(round_id=round_.id, applicant_id=old.applicant_id, status=SubmissionStatus.DRAFT)
         db.session.add(new)
         db.session.flush()
         answers = db.session.scalars(db.select(Answer).filter_by(submission_id=old.id)).all()

@@ -10,6 +10,7 @@ from sqlalchemy import update
 
 from ..extensions import db
 from ..models import ApplicantMember, Clarification, Submission, User, utcnow
+from ..states import SubmissionStatus
 from .audit import record
 from .definitions import questionnaire_for
 from .errors import NotAllowed
@@ -32,7 +33,7 @@ def by_question(clarifications: list[Clarification]) -> dict[str | None, list[Cl
 
 
 def ask(submission: Submission, question_id: str | None, text: str, user: User) -> Clarification:
-    if submission.status not in ("submitted", "under_review"):
+    if submission.status not in (SubmissionStatus.SUBMITTED, SubmissionStatus.UNDER_REVIEW):
         raise NotAllowed("Clarifications can be asked only while a submitted assessment is being reviewed.")
     if question_id and questionnaire_for(submission.round).question(question_id) is None:
         raise NotAllowed(f"{question_id} is not a question in this questionnaire.")

@@ -22,6 +22,7 @@ from scoring.results import RECOMMENDATION_ORDER
 
 from ..extensions import db
 from ..models import SUBMISSION_STATUSES, Applicant, ApplicantMember, PanelDecision, Round, Submission
+from ..states import SubmissionStatus
 from .answers import answer_rows, evidence_rows
 from .definitions import framework_for, questionnaire_for
 from .scores import refresh_summaries, score
@@ -31,7 +32,7 @@ if TYPE_CHECKING:
 
 PAGE_SIZE = 50
 # Drafts are unfinished: their partial scores would drag the cohort figures down.
-COHORT_STATUSES = ("submitted", "under_review", "decided")
+COHORT_STATUSES = (SubmissionStatus.SUBMITTED, SubmissionStatus.UNDER_REVIEW, SubmissionStatus.DECIDED)
 QUARTILES = (0.25, 0.5, 0.75)
 
 _STATUS_RANK = case(

@@ -19,6 +19,7 @@ from scoring.results import OUTCOME_ORDER, RECOMMENDATION_ORDER
 
 from ..extensions import db
 from ..models import DECISION_OUTCOMES, DecisionCondition, PanelDecision, Submission, User
+from ..states import RAG_AMBER_RED, RAG_RED, DecisionOutcome, SubmissionStatus
 from . import conflicts
 from .audit import record
 from .errors import DecisionRefused, Problem
@@ -65,7 +66,7 @@ def current(submission: Submission) -> PanelDecision | None:
 
 
 # A weak overall rating calls for a follow-up review; the weaker the rating, the sooner.
-FOLLOW_UP_MONTHS = {"Red": 6, "Amber/Red": 9}
+FOLLOW_UP_MONTHS = {RAG_RED: 6, RAG_AMBER_RED: 9}
 
 
 def _add_months(day: date, months: int) -> date:
@@ -97,7 +98,7 @@ def what_if_for(inputs: EngineInputs) -> WhatIfResult | None:
 
 
 def can_record(submission: Submission) -> bool:
-    return submission.status in ("submitted", "under_review", "decided")
+    return submission.status in (SubmissionStatus.SUBMITTED, SubmissionStatus.UNDER_REVIEW, SubmissionStatus.DECIDED)
 
 
 def record_decision(submission: Submission, data: DecisionInput, user: User) -> PanelDecision:
@@ -165,9 +166,9 @@ def record_decision(submission: Submission, data: DecisionInput, user: User) -> 
         problems.append(Problem("panel_members", "Enter the names of the panel members"))
 
     conditions = data.conditions
-    if data.outcome == "proceed_with_conditions" and not conditions:
+    if data.outcome == DecisionOutcome.PROCEED_WITH_CONDITIONS and not conditions:
         problems.append(Problem("conditions[0].text", "List at least one condition, with its owner and due date"))
-    if data.outcome in ("proceed", "open_procurement") and conditions:
+    if data.outcome in (DecisionOutcome.PROCEED, DecisionOutcome.OPEN_PROCUREMENT) and conditions:
         problems.append(
             Problem(
                 "conditions[0].text",
@@ -233,7 +234,7 @@ def record_decision(submission: Submission, data: DecisionInput, user: User) -> 
             )
         )
     old_status = submission.status
-    submission.status = "decided"
+    submission.status = SubmissionStatus.DECIDED
     record(
         "decision.corrected" if latest else "decision.recorded",
         user=user,
@@ -248,6 +249,6 @@ def record_decision(submission: Submission, data: DecisionInput, user: User) -> 
         conditions=len(conditions),
         follow_up_on=decision.follow_up_on,
         old_status=old_status,
-        new_status="decided",
+        new_status=SubmissionStatus.DECIDED,
     )
     return decision

@@ -13,6 +13,7 @@ from scoring import visible_question_ids
 
 from ..extensions import db
 from ..models import EvaluatorScore, Submission, User, utcnow
+from ..states import SubmissionStatus
 from . import conflicts
 from .answers import engine_answers
 from .audit import record
@@ -131,9 +132,9 @@ def check_can_score(submission: Submission, question_id: str) -> Question:
     question = questionnaire.question(question_id)
     if not evaluable(question):
         raise NotAllowed(f"{question_id} is not a scored question in this questionnaire.")
-    if submission.status == "draft":
+    if submission.status == SubmissionStatus.DRAFT:
         raise NotAllowed("A draft cannot be scored: wait until the provider submits it.")
-    if submission.status == "decided":
+    if submission.status == SubmissionStatus.DECIDED:
         raise NotAllowed("The panel has recorded its decision, so scores can no longer change.")
     if question_id not in visible_question_ids(questionnaire, engine_answers(submission)):
         raise NotAllowed("This question does not apply to this submission, so it cannot be scored.")
@@ -142,9 +143,15 @@ def check_can_score(submission: Submission, question_id: str) -> Question:
 
 def start_review(submission: Submission, user: User) -> None:
     """The first commissioner score moves a submitted assessment into moderation."""
-    if submission.status == "submitted":
-        submission.status = "under_review"
-        record("submission.review_started", user=user, submission_id=submission.id, old="submitted", new="under_review")
+    if submission.status == SubmissionStatus.SUBMITTED:
+        submission.status = SubmissionStatus.UNDER_REVIEW
+        record(
+            "submission.review_started",
+            user=user,
+            submission_id=submission.id,
+            old=SubmissionStatus.SUBMITTED,
+            new=SubmissionStatus.UNDER_REVIEW,
+        )
 
 
 def record_score(submission: Submission, question_id: str, step: int, rationale: str, user: User) -> EvaluatorScore:

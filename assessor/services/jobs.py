@@ -17,6 +17,7 @@ from flask import abort, current_app
 
 from ..extensions import db
 from ..models import ReportJob, User, utcnow
+from ..states import JobStatus
 from ..uploads import LocalStorage
 from .audit import record
 
@@ -99,7 +100,7 @@ def _dispatch(job: ReportJob) -> None:
     if queue is None:
         run_job(job.id)
         return
-    job.status, job.progress, job.heartbeat_at = "queued", "Waiting for a worker", utcnow()
+    job.status, job.progress, job.heartbeat_at = JobStatus.QUEUED, "Waiting for a worker", utcnow()
     db.session.commit()
     queue.enqueue(
         "assessor.services.jobs.run_in_worker",
@@ -112,9 +113,9 @@ def _dispatch(job: ReportJob) -> None:
 def run_job(job_id: str) -> None:
     """Prepare one job's output inside the current app context; failures are recorded, not raised."""
     job = db.session.get(ReportJob, job_id)
-    if job is None or job.status == "finished":
+    if job is None or job.status == JobStatus.FINISHED:
         return
-    job.status, job.attempts = "running", job.attempts + 1
+    job.status, job.attempts = JobStatus.RUNNING, job.attempts + 1
     progress = Progress(job)
     progress("Started")
     try:
@@ -122,7 +123,7 @@ def run_job(job_id: str) -> None:
     except Exception as exc:  # the user needs a message and a retry button, whatever went wrong
         db.session.rollback()
         job = db.session.get(ReportJob, job_id)
-        job.status = "failed"
+        job.status = JobStatus.FAILED
         job.error = getattr(exc, "user_message", None) or f"{exc.__class__.__name__}: {str(exc)[:300]}"
         job.finished_at = utcnow()
         current_app.logger.exception("job %s (%s) failed", job_id, job.kind)
@@ -130,7 +131,7 @@ def run_job(job_id: str) -> None:
         return
     job.stored_name = report_storage().save(output.data)
     job.filename, job.content_type = output.filename, output.content_type
-    job.status, job.progress, job.finished_at = "finished", "Ready", utcnow()
+    job.status, job.progress, job.finished_at = JobStatus.FINISHED, "Ready", utcnow()
     db.session.commit()
 
 
@@ -158,20 +159,20 @@ def job_for(user: User, job_id: str) -> ReportJob:
 
 
 def is_abandoned(job: ReportJob) -> bool:
-    if job.status not in ("queued", "running") or job.heartbeat_at is None:
+    if job.status not in (JobStatus.QUEUED, JobStatus.RUNNING) or job.heartbeat_at is None:
         return False
     limit = timedelta(seconds=current_app.config.get("JOB_STALE_SECONDS", 900))
     return utcnow() - job.heartbeat_at > limit
 
 
 def retry(job: ReportJob, user: User) -> None:
-    if job.status == "finished":
+    if job.status == JobStatus.FINISHED:
         return
-    if job.attempts >= MAX_ATTEMPTS and job.status == "failed":
+    if job.attempts >= MAX_ATTEMPTS and job.status == JobStatus.FAILED:
         job.error = f"Stopped after {MAX_ATTEMPTS} attempts. Contact support with reference {job.id}."
         db.session.commit()
         return
-    job.status, job.error = "queued", None
+    job.status, job.error = JobStatus.QUEUED, None
     record("job.retried", user=user, job=job.id, kind=job.kind, attempts=job.attempts)
     db.session.commit()
     _dispatch(job)
@@ -182,7 +183,7 @@ def recover_abandoned(job: ReportJob) -> bool:
     if not is_abandoned(job):
         return False
     current_app.logger.warning("job %s abandoned after %s attempts; queueing again", job.id, job.attempts)
-    job.status = "queued"
+    job.status = JobStatus.QUEUED
     db.session.commit()
     _dispatch(job)
     return True

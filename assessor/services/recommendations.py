@@ -14,6 +14,7 @@ from ..models import (
     User,
     utcnow,
 )
+from ..states import ConditionStatus, ReviewRecommendationStatus
 from .audit import record
 from .errors import NotAllowed, Problem
 
@@ -27,7 +28,7 @@ def for_submission(submission: Submission) -> list[ReviewRecommendation]:
     rows = db.session.scalars(
         db.select(ReviewRecommendation).filter_by(submission_id=submission.id).order_by(ReviewRecommendation.id)
     )
-    return sorted(rows, key=lambda r: (r.status != "open", order.get(r.urgency, 9), r.id))
+    return sorted(rows, key=lambda r: (r.status != ReviewRecommendationStatus.OPEN, order.get(r.urgency, 9), r.id))
 
 
 def add(
@@ -81,9 +82,9 @@ def _closure_note(note: str) -> str:
 
 
 def close(row: ReviewRecommendation, note: str, user: User) -> None:
-    if row.status != "open":
+    if row.status != ReviewRecommendationStatus.OPEN:
         raise NotAllowed("This recommendation is already closed", field="closure_note")
-    row.closure_note, row.status, row.closed_at = _closure_note(note), "closed", utcnow()
+    row.closure_note, row.status, row.closed_at = _closure_note(note), ReviewRecommendationStatus.CLOSED, utcnow()
     record(
         "recommendation.closed",
         user=user,
@@ -103,9 +104,9 @@ def condition_of(submission: Submission, condition_id: int) -> DecisionCondition
 
 def close_condition(condition: DecisionCondition, note: str, user: User) -> None:
     """Mark a decision's condition met, with the evidence; conditions are outside the append-only table."""
-    if condition.status == "met":
+    if condition.status == ConditionStatus.MET:
         raise NotAllowed("This condition is already met", field="closure_note")
-    condition.closure_note, condition.status, condition.closed_at = _closure_note(note), "met", utcnow()
+    condition.closure_note, condition.status, condition.closed_at = _closure_note(note), ConditionStatus.MET, utcnow()
     record(
         "condition.met",
         user=user,

@@ -48,6 +48,7 @@ from ..models import (
     User,
     utcnow,
 )
+from ..states import ConditionStatus, RoundStatus, SubmissionStatus
 from . import checkpoints, clarifications, conflicts, decisions, evaluation, recommendations, standstill
 from .answers import evidence_rows
 from .audit import record
@@ -196,7 +197,7 @@ def _checkpoint(submission: Submission, result) -> CheckpointSummary | None:
         domains=tuple(Change(c.title, c.then, c.now) for c in comparison.domains),
         gates=tuple(Change(f"{c.id} {c.title}", c.then, c.now) for c in comparison.gates),
         conditions=tuple(
-            EarlierCondition(c.text, c.owner, c.due_on, c.status == "met", c.closure_note)
+            EarlierCondition(c.text, c.owner, c.due_on, c.status == ConditionStatus.MET, c.closure_note)
             for c in comparison.conditions
         ),
     )
@@ -245,7 +246,9 @@ def round_medians(round_: Round) -> tuple[dict[str, float | None], float | None,
     """Median domain and overall scores of the round's submitted applicants, from their stored results."""
     stored = db.session.scalars(
         db.select(Submission.result_json).where(
-            Submission.round_id == round_.id, Submission.status != "draft", Submission.result_json.is_not(None)
+            Submission.round_id == round_.id,
+            Submission.status != SubmissionStatus.DRAFT,
+            Submission.result_json.is_not(None),
         )
     ).all()
     records = []
@@ -270,7 +273,7 @@ def panel_report(submission: Submission, viewer: User | None = None) -> PanelRep
         round_name=submission.round.name,
         applicant=_applicant(submission),
         submission_status=submission.status_label,
-        submitted=submission.status != "draft",
+        submitted=submission.status != SubmissionStatus.DRAFT,
         questionnaire=inputs.questionnaire,
         framework=inputs.framework,
         result=result,
@@ -305,14 +308,14 @@ def panel_report_pdf(submission: Submission, user: User | None) -> bytes:
         user=user,
         submission_id=submission.id,
         inputs_hash=report.provenance.inputs_hash,
-        status="draft" if report.is_draft else "final",
+        status=report.report_status,
     )
     return pdf
 
 
 def feedback_available(submission: Submission) -> bool:
     """Providers see feedback only once it can no longer move: the panel has decided or the round closed."""
-    return submission.status == "decided" or submission.round.status == "closed"
+    return submission.status == SubmissionStatus.DECIDED or submission.round.status == RoundStatus.CLOSED
 
 
 def feedback_report(submission: Submission) -> FeedbackReport:
@@ -364,7 +367,7 @@ def programme_report(round_: Round) -> ProgrammeReport:
     for submission in sorted(_round_submissions(round_), key=lambda s: s.applicant.name.lower()):
         decision = decisions.current(submission)
         result = None
-        if submission.status != "draft":
+        if submission.status != SubmissionStatus.DRAFT:
             _, result = score(submission)
         entries.append(
             ProgrammeEntry(
@@ -379,7 +382,7 @@ def programme_report(round_: Round) -> ProgrammeReport:
     return ProgrammeReport(
         round_name=round_.name,
         round_description=round_.description,
-        round_status="Closed" if round_.status == "closed" else "Open",
+        round_status="Closed" if round_.status == RoundStatus.CLOSED else "Open",
         deadline=round_.deadline,
         entries=tuple(entries),
         domains=tuple((d.id, d.title) for d in questionnaire_for(round_).joint_domains()),

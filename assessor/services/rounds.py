@@ -8,6 +8,7 @@ from questionnaires import DefinitionError, parse_framework, parse_questionnaire
 
 from ..extensions import db
 from ..models import ORGANISATION_KINDS, Applicant, ApplicantMember, Definition, Organisation, Round, Submission, User
+from ..states import RoundStatus, SubmissionStatus
 from .audit import record
 from .errors import RoundProblem
 from .scores import score
@@ -47,7 +48,7 @@ def create_round(
         questionnaire_id=questionnaire.id,
         framework_id=framework.id,
         deadline=deadline,
-        status="open",
+        status=RoundStatus.OPEN,
     )
     db.session.add(round_)
     db.session.flush()
@@ -79,7 +80,7 @@ def update_round(
     further_period_days: int | None = None,
 ) -> None:
     """Save the round's settings; periods left as None keep their current length."""
-    if status not in ("open", "closed"):
+    if status not in (RoundStatus.OPEN, RoundStatus.CLOSED):
         raise RoundProblem(field="status", message="Choose whether the round is open or closed")
     standstill_days = round_.standstill_days if standstill_days is None else standstill_days
     further_period_days = round_.further_period_days if further_period_days is None else further_period_days
@@ -178,7 +179,7 @@ def add_applicant(
     members = [lead] + [_organisation(name, kind or "") for name, kind in partners]
     for organisation in members:
         db.session.add(ApplicantMember(applicant_id=applicant.id, organisation_id=organisation.id))
-    submission = Submission(round_id=round_.id, applicant_id=applicant.id, status="draft")
+    submission = Submission(round_id=round_.id, applicant_id=applicant.id, status=SubmissionStatus.DRAFT)
     db.session.add(submission)
     db.session.flush()
     db.session.refresh(submission)

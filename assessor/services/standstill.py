@@ -12,6 +12,7 @@ from datetime import date, timedelta
 
 from ..extensions import db
 from ..models import BankHoliday, DecisionPublication, PanelDecision, Representation, Submission, User, utcnow
+from ..states import RepresentationOutcome, SubmissionStatus
 from ..workdays import add_working_days, is_working_day
 from .audit import record
 from .errors import NotAllowed
@@ -19,11 +20,11 @@ from .errors import NotAllowed
 REPRESENTATION_MAX_LENGTH = 20_000
 NOTE_MAX_LENGTH = 10_000
 # Review outcomes after which the published decision cannot stand.
-CHANGES_DECISION = frozenset({"upheld", "sent_back"})
-REVIEW_OUTCOMES = {
-    "not_upheld": "Not upheld: the decision stands",
-    "upheld": "Upheld: the decision will be changed",
-    "sent_back": "Sent back to moderation for a new decision",
+CHANGES_DECISION = frozenset({RepresentationOutcome.UPHELD, RepresentationOutcome.SENT_BACK})
+REVIEW_OUTCOMES: dict[str, str] = {
+    RepresentationOutcome.NOT_UPHELD: "Not upheld: the decision stands",
+    RepresentationOutcome.UPHELD: "Upheld: the decision will be changed",
+    RepresentationOutcome.SENT_BACK: "Sent back to moderation for a new decision",
 }
 
 
@@ -137,7 +138,7 @@ def window_open(publication: DecisionPublication) -> bool:
 
 def publish(submission: Submission, decision: PanelDecision, user: User) -> DecisionPublication:
     """Make the recorded decision known to the applicant, which starts the standstill period."""
-    if submission.status != "decided" or decision.submission_id != submission.id:
+    if submission.status != SubmissionStatus.DECIDED or decision.submission_id != submission.id:
         raise NotAllowed("Only a recorded decision can be published to the applicant.")
     latest = publication_for(submission)
     if latest is not None and latest.decision_id == decision.id:
@@ -211,9 +212,9 @@ def review_representation(representation: Representation, outcome: str, note: st
         reviewed_on, submission.round.further_period_days, holidays()
     )
     old_status = submission.status
-    if outcome == "sent_back":
+    if outcome == RepresentationOutcome.SENT_BACK:
         # The published decision no longer stands: the panel must record a new version.
-        submission.status = "under_review"
+        submission.status = SubmissionStatus.UNDER_REVIEW
     record(
         "representation.reviewed",
         user=user,
@@ -248,9 +249,9 @@ def status(publication: DecisionPublication) -> str:
     """A short sentence on where the publication stands today."""
     representations = representations_for(publication)
     ends = final_on(publication)
-    if any(r.outcome == "sent_back" for r in representations):
+    if any(r.outcome == RepresentationOutcome.SENT_BACK for r in representations):
         return "Sent back after a representation: a new decision must be recorded and published."
-    if any(r.outcome == "upheld" for r in representations):
+    if any(r.outcome == RepresentationOutcome.UPHELD for r in representations):
         return "A representation was upheld: the panel must record a corrected decision and publish it."
     if any(r.outcome is None for r in representations):
         return "A representation is waiting for review."

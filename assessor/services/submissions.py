@@ -14,6 +14,7 @@ from reports.rendering import format_answer
 
 from ..extensions import db
 from ..models import SUBMISSION_STATUSES, AuditEvent, Evidence, Submission, User, utcnow
+from ..states import SubmissionStatus
 from ..uploads import CheckedUpload, LocalStorage
 from .audit import record
 from .confirmations import unconfirmed
@@ -79,28 +80,35 @@ def submit(submission: Submission, user: User) -> None:
     carried = unconfirmed(submission, inputs.questionnaire)
     if carried:
         raise NotAllowed(f"{len(carried)} answers carried forward from an earlier round are not yet confirmed.")
-    submission.status = "submitted"
+    submission.status = SubmissionStatus.SUBMITTED
     submission.submitted_at = utcnow()
     submission.submitted_by_id = user.id
     record(
         "submission.submitted",
         user=user,
         submission_id=submission.id,
-        old="draft",
-        new="submitted",
+        old=SubmissionStatus.DRAFT,
+        new=SubmissionStatus.SUBMITTED,
         inputs_hash=inputs.inputs_hash,
         recommendation=result.recommendation,
     )
 
 
 def reopen(submission: Submission, user: User, reason: str) -> None:
-    if submission.status == "draft":
+    if submission.status == SubmissionStatus.DRAFT:
         raise NotAllowed("This submission is already open for editing.")
     if not reason.strip():
         raise NotAllowed("Give a reason for reopening the submission.")
     old = submission.status
-    submission.status = "draft"
-    record("submission.reopened", user=user, submission_id=submission.id, old=old, new="draft", reason=reason.strip())
+    submission.status = SubmissionStatus.DRAFT
+    record(
+        "submission.reopened",
+        user=user,
+        submission_id=submission.id,
+        old=old,
+        new=SubmissionStatus.DRAFT,
+        reason=reason.strip(),
+    )
 
 
 # Commissioners' own working (moderation, reports) is theirs; providers see what happened to their answers.
