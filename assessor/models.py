@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import date, datetime, timezone
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flask_login import UserMixin
 from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, select
@@ -14,6 +14,17 @@ from scoring import RECOMMENDATION_LABELS
 
 from .extensions import db
 from .states import ConditionStatus, JobStatus, ReviewRecommendationStatus, RoundStatus, SubmissionStatus
+
+if TYPE_CHECKING:
+    # flask-sqlalchemy makes db.Model at run time, which a type checker cannot follow; to mypy the
+    # models are the plain SQLAlchemy declarative classes db.Model builds on.
+    from sqlalchemy.orm import DeclarativeBase
+
+    class Model(DeclarativeBase):
+        pass
+
+else:
+    Model = db.Model
 
 
 def utcnow() -> datetime:
@@ -53,7 +64,7 @@ SUBMISSION_STATUSES: dict[str, str] = {
 }
 
 
-class Organisation(db.Model):
+class Organisation(Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200), unique=True)
     kind: Mapped[str] = mapped_column(String(40))
@@ -63,7 +74,7 @@ class Organisation(db.Model):
         return ORGANISATION_KINDS.get(self.kind, self.kind)
 
 
-class User(UserMixin, db.Model):
+class User(UserMixin, Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(254), unique=True)
     name: Mapped[str] = mapped_column(String(200))
@@ -81,7 +92,7 @@ class User(UserMixin, db.Model):
         return f"{self.id}:{self.session_token}"
 
     @property
-    def is_active(self) -> bool:  # type: ignore[override]
+    def is_active(self) -> bool:
         return self.active
 
     @property
@@ -97,7 +108,7 @@ class User(UserMixin, db.Model):
         return ROLE_LABELS.get(self.role, self.role)
 
 
-class Definition(db.Model):
+class Definition(Model):
     """An imported questionnaire or framework file, pinned by rounds through its content hash."""
 
     __table_args__ = (UniqueConstraint("kind", "key", "version"),)
@@ -113,7 +124,7 @@ class Definition(db.Model):
     imported_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
-class Round(db.Model):
+class Round(Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
     description: Mapped[str] = mapped_column(Text, default="")
@@ -147,7 +158,7 @@ Round.questionnaire_hash = _definition_hash(Round.__table__.c.questionnaire_id)
 Round.framework_hash = _definition_hash(Round.__table__.c.framework_id)
 
 
-class Applicant(db.Model):
+class Applicant(Model):
     """One organisation applying alone, or an alliance: a lead organisation plus partners."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -168,7 +179,7 @@ class Applicant(db.Model):
         return [m.organisation for m in self.members if m.organisation_id != self.lead_organisation_id]
 
 
-class ApplicantMember(db.Model):
+class ApplicantMember(Model):
     __table_args__ = (UniqueConstraint("applicant_id", "organisation_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -179,7 +190,7 @@ class ApplicantMember(db.Model):
     organisation: Mapped[Organisation] = relationship()
 
 
-class Submission(db.Model):
+class Submission(Model):
     __table_args__ = (UniqueConstraint("round_id", "applicant_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -218,7 +229,7 @@ class Submission(db.Model):
         return json.loads(self.result_json) if self.result_json else None
 
 
-class Answer(db.Model):
+class Answer(Model):
     __table_args__ = (UniqueConstraint("submission_id", "question_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -239,7 +250,7 @@ class Answer(db.Model):
         return json.loads(self.value_json)
 
 
-class Evidence(db.Model):
+class Evidence(Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     submission_id: Mapped[int] = mapped_column(ForeignKey("submission.id"), index=True)
     question_id: Mapped[str] = mapped_column(String(100))
@@ -255,7 +266,7 @@ class Evidence(db.Model):
     uploaded_by: Mapped[User | None] = relationship()
 
 
-class ModeratedScore(db.Model):
+class ModeratedScore(Model):
     """The consensus score for one question, which replaces the self-score in the engine."""
 
     __table_args__ = (UniqueConstraint("submission_id", "question_id"),)
@@ -271,7 +282,7 @@ class ModeratedScore(db.Model):
     moderator: Mapped[User] = relationship()
 
 
-class AuditEvent(db.Model):
+class AuditEvent(Model):
     """Append-only: database triggers refuse UPDATE and DELETE on this table."""
 
     __table_args__ = (Index("ix_audit_event_submission", "submission_id", "id"),)
@@ -290,7 +301,7 @@ class AuditEvent(db.Model):
         return json.loads(self.detail_json)
 
 
-class Invitation(db.Model):
+class Invitation(Model):
     """A single-use, expiring link a provider lead sends to a colleague; only its hash is stored."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -307,7 +318,7 @@ class Invitation(db.Model):
     invited_by: Mapped[User] = relationship()
 
 
-class SectionAssignment(db.Model):
+class SectionAssignment(Model):
     """Which named person is answering a section (domain) of a submission."""
 
     __table_args__ = (UniqueConstraint("submission_id", "domain_id"),)
@@ -322,7 +333,7 @@ class SectionAssignment(db.Model):
     user: Mapped[User] = relationship(foreign_keys=[user_id])
 
 
-class EvaluatorScore(db.Model):
+class EvaluatorScore(Model):
     """One evaluator's independent score for one answer, on the 0–4 scale stored as 0..1."""
 
     __table_args__ = (UniqueConstraint("submission_id", "question_id", "evaluator_id"),)
@@ -339,7 +350,7 @@ class EvaluatorScore(db.Model):
     evaluator: Mapped[User] = relationship()
 
 
-class Clarification(db.Model):
+class Clarification(Model):
     """A commissioner's question to the provider about an answer, and the provider's reply."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -360,7 +371,7 @@ class Clarification(db.Model):
 DECISION_OUTCOMES = RECOMMENDATION_LABELS
 
 
-class PanelDecision(db.Model):
+class PanelDecision(Model):
     """The gateway panel's decision.  Never edited: a correction is a new version of the decision."""
 
     __table_args__ = (UniqueConstraint("submission_id", "version"),)
@@ -395,7 +406,7 @@ class PanelDecision(db.Model):
         return DECISION_OUTCOMES.get(self.outcome, self.outcome)
 
 
-class DecisionCondition(db.Model):
+class DecisionCondition(Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     decision_id: Mapped[int] = mapped_column(ForeignKey("panel_decision.id"), index=True)
     text: Mapped[str] = mapped_column(Text)
@@ -408,7 +419,7 @@ class DecisionCondition(db.Model):
     decision: Mapped[PanelDecision] = relationship(back_populates="conditions")
 
 
-class ReportJob(db.Model):
+class ReportJob(Model):
     """A report or export being prepared; its id is also the background queue's job id."""
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
@@ -434,7 +445,7 @@ class ReportJob(db.Model):
         return json.loads(self.params_json or "{}")
 
 
-class BankHoliday(db.Model):
+class BankHoliday(Model):
     """Days that do not count as working days in standstill periods; configured by administrators."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -442,7 +453,7 @@ class BankHoliday(db.Model):
     name: Mapped[str] = mapped_column(String(100))
 
 
-class MemberAnswer(db.Model):
+class MemberAnswer(Model):
     """An alliance member organisation's own answer to a per-member (declaration) question."""
 
     __table_args__ = (UniqueConstraint("submission_id", "organisation_id", "question_id"),)
@@ -464,7 +475,7 @@ class MemberAnswer(db.Model):
         return json.loads(self.value_json)
 
 
-class ConflictDeclaration(db.Model):
+class ConflictDeclaration(Model):
     """A reviewer's declaration about one applicant in a round, made before seeing any submission."""
 
     __table_args__ = (UniqueConstraint("round_id", "user_id", "applicant_id"),)
@@ -496,7 +507,7 @@ RECOMMENDATION_URGENCIES = {
 }
 
 
-class ReviewRecommendation(db.Model):
+class ReviewRecommendation(Model):
     """An improvement reviewers ask of an applicant, tracked to closure."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -516,7 +527,7 @@ class ReviewRecommendation(db.Model):
         return RECOMMENDATION_URGENCIES.get(self.urgency, self.urgency)
 
 
-class DecisionPublication(db.Model):
+class DecisionPublication(Model):
     """A decision made known to the applicant, which starts the standstill period."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -531,7 +542,7 @@ class DecisionPublication(db.Model):
     decision: Mapped[PanelDecision] = relationship()
 
 
-class Representation(db.Model):
+class Representation(Model):
     """An applicant's challenge to a published decision, made within the standstill period."""
 
     id: Mapped[int] = mapped_column(primary_key=True)

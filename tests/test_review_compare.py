@@ -9,7 +9,7 @@ import statistics
 from urllib.parse import urlencode
 
 from assessor.models import Applicant, Organisation, Round, Submission
-from assessor.services.cohort import PAGE_SIZE, ComparisonQuery, ComparisonTable
+from assessor.services.round_overview import PAGE_SIZE, ComparisonQuery, ComparisonTable
 from reports.charts import MAX_COMPARISON_SERIES
 from tests.review_helpers import (
     COMMISSIONERS,

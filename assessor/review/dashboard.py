@@ -8,7 +8,7 @@ from flask.typing import ResponseReturnValue
 from reports.charts import MAX_COMPARISON_SERIES, comparison_chart
 
 from ..models import SUBMISSION_STATUSES
-from ..services import checkpoints, cohort
+from ..services import checkpoints, round_overview
 from . import COMMISSIONERS, allow, bp
 from .common import round_for_review
 
@@ -17,9 +17,9 @@ from .common import round_for_review
 @allow(*COMMISSIONERS)
 def dashboard(round_id: int) -> ResponseReturnValue:
     round_ = round_for_review(round_id)
-    labels = cohort.rag_labels(round_)
-    query = cohort.DashboardQuery.from_args(request.args, labels)
-    page = cohort.dashboard(round_, query)
+    labels = round_overview.rag_labels(round_)
+    query = round_overview.DashboardQuery.from_args(request.args, labels)
+    page = round_overview.dashboard(round_, query)
     return render_template(
         "review/dashboard.html",
         round=round_,
@@ -35,8 +35,8 @@ def dashboard(round_id: int) -> ResponseReturnValue:
 @allow(*COMMISSIONERS)
 def compare(round_id: int) -> ResponseReturnValue:
     round_ = round_for_review(round_id)
-    result = cohort.comparison(round_)
-    table = result.table(cohort.ComparisonQuery.from_args(request.args, result.domains))
+    result = round_overview.comparison(round_)
+    table = result.table(round_overview.ComparisonQuery.from_args(request.args, result.domains))
     domains, series, bands = result.chart_inputs(table.chosen)
     chart = comparison_chart(
         domains, series, cohort=bands, title="Domain scores of the chosen applicants against the cohort (0 to 100)"
@@ -53,7 +53,7 @@ def compare(round_id: int) -> ResponseReturnValue:
         names=result.names,
         chart=chart,
         max_series=MAX_COMPARISON_SERIES,
-        filter_max_length=cohort.FILTER_MAX_LENGTH,
-        resort_field=cohort.RESORT_FIELD,
-        clear_field=cohort.CLEAR_FIELD,
+        filter_max_length=round_overview.FILTER_MAX_LENGTH,
+        resort_field=round_overview.RESORT_FIELD,
+        clear_field=round_overview.CLEAR_FIELD,
     )

@@ -19,6 +19,7 @@ from ..refusals import carry_out_and_say, refused_summary
 from ..services import conflicts, decisions, standstill
 from ..services.errors import Refused
 from ..services.scores import score
+from ..states import RepresentationOutcome, SubmissionStatus
 from . import COMMISSIONERS, allow, bp
 from .common import chosen, form_problems, posted_id, refuse_if_conflicted, submission_for_review
 from .forms import DecisionForm, decision_form_class
@@ -94,7 +95,7 @@ def _standstill(submission: Submission, latest: PanelDecision | None) -> dict[st
         "representations": standstill.representations_for(publication) if publication else [],
         "review_outcomes": standstill.REVIEW_OUTCOMES,
         "can_publish": latest is not None
-        and submission.status == "decided"
+        and submission.status == SubmissionStatus.DECIDED
         and (publication is None or publication.decision_id != latest.id),
         "final_on": standstill.final_on(publication) if publication else None,
     }
@@ -169,8 +170,8 @@ def publish_decision(submission_id: int) -> ResponseReturnValue:
 
 # What the round administrator must see to next, once a representation's review is recorded.
 _AFTER_REVIEW = {
-    "sent_back": " The submission is back under moderation: the panel must record a new decision.",
-    "upheld": " The panel must now record a corrected decision and you publish it again.",
+    RepresentationOutcome.SENT_BACK: " The submission is back under moderation: the panel must record a new decision.",
+    RepresentationOutcome.UPHELD: " The panel must now record a corrected decision and you publish it again.",
 }
 
 

@@ -28,6 +28,7 @@ from scoring import OUTCOME_LABELS
 from ..forms import InvitationForm, choice_list
 from ..models import DECISION_OUTCOMES, RECOMMENDATION_URGENCIES
 from ..services import clarifications, decisions, evaluation
+from ..states import RoundStatus
 
 SCALE_CHOICES = choice_list((str(s.step), f"{s.label} ({s.step})") for s in evaluation.SCALE)
 
@@ -103,7 +104,10 @@ class RoundSettingsForm(FlaskForm):
     status = RadioField(
         "Round status",
         choices=choice_list(
-            [("open", "Open: providers can edit drafts"), ("closed", "Closed: drafts can no longer change")]
+            [
+                (RoundStatus.OPEN, "Open: providers can edit drafts"),
+                (RoundStatus.CLOSED, "Closed: drafts can no longer change"),
+            ]
         ),
         validators=[InputRequired("Choose whether the round is open")],
     )

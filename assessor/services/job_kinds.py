@@ -12,7 +12,7 @@ from flask import abort
 
 from ..extensions import db
 from ..models import Round, Submission, User
-from . import access, cohort, conflicts
+from . import access, conflicts, round_overview
 from .jobs import JobKind, JobOutput, Progress, register
 
 
@@ -73,7 +73,9 @@ def _round_export(params: dict[str, Any], user: User, progress: Progress) -> Job
 
     round_ = db.session.get(Round, _int_param(params, "round_id"))
     progress("Scoring every submission and writing the workbook")
-    workbook = to_xlsx({"Submissions": cohort.submission_table(round_), "Answers": cohort.answer_table(round_)})
+    workbook = to_xlsx(
+        {"Submissions": round_overview.submission_table(round_), "Answers": round_overview.answer_table(round_)}
+    )
     return JobOutput(
         f"round-{round_.id}-export.xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", workbook
     )

@@ -1,4 +1,4 @@
-"""A round's submissions side by side: the dashboard, the domain comparison, and export tables.
+"""A round's submissions side by side (the round overview): the dashboard, the domain comparison, and export tables.
 
 The dashboard and the comparison read only the summary the one scoring path stores on each
 submission row (``services.scores``), so a page view never rescores a round.
