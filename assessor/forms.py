@@ -1,5 +1,5 @@
-"""Provider forms: sections built from a questionnaire domain (and the conversion of what people type
-into answers), section assignment, and inviting colleagues.
+"""Questionnaire forms built from a domain's questions (and the conversion of what people type into
+answers), inviting colleagues, and accepting an invitation.
 
 Section input is validated here (formats, ranges, known options); whether an answer is *required*
 is checked only at submission, so people can save half-finished sections.
@@ -32,7 +32,6 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from questionnaires.model import Domain, Question
 
-from .models import User
 from .passwords import password_problems
 from .services.answers import fingerprint
 
@@ -224,7 +223,7 @@ def initial_form_data(domain: Domain, stored: dict[str, Any], versions: dict[str
     for question in domain.questions:
         value = stored.get(question.id)
         data[field_name(question.id)] = to_field_value(question, value)
-        data[base_name(question.id)] = f"{versions.get(question.id, 0)}:{fingerprint(value)}"
+        data[base_name(question.id)] = version_marker(versions.get(question.id, 0), value)
     return data
 
 
@@ -265,6 +264,11 @@ def canonical_value(question: Question, raw: Any) -> Any:
     return None
 
 
+def version_marker(version: int, value: Any) -> str:
+    """The 'version:fingerprint' a form carries for an answer, to tell on saving whether it changed meanwhile."""
+    return f"{version}:{fingerprint(value)}"
+
+
 def parse_base(raw: str | None) -> tuple[int, str | None]:
     """Split a 'version:fingerprint' marker; a missing or forged marker means 'version 0, unknown'."""
     if not raw or ":" not in raw:
@@ -274,23 +278,6 @@ def parse_base(raw: str | None) -> tuple[int, str | None]:
         return max(int(version), 0), digest or None
     except ValueError:
         return 0, None
-
-
-NOBODY = "nobody"
-
-
-def assignment_form_class(section_title: str, people: list[User]) -> type[FlaskForm]:
-    choices = [(str(person.id), f"{person.name} ({person.organisation.name})") for person in people]
-    choices.append((NOBODY, "Nobody for now"))
-
-    class AssignmentForm(FlaskForm):
-        assignee = RadioField(
-            f"Who will answer ‘{section_title}’?",
-            choices=choice_list(choices),
-            validators=[InputRequired("Choose who will answer this section")],
-        )
-
-    return AssignmentForm
 
 
 _EMAIL = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
