@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Iterable
 from typing import Any
 
 from flask import current_app, get_template_attribute
@@ -30,7 +31,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, EqualTo, InputRequired, Length, Optional, Regexp, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from questionnaires.model import Domain, Question
+from questionnaires.model import Question
 
 from .passwords import password_problems
 from .services.answers import fingerprint
@@ -218,9 +219,12 @@ def field_values(question: Question, value: Any) -> list[str]:
     return [str(v) for v in shown] if isinstance(shown, list) else [str(shown)]
 
 
-def initial_form_data(domain: Domain, stored: dict[str, Any], versions: dict[str, int]) -> dict[str, Any]:
+def initial_form_data(
+    questions: Iterable[Question], stored: dict[str, Any], versions: dict[str, int]
+) -> dict[str, Any]:
+    """The field values and version markers of a page showing ``stored`` answers, as a form would hold them."""
     data: dict[str, Any] = {}
-    for question in domain.questions:
+    for question in questions:
         value = stored.get(question.id)
         data[field_name(question.id)] = to_field_value(question, value)
         data[base_name(question.id)] = version_marker(versions.get(question.id, 0), value)
