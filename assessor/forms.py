@@ -1,5 +1,4 @@
-"""Questionnaire forms built from a domain's questions (and the conversion of what people type into
-answers), inviting colleagues, and accepting an invitation.
+"""Questionnaire forms built from questions, the conversion of what people type into answers, and invitations.
 
 Section input is validated here (formats, ranges, known options); whether an answer is *required*
 is checked only at submission, so people can save half-finished sections.

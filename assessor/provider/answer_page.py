@@ -69,8 +69,6 @@ class AnswerPage:
         self.outcome = PageOutcome()
         self._form: SectionForm | None = None
 
-    # -- What each page supplies ------------------------------------------------------------------
-
     def load_rows(self) -> dict[str, Any]:
         """The stored rows of this page's answers, by question id."""
         raise NotImplementedError
@@ -90,8 +88,6 @@ class AnswerPage:
         outcome = PageOutcome()
         self.save_answers(outcome, self.visible(self.answers_as_posted()))
         return outcome
-
-    # -- The flow ---------------------------------------------------------------------------------
 
     @property
     def stored(self) -> dict[str, Any]:
