@@ -1,5 +1,4 @@
-"""Provider forms: sections built from a questionnaire domain (and the conversion of what people type
-into answers), section assignment, and inviting colleagues.
+"""Questionnaire forms built from questions, the conversion of what people type into answers, and invitations.
 
 Section input is validated here (formats, ranges, known options); whether an answer is *required*
 is checked only at submission, so people can save half-finished sections.
@@ -9,6 +8,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Iterable
 from typing import Any
 
 from flask import current_app, get_template_attribute
@@ -30,9 +30,8 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, EqualTo, InputRequired, Length, Optional, Regexp, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from questionnaires import Domain, Question
+from questionnaires import Question
 
-from .models import User
 from .passwords import password_problems
 from .services.answers import fingerprint
 
@@ -219,12 +218,15 @@ def field_values(question: Question, value: Any) -> list[str]:
     return [str(v) for v in shown] if isinstance(shown, list) else [str(shown)]
 
 
-def initial_form_data(domain: Domain, stored: dict[str, Any], versions: dict[str, int]) -> dict[str, Any]:
+def initial_form_data(
+    questions: Iterable[Question], stored: dict[str, Any], versions: dict[str, int]
+) -> dict[str, Any]:
+    """The field values and version markers of a page showing ``stored`` answers, as a form would hold them."""
     data: dict[str, Any] = {}
-    for question in domain.questions:
+    for question in questions:
         value = stored.get(question.id)
         data[field_name(question.id)] = to_field_value(question, value)
-        data[base_name(question.id)] = f"{versions.get(question.id, 0)}:{fingerprint(value)}"
+        data[base_name(question.id)] = version_marker(versions.get(question.id, 0), value)
     return data
 
 
@@ -265,6 +267,11 @@ def canonical_value(question: Question, raw: Any) -> Any:
     return None
 
 
+def version_marker(version: int, value: Any) -> str:
+    """The 'version:fingerprint' a form carries for an answer, to tell on saving whether it changed meanwhile."""
+    return f"{version}:{fingerprint(value)}"
+
+
 def parse_base(raw: str | None) -> tuple[int, str | None]:
     """Split a 'version:fingerprint' marker; a missing or forged marker means 'version 0, unknown'."""
     if not raw or ":" not in raw:
@@ -274,23 +281,6 @@ def parse_base(raw: str | None) -> tuple[int, str | None]:
         return max(int(version), 0), digest or None
     except ValueError:
         return 0, None
-
-
-NOBODY = "nobody"
-
-
-def assignment_form_class(section_title: str, people: list[User]) -> type[FlaskForm]:
-    choices = [(str(person.id), f"{person.name} ({person.organisation.name})") for person in people]
-    choices.append((NOBODY, "Nobody for now"))
-
-    class AssignmentForm(FlaskForm):
-        assignee = RadioField(
-            f"Who will answer ‘{section_title}’?",
-            choices=choice_list(choices),
-            validators=[InputRequired("Choose who will answer this section")],
-        )
-
-    return AssignmentForm
 
 
 _EMAIL = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"

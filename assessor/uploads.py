@@ -9,7 +9,7 @@ import zipfile
 from dataclasses import dataclass
 from io import BytesIO
 from pathlib import Path
-from typing import BinaryIO
+from typing import IO
 
 from .services.errors import Refused
 
@@ -104,7 +104,7 @@ def _office_zip_matches(extension: str, data: bytes) -> bool:
     return declared == _OPEN_DOCUMENT_TYPES[extension]
 
 
-def read_limited(stream: BinaryIO, max_bytes: int) -> bytes:
+def read_limited(stream: IO[bytes], max_bytes: int) -> bytes:
     """At most one byte more than the limit: enough to know a file is too large without holding all of it."""
     return stream.read(max_bytes + 1)
 

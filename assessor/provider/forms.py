@@ -1,0 +1,27 @@
+"""Forms only the provider pages use; the questionnaire forms themselves are shared, in ``assessor.forms``."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import RadioField
+from wtforms.validators import InputRequired
+
+from ..forms import choice_list
+from ..models import User
+
+NOBODY = "nobody"
+
+
+def assignment_form_class(section_title: str, people: list[User]) -> type[FlaskForm]:
+    """A form choosing who answers one section, from ``people`` or nobody."""
+    choices = [(str(person.id), f"{person.name} ({person.organisation.name})") for person in people]
+    choices.append((NOBODY, "Nobody for now"))
+
+    class AssignmentForm(FlaskForm):
+        assignee = RadioField(
+            f"Who will answer ‘{section_title}’?",
+            choices=choice_list(choices),
+            validators=[InputRequired("Choose who will answer this section")],
+        )
+
+    return AssignmentForm

@@ -1,0 +1,172 @@
+"""A submission as a whole: the provider's home, its overview, check and submit, history, printout and feedback."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import abort, redirect, render_template, request, url_for
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from werkzeug.wrappers import Response
+
+from questionnaires import Domain, Questionnaire
+from scoring import RECOMMENDATION_LABELS, visible_question_ids
+
+from ..extensions import db
+from ..models import Submission, utcnow
+from ..refusals import carry_out
+from ..report_downloads import pdf_download
+from ..services import access, confirmations, standstill
+from ..services import declarations as declaration_service
+from ..services.answers import answer_rows, authors_by_domain, evidence_rows, last_changes
+from ..services.assignments import assignments_for, can_assign, sections_assigned_to
+from ..services.definitions import questionnaire_for
+from ..services.invitations import can_invite
+from ..services.reporting import feedback_available, feedback_report_pdf
+from ..services.scores import missing_required, score, section_progress
+from ..services.submissions import change_history, submit
+from . import bp
+from .common import sections, submission_for
+
+HISTORY_PAGE_SIZE = 100
+
+
+@bp.route("/")
+def home() -> str:
+    submissions = db.session.scalars(access.visible_submissions(current_user)).all()
+    assigned: dict[int, list[Domain]] = {}
+    for assignment in sections_assigned_to(current_user):
+        submission = next((s for s in submissions if s.id == assignment.submission_id), None)
+        if submission is None:
+            continue
+        domain = next((d for d in sections(questionnaire_for(submission.round)) if d.id == assignment.domain_id), None)
+        if domain is not None:
+            assigned.setdefault(submission.id, []).append(domain)
+    return render_template(
+        "provider/home.html", submissions=submissions, assigned=assigned, can_invite=can_invite(current_user)
+    )
+
+
+@bp.route("/submissions/<int:submission_id>")
+def overview(submission_id: int) -> tuple[str, int]:
+    return overview_page(submission_for(submission_id))
+
+
+def overview_page(
+    submission: Submission,
+    representation_problems: list[tuple[str, str]] | None = None,
+    representation_text: str = "",
+    status: int = 200,
+) -> tuple[str, int]:
+    """The overview, also shown again (with ``representation_problems``) when a representation is refused."""
+    inputs, result = score(submission)
+    db.session.commit()
+    rows = answer_rows(submission)
+    carried = confirmations.unconfirmed(submission, inputs.questionnaire, rows)
+    publication = standstill.publication_for(submission)
+    return render_template(
+        "provider/overview.html",
+        submission=submission,
+        members=declaration_service.statuses(submission, inputs.questionnaire),
+        carried=carried,
+        carried_rounds=confirmations.carried_round_names(carried),
+        publication=publication,
+        outcome_labels=RECOMMENDATION_LABELS,
+        representations=standstill.representations_for(publication) if publication else [],
+        representation_outcomes=standstill.REVIEW_OUTCOMES,
+        representation_open=publication is not None and standstill.window_open(publication),
+        publication_status=standstill.status(publication) if publication else "",
+        representation_problems=representation_problems or [],
+        representation_text=representation_text,
+        sections=sections(inputs.questionnaire),
+        progress=section_progress(inputs.questionnaire, result),
+        last_change=last_changes(inputs.questionnaire, rows, evidence_rows(submission)),
+        authors=authors_by_domain(inputs.questionnaire, rows),
+        assignments=assignments_for(submission),
+        can_submit=access.can_submit(current_user, submission),
+        can_assign=can_assign(current_user, submission) and submission.editable,
+        can_invite=can_invite(current_user),
+    ), status
+
+
+@bp.route("/submissions/<int:submission_id>/check", methods=["GET"])
+def check(submission_id: int) -> str:
+    submission = submission_for(submission_id)
+    inputs, result = score(submission)
+    db.session.commit()
+    return render_template(
+        "provider/check.html",
+        submission=submission,
+        sections=sections(inputs.questionnaire),
+        missing=missing_required(inputs.questionnaire, result),
+        members_waiting=declaration_service.incomplete(submission, inputs.questionnaire),
+        unconfirmed=confirmations.unconfirmed(submission, inputs.questionnaire),
+        visible=visible_question_ids(inputs.questionnaire, inputs.answers),
+        answers=answer_rows(submission),
+        evidence=evidence_rows(submission),
+        can_submit=access.can_submit(current_user, submission),
+        form=FlaskForm(),
+    )
+
+
+@bp.route("/submissions/<int:submission_id>/submit", methods=["POST"])
+def submit_submission(submission_id: int) -> Response:
+    submission = submission_for(submission_id)
+    if not access.can_submit(current_user, submission):
+        abort(403, description="Only a lead user of the lead organisation can submit.")
+    if carry_out(lambda: submit(submission, current_user), "Your submission has been sent to the commissioners."):
+        return redirect(url_for(".overview", submission_id=submission.id))
+    return redirect(url_for(".check", submission_id=submission.id))
+
+
+@bp.route("/submissions/<int:submission_id>/history")
+def submission_history(submission_id: int) -> str:
+    submission = submission_for(submission_id)
+    page = max(request.args.get("page", 1, type=int), 1)
+    entries, total = change_history(submission, page, HISTORY_PAGE_SIZE)
+    pages = max((total + HISTORY_PAGE_SIZE - 1) // HISTORY_PAGE_SIZE, 1)
+    return render_template(
+        "provider/history.html", submission=submission, entries=entries, page=page, pages=pages, total=total
+    )
+
+
+@bp.route("/submissions/<int:submission_id>/print")
+def printable(submission_id: int) -> str:
+    submission = submission_for(submission_id)
+    inputs, _ = score(submission)
+    db.session.commit()
+    return render_template(
+        "provider/print.html",
+        submission=submission,
+        sections=sections(inputs.questionnaire),
+        visible=visible_question_ids(inputs.questionnaire, inputs.answers),
+        answers=answer_rows(submission),
+        evidence=evidence_rows(submission),
+        assignments=assignments_for(submission),
+        now=utcnow(),
+        declarations=_printable_declarations(submission, inputs.questionnaire),
+        declaration_questions=declaration_service.declaration_questions(inputs.questionnaire),
+    )
+
+
+def _printable_declarations(submission: Submission, questionnaire: Questionnaire) -> list[tuple[Any, ...]]:
+    """(organisation, its declaration rows, the questions it was asked) for every member."""
+    printed = []
+    for organisation in declaration_service.members_of(submission):
+        rows = declaration_service.declaration_rows(submission, organisation.id)
+        answers = {qid: row.value for qid, row in rows.items() if row.value is not None}
+        printed.append((organisation, rows, declaration_service.visible_declarations(questionnaire, answers)))
+    return printed
+
+
+@bp.route("/submissions/<int:submission_id>/feedback.pdf")
+def feedback_report(submission_id: int) -> Response | tuple[str, int]:
+    submission = submission_for(submission_id)
+    if not feedback_available(submission):
+        abort(
+            409,
+            description="Feedback is published once the panel has decided on your submission or the round has closed.",
+        )
+    return pdf_download(
+        lambda: feedback_report_pdf(submission, current_user), f"feedback-{submission.id}.pdf", "feedback report"
+    )
