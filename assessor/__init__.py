@@ -113,10 +113,11 @@ def _register_template_helpers(app: Flask) -> None:
     from reports.rendering import format_answer
     from scoring import RECOMMENDATION_LABELS
 
-    from .forms import choice_inputs, choices_of
+    from .forms import choice_inputs, choices_of, messages_for
     from .localtime import local_time
 
     app.add_template_filter(format_answer, "answer")
+    app.add_template_filter(messages_for)
     app.add_template_global(choices_of)
     app.add_template_global(choice_inputs)
 
