@@ -303,6 +303,10 @@ class Invitation(db.Model):
     organisation: Mapped[Organisation] = relationship()
     invited_by: Mapped[User] = relationship()
 
+    @property
+    def role_label(self) -> str:
+        return ROLE_LABELS.get(self.role, self.role)
+
 
 class SectionAssignment(db.Model):
     """Which named person is answering a section (domain) of a submission."""

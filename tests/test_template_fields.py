@@ -1,4 +1,5 @@
-"""The form-field macros every page builds its fields from (templates/macros.html)."""
+"""The form-field macros every page builds its fields from (templates/macros.html), and the rules the
+pages state that live in Python (the follow-up months of a rating)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import re
 import pytest
 
 from assessor import create_app
+from assessor.services.decisions import FOLLOW_UP_MONTHS, follow_up_months
 
 
 @pytest.fixture(scope="module")
@@ -93,3 +95,8 @@ def test_a_radio_group_is_a_fieldset_described_by_its_hint(render):
     assert '<input class="choice-input" type="radio" id="score-2" name="score" value="2" checked>' in html
     assert '<label class="choice-label" for="score-2"><strong>2</strong> Good</label>' in html
 
+
+def test_the_follow_up_months_come_from_the_rule_in_python():
+    assert follow_up_months("Red") == FOLLOW_UP_MONTHS["Red"] == 6
+    assert follow_up_months("Amber/Red") == 9
+    assert follow_up_months("Amber") is None and follow_up_months(None) is None
