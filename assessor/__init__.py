@@ -113,15 +113,22 @@ def _register_template_helpers(app: Flask) -> None:
     from reports.rendering import format_answer
     from scoring import RECOMMENDATION_LABELS
 
-    from .forms import choice_inputs, choices_of
+    from .forms import choice_inputs, choices_of, messages_for
     from .localtime import local_time
+    from .services.clarifications import open_for_questions
+    from .services.decisions import follow_up_months
     from .states import TEMPLATE_GLOBALS
 
     app.add_template_filter(format_answer, "answer")
+    app.add_template_filter(messages_for)
     app.add_template_global(choices_of)
     app.add_template_global(choice_inputs)
     # The named states (SubmissionStatus, JobStatus, ...), so templates need no bare state strings.
     app.jinja_env.globals.update(TEMPLATE_GLOBALS)
+    # Rules the pages state, kept where the code applies them.
+    app.add_template_global(follow_up_months)
+    app.add_template_global(open_for_questions, "clarifications_open")
+    app.add_template_global(RECOMMENDATION_LABELS, "recommendation_labels")
 
     @app.template_filter("score")
     def _score(value, digits: int = 1):

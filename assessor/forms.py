@@ -76,6 +76,14 @@ def choice_list(pairs) -> list[SelectChoice]:
     return [SelectChoice(value, label) for value, label in pairs]
 
 
+def messages_for(problems, anchor: str) -> list[str]:
+    """The messages of a page's ``(anchor, message)`` problems that belong to the field ``anchor``.
+
+    The error summary links each problem to its field by the anchor; the field shows the same message.
+    """
+    return [message for at, message in problems or () if at == anchor]
+
+
 def choices_of(question: Question) -> list[tuple[str, str]]:
     """(value, label) of each option a choice question offers, as the form posts and shows them."""
     if question.type == "scale":

@@ -317,6 +317,10 @@ class Invitation(Model):
     organisation: Mapped[Organisation] = relationship()
     invited_by: Mapped[User] = relationship()
 
+    @property
+    def role_label(self) -> str:
+        return ROLE_LABELS.get(self.role, self.role)
+
 
 class SectionAssignment(Model):
     """Which named person is answering a section (domain) of a submission."""

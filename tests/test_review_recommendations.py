@@ -145,6 +145,8 @@ def test_a_red_rating_proposes_a_follow_up_review_six_months_after_the_decision(
     html = panel.get(decision).get_data(as_text=True)
     proposed = _months_later(date.today(), 6)
     assert f'name="follow_up_on" value="{proposed.isoformat()}"' in html
+    # The hint states the same rule the proposed date comes from.
+    assert "the proposed date is 6 months after the decision" in html
 
     # The panel agrees with the engine, so only the follow-up date is in question.
     form = {

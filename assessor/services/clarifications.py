@@ -32,8 +32,13 @@ def by_question(clarifications: list[Clarification]) -> dict[str | None, list[Cl
     return grouped
 
 
+def open_for_questions(submission: Submission) -> bool:
+    """Whether clarifications can be asked: only while a submitted assessment is being reviewed."""
+    return submission.status in (SubmissionStatus.SUBMITTED, SubmissionStatus.UNDER_REVIEW)
+
+
 def ask(submission: Submission, question_id: str | None, text: str, user: User) -> Clarification:
-    if submission.status not in (SubmissionStatus.SUBMITTED, SubmissionStatus.UNDER_REVIEW):
+    if not open_for_questions(submission):
         raise NotAllowed("Clarifications can be asked only while a submitted assessment is being reviewed.")
     if question_id and questionnaire_for(submission.round).question(question_id) is None:
         raise NotAllowed(f"{question_id} is not a question in this questionnaire.")

@@ -76,14 +76,19 @@ def _add_months(day: date, months: int) -> date:
     return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
+def follow_up_months(rag: str | None) -> int | None:
+    """How many months after the decision a rating's follow-up review is due; None when none is needed."""
+    return FOLLOW_UP_MONTHS.get(rag or "")
+
+
 def proposed_follow_up(rag: str | None, decided_on: date) -> date | None:
     """The follow-up review date a Red or Amber/Red rating proposes; None when none is needed."""
-    months = FOLLOW_UP_MONTHS.get(rag or "")
+    months = follow_up_months(rag)
     return None if months is None else _add_months(decided_on, months)
 
 
 def needs_follow_up(rag: str | None) -> bool:
-    return (rag or "") in FOLLOW_UP_MONTHS
+    return follow_up_months(rag) is not None
 
 
 def implied_outcome(gate_outcomes: dict[str, str]) -> str:
