@@ -252,6 +252,10 @@ def to_field_value(question: Question, value: Any) -> Any:
 
 def canonical_value(question: Question, raw: Any) -> Any:
     """The engine's encoding of a validated field value; None means unanswered."""
+    if question.type in ("scale", "yesno", "choice") and isinstance(raw, str):
+        # WTForms' Optional() accepts a blank value, clearing the "not a valid choice" error, so a
+        # posted " " arrives here as valid: it means no choice was made.
+        raw = raw.strip()
     if question.type == "scale":
         return int(raw) if raw not in (None, "", "None") else None
     if question.type == "yesno":
