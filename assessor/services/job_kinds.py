@@ -47,7 +47,7 @@ def _commissioner_round(user: User, params: dict[str, Any]) -> None:
 def _panel_report(params: dict[str, Any], user: User, progress: Progress) -> JobOutput:
     from .reporting import panel_report_pdf
 
-    submission = db.session.get(Submission, _int_param(params, "submission_id"))
+    submission = db.session.get_one(Submission, _int_param(params, "submission_id"))
     progress("Scoring the submission and drawing the report")
     return JobOutput(f"panel-report-{submission.id}.pdf", "application/pdf", panel_report_pdf(submission, user))
 
@@ -55,7 +55,7 @@ def _panel_report(params: dict[str, Any], user: User, progress: Progress) -> Job
 def _programme_summary(params: dict[str, Any], user: User, progress: Progress) -> JobOutput:
     from .reporting import programme_report_pdf
 
-    round_ = db.session.get(Round, _int_param(params, "round_id"))
+    round_ = db.session.get_one(Round, _int_param(params, "round_id"))
     progress("Comparing every applicant in the round")
     return JobOutput(f"programme-summary-round-{round_.id}.pdf", "application/pdf", programme_report_pdf(round_, user))
 
@@ -63,7 +63,7 @@ def _programme_summary(params: dict[str, Any], user: User, progress: Progress) -
 def _panel_pack(params: dict[str, Any], user: User, progress: Progress) -> JobOutput:
     from .reporting import panel_pack_pdf
 
-    round_ = db.session.get(Round, _int_param(params, "round_id"))
+    round_ = db.session.get_one(Round, _int_param(params, "round_id"))
     progress("Drawing every applicant's panel report into one pack")
     return JobOutput(f"panel-pack-round-{round_.id}.pdf", "application/pdf", panel_pack_pdf(round_, user))
 
@@ -71,7 +71,7 @@ def _panel_pack(params: dict[str, Any], user: User, progress: Progress) -> JobOu
 def _round_export(params: dict[str, Any], user: User, progress: Progress) -> JobOutput:
     from reports.exports import to_xlsx
 
-    round_ = db.session.get(Round, _int_param(params, "round_id"))
+    round_ = db.session.get_one(Round, _int_param(params, "round_id"))
     progress("Scoring every submission and writing the workbook")
     workbook = to_xlsx(
         {"Submissions": round_overview.submission_table(round_), "Answers": round_overview.answer_table(round_)}

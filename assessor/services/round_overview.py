@@ -9,7 +9,8 @@ from __future__ import annotations
 import json
 import math
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Any, Mapping, Self
+from collections.abc import Collection, Mapping
+from typing import TYPE_CHECKING, Any, Self
 
 import pandas as pd
 from sqlalchemy import case, func
@@ -73,9 +74,23 @@ def _page_number(args: Mapping[str, str]) -> int:
     return max(1, _whole_number(args.get("page")) or 1)
 
 
+def _one_of(value: str | None, allowed: Collection[str], default: str) -> str:
+    """A query-string value if it is one the page offers, else the default."""
+    return value if value is not None and value in allowed else default
+
+
+@dataclass(frozen=True)
 class _SortableTable:
-    """Column headings shared by the paged tables: each query is a frozen dataclass with sort, order,
-    page and default_order()."""
+    """Column headings shared by the paged tables: each query says its sort, order and page, and
+    which direction each column starts in."""
+
+    sort: str = ""
+    order: str = "desc"
+    page: int = 1
+
+    @staticmethod
+    def default_order(sort: str) -> str:
+        raise NotImplementedError
 
     def resorted(self, sort: str) -> Self:
         """The query after choosing a column heading: the same column flips direction, another starts
@@ -97,12 +112,12 @@ class DashboardQuery(_SortableTable):
     @classmethod
     def from_args(cls, args: Mapping[str, str], rag_labels: list[str]) -> "DashboardQuery":
         """Unknown values are ignored rather than refused: a stale bookmark still shows the round."""
-        sort = args.get("sort") if args.get("sort") in SORTS else "overall"
-        order = args.get("order") if args.get("order") in ("asc", "desc") else cls.default_order(sort)
+        sort = _one_of(args.get("sort"), SORTS, "overall")
+        order = _one_of(args.get("order"), ("asc", "desc"), cls.default_order(sort))
         return cls(
-            status=args.get("status") if args.get("status") in SUBMISSION_STATUSES else "",
-            recommendation=args.get("recommendation") if args.get("recommendation") in RECOMMENDATION_LABELS else "",
-            rag=args.get("rag") if args.get("rag") in rag_labels else "",
+            status=_one_of(args.get("status"), SUBMISSION_STATUSES, ""),
+            recommendation=_one_of(args.get("recommendation"), RECOMMENDATION_LABELS, ""),
+            rag=_one_of(args.get("rag"), rag_labels, ""),
             sort=sort,
             order=order,
             page=_page_number(args),
@@ -235,8 +250,8 @@ class ComparisonQuery(_SortableTable):
         the sort, order and filter the form carried; either starts again at page 1.
         """
         sorts = {NAME_SORT} | {domain_sort(d) for d, _ in domains}
-        sort = args.get("sort") if args.get("sort") in sorts else NAME_SORT
-        order = args.get("order") if args.get("order") in ("asc", "desc") else cls.default_order(sort)
+        sort = _one_of(args.get("sort"), sorts, NAME_SORT)
+        order = _one_of(args.get("order"), ("asc", "desc"), cls.default_order(sort))
         shown = (_whole_number(v) for v in args.getlist("show"))
         query = cls(
             applicant=args.get("applicant", "").strip()[:FILTER_MAX_LENGTH],
@@ -248,8 +263,9 @@ class ComparisonQuery(_SortableTable):
         )
         if args.get(CLEAR_FIELD) == "applicant":
             query = replace(query, applicant="", page=1)
-        if args.get(RESORT_FIELD) in sorts:
-            query = query.resorted(args.get(RESORT_FIELD))
+        resort = args.get(RESORT_FIELD)
+        if resort is not None and resort in sorts:
+            query = query.resorted(resort)
         return query
 
     @staticmethod
@@ -317,21 +333,24 @@ class Comparison:
         ordered = self.scores[[d for d, _ in self.domains]]
         if submission_ids is not None:
             ordered = ordered.loc[list(submission_ids)]
-        values = ordered.astype(object).where(ordered.notna(), None).values.tolist()
-        return [(sid, self.names[sid], row) for sid, row in zip(ordered.index.tolist(), values)]
+        values = [[None if pd.isna(v) else float(v) for v in row] for row in ordered.to_numpy().tolist()]
+        return [(sid, self.names[sid], row) for sid, row in zip(ordered.index.tolist(), values, strict=True)]
 
     def quartiles(self) -> list[tuple[float, float, float] | None]:
         """(lower quartile, median, upper quartile) per domain, None where nothing is scored yet."""
         return [
             None
-            if not self.stats.at["count", d]
-            else (float(self.stats.at["q1", d]), float(self.stats.at["median", d]), float(self.stats.at["q3", d]))
+            if not self._stat("count", d)
+            else (self._stat("q1", d), self._stat("median", d), self._stat("q3", d))
             for d, _ in self.domains
         ]
 
     def counts(self) -> list[int]:
         """How many submissions have a score in each domain."""
-        return [int(self.stats.at["count", d]) for d, _ in self.domains]
+        return [int(self._stat("count", d)) for d, _ in self.domains]
+
+    def _stat(self, row: str, domain_id: str) -> float:
+        return self.stats[domain_id].astype(float)[row]
 
     def ordered_ids(self, query: ComparisonQuery) -> list[int]:
         """Submission ids passing the name filter, in the query's order.
@@ -510,7 +529,7 @@ def answer_table(round_: Round) -> pd.DataFrame:
         evidence = evidence_rows(submission)
         for domain in result.domains:
             for detail in domain.questions:
-                question = questionnaire.question(detail.id)
+                question = questionnaire.question_index[detail.id]
                 if question.type == "evidence":
                     answer_text = "; ".join(f.original_name for f in evidence.get(question.id, []))
                 else:

@@ -69,7 +69,7 @@ def _periods_counting(day: date) -> list[str]:
         .where(DecisionPublication.published_on < day, DecisionPublication.standstill_ends_on >= day)
         .order_by(DecisionPublication.published_on, DecisionPublication.id)
     ):
-        applicant = db.session.get(Submission, publication.submission_id).applicant.name
+        applicant = db.session.get_one(Submission, publication.submission_id).applicant.name
         periods.append(
             f"the standstill period of the decision published to {applicant} on "
             f"{publication.published_on:%-d %B %Y}, which ends on "
@@ -85,7 +85,7 @@ def _periods_counting(day: date) -> list[str]:
         # errs on the side of keeping the end date the applicant was given.
         if day < representation.reviewed_at.date() - timedelta(days=1):
             continue
-        applicant = db.session.get(Submission, representation.publication.submission_id).applicant.name
+        applicant = db.session.get_one(Submission, representation.publication.submission_id).applicant.name
         periods.append(
             f"the further period after {applicant}'s representation, which ends on "
             f"{representation.further_period_ends_on:%-d %B %Y}"
@@ -204,7 +204,7 @@ def review_representation(representation: Representation, outcome: str, note: st
     if len(note) > NOTE_MAX_LENGTH:
         raise NotAllowed(f"Shorten the note to {NOTE_MAX_LENGTH:,} characters or fewer")
     publication = representation.publication
-    submission = db.session.get(Submission, publication.submission_id)
+    submission = db.session.get_one(Submission, publication.submission_id)
     reviewed_on = today()
     representation.outcome, representation.review_note = outcome, note
     representation.reviewed_by_id, representation.reviewed_at = user.id, utcnow()
@@ -242,7 +242,8 @@ def final_on(publication: DecisionPublication) -> date | None:
         return publication.standstill_ends_on
     if any(r.outcome is None or r.outcome in CHANGES_DECISION for r in representations):
         return None
-    return max(r.further_period_ends_on for r in representations)
+    # Every representation is reviewed here, so each has its further period.
+    return max((r.further_period_ends_on for r in representations if r.further_period_ends_on), default=None)
 
 
 def status(publication: DecisionPublication) -> str:
