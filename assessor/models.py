@@ -125,6 +125,11 @@ class Definition(Model):
 
 
 class Round(Model):
+    if TYPE_CHECKING:
+        # Set after the class, once Definition is mapped: the content hashes of its two definitions.
+        questionnaire_hash: Mapped[str]
+        framework_hash: Mapped[str]
+
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
     description: Mapped[str] = mapped_column(Text, default="")

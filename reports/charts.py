@@ -52,8 +52,9 @@ def domain_bar_chart(
             'fill="#1d4f91" stroke="#000" stroke-width="0.5"/>'
         )
         parts.append(f'<text x="{label_width + bar + 4:.1f}" y="{y + 16}" font-size="10">{value:.1f}</text>')
-        if reference and reference[index] is not None:
-            rx = label_width + bar_area * reference[index] / 100
+        marker = reference[index] if reference else None
+        if marker is not None:
+            rx = label_width + bar_area * marker / 100
             parts.append(
                 f'<line x1="{rx:.1f}" y1="{y + 2}" x2="{rx:.1f}" y2="{y + row_height - 2}" '
                 'stroke="#000" stroke-width="2" stroke-dasharray="3,2"/>'
@@ -238,8 +239,9 @@ def dot_chart(
         parts.append(
             f'<text x="{label_width - 6}" y="{middle + 3.5:.1f}" font-size="9" text-anchor="end">{escape(label)}</text>'
         )
-        if reference and reference[row_index] is not None:
-            rx = label_width + axis_width * reference[row_index] / 100
+        marker = reference[row_index] if reference else None
+        if marker is not None:
+            rx = label_width + axis_width * marker / 100
             parts.append(
                 f'<line x1="{rx:.1f}" y1="{y + 1}" x2="{rx:.1f}" y2="{y + row_height - 1}" '
                 'stroke="#000" stroke-width="1.5" stroke-dasharray="3,2"/>'

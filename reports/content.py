@@ -122,6 +122,11 @@ class RankedQuestion:
     question: Question
     domain_title: str
 
+    @property
+    def fraction(self) -> float:
+        """The answer's score from 0 to 1; only scored answers are ranked, so it is never missing."""
+        return self.score.score or 0.0
+
 
 def ranked_questions(
     result: ScoreResult, questionnaire: Questionnaire, count: int = 5
@@ -145,13 +150,13 @@ def ranked_questions(
                 candidates.append(RankedQuestion(qs, questionnaire.question_index[qs.id], domain.title))
 
     def points_lost(r: RankedQuestion) -> float:
-        return points_at_full_marks[r.score.id] * (1.0 - r.score.score)
+        return points_at_full_marks[r.score.id] * (1.0 - r.fraction)
 
-    best_first = sorted(candidates, key=lambda r: (-r.score.score, -r.score.contribution, order[r.score.id]))
-    strengths = [r for r in best_first if r.score.score > 0][:count]
+    best_first = sorted(candidates, key=lambda r: (-r.fraction, -r.score.contribution, order[r.score.id]))
+    strengths = [r for r in best_first if r.fraction > 0][:count]
     chosen = {r.score.id for r in strengths}
-    worst_first = sorted(candidates, key=lambda r: (r.score.score, -points_lost(r), order[r.score.id]))
-    weaknesses = [r for r in worst_first if r.score.score < 1 and r.score.id not in chosen][:count]
+    worst_first = sorted(candidates, key=lambda r: (r.fraction, -points_lost(r), order[r.score.id]))
+    weaknesses = [r for r in worst_first if r.fraction < 1 and r.score.id not in chosen][:count]
     return strengths, weaknesses
 
 

@@ -29,7 +29,7 @@ def neutralise_frame(frame: pd.DataFrame) -> pd.DataFrame:
         values = safe[column]
         if values.dtype != object and not pd.api.types.is_string_dtype(values):
             continue
-        is_text = values.map(type).eq(str)
+        is_text = values.map(lambda value: isinstance(value, str))
         dangerous = is_text & values.where(is_text, "").str.startswith(FORMULA_TRIGGERS)
         if dangerous.any():
             safe[column] = values.mask(dangerous, "'" + values.where(dangerous, ""))

@@ -50,13 +50,14 @@ class ProgrammeReport:
     provenance: Provenance
 
     @property
-    def scored(self) -> list[ProgrammeEntry]:
-        return [e for e in self.entries if e.result is not None]
+    def scored(self) -> list[tuple[ProgrammeEntry, ScoreResult]]:
+        """Each submitted applicant with its result; drafts have none."""
+        return [(e, e.result) for e in self.entries if e.result is not None]
 
     @property
     def awaiting_moderation(self) -> int:
         """Submitted applicants with written answers still awaiting moderation."""
-        return sum(1 for e in self.scored if e.result.awaiting_evaluation)
+        return sum(1 for _, result in self.scored if result.awaiting_evaluation)
 
     @property
     def is_draft(self) -> bool:
@@ -68,7 +69,7 @@ def _comparison_chart(report: ProgrammeReport) -> str | None:
     if not scored:
         return None
     rows = [title for _, title in report.domains] + ["Overall"]
-    series = [(e.applicant.name, [d.score for d in scored_domains(e.result)] + [e.result.overall]) for e in scored]
+    series = [(e.applicant.name, [d.score for d in scored_domains(r)] + [r.overall]) for e, r in scored]
     medians = [s.median for s in report.statistics]
     return dot_chart(
         rows,
@@ -80,7 +81,7 @@ def _comparison_chart(report: ProgrammeReport) -> str | None:
 
 
 def render_programme_html(report: ProgrammeReport) -> str:
-    gate_ids = [g.id for g in report.scored[0].result.gates] if report.scored else []
+    gate_ids = [g.id for g in report.scored[0][1].gates] if report.scored else []
     return render_html(
         "programme.html",
         report=report,

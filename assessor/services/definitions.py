@@ -73,8 +73,9 @@ def import_definition(path: str | Path, questionnaire: Questionnaire | None = No
             )
             if stored is not None:
                 questionnaire = parse_questionnaire(stored.source, stored.key)
-        definition = parse_framework(text, str(path), questionnaire=questionnaire)
-        kind, title = "framework", definition.title or definition.id
+        framework = parse_framework(text, str(path), questionnaire=questionnaire)
+        definition: Questionnaire | Framework = framework
+        kind, title = "framework", framework.title or framework.id
     else:
         definition = parse_questionnaire(text, str(path))
         kind, title = "questionnaire", definition.title
