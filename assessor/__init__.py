@@ -128,7 +128,7 @@ def _register_template_helpers(app: Flask) -> None:
     # Rules the pages state, kept where the code applies them.
     app.add_template_global(follow_up_months)
     app.add_template_global(open_for_questions, "clarifications_open")
-    app.add_template_global(RECOMMENDATION_LABELS, "recommendation_labels")
+    app.jinja_env.globals["recommendation_labels"] = RECOMMENDATION_LABELS
 
     @app.template_filter("score")
     def _score(value, digits: int = 1):

@@ -15,7 +15,7 @@ from wtforms import EmailField, PasswordField
 from wtforms.validators import DataRequired, Length
 
 from .extensions import db, limiter, login_manager
-from .forms import AcceptInvitationForm
+from .forms import AcceptInvitationForm, filled
 from .models import User
 from .passwords import hash_password, verify_password
 from .services.audit import record
@@ -161,7 +161,7 @@ def accept_invitation(token: str):
     form = AcceptInvitationForm()
     if form.validate_on_submit():
         try:
-            user = use_invitation(token, form.name.data, form.password.data)
+            user = use_invitation(token, filled(form.name.data), filled(form.password.data))
         except InvitationRefused as exc:
             db.session.rollback()
             page = render_template("auth/invitation_refused.html", message=str(exc))

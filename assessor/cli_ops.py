@@ -193,7 +193,7 @@ def restore(archive: str, yes: bool) -> None:
 
         db.session.remove()
         db.engine.dispose()
-        if kind == "sqlite":
+        if sqlite_path is not None:
             extracted = work_dir / SQLITE_MEMBER
             with sqlite3.connect(extracted) as copy:
                 if copy.execute("PRAGMA integrity_check").fetchone()[0] != "ok":

@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, TypeVar
 
 from flask import current_app, get_template_attribute
 from flask_wtf import FlaskForm
@@ -26,7 +26,7 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.fields.choices import SelectChoice
+from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]  # new in WTForms 3.3; the stubs predate it
 from wtforms.validators import DataRequired, EqualTo, InputRequired, Length, Optional, Regexp, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
@@ -69,6 +69,19 @@ def _number_in_range(_form, field: Field) -> None:
         raise ValidationError("Enter a number, like 540000") from None
     if not math.isfinite(value) or abs(value) >= NUMBER_LIMIT:
         raise ValidationError("Enter a number smaller than a trillion")
+
+
+T = TypeVar("T")
+
+
+def filled(data: T | None) -> T:
+    """The data of a field its validators require, once the form has validated.
+
+    WTForms types every field's data as optional, since it is None before validation.
+    """
+    if data is None:
+        raise ValueError("a required field has no data: was the form validated?")
+    return data
 
 
 def choice_list(pairs) -> list[SelectChoice]:

@@ -41,7 +41,7 @@ def status(job_id: str):
 @bp.route("/<job_id>/download")
 def download(job_id: str):
     job = job_for(current_user, job_id)
-    if job.status != JobStatus.FINISHED:
+    if job.status != JobStatus.FINISHED or job.stored_name is None:
         abort(409, description="This file is not ready yet.")
     return send_file(
         report_storage().path(job.stored_name),

@@ -7,6 +7,7 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
 from ..extensions import db
+from ..forms import filled
 from ..models import BankHoliday
 from ..refusals import carry_out, refused_summary
 from ..services import standstill
@@ -24,12 +25,12 @@ def bank_holidays() -> ResponseReturnValue:
     if request.method == "POST":
         if form.validate_on_submit():
             try:
-                standstill.add_bank_holiday(form.day.data, form.name.data, current_user)
+                standstill.add_bank_holiday(filled(form.day.data), filled(form.name.data), current_user)
             except Refused as refusal:
                 problems = refused_summary(refusal, default="day")
             else:
                 db.session.commit()
-                flash(f"{form.name.data.strip()} added.")
+                flash(f"{filled(form.name.data).strip()} added.")
                 return redirect(url_for(".bank_holidays"))
         else:
             problems = form_problems(form)

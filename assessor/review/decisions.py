@@ -14,6 +14,7 @@ from questionnaires import Framework
 from scoring import OUTCOME_LABELS
 
 from ..extensions import db
+from ..forms import filled
 from ..models import DECISION_OUTCOMES, DecisionPublication, PanelDecision, Representation, Submission
 from ..refusals import carry_out_and_say, refused_summary
 from ..services import conflicts, decisions, standstill
@@ -115,7 +116,7 @@ def _decision_input(form: DecisionForm, framework: Framework) -> decisions.Decis
     return decisions.DecisionInput(
         outcome=form.outcome.data,
         gate_outcomes={g.id: form[f"gate-{g.id}"].data for g in framework.gates},
-        decided_on=form.decided_on.data,
+        decided_on=filled(form.decided_on.data),
         panel_members=form.panel_members.data or "",
         minutes=form.minutes.data or "",
         differs_reason=form.differs_reason.data or "",
@@ -169,7 +170,7 @@ def publish_decision(submission_id: int) -> ResponseReturnValue:
 
 
 # What the round administrator must see to next, once a representation's review is recorded.
-_AFTER_REVIEW = {
+_AFTER_REVIEW: dict[str, str] = {
     RepresentationOutcome.SENT_BACK: " The submission is back under moderation: the panel must record a new decision.",
     RepresentationOutcome.UPHELD: " The panel must now record a corrected decision and you publish it again.",
 }

@@ -8,10 +8,10 @@ from typing import Any
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
-from wtforms.fields.choices import SelectChoice
+from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]  # new in WTForms 3.3; the stubs predate it
 
 from ..extensions import db
-from ..forms import choice_list
+from ..forms import choice_list, filled
 from ..models import ORGANISATION_KINDS, Applicant, Definition, Organisation, Round, Submission
 from ..refusals import carry_out_and_say, refused_summary
 from ..services import checkpoints
@@ -66,7 +66,7 @@ def _create_round(form: RoundForm) -> Round:
         return checkpoints.create_checkpoint(
             db.session.get(Round, form.previous_round_id.data),
             form.checkpoint_label.data or "",
-            form.name.data,
+            filled(form.name.data),
             form.description.data or "",
             form.questionnaire_id.data,
             form.framework_id.data,
@@ -74,7 +74,7 @@ def _create_round(form: RoundForm) -> Round:
             current_user,
         )
     return create_round(
-        form.name.data,
+        filled(form.name.data),
         form.description.data or "",
         form.questionnaire_id.data,
         form.framework_id.data,
@@ -175,7 +175,9 @@ def invite_provider(round_id: int) -> ResponseReturnValue:
         chosen = next((o for o in organisations if o.id == form.organisation_id.data), None)
         if form.validate_on_submit() and chosen is not None:
             try:
-                invitation, token = create_invitation(current_user, form.email.data, form.role.data, chosen)
+                invitation, token = create_invitation(
+                    current_user, filled(form.email.data), filled(form.role.data), chosen
+                )
             except Refused as refusal:
                 problems = refused_summary(refusal, default="email")
             else:
@@ -204,7 +206,12 @@ def add_round_applicant(round_id: int) -> ResponseReturnValue:
         partners = [line.strip() for line in (form.partners.data or "").splitlines() if line.strip()]
         try:
             submission = add_applicant(
-                round_, form.applicant_name.data, form.lead_name.data, form.lead_kind.data, partners, current_user
+                round_,
+                filled(form.applicant_name.data),
+                filled(form.lead_name.data),
+                filled(form.lead_kind.data),
+                partners,
+                current_user,
             )
         except Refused as refusal:
             problems = refused_summary(refusal)

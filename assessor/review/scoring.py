@@ -7,6 +7,7 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
 from ..extensions import db
+from ..forms import filled
 from ..refusals import refused_summary
 from ..services import evaluation
 from ..services.errors import Refused
@@ -33,7 +34,9 @@ def evaluate_question(submission_id: int, question_id: str) -> ResponseReturnVal
             submission, question_id, evaluation_form=form, problems=form_problems(form, {"score": "score-0"})
         )
     try:
-        evaluation.record_score(submission, question_id, int(form.score.data), form.rationale.data, current_user)
+        evaluation.record_score(
+            submission, question_id, int(filled(form.score.data)), filled(form.rationale.data), current_user
+        )
     except Refused as refusal:
         problems = refused_summary(refusal, default="score-0")
         return question_page(submission, question_id, evaluation_form=form, problems=problems, status=CONFLICT)
@@ -55,7 +58,7 @@ def moderate_question(submission_id: int, question_id: str) -> ResponseReturnVal
     step = evaluation.SCALE[int(form.consensus.data)]
     before = submission.recommendation
     try:
-        moderate(submission, question_id, step.score, form.consensus_rationale.data, current_user)
+        moderate(submission, question_id, step.score, filled(form.consensus_rationale.data), current_user)
     except Refused as refusal:
         problems = refused_summary(refusal, default="consensus-0")
         return question_page(submission, question_id, moderation_form=form, problems=problems, status=CONFLICT)

@@ -16,9 +16,9 @@ from sqlalchemy.exc import IntegrityError
 from questionnaires import Questionnaire
 
 from ..extensions import db
-from ..models import Answer, Evidence, Submission, User, utcnow
+from ..models import Answer, Evidence, MemberAnswer, Submission, User, utcnow
 from .audit import record
-from .rows import plain_rows
+from .rows import changed_rows, plain_rows
 
 
 def fingerprint(value: Any) -> str:
@@ -102,7 +102,7 @@ def authors_by_domain(questionnaire: Questionnaire, rows: dict[str, StoredAnswer
     authors: dict[str, list[tuple[str, int]]] = {}
     for domain in questionnaire.domains:
         counts = Counter(
-            rows[q.id].updated_by.name for q in domain.questions if q.id in rows and rows[q.id].updated_by is not None
+            author.name for q in domain.questions if q.id in rows and (author := rows[q.id].updated_by) is not None
         )
         authors[domain.id] = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
     return authors
@@ -121,9 +121,9 @@ def last_changes(
     latest: dict[str, LastChange | None] = {}
     for domain in questionnaire.domains:
         changes = [
-            LastChange(rows[q.id].updated_at, rows[q.id].updated_by.name if rows[q.id].updated_by else None)
+            LastChange(row.updated_at, row.updated_by.name if row.updated_by else None)
             for q in domain.questions
-            if q.id in rows
+            if (row := rows.get(q.id)) is not None
         ]
         changes += [
             LastChange(f.uploaded_at, f.uploaded_by.name if f.uploaded_by else None)
@@ -235,7 +235,7 @@ def save_answer(
 
 
 @functools.cache
-def _versioned_statements(model: type, keys: tuple[str, ...]):
+def _versioned_statements(model: type[Answer] | type[MemberAnswer], keys: tuple[str, ...]):
     """The read and the compare-and-set update for one versioned model, built once per model."""
     by_identity = (
         db.select(model)
@@ -257,7 +257,7 @@ def _versioned_statements(model: type, keys: tuple[str, ...]):
 
 
 def save_versioned(
-    model: type,
+    model: type[Answer] | type[MemberAnswer],
     identity: dict[str, Any],
     value: Any,
     *,
@@ -298,7 +298,7 @@ def save_versioned(
             # A colleague created this answer between our read and our insert.
             return conflict_with(load(), question_id, value), current_value
         return Saved(question_id, 1), current_value
-    result = db.session.execute(
+    changed = changed_rows(
         versioned_update,
         {
             "row_id": row.id,
@@ -309,7 +309,7 @@ def save_versioned(
             "updated_at": now,
         },
     )
-    if result.rowcount != 1:
+    if changed != 1:
         return conflict_with(load(), question_id, value), current_value
     return Saved(question_id, base_version + 1), current_value
 

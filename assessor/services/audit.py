@@ -5,11 +5,13 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from sqlalchemy import insert
+
 from ..extensions import db
 from ..models import AuditEvent, User, utcnow
 from .rows import plain_rows
 
-_APPEND = AuditEvent.__table__.insert()
+_APPEND = insert(AuditEvent)
 
 
 def record(action: str, *, user: User | None = None, submission_id: int | None = None, **detail: Any) -> None:

@@ -14,6 +14,7 @@ from ..states import SubmissionStatus
 from .audit import record
 from .definitions import questionnaire_for
 from .errors import NotAllowed
+from .rows import changed_rows
 
 QUESTION_MAX_LENGTH = 2000
 REPLY_MAX_LENGTH = 10_000
@@ -83,12 +84,12 @@ def reply(submission: Submission, clarification_id: int, text: str, user: User) 
     if len(text) > REPLY_MAX_LENGTH:
         raise NotAllowed(f"The reply must be {REPLY_MAX_LENGTH:,} characters or fewer.")
     # Conditional on "not yet answered" so that of two colleagues replying at once, one reply wins whole.
-    written = db.session.execute(
+    written = changed_rows(
         update(Clarification)
         .where(Clarification.id == clarification.id, Clarification.reply_text.is_(None))
         .values(reply_text=text, replied_by_id=user.id, replied_at=utcnow())
         .execution_options(synchronize_session=False)
-    ).rowcount
+    )
     if written != 1:
         raise NotAllowed("A colleague answered this clarification a moment ago; read their reply below.")
     db.session.refresh(clarification)

@@ -13,6 +13,7 @@ from ..extensions import db
 from ..models import Answer, Round, Submission, User
 from .answers import StoredAnswer, answer_rows
 from .audit import record
+from .rows import changed_rows
 
 
 @dataclass(frozen=True)
@@ -32,18 +33,20 @@ def unconfirmed(
     confirmed on its page either.
     """
     rows = answer_rows(submission) if rows is None else rows
-    carried = {qid: row for qid, row in rows.items() if row.carried_from_round_id is not None}
-    if not carried:
+    carried_from = {
+        qid: row.carried_from_round_id for qid, row in rows.items() if row.carried_from_round_id is not None
+    }
+    if not carried_from:
         return []
     visible = visible_question_ids(
         questionnaire, {qid: row.value for qid, row in rows.items() if row.value is not None}
     )
-    names = _round_names({row.carried_from_round_id for row in carried.values()})
+    names = _round_names(set(carried_from.values()))
     return [
-        Unconfirmed(domain.id, q.id, q.text, names[carried[q.id].carried_from_round_id])
+        Unconfirmed(domain.id, q.id, q.text, names[carried_from[q.id]])
         for domain in questionnaire.joint_domains()
         for q in domain.questions
-        if q.id in carried and q.id in visible
+        if q.id in carried_from and q.id in visible
     ]
 
 
@@ -75,13 +78,13 @@ def confirm(submission: Submission, question_ids: set[str], user: User, *, how: 
         if row is None:
             continue
         from_round = row.carried_from_round_id
-        result = db.session.execute(
+        changed = changed_rows(
             update(Answer)
             .where(Answer.id == row.id, Answer.carried_from_round_id.is_not(None))
             .values(carried_from_round_id=None)
             .execution_options(synchronize_session=False)
         )
-        if result.rowcount != 1:
+        if changed != 1:
             continue  # a colleague confirmed it at the same moment
         record(
             "answer.confirmed",

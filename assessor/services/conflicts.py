@@ -206,7 +206,7 @@ def committee(submission: Submission) -> list[CommitteeMember]:
     }
     members = []
     for user_id, done in parts.items():
-        user = db.session.get(User, user_id)
+        user = db.session.get_one(User, user_id)
         members.append(
             CommitteeMember(user.name, ROLE_LABELS.get(user.role, user.role), tuple(done), declarations.get(user_id))
         )

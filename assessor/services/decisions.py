@@ -145,7 +145,7 @@ def record_decision(submission: Submission, data: DecisionInput, user: User) -> 
     for gate_id in engine_gates:
         if data.gate_outcomes.get(gate_id) not in OUTCOME_LABELS:
             problems.append(Problem(f"gate_outcomes.{gate_id}", f"Choose the panel's decision for gate {gate_id}"))
-    gate_outcomes = {gate_id: data.gate_outcomes.get(gate_id) for gate_id in engine_gates}
+    gate_outcomes = {gate_id: data.gate_outcomes.get(gate_id, "") for gate_id in engine_gates}
 
     if data.outcome in DECISION_OUTCOMES and all(o in OUTCOME_LABELS for o in gate_outcomes.values()):
         allowed = implied_outcome(gate_outcomes)

@@ -7,6 +7,7 @@ Evaluator scores never reach the engine: they inform the moderator, whose consen
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TypeGuard
 
 from questionnaires import Question
 from scoring import visible_question_ids
@@ -58,7 +59,7 @@ def describe(score: float | None) -> str:
     return "–" if score is None else f"{score:.2f} on a 0 to 1 scale"
 
 
-def evaluable(question: Question | None) -> bool:
+def evaluable(question: Question | None) -> TypeGuard[Question]:
     """Narrative answers and every self-scored answer can be scored; unweighted questions count for nothing."""
     return question is not None and question.scored
 

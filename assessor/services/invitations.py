@@ -20,6 +20,7 @@ from ..models import PROVIDER_ROLES, Invitation, Organisation, User, utcnow
 from ..passwords import hash_password
 from .audit import record
 from .errors import InvitationRefused
+from .rows import changed_rows
 
 
 def _digest(token: str) -> str:
@@ -46,7 +47,7 @@ def create_invitation(
         if organisation is None:
             raise InvitationRefused("Choose the organisation the person will work for.")
         target = organisation
-    elif can_invite(inviter):
+    elif can_invite(inviter) and inviter.organisation is not None:
         if organisation is not None and organisation.id != inviter.organisation_id:
             raise InvitationRefused("You can only invite colleagues into your own organisation.")
         target = inviter.organisation
@@ -146,13 +147,13 @@ def accept_invitation(token: str, name: str, password: str) -> User:
     invitation = invitation_for_token(token)
     now = utcnow()
     # Claim the invitation with a conditional update so two tabs submitting at once cannot both use it.
-    claimed = db.session.execute(
+    claimed = changed_rows(
         update(Invitation)
         .where(Invitation.id == invitation.id, Invitation.used_at.is_(None), Invitation.expires_at > now)
         .values(used_at=now)
         .execution_options(synchronize_session=False)
     )
-    if claimed.rowcount != 1:
+    if claimed != 1:
         raise InvitationRefused("This invitation link has already been used. Sign in instead.", status=410)
     user = User(
         email=invitation.email,

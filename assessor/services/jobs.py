@@ -122,7 +122,7 @@ def run_job(job_id: str) -> None:
         output = JOB_KINDS[job.kind].build(job.params, job.requested_by, progress)
     except Exception as exc:  # the user needs a message and a retry button, whatever went wrong
         db.session.rollback()
-        job = db.session.get(ReportJob, job_id)
+        job = db.session.get_one(ReportJob, job_id)
         job.status = JobStatus.FAILED
         job.error = getattr(exc, "user_message", None) or f"{exc.__class__.__name__}: {str(exc)[:300]}"
         job.finished_at = utcnow()

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import json
 import math
-from dataclasses import dataclass, replace
 from collections.abc import Collection, Mapping
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, Self
 
 import pandas as pd
@@ -339,9 +339,7 @@ class Comparison:
     def quartiles(self) -> list[tuple[float, float, float] | None]:
         """(lower quartile, median, upper quartile) per domain, None where nothing is scored yet."""
         return [
-            None
-            if not self._stat("count", d)
-            else (self._stat("q1", d), self._stat("median", d), self._stat("q3", d))
+            None if not self._stat("count", d) else (self._stat("q1", d), self._stat("median", d), self._stat("q3", d))
             for d, _ in self.domains
         ]
 

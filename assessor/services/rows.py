@@ -9,8 +9,10 @@ prebuilt Core statement on the same connection and transaction.
 
 from __future__ import annotations
 
+from typing import Any, cast
+
 from sqlalchemy import Executable
-from sqlalchemy.engine import Result
+from sqlalchemy.engine import CursorResult, Result
 
 from ..extensions import db
 
@@ -19,3 +21,10 @@ def plain_rows(statement: Executable, **parameters) -> Result:
     session = db.session
     session.flush()  # returns at once when nothing is pending
     return session.connection().execute(statement, parameters)
+
+
+def changed_rows(statement: Executable, parameters: dict[str, Any] | None = None) -> int:
+    """Run an UPDATE in the session's transaction; how many rows it changed (0 when a colleague won)."""
+    # An UPDATE always yields a CursorResult, which Session.execute's signature does not say.
+    result = cast(CursorResult[Any], db.session.execute(statement, parameters))
+    return result.rowcount
