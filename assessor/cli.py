@@ -212,149 +212,166 @@ def _seed_answers(submission: Submission, answers: dict, questionnaire, author: 
             )
 
 
+def _seed_applicant(round_, entry, questionnaire, moderation, declarations, moderator) -> Submission:
+    """One demo applicant: its organisations and people, its submission in the given state and answers."""
+    key, name, organisations, status, answers_file = entry
+    orgs = []
+    for org_name, kind, users in organisations:
+        organisation = _organisation(org_name, kind)
+        orgs.append((organisation, [_user(e, n, r, organisation) for e, n, r in users]))
+    lead_org, lead_users = orgs[0]
+    applicant = Applicant(name=name, lead_organisation_id=lead_org.id)
+    db.session.add(applicant)
+    db.session.flush()
+    for organisation, _ in orgs:
+        db.session.add(ApplicantMember(applicant_id=applicant.id, organisation_id=organisation.id))
+    submission = Submission(round_id=round_.id, applicant_id=applicant.id, status=status)
+    db.session.add(submission)
+    db.session.flush()
+    if answers_file:
+        answers = json.loads((DEMO_DIR / answers_file).read_text())
+        _seed_answers(submission, answers, questionnaire, lead_users[0])
+    for org_name, declared in declarations.get(key, {}).items():
+        organisation = next(org for org, _ in orgs if org.name == org_name)
+        author = next(users for org, users in orgs if org.name == org_name)[0]
+        for question_id, value in declared.items():
+            db.session.add(
+                MemberAnswer(
+                    submission_id=submission.id,
+                    organisation_id=organisation.id,
+                    question_id=question_id,
+                    value_json=json.dumps(value),
+                    updated_by_id=author.id,
+                )
+            )
+    if status != SubmissionStatus.DRAFT:
+        submission.submitted_at = utcnow()
+        submission.submitted_by_id = lead_users[0].id
+    if status in (SubmissionStatus.UNDER_REVIEW, SubmissionStatus.DECIDED):
+        for question_id, value in moderation.get(key, {}).items():
+            db.session.add(
+                ModeratedScore(
+                    submission_id=submission.id,
+                    question_id=question_id,
+                    score=value,
+                    rationale="Consensus of the evaluation panel (demo data).",
+                    moderator_id=moderator.id,
+                )
+            )
+    db.session.flush()
+    db.session.refresh(submission)
+    return submission
+
+
+def _seed_review_activity(seeded: dict[str, Submission], moderation, commissioners) -> None:
+    """The evaluator's own scores and the panel's recorded decision for the decided applicant, and an
+    open question to the alliance, so every review page has something to show."""
+    from .models import EvaluatorScore
+    from .services.clarifications import ask as ask_clarification
+    from .services.decisions import DecisionInput, record_decision
+    from .services.evaluation import SCALE
+    from .services.scores import score
+
+    decided = seeded["integrated_provider"]
+    for question_id, value in moderation["integrated_provider"].items():
+        step = min(SCALE, key=lambda s: abs(s.score - value))
+        db.session.add(
+            EvaluatorScore(
+                submission_id=decided.id,
+                question_id=question_id,
+                evaluator_id=commissioners["evaluator"].id,
+                score=step.score,
+                rationale=f"Judged {step.label.lower()} against the question's guidance (demo data).",
+            )
+        )
+    db.session.flush()
+    _, result = score(decided)
+    record_decision(
+        decided,
+        DecisionInput(
+            outcome=result.recommendation,
+            gate_outcomes={gate.id: gate.outcome for gate in result.gates},
+            decided_on=date.today(),
+            panel_members="Martin Hughes (chair)\nClaire Dunn (moderator)\nRavi Patel (evaluator)",
+            minutes=(
+                f"The panel accepted the recommendation ({result.recommendation_label}) after reading the "
+                "consensus scores, which no member disputed."
+            ),
+        ),
+        commissioners["panel"],
+    )
+    ask_clarification(
+        seeded["alliance"],
+        "finance.risk_approach",
+        "Your answer says partners would share losses in proportion to their share of the budget, but that "
+        "this has not been modelled. When will the modelling and a draft risk-share agreement be ready, "
+        "and who is leading that work?",
+        commissioners["evaluator"],
+    )
+
+
+def _load_demo() -> None:
+    from .models import ConflictDeclaration
+    from .services.definitions import questionnaire_for
+    from .services.scores import score
+
+    questionnaire_row, _ = import_definition(DEFAULT_QUESTIONNAIRE_PATH)
+    framework_row, _ = import_definition(DEFAULT_FRAMEWORK_PATH)
+    round_ = Round(
+        name=DEMO_ROUND,
+        description=(
+            "County-wide round for frail older people and people with several long-term conditions: "
+            "about 540,000 residents and £935m of combined health and social care spend, "
+            "on a 5 to 10 year outcomes-based capitated contract."
+        ),
+        questionnaire_id=questionnaire_row.id,
+        framework_id=framework_row.id,
+        deadline=date(2027, 1, 29),
+        status=RoundStatus.OPEN,
+    )
+    db.session.add(round_)
+    db.session.flush()
+    questionnaire = questionnaire_for(round_)
+    moderation = json.loads((DEMO_DIR / "moderation.json").read_text())
+    declarations = json.loads((DEMO_DIR / "member_declarations.json").read_text())
+    commissioners = {role: _user(email, name, role, None) for email, name, role in DEMO_COMMISSIONERS}
+    seeded: dict[str, Submission] = {}
+    for entry in DEMO_APPLICANTS:
+        submission = _seed_applicant(round_, entry, questionnaire, moderation, declarations, commissioners["moderator"])
+        score(submission)
+        seeded[entry[0]] = submission
+
+    # The demo reviewers have declared no conflict with any applicant, so the review pages open directly.
+    for commissioner in commissioners.values():
+        if commissioner.role in ("evaluator", "moderator", "panel"):
+            for submission in seeded.values():
+                db.session.add(
+                    ConflictDeclaration(
+                        round_id=round_.id,
+                        user_id=commissioner.id,
+                        applicant_id=submission.applicant_id,
+                        has_conflict=False,
+                    )
+                )
+    _seed_review_activity(seeded, moderation, commissioners)
+
+
 @click.command("seed-demo")
 @with_appcontext
 def seed_demo() -> None:
     """Load the demo round (safe to run again: existing demo data is left as it is)."""
-    from .models import ConflictDeclaration, EvaluatorScore
-    from .services.clarifications import ask as ask_clarification
-    from .services.decisions import DecisionInput, record_decision
-    from .services.definitions import questionnaire_for
-    from .services.evaluation import SCALE
-    from .services.scores import score
-
     if db.session.scalar(db.select(Round).filter_by(name=DEMO_ROUND)) is None:
-        questionnaire_row, _ = import_definition(DEFAULT_QUESTIONNAIRE_PATH)
-        framework_row, _ = import_definition(DEFAULT_FRAMEWORK_PATH)
-        round_ = Round(
-            name=DEMO_ROUND,
-            description=(
-                "County-wide round for frail older people and people with several long-term conditions: "
-                "about 540,000 residents and £935m of combined health and social care spend, "
-                "on a 5 to 10 year outcomes-based capitated contract."
-            ),
-            questionnaire_id=questionnaire_row.id,
-            framework_id=framework_row.id,
-            deadline=date(2027, 1, 29),
-            status=RoundStatus.OPEN,
-        )
-        db.session.add(round_)
-        db.session.flush()
-        questionnaire = questionnaire_for(round_)
-        moderation = json.loads((DEMO_DIR / "moderation.json").read_text())
-        declarations = json.loads((DEMO_DIR / "member_declarations.json").read_text())
-        commissioners = {role: _user(email, name, role, None) for email, name, role in DEMO_COMMISSIONERS}
-        seeded: dict[str, Submission] = {}
-        for key, name, organisations, status, answers_file in DEMO_APPLICANTS:
-            orgs = []
-            for org_name, kind, users in organisations:
-                organisation = _organisation(org_name, kind)
-                orgs.append((organisation, [_user(e, n, r, organisation) for e, n, r in users]))
-            lead_org, lead_users = orgs[0]
-            applicant = Applicant(name=name, lead_organisation_id=lead_org.id)
-            db.session.add(applicant)
-            db.session.flush()
-            for organisation, _ in orgs:
-                db.session.add(ApplicantMember(applicant_id=applicant.id, organisation_id=organisation.id))
-            submission = Submission(round_id=round_.id, applicant_id=applicant.id, status=status)
-            db.session.add(submission)
-            db.session.flush()
-            if answers_file:
-                answers = json.loads((DEMO_DIR / answers_file).read_text())
-                _seed_answers(submission, answers, questionnaire, lead_users[0])
-            for org_name, declared in declarations.get(key, {}).items():
-                organisation = next(org for org, _ in orgs if org.name == org_name)
-                author = next(users for org, users in orgs if org.name == org_name)[0]
-                for question_id, value in declared.items():
-                    db.session.add(
-                        MemberAnswer(
-                            submission_id=submission.id,
-                            organisation_id=organisation.id,
-                            question_id=question_id,
-                            value_json=json.dumps(value),
-                            updated_by_id=author.id,
-                        )
-                    )
-            if status != SubmissionStatus.DRAFT:
-                submission.submitted_at = utcnow()
-                submission.submitted_by_id = lead_users[0].id
-            if status in (SubmissionStatus.UNDER_REVIEW, SubmissionStatus.DECIDED):
-                for question_id, value in moderation.get(key, {}).items():
-                    db.session.add(
-                        ModeratedScore(
-                            submission_id=submission.id,
-                            question_id=question_id,
-                            score=value,
-                            rationale="Consensus of the evaluation panel (demo data).",
-                            moderator_id=commissioners["moderator"].id,
-                        )
-                    )
-            db.session.flush()
-            db.session.refresh(submission)
-            score(submission)
-            seeded[key] = submission
-
-        # The demo reviewers have declared no conflict with any applicant, so the review pages open directly.
-        for commissioner in commissioners.values():
-            if commissioner.role in ("evaluator", "moderator", "panel"):
-                for submission in seeded.values():
-                    db.session.add(
-                        ConflictDeclaration(
-                            round_id=round_.id,
-                            user_id=commissioner.id,
-                            applicant_id=submission.applicant_id,
-                            has_conflict=False,
-                        )
-                    )
-
-        # Review activity, so every review page has something to show: the evaluator's own scores and
-        # the panel's recorded decision for the decided applicant, and an open question to the alliance.
-        decided = seeded["integrated_provider"]
-        for question_id, value in moderation["integrated_provider"].items():
-            step = min(SCALE, key=lambda s: abs(s.score - value))
-            db.session.add(
-                EvaluatorScore(
-                    submission_id=decided.id,
-                    question_id=question_id,
-                    evaluator_id=commissioners["evaluator"].id,
-                    score=step.score,
-                    rationale=f"Judged {step.label.lower()} against the question's guidance (demo data).",
-                )
-            )
-        db.session.flush()
-        _, result = score(decided)
-        record_decision(
-            decided,
-            DecisionInput(
-                outcome=result.recommendation,
-                gate_outcomes={gate.id: gate.outcome for gate in result.gates},
-                decided_on=date.today(),
-                panel_members="Martin Hughes (chair)\nClaire Dunn (moderator)\nRavi Patel (evaluator)",
-                minutes=(
-                    f"The panel accepted the recommendation ({result.recommendation_label}) after reading the "
-                    "consensus scores, which no member disputed."
-                ),
-            ),
-            commissioners["panel"],
-        )
-        ask_clarification(
-            seeded["alliance"],
-            "finance.risk_approach",
-            "Your answer says partners would share losses in proportion to their share of the budget, but that "
-            "this has not been modelled. When will the modelling and a draft risk-share agreement be ready, "
-            "and who is leading that work?",
-            commissioners["evaluator"],
-        )
+        _load_demo()
         db.session.commit()
         click.echo("Demo data loaded.")
     else:
         click.echo("Demo data already present; nothing changed.")
     click.echo(f"\nDemo logins (password for every account: {DEMO_PASSWORD})")
-    for _, name, organisations, _, _ in DEMO_APPLICANTS:
+    for _, _, organisations, _, _ in DEMO_APPLICANTS:
         for org_name, _, users in organisations:
-            for email, person, role in users:
+            for email, _, role in users:
                 click.echo(f"  {email:<36} {role:<12} {org_name}")
-    for email, person, role in DEMO_COMMISSIONERS:
+    for email, _, role in DEMO_COMMISSIONERS:
         click.echo(f"  {email:<36} {role:<12} commissioner")
 
 

@@ -20,7 +20,7 @@ import sqlite3
 import subprocess
 import tarfile
 import tempfile
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import click
@@ -93,7 +93,7 @@ def _copy_sqlite(source: Path, destination: Path) -> None:
 def _add_bytes(archive: tarfile.TarFile, name: str, data: bytes) -> None:
     info = tarfile.TarInfo(name)
     info.size = len(data)
-    info.mtime = int(datetime.now(timezone.utc).timestamp())
+    info.mtime = int(datetime.now(UTC).timestamp())
     archive.addfile(info, io.BytesIO(data))
 
 
@@ -130,7 +130,7 @@ def backup(destination: str) -> None:
             "format": FORMAT,
             "database": kind,
             "schema_revision": _schema_revision(),
-            "created_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
             "files": files,
         }
         partial = target.with_name(target.name + ".part")

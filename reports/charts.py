@@ -149,7 +149,8 @@ def radar_chart(
         return centre_x + distance * math.cos(angle), centre_y + distance * math.sin(angle)
 
     summary = "; ".join(
-        f"{name}: " + ", ".join(f"{axis} {'not scored' if v is None else f'{v:.1f}'}" for axis, v in zip(axes, values))
+        f"{name}: "
+        + ", ".join(f"{axis} {'not scored' if v is None else f'{v:.1f}'}" for axis, v in zip(axes, values, strict=True))
         for name, values in series
     )
     parts = [
@@ -217,7 +218,8 @@ def dot_chart(
     legend_rows = 1 + sum(34 + 6.2 * len(name) for name, _ in series) // 500
     height = legend_y + 16 * legend_rows + (16 if reference else 0) + 4
     summary = "; ".join(
-        f"{name}: " + ", ".join(f"{row} {'not scored' if v is None else f'{v:.1f}'}" for row, v in zip(rows, values))
+        f"{name}: "
+        + ", ".join(f"{row} {'not scored' if v is None else f'{v:.1f}'}" for row, v in zip(rows, values, strict=True))
         for name, values in series
     )
     parts = [
@@ -322,7 +324,7 @@ def comparison_chart(
         f"<title>{escape(title)}</title>",
         "<defs>",
     ]
-    for index, (name, body) in enumerate(_SERIES_FILLS[: len(series)]):
+    for name, body in _SERIES_FILLS[: len(series)]:
         parts.append(
             f'<pattern id="{chart_id}-{name}" width="6" height="6" patternUnits="userSpaceOnUse">{body}</pattern>'
         )

@@ -200,7 +200,7 @@ def render_panel_html(report: PanelReport) -> str:
     )
 
 
-def panel_document(report: PanelReport) -> "Document":
+def panel_document(report: PanelReport) -> Document:
     return html_to_document(render_panel_html(report))
 
 

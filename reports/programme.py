@@ -93,7 +93,7 @@ def render_programme_html(report: ProgrammeReport) -> str:
     )
 
 
-def programme_document(report: ProgrammeReport) -> "Document":
+def programme_document(report: ProgrammeReport) -> Document:
     return html_to_document(render_programme_html(report))
 
 

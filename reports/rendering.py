@@ -134,7 +134,7 @@ def render_html(template: str, **context) -> str:
     return environment().get_template(template).render(**context)
 
 
-def html_to_document(html: str) -> "Document":
+def html_to_document(html: str) -> Document:
     """Lay out ``html`` into pages; several documents can be joined into one PDF."""
     from weasyprint import HTML
 
@@ -147,7 +147,7 @@ def html_to_document(html: str) -> "Document":
         raise ReportError(f"The report could not be laid out ({exc.__class__.__name__}).") from exc
 
 
-def documents_to_pdf(documents: list["Document"]) -> bytes:
+def documents_to_pdf(documents: list[Document]) -> bytes:
     """One tagged PDF (PDF/UA-1) from the pages of every document, in order."""
     if not documents:
         raise ReportError("There is nothing to put in this report.")

@@ -14,7 +14,7 @@ from datetime import date
 
 from sqlalchemy.exc import IntegrityError
 
-from scoring import OUTCOME_LABELS, RECOMMENDATION_LABELS, WhatIfResult
+from scoring import OUTCOME_LABELS, RECOMMENDATION_LABELS, ScoreResult, WhatIfResult
 from scoring.results import OUTCOME_ORDER, RECOMMENDATION_ORDER
 
 from ..extensions import db
@@ -106,11 +106,10 @@ def can_record(submission: Submission) -> bool:
     return submission.status in (SubmissionStatus.SUBMITTED, SubmissionStatus.UNDER_REVIEW, SubmissionStatus.DECIDED)
 
 
-def record_decision(submission: Submission, data: DecisionInput, user: User) -> PanelDecision:
-    inputs, result = score(submission)
-    latest = current(submission)
-    problems: list[Problem] = []
-
+def _refuse_if_not_decidable(
+    submission: Submission, data: DecisionInput, user: User, latest: PanelDecision | None, result: ScoreResult
+) -> None:
+    """Whether a decision can be recorded at all now, whatever the form says."""
     if conflicts.blocking(submission, user) is not None:
         raise DecisionRefused(
             f"You declared a conflict of interest with {submission.applicant.name} "
@@ -133,20 +132,15 @@ def record_decision(submission: Submission, data: DecisionInput, user: User) -> 
             field="outcome",
         )
 
-    correction_reason = data.correction_reason.strip()
-    if latest is not None and not correction_reason:
-        problems.append(
-            Problem("correction_reason", "The recorded decision is locked: explain why it needs correcting")
-        )
 
+def _outcome_problems(data: DecisionInput, gate_outcomes: dict[str, str]) -> list[Problem]:
+    """The overall decision and each gate's: all chosen, and the overall no better than the gates allow."""
+    problems = []
     if data.outcome not in DECISION_OUTCOMES:
         problems.append(Problem("outcome", "Choose the panel's overall decision"))
-    engine_gates = {gate.id: gate.outcome for gate in result.gates}
-    for gate_id in engine_gates:
-        if data.gate_outcomes.get(gate_id) not in OUTCOME_LABELS:
+    for gate_id, outcome in gate_outcomes.items():
+        if outcome not in OUTCOME_LABELS:
             problems.append(Problem(f"gate_outcomes.{gate_id}", f"Choose the panel's decision for gate {gate_id}"))
-    gate_outcomes = {gate_id: data.gate_outcomes.get(gate_id, "") for gate_id in engine_gates}
-
     if data.outcome in DECISION_OUTCOMES and all(o in OUTCOME_LABELS for o in gate_outcomes.values()):
         allowed = implied_outcome(gate_outcomes)
         if RECOMMENDATION_ORDER.index(data.outcome) > RECOMMENDATION_ORDER.index(allowed):
@@ -157,19 +151,22 @@ def record_decision(submission: Submission, data: DecisionInput, user: User) -> 
                     "change a gate or the overall decision",
                 )
             )
+    return problems
 
+
+def _date_problems(data: DecisionInput, rag: str | None) -> list[Problem]:
+    problems = []
     if data.decided_on > date.today():
         problems.append(Problem("decided_on", "The date of the decision must be today or in the past"))
-    if needs_follow_up(result.rag) and data.follow_up_on is None:
-        problems.append(
-            Problem("follow_up_on", f"The overall rating is {result.rag}: enter the date of the follow-up review")
-        )
+    if needs_follow_up(rag) and data.follow_up_on is None:
+        problems.append(Problem("follow_up_on", f"The overall rating is {rag}: enter the date of the follow-up review"))
     if data.follow_up_on is not None and data.follow_up_on <= data.decided_on:
         problems.append(Problem("follow_up_on", "The follow-up review must be after the date of the decision"))
-    panel_members = data.panel_members.strip()
-    if not panel_members:
-        problems.append(Problem("panel_members", "Enter the names of the panel members"))
+    return problems
 
+
+def _condition_problems(data: DecisionInput) -> list[Problem]:
+    problems = []
     conditions = data.conditions
     if data.outcome == DecisionOutcome.PROCEED_WITH_CONDITIONS and not conditions:
         problems.append(Problem("conditions[0].text", "List at least one condition, with its owner and due date"))
@@ -185,7 +182,30 @@ def record_decision(submission: Submission, data: DecisionInput, user: User) -> 
             problems.append(
                 Problem(f"conditions[{index}].due_on", f"Condition {index + 1} is due before the date of the decision")
             )
+    return problems
 
+
+def record_decision(submission: Submission, data: DecisionInput, user: User) -> PanelDecision:
+    inputs, result = score(submission)
+    latest = current(submission)
+    _refuse_if_not_decidable(submission, data, user, latest, result)
+
+    problems: list[Problem] = []
+    correction_reason = data.correction_reason.strip()
+    if latest is not None and not correction_reason:
+        problems.append(
+            Problem("correction_reason", "The recorded decision is locked: explain why it needs correcting")
+        )
+    engine_gates = {gate.id: gate.outcome for gate in result.gates}
+    gate_outcomes = {gate_id: data.gate_outcomes.get(gate_id, "") for gate_id in engine_gates}
+    problems += _outcome_problems(data, gate_outcomes)
+    problems += _date_problems(data, result.rag)
+    panel_members = data.panel_members.strip()
+    if not panel_members:
+        problems.append(Problem("panel_members", "Enter the names of the panel members"))
+    problems += _condition_problems(data)
+
+    conditions = data.conditions
     differs = data.outcome != result.recommendation or gate_outcomes != engine_gates
     differs_reason = data.differs_reason.strip()
     if differs and not differs_reason:

@@ -9,9 +9,10 @@ from __future__ import annotations
 import importlib
 import os
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any, Callable
+from typing import Any
 
 from flask import abort, current_app
 
@@ -36,7 +37,7 @@ class JobKind:
     label: str
     # Raises (404/403) when the user may not have this output; called when the job is requested.
     authorise: Callable[[User, dict[str, Any]], None]
-    build: Callable[[dict[str, Any], User, "Progress"], JobOutput]
+    build: Callable[[dict[str, Any], User, Progress], JobOutput]
 
 
 JOB_KINDS: dict[str, JobKind] = {}

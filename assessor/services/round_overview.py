@@ -110,7 +110,7 @@ class DashboardQuery(_SortableTable):
     page: int = 1
 
     @classmethod
-    def from_args(cls, args: Mapping[str, str], rag_labels: list[str]) -> "DashboardQuery":
+    def from_args(cls, args: Mapping[str, str], rag_labels: list[str]) -> DashboardQuery:
         """Unknown values are ignored rather than refused: a stale bookmark still shows the round."""
         sort = _one_of(args.get("sort"), SORTS, "overall")
         order = _one_of(args.get("order"), ("asc", "desc"), cls.default_order(sort))
@@ -243,7 +243,7 @@ class ComparisonQuery(_SortableTable):
     picked: bool = False
 
     @classmethod
-    def from_args(cls, args: MultiDict[str, str], domains: list[tuple[str, str]]) -> "ComparisonQuery":
+    def from_args(cls, args: MultiDict[str, str], domains: list[tuple[str, str]]) -> ComparisonQuery:
         """Like the dashboard's query, unknown values fall back to the defaults instead of failing.
 
         A sort button (``sort_by``) or the clear-filter button (``clear=applicant``) applies on top of
