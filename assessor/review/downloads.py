@@ -12,7 +12,7 @@ from reports.exports import to_csv, to_xlsx
 from ..extensions import db
 from ..models import Round
 from ..report_downloads import pdf_download
-from ..services import access, round_overview
+from ..services import access, round_exports
 from ..services.reporting import panel_pack_pdf, panel_report_pdf, programme_report_pdf
 from ..services.submissions import storage
 from . import COMMISSIONERS, allow, bp
@@ -37,14 +37,14 @@ def _csv_download(round_: Round, frame: pd.DataFrame, what: str) -> Response:
 @allow(*COMMISSIONERS)
 def export_submissions_csv(round_id: int) -> ResponseReturnValue:
     round_ = round_for_review(round_id)
-    return _csv_download(round_, round_overview.submission_table(round_), "submissions")
+    return _csv_download(round_, round_exports.submission_table(round_), "submissions")
 
 
 @bp.route("/rounds/<int:round_id>/export/answers.csv")
 @allow(*COMMISSIONERS)
 def export_answers_csv(round_id: int) -> ResponseReturnValue:
     round_ = round_for_review(round_id)
-    return _csv_download(round_, round_overview.answer_table(round_), "answers")
+    return _csv_download(round_, round_exports.answer_table(round_), "answers")
 
 
 @bp.route("/rounds/<int:round_id>/export/round.xlsx")
@@ -52,7 +52,7 @@ def export_answers_csv(round_id: int) -> ResponseReturnValue:
 def export_xlsx(round_id: int) -> ResponseReturnValue:
     round_ = round_for_review(round_id)
     workbook = to_xlsx(
-        {"Submissions": round_overview.submission_table(round_), "Answers": round_overview.answer_table(round_)}
+        {"Submissions": round_exports.submission_table(round_), "Answers": round_exports.answer_table(round_)}
     )
     db.session.commit()
     return Response(

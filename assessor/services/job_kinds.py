@@ -12,7 +12,7 @@ from flask import abort
 
 from ..extensions import db
 from ..models import Round, Submission, User
-from . import access, conflicts, round_overview
+from . import access, conflicts, round_exports
 from .jobs import JobKind, JobOutput, Progress, register
 
 
@@ -74,7 +74,7 @@ def _round_export(params: dict[str, Any], user: User, progress: Progress) -> Job
     round_ = db.session.get_one(Round, _int_param(params, "round_id"))
     progress("Scoring every submission and writing the workbook")
     workbook = to_xlsx(
-        {"Submissions": round_overview.submission_table(round_), "Answers": round_overview.answer_table(round_)}
+        {"Submissions": round_exports.submission_table(round_), "Answers": round_exports.answer_table(round_)}
     )
     return JobOutput(
         f"round-{round_.id}-export.xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", workbook
