@@ -1,7 +1,7 @@
 """Questionnaire forms built from questions, the conversion of what people type into answers, and invitations.
 
-Section input is validated here (formats, ranges, known options); whether an answer is *required*
-is checked only at submission, so people can save half-finished sections.
+Answers are validated here (formats, ranges, known options); whether an answer is *required* is
+checked only at submission, so people can save half-finished domains.
 """
 
 from __future__ import annotations
@@ -136,7 +136,7 @@ _choice_blocks = _ByIdentity(limit=4096)
 def choice_inputs(question: Question, data: Any) -> Markup:
     """The inputs of a choice question with ``data`` (the field's value or values) ticked.
 
-    A section page is mostly these blocks and a person's answers repeat, so each is rendered by
+    A domain page is mostly these blocks and a person's answers repeat, so each is rendered by
     the template once and then reused.
     """
     chosen = tuple(data or ()) if question.type == "multichoice" else (data,)
@@ -179,20 +179,20 @@ def _field_for(question: Question) -> Field:
     raise ValueError(f"unsupported question type {question.type!r} for {question.id}")  # pragma: no cover
 
 
-class SectionForm(FlaskForm):
+class DomainForm(FlaskForm):
     """Subclassed per domain with one field per question plus its version marker."""
 
 
 _form_classes = _ByIdentity(limit=1024)
 
 
-def section_form_class(questions: list[Question]) -> type[SectionForm]:
-    def build() -> type[SectionForm]:
+def domain_form_class(questions: list[Question]) -> type[DomainForm]:
+    def build() -> type[DomainForm]:
         attrs: dict[str, Any] = {}
         for question in questions:
             attrs[field_name(question.id)] = _field_for(question)
             attrs[base_name(question.id)] = HiddenField()
-        return type("SectionForm", (SectionForm,), attrs)
+        return type("DomainForm", (DomainForm,), attrs)
 
     return _form_classes.get(tuple(questions), None, build)
 
@@ -210,8 +210,8 @@ class ShownField:
         return "" if self.data is None else str(self.data)
 
 
-class ShownSection:
-    """A section (or declarations) page as first opened, before anything is posted.
+class ShownDomainForm:
+    """The form of a domain (or member declarations) page as first opened, before anything is posted.
 
     Nothing is validated on such a page, so binding a WTForms form with a field per question (a
     tenth of the page's server time) buys nothing; the templates read these instead.  A posted page
@@ -327,7 +327,7 @@ class InvitationForm(FlaskForm):
                 ("contributor", "Contributor: answers questions and uploads evidence"),
                 (
                     "lead",
-                    "Lead: also invites colleagues; a lead of the lead organisation also assigns sections and submits",
+                    "Lead: also invites colleagues; a lead of the lead organisation also assigns domains and submits",
                 ),
             ]
         ),

@@ -327,9 +327,11 @@ class Invitation(Model):
         return ROLE_LABELS.get(self.role, self.role)
 
 
-class SectionAssignment(Model):
-    """Which named person is answering a section (domain) of a submission."""
+class DomainAssignment(Model):
+    """Which named person is answering a domain of a submission."""
 
+    # Domains were called sections when the table was made; the name stays to avoid a migration.
+    __tablename__ = "section_assignment"
     __table_args__ = (UniqueConstraint("submission_id", "domain_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -87,8 +87,8 @@ def build_round(app, count: int, seed: int = 2026) -> int:
         utcnow,
     )
     from assessor.passwords import hash_password
-    from assessor.services.declarations import declaration_questions, visible_declarations
     from assessor.services.definitions import import_definition, questionnaire_for
+    from assessor.services.member_declarations import declaration_questions, visible_declarations
     from assessor.services.scores import score
     from questionnaires import DEFAULT_FRAMEWORK_PATH, DEFAULT_QUESTIONNAIRE_PATH
     from scoring.synthetic import clear_answer, random_answer, random_answers

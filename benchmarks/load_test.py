@@ -1,4 +1,4 @@
-"""Load test: simulated provider users opening section pages and saving answers, against gunicorn.
+"""Load test: simulated provider users opening domain pages and saving answers, against gunicorn.
 
     .venv/bin/python -m benchmarks.load_test                 # 50 users, 60 s, 4 sync workers, no pauses
     .venv/bin/python -m benchmarks.load_test --think 1       # 50 users each pausing ~1 s between actions
@@ -197,7 +197,7 @@ def _client_cpu_seconds() -> float:
 
 
 def autosave_form(page: str, rng: random.Random) -> tuple[str, dict[str, str]]:
-    """A random scale question on a section page, and the autosave fields that change its answer."""
+    """A random scale question on a domain page, and the autosave fields that change its answer."""
     # Two passes over the page: the client shares the server's cores, so its own cost is kept small.
     radios = set(SCALE.findall(page))
     scales = [(qid, marker) for qid, marker in BASE.findall(page) if qid in radios]
@@ -230,7 +230,7 @@ def _provider_user(
         domain = rng.choice(domains)
         started = time.perf_counter()
         response = session.get(f"{base}/provider/submissions/{submission}/sections/{domain}", timeout=30)
-        stats.add("section page", time.perf_counter() - started, response.status_code == 200)
+        stats.add("domain page", time.perf_counter() - started, response.status_code == 200)
         pause()
         if response.status_code != 200 or time.monotonic() >= deadline[0]:
             continue

@@ -1,6 +1,6 @@
-"""What one section page and one autosave cost, in process, without the noise of a shared machine.
+"""What one domain page and one autosave cost, in process, without the noise of a shared machine.
 
-    .venv/bin/python -m benchmarks.request_cost               # CPU time per section page and per save
+    .venv/bin/python -m benchmarks.request_cost               # CPU time per domain page and per save
     .venv/bin/python -m benchmarks.request_cost --callgrind   # instructions per page+save (needs valgrind)
 
 The same data as the load test (a fresh SQLite database with the demo round and a provider user
@@ -60,7 +60,7 @@ def _workload(pairs: int, timings: dict[str, list[float]] | None = None) -> None
             started = time.process_time()
             page = client.get(f"/provider/submissions/{submission}/sections/{rng.choice(domains)}")
             if record:
-                timings["section page"].append(time.process_time() - started)
+                timings["domain page"].append(time.process_time() - started)
             text = page.text
             question, form = autosave_form(text, rng)
             started = time.process_time()
@@ -117,11 +117,11 @@ def main() -> None:
             raise SystemExit("valgrind is not installed (apt-get install valgrind)")
         small, large = _instructions(SMALL), _instructions(LARGE)
         print(
-            f"{(large - small) / (LARGE - SMALL) / 1e6:.1f} million instructions per section page + autosave "
+            f"{(large - small) / (LARGE - SMALL) / 1e6:.1f} million instructions per domain page + autosave "
             f"(callgrind, {LARGE} and {SMALL} pairs after {WARM_UP} warm-up pairs)"
         )
         return
-    timings: dict[str, list[float]] = {"section page": [], "save": []}
+    timings: dict[str, list[float]] = {"domain page": [], "save": []}
     _workload(200, timings)
     for kind, values in timings.items():
         print(

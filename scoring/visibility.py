@@ -13,7 +13,7 @@ from .engine import VisibilityRules, compute_visibility
 
 @lru_cache(maxsize=16)
 def _rules(questionnaire: Questionnaire) -> VisibilityRules:
-    # Section pages and autosave ask on every request; the ordering depends on the definition only.
+    # Domain pages and autosave ask on every request; the ordering depends on the definition only.
     return VisibilityRules.of(questionnaire)
 
 
@@ -22,7 +22,7 @@ def visible_question_ids(questionnaire: Questionnaire, answers: Mapping[str, Any
 
     show_if in a per_member domain only points inside that domain, so for a member organisation's
     declarations pass that member's answers and read the per_member question ids from the result;
-    for the joint sections pass the joint answers (per_member questions are not applicable there,
+    for the joint domains pass the joint answers (per_member questions are not applicable there,
     whatever this returns for them)."""
     visibility = compute_visibility(_rules(questionnaire), answers)
     return {question_id for question_id, shown in visibility.items() if shown}

@@ -1,4 +1,4 @@
-"""Helpers for the provider tests: fill in a section's answers, read a page's form the way a browser would,
+"""Helpers for the provider tests: fill in a domain's answers, read a page's form the way a browser would,
 and look up demo rows."""
 
 from __future__ import annotations
@@ -24,8 +24,8 @@ def minimal_pdf(label: str = "evidence") -> bytes:
     return b"%PDF-1.4\n% " + label.encode() + b"\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n"
 
 
-def section_form_data(domain, choose="best") -> dict:
-    """Form fields a person would post to answer every question of a section.
+def domain_form_data(domain, choose="best") -> dict:
+    """Form fields a person would post to answer every question of a domain.
 
     ``choose="best"`` picks the highest-scoring answer everywhere, ``"worst"`` the lowest.
     """
@@ -182,7 +182,7 @@ def element_with_id(html: str, element_id: str) -> str | None:
 
 
 def question_box(html: str, question_id: str) -> str:
-    """The opening tag of the box that holds one question on a section page."""
+    """The opening tag of the box that holds one question on a domain page."""
     tag = element_with_id(html, "question-" + question_id)
     assert tag, f"no box for {question_id}"
     return tag

@@ -71,7 +71,7 @@ POLICY: dict[str, Policy] = {
     # Provider pages: any user of a member organisation sees and edits the submission.
     "provider.home": Policy(PROVIDERS),
     "provider.overview": Policy(PROVIDERS),
-    "provider.section": Policy(PROVIDERS),
+    "provider.domain": Policy(PROVIDERS),
     "provider.autosave": Policy(PROVIDERS),
     "provider.download_evidence": Policy(PROVIDERS),
     "provider.check": Policy(PROVIDERS),
@@ -80,7 +80,7 @@ POLICY: dict[str, Policy] = {
     "provider.clarifications": Policy(PROVIDERS),
     "provider.feedback_report": Policy(PROVIDERS),
     # Each member organisation makes its own declarations; every member may read them.
-    "provider.declarations": Policy(PROVIDERS, post_by_named_organisation_only=True),
+    "provider.member_declarations": Policy(PROVIDERS, post_by_named_organisation_only=True),
     # Acting for the applicant: a lead user of the lead organisation only, never an alliance partner.
     "provider.submit_submission": Policy(PROVIDERS, LEADS, lead_organisation_only=True),
     "provider.assign": Policy(PROVIDERS, LEADS, lead_organisation_only=True),
@@ -116,7 +116,7 @@ POLICY: dict[str, Policy] = {
     # The audit trail names individual commissioners; evaluators score blind to each other.
     "review.submission_history": Policy(COMMISSIONERS, _only("moderator", "panel", "round_admin", "site_admin")),
     # Conflicts of interest: those who judge applicants declare; round admins review and mitigate.
-    "review.declarations": Policy(COMMISSIONERS, _only("evaluator", "moderator", "panel", "site_admin")),
+    "review.conflict_declarations": Policy(COMMISSIONERS, _only("evaluator", "moderator", "panel", "site_admin")),
     "review.round_conflicts": Policy(COMMISSIONERS, _only("round_admin", "site_admin")),
     "review.mitigate_conflict": Policy(COMMISSIONERS, _only("round_admin", "site_admin")),
     "review.start_checkpoint": Policy(COMMISSIONERS, _only("round_admin", "site_admin")),

@@ -35,7 +35,7 @@ def _answered_at(data, moment: datetime) -> int:
         (datetime(2026, 12, 1, 12, 5), "01 Dec 2026 12:05"),  # winter: the same as UTC
     ],
 )
-def test_a_section_page_shows_when_an_answer_changed_in_uk_time(demo, data, browser, stored, shown):
+def test_a_domain_page_shows_when_an_answer_changed_in_uk_time(demo, data, browser, stored, shown):
     submission_id = _answered_at(data, stored)
     browser.login("lead@eastbrook.example")
     page = browser.get(f"/provider/submissions/{submission_id}/sections/strategy").get_data(as_text=True)

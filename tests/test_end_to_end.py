@@ -9,8 +9,8 @@ from pypdf import PdfReader
 
 from assessor.models import Answer, AuditEvent, Submission
 from questionnaires import DEFAULT_QUESTIONNAIRE_PATH, load_questionnaire
-from tests.declarations_helpers import declare_clean, member_ids
-from tests.provider_helpers import section_form_data
+from tests.member_declarations_helpers import declare_clean, member_ids
+from tests.provider_helpers import domain_form_data
 from tests.web_client import csrf_token
 
 QUESTIONNAIRE = load_questionnaire(DEFAULT_QUESTIONNAIRE_PATH)
@@ -54,10 +54,10 @@ def test_provider_answers_saves_resumes_submits_and_commissioner_reads_the_pdf(d
     # Answer one question, save, and find it again on a later visit.
     strategy = QUESTIONNAIRE.domains[0]
     first_scale = next(q for q in strategy.questions if q.type == "scale")
-    section_url = f"/provider/submissions/{sid}/sections/{strategy.id}"
-    response = browser.post(section_url, {"q-" + first_scale.id: "2", "action": "save"})
+    domain_url = f"/provider/submissions/{sid}/sections/{strategy.id}"
+    response = browser.post(domain_url, {"q-" + first_scale.id: "2", "action": "save"})
     assert response.status_code == 302
-    page = browser.get(section_url).get_data(as_text=True)
+    page = browser.get(domain_url).get_data(as_text=True)
     checked = re.search(r"<input[^>]*checked[^>]*>", page[page.index(f'name="q-{first_scale.id}"') - 200 :])
     assert checked and 'value="2"' in checked.group(0)
     assert stored_answer(data, sid, first_scale.id) == 2
@@ -73,7 +73,7 @@ def test_provider_answers_saves_resumes_submits_and_commissioner_reads_the_pdf(d
 
     for domain in QUESTIONNAIRE.joint_domains():
         url = f"/provider/submissions/{sid}/sections/{domain.id}"
-        response = browser.post(url, {**section_form_data(domain), "action": "save"})
+        response = browser.post(url, {**domain_form_data(domain), "action": "save"})
         assert response.status_code == 302, response.get_data(as_text=True)[:3000]
     for organisation_id in member_ids(data, sid).values():
         assert declare_clean(browser, sid, organisation_id).status_code == 302
@@ -85,8 +85,8 @@ def test_provider_answers_saves_resumes_submits_and_commissioner_reads_the_pdf(d
     assert submission_named(data, "Eastbrook Community Partnership")["status"] == "submitted"
 
     # Read-only after submission: a save is refused and nothing changes.
-    token = csrf_token(browser.get(section_url).get_data(as_text=True))
-    blocked = browser.client.post(section_url, data={"q-" + first_scale.id: "0", "csrf_token": token})
+    token = csrf_token(browser.get(domain_url).get_data(as_text=True))
+    blocked = browser.client.post(domain_url, data={"q-" + first_scale.id: "0", "csrf_token": token})
     assert blocked.status_code == 409
     assert stored_answer(data, sid, first_scale.id) == len(first_scale.levels) - 1
 

@@ -8,15 +8,15 @@ import re
 from assessor.extensions import db
 from assessor.models import Answer, Round, Submission
 from scoring import visible_question_ids
-from tests.declarations_helpers import declare_clean, member_ids
+from tests.member_declarations_helpers import declare_clean, member_ids
 from tests.provider_helpers import (
     DOMAINS,
     EASTBROOK,
     QUESTIONNAIRE,
     audit,
+    domain_form_data,
     page_form,
     post_page,
-    section_form_data,
     submission_id,
 )
 
@@ -30,7 +30,7 @@ def _text(page: str) -> str:
 def _carry_everything_forward(data, sid: int) -> dict[str, list[str]]:
     """Mark every shown answer as copied from an earlier round, as the checkpoint copy step leaves them.
 
-    Returns the carried question ids of each section."""
+    Returns the carried question ids of each domain."""
     with data() as session:
         submission = session.get(Submission, sid)
         earlier = Round(
@@ -70,7 +70,7 @@ def test_carried_forward_answers_must_be_confirmed_or_changed_before_submitting(
     browser.login("lead@eastbrook.example")
     for domain in QUESTIONNAIRE.joint_domains():
         url = f"/provider/submissions/{sid}/sections/{domain.id}"
-        assert browser.post(url, {**section_form_data(domain), "action": "save"}).status_code == 302
+        assert browser.post(url, {**domain_form_data(domain), "action": "save"}).status_code == 302
     for organisation_id in member_ids(data, sid).values():
         assert declare_clean(browser, sid, organisation_id).status_code == 302
     carried = _carry_everything_forward(data, sid)
@@ -88,7 +88,7 @@ def test_carried_forward_answers_must_be_confirmed_or_changed_before_submitting(
     assert "not yet confirmed" in _text(refused.get_data(as_text=True))
     assert audit(data, "submission.submitted", sid) == []
 
-    # The section page marks each carried-forward answer and offers a confirm box for it.
+    # The domain page marks each carried-forward answer and offers a confirm box for it.
     strategy_ids = carried["strategy"]
     url = f"/provider/submissions/{sid}/sections/strategy"
     page = browser.get(url).get_data(as_text=True)
@@ -113,13 +113,13 @@ def test_carried_forward_answers_must_be_confirmed_or_changed_before_submitting(
     assert scale.id not in _still_carried(data, sid)
     assert audit(data, "answer.confirmed", sid)[-1]["how"] == "changed"
 
-    # "Confirm all answers on this page" settles the rest of each section.
+    # "Confirm all answers on this page" settles the rest of each domain.
     for domain in QUESTIONNAIRE.joint_domains():
         if domain.id not in carried:
             continue
-        section_url = f"/provider/submissions/{sid}/sections/{domain.id}"
-        page = browser.get(section_url).get_data(as_text=True)
-        response = post_page(browser.client, section_url, page, {"action": "confirm-all"})
+        domain_url = f"/provider/submissions/{sid}/sections/{domain.id}"
+        page = browser.get(domain_url).get_data(as_text=True)
+        response = post_page(browser.client, domain_url, page, {"action": "confirm-all"})
         assert response.status_code == 302
         assert not set(carried[domain.id]) & _still_carried(data, sid)
     assert _still_carried(data, sid) == set()
@@ -136,7 +136,7 @@ def test_an_autosaved_change_settles_a_carried_forward_answer(demo, data, browse
     browser.login("lead@eastbrook.example")
     strategy = DOMAINS["strategy"]
     url = f"/provider/submissions/{sid}/sections/strategy"
-    assert browser.post(url, {**section_form_data(strategy), "action": "save"}).status_code == 302
+    assert browser.post(url, {**domain_form_data(strategy), "action": "save"}).status_code == 302
     carried = _carry_everything_forward(data, sid)["strategy"]
     scale = next(q for q in strategy.questions if q.type == "scale" and q.id in carried)
     form = page_form(browser.get(url).get_data(as_text=True))

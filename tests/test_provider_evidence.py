@@ -184,5 +184,5 @@ def test_a_request_over_the_body_limit_gets_a_page_that_says_what_happened(demo,
     assert response.status_code == 413
     text = html_lib.unescape(response.get_data(as_text=True))
     assert "nothing on it was saved" in text and "Back button" in text
-    assert f'href="{url}"' in text
+    assert f'href="{url}">Open the domain again</a>' in text
     assert stored_answer(data, sid, "strategy.vision") is None

@@ -7,19 +7,19 @@ import re
 from io import BytesIO
 from urllib.parse import urlsplit
 
-from tests.declarations_helpers import declare_clean, member_ids
+from tests.member_declarations_helpers import declare_clean, member_ids
 from tests.provider_helpers import (
     DOMAINS,
     EASTBROOK,
     QUESTIONNAIRE,
     audit,
+    domain_form_data,
     element_with_id,
     level_label,
     minimal_pdf,
     page_form,
     post_page,
     question_box,
-    section_form_data,
     set_status,
     submission_id,
 )
@@ -40,7 +40,7 @@ def test_unanswered_questions_link_to_their_fields_and_block_submission(demo, da
     expected = [q.id for d in QUESTIONNAIRE.joint_domains() for q in d.questions if q.required and q.show_if is None]
     assert [urlsplit(html_lib.unescape(link)).fragment for link in links] == ["q-" + qid for qid in expected]
 
-    # Every link lands on a field that exists, and is showing, on its section page.
+    # Every link lands on a field that exists, and is showing, on its domain page.
     pages = {}
     for link in links:
         url, anchor = html_lib.unescape(link).split("#")
@@ -54,7 +54,7 @@ def test_unanswered_questions_link_to_their_fields_and_block_submission(demo, da
 
     for domain in QUESTIONNAIRE.joint_domains():
         url = f"/provider/submissions/{sid}/sections/{domain.id}"
-        assert browser.post(url, {**section_form_data(domain), "action": "save"}).status_code == 302
+        assert browser.post(url, {**domain_form_data(domain), "action": "save"}).status_code == 302
     for organisation_id in member_ids(data, sid).values():
         assert declare_clean(browser, sid, organisation_id).status_code == 302
     assert "Every required question has an answer" in browser.get(check_url).get_data(as_text=True)
@@ -63,18 +63,22 @@ def test_unanswered_questions_link_to_their_fields_and_block_submission(demo, da
 
     # Read-only afterwards, whichever way a change is attempted.
     changes_before = len(audit(data, "answer.changed", sid))
-    section_url = f"/provider/submissions/{sid}/sections/strategy"
-    section = browser.get(section_url).get_data(as_text=True)
-    assert "<fieldset disabled" in section and "Save and continue" not in section and "autosave.js" not in section
-    token = page_form(section, "/logout")["csrf_token"]
+    domain_url = f"/provider/submissions/{sid}/sections/strategy"
+    domain_page = browser.get(domain_url).get_data(as_text=True)
+    assert (
+        "<fieldset disabled" in domain_page
+        and "Save and continue" not in domain_page
+        and "autosave.js" not in domain_page
+    )
+    token = page_form(domain_page, "/logout")["csrf_token"]
     vision = DOMAINS["strategy"].questions[0]
-    assert browser.client.post(section_url, data={"q-" + vision.id: "0", "csrf_token": token}).status_code == 409
+    assert browser.client.post(domain_url, data={"q-" + vision.id: "0", "csrf_token": token}).status_code == 409
     autosave = browser.client.post(
         f"/provider/submissions/{sid}/answers/{vision.id}", data={"q-" + vision.id: "0", "csrf_token": token}
     )
     assert autosave.status_code == 409 and "can no longer be changed" in autosave.json["error"]
     upload = browser.client.post(
-        section_url, data={"csrf_token": token, "q-strategy.business_case": (BytesIO(minimal_pdf()), "late.pdf")}
+        domain_url, data={"csrf_token": token, "q-strategy.business_case": (BytesIO(minimal_pdf()), "late.pdf")}
     )
     assert upload.status_code == 409
     assert len(audit(data, "answer.changed", sid)) == changes_before

@@ -69,7 +69,7 @@ def _stored(path, submission_id):
     return None if row is None else json.loads(row[0])
 
 
-def test_a_section_page_opens_while_another_program_holds_the_write_lock(sqlite_app):
+def test_a_domain_page_opens_while_another_program_holds_the_write_lock(sqlite_app):
     app, path = sqlite_app
     browser, submission_id = _signed_in_draft(app)
     blocker = sqlite3.connect(path, isolation_level=None)

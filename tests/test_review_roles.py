@@ -45,7 +45,7 @@ EXPECTED = {
     "review.submission_history": only("moderator", "panel", "round_admin"),
     "review.download_evidence": EVERY_COMMISSIONER,
     # Those who judge applicants declare conflicts; round admins review them and run the standstill.
-    "review.declarations": only("evaluator", "moderator", "panel"),
+    "review.conflict_declarations": only("evaluator", "moderator", "panel"),
     "review.round_conflicts": only("round_admin"),
     "review.mitigate_conflict": only("round_admin"),
     "review.start_checkpoint": only("round_admin"),

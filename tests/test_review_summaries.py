@@ -184,7 +184,7 @@ def test_two_moderators_scoring_one_submission_at_once_leave_a_summary_with_both
         assert submission.inputs_hash == fresh.inputs_hash, "the stored summary misses a moderated score"
 
 
-def test_saving_a_section_page_marks_the_summary_stale_only_when_an_answer_changed(app, data, make_browser):
+def test_saving_a_domain_page_marks_the_summary_stale_only_when_an_answer_changed(app, data, make_browser):
     from tests.provider_helpers import post_page
 
     world = build_world(data)
@@ -204,7 +204,7 @@ def test_saving_a_section_page_marks_the_summary_stale_only_when_an_answer_chang
     assert _dashboard_progress(commissioner, world.round_id, world.draft_id) == "1 of 4"
 
 
-def test_attaching_a_file_on_a_section_page_marks_the_summary_stale(app, data, make_browser):
+def test_attaching_a_file_on_a_domain_page_marks_the_summary_stale(app, data, make_browser):
     import io
 
     from tests.provider_helpers import evidence_of, minimal_pdf, post_page

@@ -1,4 +1,4 @@
-"""Random form data posted to section pages and autosave never makes the server fail."""
+"""Random form data posted to domain pages and autosave never makes the server fail."""
 
 from __future__ import annotations
 
@@ -86,7 +86,7 @@ def _draft(data) -> int:
         )
 
 
-def test_random_section_posts_never_cause_a_server_error(demo, data, browser):
+def test_random_domain_posts_never_cause_a_server_error(demo, data, browser):
     draft = _draft(data)
     browser.login("lead@eastbrook.example")
     token = csrf_token(browser.get(f"/provider/submissions/{draft}").get_data(as_text=True))
@@ -95,13 +95,13 @@ def test_random_section_posts_never_cause_a_server_error(demo, data, browser):
     @given(domain=st.one_of(st.sampled_from(DOMAIN_IDS), st.text(min_size=1, max_size=30)), form=forms)
     # Found by this test once: a blank scale value on another domain's page than the one posted to.
     @example(domain="governance", form={"q-strategy.vision": [""], "q-governance.board": [" "]})
-    def post_section(domain, form):
+    def post_domain(domain, form):
         fields = MultiDict([(name, value) for name, items in form.items() for value in items])
         fields["csrf_token"] = token
         response = browser.client.post(f"/provider/submissions/{draft}/sections/{domain}", data=fields)
         assert response.status_code < 500, (domain, form, response.status_code)
 
-    post_section()
+    post_domain()
 
 
 def test_random_autosave_posts_never_cause_a_server_error(demo, data, browser):

@@ -1,4 +1,4 @@
-"""Hostile and malformed input to the section forms, autosave and evidence uploads.
+"""Hostile and malformed input to the domain forms, autosave and evidence uploads.
 
 Each bad value must be refused with a message next to its field, nothing from that page may be
 stored, and everything else the person typed must come back on the page.  Markup in answers is
@@ -17,7 +17,7 @@ from werkzeug.http import parse_options_header
 from assessor.extensions import db
 from assessor.models import Answer, AuditEvent, Evidence, Submission
 from questionnaires import DEFAULT_QUESTIONNAIRE_PATH, load_questionnaire
-from tests.provider_helpers import minimal_pdf, section_form_data
+from tests.provider_helpers import domain_form_data, minimal_pdf
 from tests.web_client import csrf_token
 
 QUESTIONNAIRE = load_questionnaire(DEFAULT_QUESTIONNAIRE_PATH)
@@ -50,7 +50,7 @@ def _stored(data, submission_id) -> tuple:
 
 
 def _valid_answers() -> dict:
-    answers = {k: v for k, v in section_form_data(STRATEGY).items() if k != "q-" + EVIDENCE.id}
+    answers = {k: v for k, v in domain_form_data(STRATEGY).items() if k != "q-" + EVIDENCE.id}
     answers["q-" + TEXT.id] = OTHER_TEXT_VALUE
     answers["q-" + NUMBER.id] = OTHER_NUMBER_VALUE
     return answers
@@ -151,7 +151,7 @@ def test_markup_in_answers_and_file_names_is_stored_as_typed_and_shown_escaped(d
     commissioner = make_browser()
     commissioner.login("moderator@northshire-icb.example")
     pages = {
-        "section": browser.get(url),
+        "domain": browser.get(url),
         "print": browser.get(f"/provider/submissions/{ids['draft']}/print"),
         "history": browser.get(f"/provider/submissions/{ids['draft']}/history"),
         "review": commissioner.get(f"/review/submissions/{ids['draft']}"),
@@ -162,7 +162,7 @@ def test_markup_in_answers_and_file_names_is_stored_as_typed_and_shown_escaped(d
         assert response.status_code == 200, name
         for raw in ("<script>alert", "<img src=x", "<svg onload", "onerror=alert(3)>"):
             assert raw not in page, f"{name} page renders {raw!r} unescaped"
-    assert "&lt;script&gt;alert(" in pages["section"].get_data(as_text=True)
+    assert "&lt;script&gt;alert(" in pages["domain"].get_data(as_text=True)
 
     with data() as session:
         evidence = session.scalar(db.select(Evidence).filter_by(submission_id=ids["draft"], removed_at=None))
@@ -256,7 +256,7 @@ def test_path_traversal_file_names_cannot_escape_the_upload_folder(demo, data, b
     assert not Path("/tmp/escaped.pdf").exists() and not Path("/etc/cron.d/escaped.pdf").exists()
 
 
-def test_a_section_form_cannot_remove_another_applicants_evidence(demo, data, browser):
+def test_a_domain_form_cannot_remove_another_applicants_evidence(demo, data, browser):
     ids = _ids(data)
     url = f"/provider/submissions/{ids['draft']}/sections/{STRATEGY.id}"
     browser.login(PROVIDER)

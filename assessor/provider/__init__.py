@@ -23,11 +23,11 @@ def _providers_only() -> None:
 @bp.errorhandler(413)
 def _too_large(error: RequestEntityTooLarge) -> tuple[str, int]:
     # The body was refused before it was read, so nothing on the page could be saved: say so, and
-    # lead straight back to the section the person was on.
+    # lead straight back to the domain the person was on.
     args = request.view_args or {}
     back = None
     if "submission_id" in args and "domain_id" in args:
-        back = url_for(".section", submission_id=args["submission_id"], domain_id=args["domain_id"])
+        back = url_for(".domain", submission_id=args["submission_id"], domain_id=args["domain_id"])
     limit = current_app.config.get("MAX_CONTENT_LENGTH") or 0
     return render_template(
         "provider/too_large.html", back=back, per_file=size_label(max_upload()), per_request=size_label(limit)
@@ -43,8 +43,8 @@ def _filesize(size: int) -> str:
 from . import (  # noqa: E402, F401
     clarifications,
     colleagues,
-    declarations,
+    domains,
+    member_declarations,
     representations,
-    sections,
     submission,
 )

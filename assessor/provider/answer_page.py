@@ -12,15 +12,15 @@ from questionnaires import Question
 
 from ..extensions import db
 from ..forms import (
-    SectionForm,
-    ShownSection,
+    DomainForm,
+    ShownDomainForm,
     base_name,
     canonical_value,
+    domain_form_class,
     field_name,
     field_values,
     initial_form_data,
     parse_base,
-    section_form_class,
     to_field_value,
     version_marker,
 )
@@ -67,7 +67,7 @@ class AnswerPage:
         self.unresolved: set[str] = set()
         self.valid = False
         self.outcome = PageOutcome()
-        self._form: SectionForm | None = None
+        self._form: DomainForm | None = None
 
     def load_rows(self) -> dict[str, Any]:
         """The stored rows of this page's answers, by question id."""
@@ -94,12 +94,12 @@ class AnswerPage:
         return {qid: row.value for qid, row in self.rows.items()}
 
     @property
-    def form(self) -> SectionForm | ShownSection:
+    def form(self) -> DomainForm | ShownDomainForm:
         """The posted form once a page was posted; until then the stored answers, without binding a form."""
         if self._form is not None:
             return self._form
         versions = {qid: row.version for qid, row in self.rows.items()}
-        return ShownSection(initial_form_data(self.questions, self.stored, versions))
+        return ShownDomainForm(initial_form_data(self.questions, self.stored, versions))
 
     def handle_post(self, form_data: MultiDict[str, str], files: MultiDict[str, FileStorage]) -> bool:
         """Save the posted page if it is valid and every conflict shown on it was settled, then commit.
@@ -125,7 +125,7 @@ class AnswerPage:
     def _receive(self, form_data: MultiDict[str, str], files: MultiDict[str, FileStorage]) -> None:
         self.form_data, self.files = form_data, files
         resolutions = self._conflict_resolutions()
-        self._form = section_form_class(self.questions)(formdata=self._formdata_keeping_theirs(resolutions))
+        self._form = domain_form_class(self.questions)(formdata=self._formdata_keeping_theirs(resolutions))
         self.valid = self._form.validate_on_submit()
         self.unresolved = {question_id for question_id, choice in resolutions.items() if choice is None}
         posted = self.posted_values()

@@ -1,4 +1,4 @@
-"""What every provider page needs: the submission and section its URL names, and the upload limit."""
+"""What every provider page needs: the submission and domain its URL names, and the upload limit."""
 
 from __future__ import annotations
 
@@ -22,17 +22,17 @@ def submission_for(submission_id: int) -> Submission:
     return access.submission_for(current_user, submission_id)
 
 
-def sections(questionnaire: Questionnaire) -> list[Domain]:
-    """The sections the applicant answers jointly.
+def domains(questionnaire: Questionnaire) -> list[Domain]:
+    """The domains the applicant answers jointly, each on a page of its own.
 
     A per-member domain (declarations each member organisation makes for itself) is stored per
-    organisation, not as a joint answer, so it has no joint section page.
+    organisation, not as a joint answer, so it has no joint domain page.
     """
     return questionnaire.joint_domains()
 
 
 def domain_or_404(questionnaire: Questionnaire, domain_id: str) -> Domain:
-    domain = next((d for d in sections(questionnaire) if d.id == domain_id), None)
+    domain = next((d for d in domains(questionnaire) if d.id == domain_id), None)
     if domain is None:
         abort(404)
     return domain

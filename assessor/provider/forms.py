@@ -12,16 +12,16 @@ from ..models import User
 NOBODY = "nobody"
 
 
-def assignment_form_class(section_title: str, people: list[User]) -> type[FlaskForm]:
-    """A form choosing who answers one section, from ``people`` or nobody."""
+def assignment_form_class(domain_title: str, people: list[User]) -> type[FlaskForm]:
+    """A form choosing who answers one domain, from ``people`` or nobody."""
     choices = [(str(person.id), f"{person.name} ({person.organisation.name})") for person in people]
     choices.append((NOBODY, "Nobody for now"))
 
     class AssignmentForm(FlaskForm):
         assignee = RadioField(
-            f"Who will answer ‘{section_title}’?",
+            f"Who will answer ‘{domain_title}’?",
             choices=choice_list(choices),
-            validators=[InputRequired("Choose who will answer this section")],
+            validators=[InputRequired("Choose who will answer this domain")],
         )
 
     return AssignmentForm

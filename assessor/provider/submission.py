@@ -16,17 +16,16 @@ from ..extensions import db
 from ..models import Submission, utcnow
 from ..refusals import carry_out
 from ..report_downloads import pdf_download
-from ..services import access, confirmations, standstill
-from ..services import declarations as declaration_service
+from ..services import access, confirmations, member_declarations, standstill
 from ..services.answers import answer_rows, authors_by_domain, evidence_rows, last_changes
-from ..services.assignments import assignments_for, can_assign, sections_assigned_to
+from ..services.assignments import assignments_for, can_assign, domains_assigned_to
 from ..services.definitions import questionnaire_for
 from ..services.invitations import can_invite
 from ..services.reporting import feedback_available, feedback_report_pdf
-from ..services.scores import missing_required, score, section_progress
+from ..services.scores import domain_progress, missing_required, score
 from ..services.submissions import change_history, submit
 from . import bp
-from .common import sections, submission_for
+from .common import domains, submission_for
 
 HISTORY_PAGE_SIZE = 100
 
@@ -35,11 +34,11 @@ HISTORY_PAGE_SIZE = 100
 def home() -> str:
     submissions = db.session.scalars(access.visible_submissions(current_user)).all()
     assigned: dict[int, list[Domain]] = {}
-    for assignment in sections_assigned_to(current_user):
+    for assignment in domains_assigned_to(current_user):
         submission = next((s for s in submissions if s.id == assignment.submission_id), None)
         if submission is None:
             continue
-        domain = next((d for d in sections(questionnaire_for(submission.round)) if d.id == assignment.domain_id), None)
+        domain = next((d for d in domains(questionnaire_for(submission.round)) if d.id == assignment.domain_id), None)
         if domain is not None:
             assigned.setdefault(submission.id, []).append(domain)
     return render_template(
@@ -67,7 +66,7 @@ def overview_page(
     return render_template(
         "provider/overview.html",
         submission=submission,
-        members=declaration_service.statuses(submission, inputs.questionnaire),
+        members=member_declarations.statuses(submission, inputs.questionnaire),
         carried=carried,
         carried_rounds=confirmations.carried_round_names(carried),
         publication=publication,
@@ -78,8 +77,8 @@ def overview_page(
         publication_status=standstill.status(publication) if publication else "",
         representation_problems=representation_problems or [],
         representation_text=representation_text,
-        sections=sections(inputs.questionnaire),
-        progress=section_progress(inputs.questionnaire, result),
+        domains=domains(inputs.questionnaire),
+        progress=domain_progress(inputs.questionnaire, result),
         last_change=last_changes(inputs.questionnaire, rows, evidence_rows(submission)),
         authors=authors_by_domain(inputs.questionnaire, rows),
         assignments=assignments_for(submission),
@@ -97,9 +96,9 @@ def check(submission_id: int) -> str:
     return render_template(
         "provider/check.html",
         submission=submission,
-        sections=sections(inputs.questionnaire),
+        domains=domains(inputs.questionnaire),
         missing=missing_required(inputs.questionnaire, result),
-        members_waiting=declaration_service.incomplete(submission, inputs.questionnaire),
+        members_waiting=member_declarations.incomplete(submission, inputs.questionnaire),
         unconfirmed=confirmations.unconfirmed(submission, inputs.questionnaire),
         visible=visible_question_ids(inputs.questionnaire, inputs.answers),
         answers=answer_rows(submission),
@@ -138,24 +137,24 @@ def printable(submission_id: int) -> str:
     return render_template(
         "provider/print.html",
         submission=submission,
-        sections=sections(inputs.questionnaire),
+        domains=domains(inputs.questionnaire),
         visible=visible_question_ids(inputs.questionnaire, inputs.answers),
         answers=answer_rows(submission),
         evidence=evidence_rows(submission),
         assignments=assignments_for(submission),
         now=utcnow(),
         declarations=_printable_declarations(submission, inputs.questionnaire),
-        declaration_questions=declaration_service.declaration_questions(inputs.questionnaire),
+        declaration_questions=member_declarations.declaration_questions(inputs.questionnaire),
     )
 
 
 def _printable_declarations(submission: Submission, questionnaire: Questionnaire) -> list[tuple[Any, ...]]:
     """(organisation, its declaration rows, the questions it was asked) for every member."""
     printed = []
-    for organisation in declaration_service.members_of(submission):
-        rows = declaration_service.declaration_rows(submission, organisation.id)
+    for organisation in member_declarations.members_of(submission):
+        rows = member_declarations.declaration_rows(submission, organisation.id)
         answers = {qid: row.value for qid, row in rows.items() if row.value is not None}
-        printed.append((organisation, rows, declaration_service.visible_declarations(questionnaire, answers)))
+        printed.append((organisation, rows, member_declarations.visible_declarations(questionnaire, answers)))
     return printed
 
 

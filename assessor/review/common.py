@@ -21,7 +21,7 @@ def require_declarations(round_: Round) -> None:
     """Reviewers see nothing of a round's submissions until they have declared on every applicant."""
     if conflicts.must_declare(round_, current_user):
         flash("Before you see any submission in this round, declare any conflicts of interest.")
-        abort(redirect(url_for(".declarations", round_id=round_.id)))
+        abort(redirect(url_for(".conflict_declarations", round_id=round_.id)))
 
 
 def round_for_review(round_id: int) -> Round:

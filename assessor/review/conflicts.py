@@ -1,4 +1,4 @@
-"""Conflicts of interest: reviewers' declarations for a round, and the round administrator's list and mitigations."""
+"""Conflicts of interest: reviewers' conflict declarations for a round; the round admin's list and mitigations."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from .common import chosen, posted_id, round_or_404
 
 @bp.route("/rounds/<int:round_id>/declarations", methods=["GET", "POST"])
 @allow("evaluator", "moderator", "panel")
-def declarations(round_id: int) -> ResponseReturnValue:
+def conflict_declarations(round_id: int) -> ResponseReturnValue:
     round_ = round_or_404(round_id)
     applicants = conflicts.applicants(round_)
     declared = conflicts.declarations_of(round_, current_user)
@@ -56,7 +56,7 @@ def declarations(round_id: int) -> ResponseReturnValue:
             return redirect(url_for(".dashboard", round_id=round_.id))
         db.session.rollback()
     return render_template(
-        "review/declarations.html",
+        "review/conflict_declarations.html",
         round=round_,
         applicants=applicants,
         choices=choices,

@@ -82,7 +82,7 @@ _STORED_ANSWERS = (
 
 def answer_rows(submission: Submission) -> dict[str, StoredAnswer]:
     # Plain columns, each value decoded once: building ORM objects for every answer of a submission
-    # was a large share of a section page's time.
+    # was a large share of a domain page's time.
     rows = plain_rows(_STORED_ANSWERS, submission_id=submission.id)
     return {
         question_id: StoredAnswer(
@@ -98,7 +98,7 @@ def answer_rows(submission: Submission) -> dict[str, StoredAnswer]:
 
 
 def authors_by_domain(questionnaire: Questionnaire, rows: dict[str, StoredAnswer]) -> dict[str, list[tuple[str, int]]]:
-    """Per section, who gave the answers as they stand now and how many each, most first."""
+    """Per domain, who gave the answers as they stand now and how many each, most first."""
     authors: dict[str, list[tuple[str, int]]] = {}
     for domain in questionnaire.domains:
         counts = Counter(
@@ -117,7 +117,7 @@ class LastChange:
 def last_changes(
     questionnaire: Questionnaire, rows: dict[str, StoredAnswer], evidence: dict[str, list[StoredEvidence]]
 ) -> dict[str, LastChange | None]:
-    """Per section, the latest answer change or upload and who made it."""
+    """Per domain, the latest answer change or upload and who made it."""
     latest: dict[str, LastChange | None] = {}
     for domain in questionnaire.domains:
         changes = [

@@ -1,4 +1,4 @@
-"""Who answers which section: the people coordinating a submission hand each section to a named colleague."""
+"""Who answers which domain: the people coordinating a submission hand each domain to a named colleague."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
 from ..extensions import db
-from ..models import PROVIDER_ROLES, ApplicantMember, Organisation, SectionAssignment, Submission, User, utcnow
+from ..models import PROVIDER_ROLES, ApplicantMember, DomainAssignment, Organisation, Submission, User, utcnow
 from .access import can_submit
 from .audit import record
 from .definitions import questionnaire_for
@@ -36,13 +36,13 @@ def assignable_people(submission: Submission) -> list[User]:
 
 
 _ASSIGNMENTS = (
-    db.select(SectionAssignment)
-    .where(SectionAssignment.submission_id == bindparam("submission_id"))
-    .options(joinedload(SectionAssignment.user))
+    db.select(DomainAssignment)
+    .where(DomainAssignment.submission_id == bindparam("submission_id"))
+    .options(joinedload(DomainAssignment.user))
 )
 
 
-def assignments_for(submission: Submission) -> dict[str, SectionAssignment]:
+def assignments_for(submission: Submission) -> dict[str, DomainAssignment]:
     rows = db.session.scalars(_ASSIGNMENTS, {"submission_id": submission.id})
     return {row.domain_id: row for row in rows}
 
@@ -55,39 +55,39 @@ class Assignee:
 
 _ASSIGNEE = (
     db.select(User.id, User.name)
-    .join(SectionAssignment, SectionAssignment.user_id == User.id)
+    .join(DomainAssignment, DomainAssignment.user_id == User.id)
     .where(
-        SectionAssignment.submission_id == bindparam("submission_id"),
-        SectionAssignment.domain_id == bindparam("domain_id"),
+        DomainAssignment.submission_id == bindparam("submission_id"),
+        DomainAssignment.domain_id == bindparam("domain_id"),
     )
 )
 
 
-def section_assignee(submission: Submission, domain_id: str) -> Assignee | None:
-    """Who the section is assigned to, read as plain columns: every section page shows it."""
+def domain_assignee(submission: Submission, domain_id: str) -> Assignee | None:
+    """Who the domain is assigned to, read as plain columns: every domain page shows it."""
     row = plain_rows(_ASSIGNEE, submission_id=submission.id, domain_id=domain_id).first()
     return Assignee(*row) if row is not None else None
 
 
-def sections_assigned_to(user: User) -> list[SectionAssignment]:
+def domains_assigned_to(user: User) -> list[DomainAssignment]:
     return list(
         db.session.scalars(
-            db.select(SectionAssignment)
+            db.select(DomainAssignment)
             .filter_by(user_id=user.id)
-            .order_by(SectionAssignment.submission_id, SectionAssignment.id)
+            .order_by(DomainAssignment.submission_id, DomainAssignment.id)
         )
     )
 
 
-def assign_section(submission: Submission, domain_id: str, assignee: User | None, by: User) -> bool:
-    """Give the section to ``assignee`` (None: to nobody).  Returns whether anything changed."""
+def assign_domain(submission: Submission, domain_id: str, assignee: User | None, by: User) -> bool:
+    """Give the domain to ``assignee`` (None: to nobody).  Returns whether anything changed."""
     if not can_assign(by, submission):
-        raise NotAllowed("Only a lead user of the lead organisation can assign sections.")
+        raise NotAllowed("Only a lead user of the lead organisation can assign domains.")
     if not submission.editable:
-        raise NotAllowed("Sections cannot be reassigned once the assessment has been submitted.")
+        raise NotAllowed("Domains cannot be reassigned once the assessment has been submitted.")
     domain = next((d for d in questionnaire_for(submission.round).joint_domains() if d.id == domain_id), None)
     if domain is None:
-        raise NotAllowed("There is no such section in this assessment.")
+        raise NotAllowed("There is no such domain in this assessment.")
     if assignee is not None and assignee.id not in {person.id for person in assignable_people(submission)}:
         raise NotAllowed("Choose someone from one of the applicant's organisations.")
 
@@ -105,17 +105,19 @@ def assign_section(submission: Submission, domain_id: str, assignee: User | None
         try:
             with db.session.begin_nested():
                 db.session.add(
-                    SectionAssignment(
+                    DomainAssignment(
                         submission_id=submission.id, domain_id=domain_id, user_id=assignee.id, assigned_by_id=by.id
                     )
                 )
         except IntegrityError:
-            # A colleague assigned the section at the same moment; the later choice wins, as on a re-save.
+            # A colleague assigned the domain at the same moment; the later choice wins, as on a re-save.
             row = db.session.scalar(
-                db.select(SectionAssignment).filter_by(submission_id=submission.id, domain_id=domain_id)
+                db.select(DomainAssignment).filter_by(submission_id=submission.id, domain_id=domain_id)
             )
             old_name = row.user.name
             row.user_id, row.assigned_by_id, row.assigned_at = assignee.id, by.id, utcnow()
+    # The event's name and its "section" keys are as audit trails already store them (domains were
+    # called sections then); change_history reads them and says "domain".
     record(
         "section.assigned",
         user=by,

@@ -152,7 +152,7 @@ _STORE_SUMMARY = (
 
 
 def _store(submission: Submission, inputs: EngineInputs, result: ScoreResult) -> None:
-    progress = section_progress(inputs.questionnaire, result)
+    progress = domain_progress(inputs.questionnaire, result)
     summary = {
         "overall": result.overall,
         "rag": result.rag,
@@ -215,7 +215,7 @@ def refresh_summaries(*round_ids: int | None) -> int:
 
 
 @dataclass(frozen=True)
-class SectionProgress:
+class DomainProgress:
     answered: int
     required: int
     touched: int
@@ -233,7 +233,7 @@ class SectionProgress:
         return 100 if not self.required else round(100 * self.answered / self.required)
 
 
-def section_progress(questionnaire: Questionnaire, result: ScoreResult) -> dict[str, SectionProgress]:
+def domain_progress(questionnaire: Questionnaire, result: ScoreResult) -> dict[str, DomainProgress]:
     """Answered / required visible questions per domain, as the overview and the submit check show."""
     details = _question_details(result)
     progress = {}
@@ -247,7 +247,7 @@ def section_progress(questionnaire: Questionnaire, result: ScoreResult) -> dict[
             if question.required:
                 required += 1
                 answered += detail.answered
-        progress[domain.id] = SectionProgress(answered, required, touched)
+        progress[domain.id] = DomainProgress(answered, required, touched)
     return progress
 
 

@@ -18,9 +18,9 @@ from ..states import SubmissionStatus
 from ..uploads import CheckedUpload, LocalStorage
 from .audit import record
 from .confirmations import unconfirmed
-from .declarations import incomplete
 from .definitions import questionnaire_for
 from .errors import NotAllowed
+from .member_declarations import incomplete
 from .scores import missing_required, score
 
 
@@ -112,6 +112,7 @@ def reopen(submission: Submission, user: User, reason: str) -> None:
 
 
 # Commissioners' own working (moderation, reports) is theirs; providers see what happened to their answers.
+# These are the audit events' stored names: "section." events are about domains, once called sections.
 PROVIDER_HISTORY_PREFIXES = (
     "answer.",
     "declaration.",
@@ -131,7 +132,7 @@ _ACTION_LABELS = {
     "evidence.removed": "Removed a file",
     "submission.submitted": "Submitted the assessment",
     "submission.reopened": "Reopened the assessment for changes",
-    "section.assigned": "Assigned a section",
+    "section.assigned": "Assigned a domain",
     "clarification.asked": "Asked a clarification question",
     "clarification.replied": "Replied to a clarification question",
 }
@@ -142,7 +143,7 @@ class HistoryEntry:
     at: datetime
     who: str
     what: str
-    section: str | None = None
+    domain: str | None = None
     subject: str | None = None
     old: str | None = None
     new: str | None = None
@@ -165,14 +166,14 @@ def _describe(event: AuditEvent, questionnaire: Questionnaire) -> HistoryEntry:
     what = _ACTION_LABELS.get(event.action) or event.action.replace(".", " ").replace("_", " ").capitalize()
     question = questionnaire.question(detail["question"]) if isinstance(detail.get("question"), str) else None
     domain = questionnaire.domain_of(question.id) if question is not None else None
-    section = domain.title if domain is not None else detail.get("section_title")
+    domain_title = domain.title if domain is not None else detail.get("section_title")
     subject = question.text if question is not None else detail.get("question")
     if event.action == "answer.changed":
         return HistoryEntry(
             event.at,
             who,
             what,
-            section,
+            domain_title,
             subject,
             _answer_text(detail.get("old"), question),
             _answer_text(detail.get("new"), question),
@@ -182,14 +183,14 @@ def _describe(event: AuditEvent, questionnaire: Questionnaire) -> HistoryEntry:
             event.at,
             who,
             what,
-            section,
+            domain_title,
             subject,
             _answer_text(detail.get("old"), question),
             _answer_text(detail.get("new"), question),
             note=detail.get("organisation"),
         )
     if event.action.startswith("evidence."):
-        return HistoryEntry(event.at, who, what, section, subject, note=detail.get("file"))
+        return HistoryEntry(event.at, who, what, domain_title, subject, note=detail.get("file"))
     if event.action.startswith("submission."):
         return HistoryEntry(
             event.at,
@@ -201,10 +202,10 @@ def _describe(event: AuditEvent, questionnaire: Questionnaire) -> HistoryEntry:
         )
     if event.action == "section.assigned":
         return HistoryEntry(
-            event.at, who, what, section, old=detail.get("old") or "Nobody", new=detail.get("new") or "Nobody"
+            event.at, who, what, domain_title, old=detail.get("old") or "Nobody", new=detail.get("new") or "Nobody"
         )
     note = next((detail[key] for key in ("text", "reply", "reason") if isinstance(detail.get(key), str)), None)
-    return HistoryEntry(event.at, who, what, section, subject, note=_shorten(note) if note else None)
+    return HistoryEntry(event.at, who, what, domain_title, subject, note=_shorten(note) if note else None)
 
 
 def _answer_text(value: Any, question) -> str:

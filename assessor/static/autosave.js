@@ -1,9 +1,9 @@
-// Progressive enhancement for section pages: saves each changed answer as the person works, reveals
+// Progressive enhancement for domain pages: saves each changed answer as the person works, reveals
 // follow-up questions at once, and refuses over-size files before they are sent. Without this
 // script the page still works: answers save with the buttons and follow-ups appear after saving.
 (function () {
   "use strict";
-  var form = document.querySelector("form.section-form[data-autosave-url]");
+  var form = document.querySelector("form.domain-form[data-autosave-url]");
   if (!form || !window.fetch || !window.FormData) { return; }
   var status = form.querySelector(".autosave-status");
   var urlTemplate = form.getAttribute("data-autosave-url");
@@ -111,7 +111,7 @@
       return response.json().then(function (data) { return { code: response.status, data: data }; });
     }).then(function (result) {
       var data = result.data;
-      // The token is refreshed with every answer so a section left open for hours still saves.
+      // The token is refreshed with every answer so a domain page left open for hours still saves.
       if (data.csrf_token) { csrfInput().value = data.csrf_token; }
       if (result.code === 200) {
         if (base && data.base) { base.value = data.base; }
@@ -150,7 +150,7 @@
   function refreshConditionals() {
     Array.prototype.forEach.call(form.querySelectorAll("[data-show-if-question]"), function (box) {
       var controllerName = box.getAttribute("data-show-if-question");
-      if (!controls(controllerName).length) { return; }  // asked in another section: the server decided
+      if (!controls(controllerName).length) { return; }  // asked in another domain: the server decided
       var wanted = JSON.parse(box.getAttribute("data-show-if-values"));
       var holder = controls(controllerName)[0].closest(".question");
       var parentHidden = holder ? holder.hidden : false;

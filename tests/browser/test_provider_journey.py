@@ -15,10 +15,10 @@ pytestmark = pytest.mark.browser
 
 SAVED_AT = re.compile(r"Saved at \d\d:\d\d")
 
-# Answers every still-empty field on a section page the way a hurried person would: the last option
+# Answers every still-empty field on a domain page the way a hurried person would: the last option
 # of each choice, a number, a sentence; hidden follow-ups too, so whichever the answers open is filled.
 FILL_THE_REST = """() => {
-  const form = document.querySelector("form.section-form");
+  const form = document.querySelector("form.domain-form");
   const radios = {};
   for (const el of form.elements) {
     if (!el.name || !el.name.startsWith("q-")) continue;
@@ -71,7 +71,7 @@ def test_a_provider_fills_in_uploads_and_submits(live_server, new_page, tmp_path
     expect(page.locator(f'[id="question-{follow_up.id}"]')).to_be_hidden()
     page.get_by_label(basis.option(follow_up.show_if.equals).label).check()
     expect(page.locator(f'[id="question-{follow_up.id}"]')).to_be_visible()
-    screenshot(page, "provider-section.png")
+    screenshot(page, "provider-domain.png")
 
     # Something that is not a number: the page comes back with a summary linking to the field.
     _field(page, "strategy.population").fill("about half a million")
@@ -84,7 +84,7 @@ def test_a_provider_fills_in_uploads_and_submits(live_server, new_page, tmp_path
     expect(_field(page, "strategy.population")).to_have_value("about half a million")
     expect(page.get_by_label(vision.levels[3])).to_be_checked()
     assert serious_accessibility_problems(page) == []
-    screenshot(page, "provider-section-error.png")
+    screenshot(page, "provider-domain-error.png")
 
     # A file over the limit is turned away as soon as it is chosen, before anything is sent.
     limit = live_server.app.config["MAX_UPLOAD_BYTES"]
@@ -104,7 +104,7 @@ def test_a_provider_fills_in_uploads_and_submits(live_server, new_page, tmp_path
     expect(page.get_by_role("status").filter(has_text="have been saved")).to_be_visible()
     expect(page.get_by_role("link", name="business-case.pdf")).to_be_visible()
 
-    # The rest of the assessment, section by section through the same pages.
+    # The rest of the assessment, domain by domain through the same pages.
     accounts = tmp_path / "accounts.pdf"
     accounts.write_bytes(minimal_pdf("annual accounts"))
     required_files = [
@@ -228,7 +228,7 @@ def test_without_javascript_a_request_over_the_limit_gets_the_friendly_page(live
         _field(page, "strategy.business_case").set_input_files(str(oversized))
         page.get_by_role("button", name="Save and come back later").click()
         expect(page.get_by_role("heading", level=1)).to_have_text("The upload is too large")
-        expect(page.get_by_role("link", name="Open the section again")).to_be_visible()
+        expect(page.get_by_role("link", name="Open the domain again")).to_be_visible()
         screenshot(page, "provider-upload-too-large.png")
     finally:
         live_server.app.config["MAX_CONTENT_LENGTH"] = limit

@@ -7,10 +7,10 @@ import re
 
 from assessor.extensions import db
 from assessor.models import MemberAnswer, Submission
-from tests.declarations_helpers import (
+from tests.member_declarations_helpers import (
     DECLARATION_QUESTIONS,
     clean_declarations,
-    declarations_url,
+    member_declarations_url,
     member_ids,
 )
 from tests.provider_helpers import ALLIANCE, audit, page_form, post_page, question_box, set_status, submission_id
@@ -73,17 +73,19 @@ def test_each_member_declares_for_itself_and_submission_waits_for_all(demo, data
     check = lead.get(check_url).get_data(as_text=True)
     assert "3 member organisations have not completed their declarations" in _text(check)
     for name in (PCC, MENTAL_HEALTH, COUNCIL):
-        assert f'href="{declarations_url(sid, members[name])}"' in check
-    assert f'href="{declarations_url(sid, members[TRUST])}"' not in check
+        assert f'href="{member_declarations_url(sid, members[name])}"' in check
+    assert f'href="{member_declarations_url(sid, members[TRUST])}"' not in check
     refused = lead.post(f"/provider/submissions/{sid}/submit", {}, page=check_url, follow_redirects=True)
     assert "must complete its declarations" in _text(refused.get_data(as_text=True))
     assert audit(data, "submission.submitted", sid) == []
 
     # The lead organisation's lead reads a partner's declarations but cannot make them.
-    partner_page = lead.get(declarations_url(sid, members[PCC])).get_data(as_text=True)
+    partner_page = lead.get(member_declarations_url(sid, members[PCC])).get_data(as_text=True)
     assert "<fieldset disabled" in partner_page and "Save declarations" not in partner_page
     forbidden = lead.post(
-        declarations_url(sid, members[PCC]), clean_declarations(), page=declarations_url(sid, members[PCC])
+        member_declarations_url(sid, members[PCC]),
+        clean_declarations(),
+        page=member_declarations_url(sid, members[PCC]),
     )
     assert forbidden.status_code == 403
     assert _declared(data, sid, members[PCC]) == {}
@@ -91,7 +93,7 @@ def test_each_member_declares_for_itself_and_submission_waits_for_all(demo, data
     # A partner's contributor answers its own declarations; an adverse answer asks for an explanation.
     gp = make_browser()
     gp.login("gp@northshire-pcc.example")
-    own_url = declarations_url(sid, members[PCC])
+    own_url = member_declarations_url(sid, members[PCC])
     own = gp.get(own_url).get_data(as_text=True)
     assert "<fieldset disabled" not in own and "hidden" in question_box(own, FIRST_EXPLANATION.id)
     adverse = {**clean_declarations(), "q-" + FIRST.id: "yes"}
@@ -119,7 +121,7 @@ def test_each_member_declares_for_itself_and_submission_waits_for_all(demo, data
 
     # ...but never another member's: the trust's declarations stay as they were.
     trust_before = _declared(data, sid, members[TRUST])
-    trust_url = declarations_url(sid, members[TRUST])
+    trust_url = member_declarations_url(sid, members[TRUST])
     assert "<fieldset disabled" in gp.get(trust_url).get_data(as_text=True)
     assert gp.post(trust_url, adverse, page=trust_url).status_code == 403
     assert _declared(data, sid, members[TRUST]) == trust_before
@@ -142,7 +144,7 @@ def test_each_member_declares_for_itself_and_submission_waits_for_all(demo, data
     for email, name in (("mh@northshire-mh.example", MENTAL_HEALTH), ("asc@northshire-council.example", COUNCIL)):
         member = make_browser()
         member.login(email)
-        url = declarations_url(sid, members[name])
+        url = member_declarations_url(sid, members[name])
         assert member.post(url, clean_declarations(), page=url).status_code == 302
     check = lead.get(check_url).get_data(as_text=True)
     assert "have not completed" not in check and "has not completed" not in check
@@ -163,7 +165,7 @@ def test_a_member_outside_the_applicant_has_no_declarations_page(demo, data, bro
     sid = submission_id(data, ALLIANCE)
     eastbrook_org = next(iter(member_ids(data, submission_id(data, "Eastbrook Community Partnership")).values()))
     browser.login(ALLIANCE_LEAD)
-    assert browser.get(declarations_url(sid, eastbrook_org)).status_code == 404
+    assert browser.get(member_declarations_url(sid, eastbrook_org)).status_code == 404
 
 
 def test_the_round_dashboard_names_members_whose_declarations_are_not_clear(demo, data, make_browser):
@@ -201,13 +203,13 @@ def test_the_printable_version_includes_every_members_declarations(demo, data, m
     partner = make_browser()
     partner.login("gp@northshire-pcc.example")
     page = partner.get(f"/provider/submissions/{sid}/print").get_data(as_text=True)
-    section = page[page.index("Member declarations") :]
+    printed = page[page.index("Member declarations") :]
     for member in (
         "Northshire Acute and Community NHS Trust",
         "Northshire Primary Care Collaborative",
         "Northshire Mental Health NHS Trust",
         "Northshire County Council Adult Social Care",
     ):
-        assert f"<h3>{member}</h3>" in section
+        assert f"<h3>{member}</h3>" in printed
     # The demo members all declared "No" to every exclusion ground; no explanation box was asked.
-    assert section.count(">No</span>") == 4 * 4
+    assert printed.count(">No</span>") == 4 * 4

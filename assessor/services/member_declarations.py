@@ -1,4 +1,7 @@
-"""Each member organisation's own declarations: who may give them, saving them safely, and completeness."""
+"""Member declarations, each member organisation's own answers to the exclusion-ground questions of the
+per-member domain: who may give them, saving them safely, and completeness.  Not to be confused with
+commissioners' conflict declarations (``services/conflicts.py``).
+"""
 
 from __future__ import annotations
 
@@ -124,6 +127,7 @@ def save_declaration(
         MemberAnswer, identity, value, base_version=base_version, base_fingerprint=base_fingerprint, user=user
     )
     if isinstance(outcome, Saved):
+        # The event keeps its stored name: audit trails already hold "declaration.changed".
         record(
             "declaration.changed",
             user=user,

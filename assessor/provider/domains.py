@@ -1,4 +1,4 @@
-"""A joint section's page (answers and evidence files), autosave of one answer, assigning a section, downloads."""
+"""A joint domain's page (answers and evidence files), autosave of one answer, assigning a domain, downloads."""
 
 from __future__ import annotations
 
@@ -15,11 +15,11 @@ from reports.rendering import format_answer
 from scoring import visible_question_ids
 
 from ..extensions import db
-from ..forms import base_name, canonical_value, field_name, field_values, parse_base, section_form_class, version_marker
+from ..forms import base_name, canonical_value, domain_form_class, field_name, field_values, parse_base, version_marker
 from ..models import Evidence, Submission, User
 from ..services import access, confirmations
 from ..services.answers import Conflict, Saved, StoredAnswer, answer_rows, evidence_rows, save_answer
-from ..services.assignments import assign_section, assignable_people, assignments_for, can_assign, section_assignee
+from ..services.assignments import assign_domain, assignable_people, assignments_for, can_assign, domain_assignee
 from ..services.definitions import questionnaire_for
 from ..services.errors import Refused
 from ..services.scores import summary_out_of_date
@@ -28,12 +28,12 @@ from ..sqlite import read_only
 from ..uploads import ALLOWED_DESCRIPTION, CheckedUpload, UploadRejected, check_upload, read_limited, size_label
 from . import bp
 from .answer_page import AnswerOutcome, AnswerPage, PageOutcome
-from .common import NOT_EDITABLE, domain_or_404, max_upload, sections, submission_for
+from .common import NOT_EDITABLE, domain_or_404, domains, max_upload, submission_for
 from .forms import NOBODY, assignment_form_class
 
 
-class SectionPage(AnswerPage):
-    """A joint section: its answers, and the evidence files attached to or removed from it on the same page."""
+class DomainPage(AnswerPage):
+    """A joint domain: its answers, and the evidence files attached to or removed from it on the same page."""
 
     def __init__(self, submission: Submission, questionnaire: Questionnaire, domain: Domain):
         self.submission = submission
@@ -109,15 +109,15 @@ class SectionPage(AnswerPage):
         return uploads
 
     def _remove_ticked_files(self, outcome: PageOutcome) -> None:
-        # A forged id must not reach another submission's or another section's file.
-        in_section = {q.id for q in self.domain.questions}
+        # A forged id must not reach another submission's or another domain's file.
+        in_domain = {q.id for q in self.domain.questions}
         for evidence_id in self.removals:
             evidence = db.session.get(Evidence, evidence_id)
             if (
                 evidence is not None
                 and evidence.submission_id == self.submission.id
                 and evidence.removed_at is None
-                and evidence.question_id in in_section
+                and evidence.question_id in in_domain
             ):
                 remove_evidence(self.submission, evidence, current_user)
                 outcome.files_changed = True
@@ -141,10 +141,10 @@ class SectionPage(AnswerPage):
             flash(f"{len(confirmed)} carried-forward {'answer' if len(confirmed) == 1 else 'answers'} confirmed.")
 
     def next_url(self) -> str:
-        """Where a saved page leads: the same section, the next one, the check page, or a question just opened."""
+        """Where a saved page leads: the same domain, the next one, the check page, or a question just opened."""
         submission, domain = self.submission, self.domain
         if self.form_data.get("action") != "continue":
-            return url_for(".section", submission_id=submission.id, domain_id=domain.id)
+            return url_for(".domain", submission_id=submission.id, domain_id=domain.id)
         # Without JavaScript a follow-up question appears only once its trigger is saved; moving on
         # would skip it unseen, so come back to it instead.
         stored = {qid: row.value for qid, row in answer_rows(submission).items()}
@@ -159,24 +159,25 @@ class SectionPage(AnswerPage):
             and stored.get(q.id) is None
         ]
         if opened:
-            flash("Your answer opened a further question in this section. Answer it before you move on.")
+            flash("Your answer opened a further question in this domain. Answer it before you move on.")
             return url_for(
-                ".section", submission_id=submission.id, domain_id=domain.id, _anchor=field_name(opened[0].id)
+                ".domain", submission_id=submission.id, domain_id=domain.id, _anchor=field_name(opened[0].id)
             )
-        ids = [d.id for d in sections(self.questionnaire)]
+        ids = [d.id for d in domains(self.questionnaire)]
         position = ids.index(domain.id)
         if position + 1 < len(ids):
-            return url_for(".section", submission_id=submission.id, domain_id=ids[position + 1])
+            return url_for(".domain", submission_id=submission.id, domain_id=ids[position + 1])
         return url_for(".check", submission_id=submission.id)
 
 
+# The URL paths still say "sections", the pages' old name, so bookmarks and links keep working.
 @bp.route("/submissions/<int:submission_id>/sections/<domain_id>", methods=["GET", "POST"])
 @read_only
-def section(submission_id: int, domain_id: str) -> Response | str:
+def domain(submission_id: int, domain_id: str) -> Response | str:
     submission = submission_for(submission_id)
     questionnaire = questionnaire_for(submission.round)
     domain = domain_or_404(questionnaire, domain_id)
-    page = SectionPage(submission, questionnaire, domain)
+    page = DomainPage(submission, questionnaire, domain)
     if request.method == "POST":
         if not submission.editable:
             abort(409, description=NOT_EDITABLE)
@@ -185,7 +186,7 @@ def section(submission_id: int, domain_id: str) -> Response | str:
             return redirect(page.next_url())
     rows = page.rows
     return render_template(
-        "provider/section.html",
+        "provider/domain.html",
         **page.context(),
         submission=submission,
         questionnaire=questionnaire,
@@ -199,9 +200,9 @@ def section(submission_id: int, domain_id: str) -> Response | str:
         },
         # A page shown again (an error or a conflict) keeps the boxes the person ticked.
         ticked=page.ticked,
-        assignee=section_assignee(submission, domain.id),
-        position=[d.id for d in sections(questionnaire)].index(domain.id) + 1,
-        section_count=len(sections(questionnaire)),
+        assignee=domain_assignee(submission, domain.id),
+        position=[d.id for d in domains(questionnaire)].index(domain.id) + 1,
+        domain_count=len(domains(questionnaire)),
         max_upload=max_upload(),
         max_upload_label=size_label(max_upload()),
         allowed_types=ALLOWED_DESCRIPTION,
@@ -213,7 +214,7 @@ def assign(submission_id: int, domain_id: str) -> Response | str:
     submission = submission_for(submission_id)
     domain = domain_or_404(questionnaire_for(submission.round), domain_id)
     if not can_assign(current_user, submission):
-        abort(403, description="Only a lead user of the lead organisation can assign sections.")
+        abort(403, description="Only a lead user of the lead organisation can assign domains.")
     if not submission.editable:
         abort(409, description=NOT_EDITABLE)
     people = assignable_people(submission)
@@ -224,7 +225,7 @@ def assign(submission_id: int, domain_id: str) -> Response | str:
     if form.validate_on_submit():
         chosen = None if form.assignee.data == NOBODY else db.session.get(User, int(form.assignee.data))
         try:
-            changed = assign_section(submission, domain.id, chosen, current_user)
+            changed = assign_domain(submission, domain.id, chosen, current_user)
         except Refused as exc:
             db.session.rollback()
             form.assignee.errors.append(exc.message)
@@ -250,7 +251,7 @@ def autosave(submission_id: int, question_id: str) -> Response | tuple[Response,
     question: Question | None = questionnaire.question(question_id)
     if question is None or question.type == "evidence" or questionnaire.is_per_member(question_id):
         abort(404)
-    form = section_form_class([question])(formdata=MultiDict(request.form))
+    form = domain_form_class([question])(formdata=MultiDict(request.form))
     if not form.validate():
         errors = form.errors.get(field_name(question_id)) or ["This answer could not be saved"]
         return jsonify(error=errors[0], csrf_token=generate_csrf()), 422

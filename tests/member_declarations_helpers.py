@@ -1,4 +1,4 @@
-"""Helpers for tests that need member organisations' declarations made the way a provider makes them."""
+"""Helpers for tests that need member declarations made the way a provider makes them."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ def member_ids(data, sid: int) -> dict[str, int]:
         return {m.organisation.name: m.organisation_id for m in submission.applicant.members}
 
 
-def declarations_url(sid: int, organisation_id: int) -> str:
+def member_declarations_url(sid: int, organisation_id: int) -> str:
     return f"/provider/submissions/{sid}/declarations/{organisation_id}"
 
 
@@ -27,5 +27,5 @@ def clean_declarations() -> dict[str, str]:
 
 def declare_clean(browser, sid: int, organisation_id: int):
     """Make an organisation's declarations through its page, as one of its own users signed in to ``browser``."""
-    url = declarations_url(sid, organisation_id)
+    url = member_declarations_url(sid, organisation_id)
     return browser.post(url, clean_declarations(), page=url)

@@ -1,4 +1,4 @@
-"""Section pages: GOV.UK form patterns, input kept on error, conditional questions, hidden answers unscored."""
+"""Domain pages: GOV.UK form patterns, input kept on error, conditional questions, hidden answers unscored."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import re
 from tests.provider_helpers import (
     DOMAINS,
     EASTBROOK,
+    QUESTIONNAIRE,
     checked_values,
     element_with_id,
     page_form,
@@ -33,6 +34,7 @@ def test_questions_are_fieldsets_with_hints_and_levels_shown_in_full(demo, data,
     strategy = DOMAINS["strategy"]
     page = browser.get(f"/provider/submissions/{sid}/sections/strategy").get_data(as_text=True)
     labels = _labels(page)
+    assert f"Domain 1 of {len(QUESTIONNAIRE.joint_domains())} · {EASTBROOK}" in html_lib.unescape(page)
 
     scale_questions = [q for q in strategy.questions if q.type == "scale"]
     assert scale_questions
@@ -129,7 +131,7 @@ def test_follow_up_questions_appear_when_their_condition_holds_and_hidden_answer
     page = browser.get(url).get_data(as_text=True)
     assert _visible(page, follow_up.id)
 
-    # A scored follow-up in another section: its answer counts only while its question is shown.
+    # A scored follow-up in another domain: its answer counts only while its question is shown.
     it = DOMAINS["it"]
     dependent = next(q for q in it.questions if q.show_if and q.type == "scale" and q.weight > 0)
     controller = dependent.show_if.question
