@@ -8,7 +8,7 @@ from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 
 from ..extensions import db
-from ..forms import InvitationForm
+from ..forms import InvitationForm, filled
 from ..models import Invitation, User
 from ..refusals import carry_out
 from ..services.errors import InvitationRefused
@@ -46,10 +46,10 @@ def invite() -> Response | str:
     form = InvitationForm()
     if form.validate_on_submit():
         try:
-            invitation, token = create_invitation(current_user, form.email.data, form.role.data)
+            invitation, token = create_invitation(current_user, filled(form.email.data), filled(form.role.data))
         except InvitationRefused as exc:
             db.session.rollback()
-            form.email.errors.append(exc.message)
+            form.email.errors = [*form.email.errors, exc.message]
         else:
             db.session.commit()
             link = url_for("auth.accept_invitation", token=token, _external=True)

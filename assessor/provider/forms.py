@@ -14,7 +14,11 @@ NOBODY = "nobody"
 
 def assignment_form_class(domain_title: str, people: list[User]) -> type[FlaskForm]:
     """A form choosing who answers one domain, from ``people`` or nobody."""
-    choices = [(str(person.id), f"{person.name} ({person.organisation.name})") for person in people]
+    # Everyone who can answer a domain works for one of the applicant's organisations.
+    choices = [
+        (str(person.id), f"{person.name} ({person.organisation.name if person.organisation else ''})")
+        for person in people
+    ]
     choices.append((NOBODY, "Nobody for now"))
 
     class AssignmentForm(FlaskForm):

@@ -13,6 +13,7 @@ from werkzeug.wrappers import Response
 from scoring import CriterionResult, GateResult, ScoreResult
 
 from ..extensions import db
+from ..forms import filled
 from ..models import RECOMMENDATION_URGENCIES, ROLE_LABELS, ModeratedScore, Submission
 from ..refusals import carry_out
 from ..services import checkpoints, clarifications, conflicts, decisions, evaluation, recommendations
@@ -188,7 +189,7 @@ def ask_clarification(submission_id: int) -> ResponseReturnValue:
     form = ClarificationForm()
     about = form.about.data or None
     if form.validate_on_submit() and carry_out(
-        lambda: clarifications.ask(submission, about, form.clarification.data, current_user),
+        lambda: clarifications.ask(submission, about, filled(form.clarification.data), current_user),
         "Your question has been sent to the provider.",
     ):
         if about:
@@ -209,7 +210,7 @@ def reopen_submission(submission_id: int) -> ResponseReturnValue:
     form = ReopenForm()
     if form.validate_on_submit():
         carry_out(
-            lambda: reopen(submission, current_user, form.reason.data),
+            lambda: reopen(submission, current_user, filled(form.reason.data)),
             "The submission is open for the provider to edit again.",
         )
     else:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from typing import cast
 
-from sqlalchemy import bindparam, update
+from sqlalchemy import Table, bindparam, update
 from sqlalchemy.orm.attributes import set_committed_value
 
 from questionnaires import Framework, Questionnaire
@@ -144,9 +145,11 @@ def _store_latest(
     return inputs, result
 
 
+# The mapped class's table: declarative types it as any FromClause, but it is a Table.
+_SUBMISSIONS = cast(Table, Submission.__table__)
 _STORE_SUMMARY = (
-    update(Submission.__table__)
-    .where(Submission.__table__.c.id == bindparam("stored_submission_id"))
+    update(_SUBMISSIONS)
+    .where(_SUBMISSIONS.c.id == bindparam("stored_submission_id"))
     .execution_options(synchronize_session=False)
 )
 
