@@ -13,7 +13,7 @@ from sqlalchemy.orm import Mapped, column_property, mapped_column, relationship
 from scoring import RECOMMENDATION_LABELS
 
 from .extensions import db
-from .states import ConditionStatus, JobStatus, ReviewRecommendationStatus, RoundStatus, SubmissionStatus
+from .states import ActionStatus, ConditionStatus, JobStatus, RoundStatus, SubmissionStatus
 
 if TYPE_CHECKING:
     # flask-sqlalchemy makes db.Model at run time, which a type checker cannot follow; to mypy the
@@ -511,15 +511,18 @@ class ConflictDeclaration(Model):
         return self.has_conflict and not self.mitigation
 
 
-RECOMMENDATION_URGENCIES = {
+ACTION_URGENCIES = {
     "critical": "Critical (do now)",
     "essential": "Essential (do by a date)",
     "recommended": "Recommended",
 }
 
 
-class ReviewRecommendation(Model):
-    """An improvement reviewers ask of an applicant, tracked to closure."""
+class ReviewAction(Model):
+    """An action: an improvement reviewers ask of an applicant, tracked to closure."""
+
+    # The table keeps its first name, from when actions were called recommendations (no migration).
+    __tablename__ = "review_recommendation"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     submission_id: Mapped[int] = mapped_column(ForeignKey("submission.id"), index=True)
@@ -527,7 +530,7 @@ class ReviewRecommendation(Model):
     text: Mapped[str] = mapped_column(Text)
     owner: Mapped[str] = mapped_column(String(200))
     due_on: Mapped[date | None]
-    status: Mapped[str] = mapped_column(String(20), default=ReviewRecommendationStatus.OPEN)
+    status: Mapped[str] = mapped_column(String(20), default=ActionStatus.OPEN)
     closure_note: Mapped[str | None] = mapped_column(Text)
     created_by_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -535,7 +538,7 @@ class ReviewRecommendation(Model):
 
     @property
     def urgency_label(self) -> str:
-        return RECOMMENDATION_URGENCIES.get(self.urgency, self.urgency)
+        return ACTION_URGENCIES.get(self.urgency, self.urgency)
 
 
 class DecisionPublication(Model):

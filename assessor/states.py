@@ -50,8 +50,8 @@ class JobStatus(StrEnum):
     FAILED = "failed"
 
 
-class ReviewRecommendationStatus(StrEnum):
-    """``ReviewRecommendation.status``: an improvement reviewers asked of an applicant."""
+class ActionStatus(StrEnum):
+    """``ReviewAction.status``: an action, an improvement reviewers asked of an applicant."""
 
     OPEN = "open"
     CLOSED = "closed"
@@ -82,7 +82,7 @@ TEMPLATE_GLOBALS: dict[str, type[StrEnum]] = {
     "SubmissionStatus": SubmissionStatus,
     "RoundStatus": RoundStatus,
     "JobStatus": JobStatus,
-    "ReviewRecommendationStatus": ReviewRecommendationStatus,
+    "ActionStatus": ActionStatus,
     "ConditionStatus": ConditionStatus,
     "RepresentationOutcome": RepresentationOutcome,
     "ReportStatus": ReportStatus,
@@ -95,6 +95,7 @@ __all__ = [
     "RAG_AMBER_RED",
     "RAG_RED",
     "TEMPLATE_GLOBALS",
+    "ActionStatus",
     "ConditionStatus",
     "DecisionOutcome",
     "GateOutcome",
@@ -102,7 +103,6 @@ __all__ = [
     "Recommendation",
     "RepresentationOutcome",
     "ReportStatus",
-    "ReviewRecommendationStatus",
     "RoundStatus",
     "SubmissionStatus",
 ]

@@ -98,7 +98,8 @@ class Decision:
 
 @dataclass(frozen=True)
 class AuditLine:
-    action: str
+    action: str  # the event's stored name
+    label: str  # the same in words
     count: int
     first: datetime
     last: datetime

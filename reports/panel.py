@@ -44,7 +44,9 @@ class CommitteeMember:
 
 
 @dataclass(frozen=True)
-class Recommendation:
+class Action:
+    """An action the review asked of the applicant (not the engine's recommendation)."""
+
     urgency_label: str
     text: str
     owner: str
@@ -128,7 +130,7 @@ class PanelReport:
     # The decision process: who judged and their conflicts, what was asked of the applicant, how the
     # applicant moved since the previous checkpoint, and the standstill after publication.
     committee: tuple[CommitteeMember, ...] = ()
-    recommendations: tuple[Recommendation, ...] = ()
+    actions: tuple[Action, ...] = ()
     follow_up_on: date | None = None
     checkpoint: CheckpointSummary | None = None
     standstill: StandstillSummary | None = None

@@ -122,9 +122,9 @@ POLICY: dict[str, Policy] = {
     "review.start_checkpoint": Policy(COMMISSIONERS, _only("round_admin", "site_admin")),
     "review.bank_holidays": Policy(COMMISSIONERS, _only("round_admin", "site_admin")),
     "review.remove_bank_holiday": Policy(COMMISSIONERS, _only("round_admin", "site_admin")),
-    # Recommendations come from reviewers; a decision's conditions are closed by those who decide.
-    "review.add_recommendation": Policy(COMMISSIONERS, _only("moderator", "panel", "round_admin", "site_admin")),
-    "review.close_recommendation": Policy(COMMISSIONERS, _only("moderator", "panel", "round_admin", "site_admin")),
+    # Actions for the applicant come from reviewers; a decision's conditions are closed by those who decide.
+    "review.add_action": Policy(COMMISSIONERS, _only("moderator", "panel", "round_admin", "site_admin")),
+    "review.close_action": Policy(COMMISSIONERS, _only("moderator", "panel", "round_admin", "site_admin")),
     "review.close_condition": Policy(COMMISSIONERS, _only("panel", "round_admin", "site_admin")),
     # Publishing a decision and reviewing representations belong to the round administrator.
     "review.publish_decision": Policy(COMMISSIONERS, _only("round_admin", "site_admin")),

@@ -1,11 +1,13 @@
-"""Recommendations by urgency, conditions tracked to closure, and the follow-up date a weak rating proposes."""
+"""Actions by urgency, conditions tracked to closure, and the follow-up date a weak rating proposes."""
 
 from __future__ import annotations
 
 from datetime import date, timedelta
 
 from assessor.extensions import db
-from assessor.models import DecisionCondition, PanelDecision, ReviewRecommendation
+from assessor.models import DecisionCondition, PanelDecision, ReviewAction, Submission
+from assessor.services.reporting import panel_report_pdf
+from tests.reports_helpers import page_with, pdf_pages, squash
 from tests.review_helpers import (
     COMMISSIONERS,
     NARRATIVE,
@@ -35,19 +37,19 @@ def _months_later(day: date, months: int) -> date:
     return date(year, month, min(day.day, last_day))
 
 
-def test_reviewers_record_recommendations_by_urgency_and_close_them_with_a_note(app, data, make_browser):
+def test_reviewers_record_actions_by_urgency_and_close_them_with_a_note(app, data, make_browser):
     world = build_world(data)
     page_url = f"/review/submissions/{world.submission_id}"
     add = f"{page_url}/recommendations"
     moderator = signed_in(make_browser, COMMISSIONERS["moderator"])
 
-    # An essential recommendation needs its date; the reviewer's words are kept on the page.
+    # An essential action needs its date; the reviewer's words are kept on the page.
     response = moderator.post(
         add, {"urgency": "essential", "text": "Agree the risk-share model.", "owner": "Finance lead"}, page=page_url
     )
     page = page_text(response)
     assert response.status_code == 200
-    assert "An essential recommendation needs the date it must be done by" in page
+    assert "An essential action needs the date it must be done by" in page
     assert "Agree the risk-share model." in page
     for form in (
         {
@@ -59,37 +61,50 @@ def test_reviewers_record_recommendations_by_urgency_and_close_them_with_a_note(
         {"urgency": "critical", "text": "Name a senior responsible owner.", "owner": "Chief executive"},
         {"urgency": "recommended", "text": "Publish the plan to staff.", "owner": "Workforce lead"},
     ):
-        assert moderator.post(add, form, page=page_url).status_code == 302
+        response = moderator.post(add, form, page=page_url)
+        assert response.status_code == 302 and response.headers["Location"].endswith("#actions")
     evaluator = signed_in(make_browser, COMMISSIONERS["evaluator"])
     assert evaluator.post(add, {"urgency": "recommended", "text": "x", "owner": "y"}, page=page_url).status_code == 403
 
     with data() as session:
-        rows = {
-            r.urgency: (r.text, r.owner, r.due_on, r.status) for r in session.scalars(db.select(ReviewRecommendation))
-        }
-        essential_id = session.scalar(db.select(ReviewRecommendation.id).filter_by(urgency="essential"))
+        rows = {r.urgency: (r.text, r.owner, r.due_on, r.status) for r in session.scalars(db.select(ReviewAction))}
+        essential_id = session.scalar(db.select(ReviewAction.id).filter_by(urgency="essential"))
     assert rows["essential"] == ("Agree the risk-share model.", "Finance lead", date(2027, 3, 31), "open")
     assert rows["critical"][2] == date.today()  # critical means now
     assert rows["recommended"][2] is None
     page = page_text(moderator.get(page_url))
+    assert "Action recorded." in page and "Actions for the applicant" in page
     for label in ("Critical (do now)", "Essential (do by a date)", "Recommended"):
         assert label in page
 
     close = f"{page_url}/recommendations/close"
-    moderator.post(close, {"recommendation_id": str(essential_id), "closure_note": ""}, page=page_url)
+    moderator.post(close, {"action_id": str(essential_id), "closure_note": ""}, page=page_url)
     with data() as session:
-        assert session.get(ReviewRecommendation, essential_id).status == "open"
+        assert session.get(ReviewAction, essential_id).status == "open"
     moderator.post(
         close,
-        {"recommendation_id": str(essential_id), "closure_note": "Model signed off by all three finance directors."},
+        {"action_id": str(essential_id), "closure_note": "Model signed off by all three finance directors."},
         page=page_url,
     )
     with data() as session:
-        row = session.get(ReviewRecommendation, essential_id)
+        row = session.get(ReviewAction, essential_id)
         assert (row.status, row.closure_note) == ("closed", "Model signed off by all three finance directors.")
-    assert "Model signed off by all three finance directors." in page_text(moderator.get(page_url))
+    page = page_text(moderator.get(page_url))
+    assert "Action closed." in page and "Model signed off by all three finance directors." in page
+    # The events keep the names existing audit trails hold; pages and the report say "action".
     actions = audit_actions(data, world.submission_id)
     assert actions.count("recommendation.added") == 3 and "recommendation.closed" in actions
+    history = page_text(moderator.get(f"{page_url}/history"))
+    assert "Action added" in history and "Action closed" in history
+
+    with data() as session:
+        pdf = panel_report_pdf(session.get(Submission, world.submission_id), None)
+        session.commit()
+    pages = pdf_pages(pdf)
+    asked = squash(pages[page_with(pages, "Actions for the applicant")])
+    assert "Publish the plan to staff." in asked and "Workforce lead" in asked
+    assert "Closed: Model signed off by all three finance directors." in asked
+    assert "Action added" in squash("\n".join(pages))
 
 
 def test_conditions_of_a_decision_are_closed_with_evidence_by_the_panel(app, data, make_browser):

@@ -57,12 +57,12 @@ def _permissions() -> dict[str, Any]:
 
 # Importing the view modules registers their routes on ``bp``; nothing here uses their names.
 from . import (  # noqa: E402, F401
+    actions,
     bank_holidays,
     conflicts,
     dashboard,
     decisions,
     downloads,
-    recommendations,
     rounds,
     scoring,
     submissions,

@@ -1,5 +1,5 @@
 """The review pages' forms: scoring and moderation, clarifications, reopening, rounds and applicants,
-inviting providers, panel decisions with their conditions, recommendations and bank holidays."""
+inviting providers, panel decisions with their conditions, actions for the applicant and bank holidays."""
 
 from __future__ import annotations
 
@@ -26,7 +26,7 @@ from questionnaires import Gate
 from scoring import OUTCOME_LABELS
 
 from ..forms import InvitationForm, choice_list
-from ..models import DECISION_OUTCOMES, RECOMMENDATION_URGENCIES
+from ..models import ACTION_URGENCIES, DECISION_OUTCOMES
 from ..services import clarifications, decisions, evaluation
 from ..states import RoundStatus
 
@@ -213,14 +213,14 @@ def decision_form_class(gates: Iterable[Gate], condition_rows: int) -> type[Deci
 
 
 # --------------------------------------------------------------------------------------------------
-# Recommendations and bank holidays
+# Actions and bank holidays
 
 
-class RecommendationForm(FlaskForm):
+class ActionForm(FlaskForm):
     urgency = RadioField(
         "How urgent is it?",
-        choices=choice_list(RECOMMENDATION_URGENCIES.items()),
-        validators=[InputRequired("Choose how urgent the recommendation is")],
+        choices=choice_list(ACTION_URGENCIES.items()),
+        validators=[InputRequired("Choose how urgent the action is")],
     )
     text = TextAreaField("What the applicant should do", validators=[Optional()])
     owner = StringField("Owner", validators=[Optional()])

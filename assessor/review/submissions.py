@@ -14,18 +14,18 @@ from scoring import CriterionResult, GateResult, ScoreResult
 
 from ..extensions import db
 from ..forms import filled
-from ..models import RECOMMENDATION_URGENCIES, ROLE_LABELS, ModeratedScore, Submission
+from ..models import ACTION_URGENCIES, ROLE_LABELS, ModeratedScore, Submission
 from ..refusals import carry_out
-from ..services import checkpoints, clarifications, conflicts, decisions, evaluation, recommendations
+from ..services import actions, checkpoints, clarifications, conflicts, decisions, evaluation
 from ..services.answers import answer_rows, evidence_rows
-from ..services.audit import history
+from ..services.audit import describe_event, history
 from ..services.errors import Refused
 from ..services.moderation import moderated_rows
 from ..services.scores import score
 from ..services.submissions import reopen
 from . import COMMISSIONERS, allow, bp
 from .common import form_problems, submission_for_review
-from .forms import ClarificationForm, EvaluationForm, ModerationForm, RecommendationForm, ReopenForm
+from .forms import ActionForm, ClarificationForm, EvaluationForm, ModerationForm, ReopenForm
 
 Problems = list[tuple[str, str]]
 
@@ -38,10 +38,10 @@ def submission(submission_id: int) -> ResponseReturnValue:
 
 def submission_page(
     submission: Submission,
-    recommendation_form: RecommendationForm | None = None,
+    action_form: ActionForm | None = None,
     problems: Problems | None = None,
 ) -> str:
-    """The submission page; a refused recommendation is shown again with its ``problems``."""
+    """The submission page; a refused action is shown again with its ``problems``."""
     inputs, result = score(submission)
     improvement = decisions.what_if_for(inputs)
     db.session.commit()
@@ -67,20 +67,20 @@ def submission_page(
         clarification_form=ClarificationForm(formdata=None),
         reopen_form=ReopenForm(formdata=None),
         checkpoint=checkpoints.compare(submission, result),
-        **_tracking(submission, recommendation_form, problems),
+        **_tracking(submission, action_form, problems),
     )
 
 
 def _tracking(
-    submission: Submission, recommendation_form: RecommendationForm | None = None, problems: Problems | None = None
+    submission: Submission, action_form: ActionForm | None = None, problems: Problems | None = None
 ) -> dict[str, Any]:
-    """Recommendations and the current decision's conditions, with their forms, for the submission page."""
+    """Actions for the applicant and the current decision's conditions, with their forms, for the submission page."""
     decision = decisions.current(submission)
     return {
-        "recommendation_rows": recommendations.for_submission(submission),
-        "recommendation_form": recommendation_form or RecommendationForm(formdata=None),
-        "recommendation_problems": problems or [],
-        "urgencies": RECOMMENDATION_URGENCIES,
+        "action_rows": actions.for_submission(submission),
+        "action_form": action_form or ActionForm(formdata=None),
+        "action_problems": problems or [],
+        "urgencies": ACTION_URGENCIES,
         "conditions": decision.conditions if decision else [],
         "conflict": conflicts.blocking(submission, current_user),
     }
@@ -223,5 +223,9 @@ def reopen_submission(submission_id: int) -> ResponseReturnValue:
 def submission_history(submission_id: int) -> ResponseReturnValue:
     submission = submission_for_review(submission_id)
     return render_template(
-        "review/history.html", submission=submission, events=history(submission.id), role_labels=ROLE_LABELS
+        "review/history.html",
+        submission=submission,
+        events=history(submission.id),
+        role_labels=ROLE_LABELS,
+        describe_event=describe_event,
     )

@@ -28,6 +28,19 @@ def record(action: str, *, user: User | None = None, submission_id: int | None =
     )
 
 
+# Events whose stored names no longer say what they are.  The names stay, because existing audit
+# trails hold them; pages and reports show these words instead.
+_EVENT_WORDS = {
+    "recommendation.added": "Action added",
+    "recommendation.closed": "Action closed",
+}
+
+
+def describe_event(action: str) -> str:
+    """An event's name in words: ``conflict.declared`` -> "Conflict declared"."""
+    return _EVENT_WORDS.get(action) or action.replace(".", " ").replace("_", " ").capitalize()
+
+
 def history(submission_id: int) -> list[AuditEvent]:
     return list(
         db.session.scalars(db.select(AuditEvent).filter_by(submission_id=submission_id).order_by(AuditEvent.id.desc()))

@@ -25,12 +25,12 @@ from reports.content import (
 from reports.feedback import FeedbackReport, PublishedDecision, render_feedback_pdf
 from reports.pack import render_pack_pdf
 from reports.panel import (
+    Action,
     Change,
     CheckpointSummary,
     CommitteeMember,
     EarlierCondition,
     PanelReport,
-    Recommendation,
     RepresentationNote,
     StandstillSummary,
     render_panel_pdf,
@@ -49,9 +49,9 @@ from ..models import (
     utcnow,
 )
 from ..states import ConditionStatus, RoundStatus, SubmissionStatus
-from . import checkpoints, clarifications, conflicts, decisions, evaluation, recommendations, standstill
+from . import actions, checkpoints, clarifications, conflicts, decisions, evaluation, standstill
 from .answers import evidence_rows
-from .audit import record
+from .audit import describe_event, record
 from .definitions import questionnaire_for
 from .errors import Refused
 from .scores import EngineInputs, score, score_inputs, what_if_inputs
@@ -179,10 +179,10 @@ def _committee(submission: Submission) -> tuple[CommitteeMember, ...]:
     )
 
 
-def _recommendations(submission: Submission) -> tuple[Recommendation, ...]:
+def _actions(submission: Submission) -> tuple[Action, ...]:
     return tuple(
-        Recommendation(r.urgency_label, r.text, r.owner, r.due_on, r.status, r.closure_note)
-        for r in recommendations.for_submission(submission)
+        Action(r.urgency_label, r.text, r.owner, r.due_on, r.status, r.closure_note)
+        for r in actions.for_submission(submission)
     )
 
 
@@ -239,7 +239,10 @@ def _audit_summary(submission: Submission) -> tuple[AuditLine, ...]:
         .group_by(AuditEvent.action)
         .order_by(func.min(AuditEvent.at), AuditEvent.action)
     )
-    return tuple(AuditLine(action, count, first, last) for action, count, first, last in rows)
+    return tuple(
+        AuditLine(action=action, label=describe_event(action), count=count, first=first, last=last)
+        for action, count, first, last in rows
+    )
 
 
 def round_medians(round_: Round) -> tuple[dict[str, float | None], float | None, int]:
@@ -293,7 +296,7 @@ def panel_report(submission: Submission, viewer: User | None = None) -> PanelRep
         audit=_audit_summary(submission),
         provenance=_provenance(submission.round, inputs.inputs_hash),
         committee=_committee(submission),
-        recommendations=_recommendations(submission),
+        actions=_actions(submission),
         follow_up_on=_follow_up(submission),
         checkpoint=_checkpoint(submission, result),
         standstill=_standstill(submission),

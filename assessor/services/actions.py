@@ -1,4 +1,4 @@
-"""Reviewers' recommendations to an applicant and the conditions of a decision, tracked to closure."""
+"""Actions: what reviewers ask an applicant to do, and the conditions of a decision, tracked to closure."""
 
 from __future__ import annotations
 
@@ -6,59 +6,56 @@ from datetime import date
 
 from ..extensions import db
 from ..models import (
-    RECOMMENDATION_URGENCIES,
+    ACTION_URGENCIES,
     DecisionCondition,
     PanelDecision,
-    ReviewRecommendation,
+    ReviewAction,
     Submission,
     User,
     utcnow,
 )
-from ..states import ConditionStatus, ReviewRecommendationStatus
+from ..states import ActionStatus, ConditionStatus
 from .audit import record
 from .errors import NotAllowed, Problem
 
 TEXT_MAX_LENGTH = 5000
-RECOMMENDING_ROLES = frozenset({"moderator", "panel", "round_admin", "site_admin"})
+ACTION_ROLES = frozenset({"moderator", "panel", "round_admin", "site_admin"})
 CONDITION_CLOSING_ROLES = frozenset({"panel", "round_admin", "site_admin"})
 
 
-def for_submission(submission: Submission) -> list[ReviewRecommendation]:
-    order = {key: index for index, key in enumerate(RECOMMENDATION_URGENCIES)}
-    rows = db.session.scalars(
-        db.select(ReviewRecommendation).filter_by(submission_id=submission.id).order_by(ReviewRecommendation.id)
-    )
-    return sorted(rows, key=lambda r: (r.status != ReviewRecommendationStatus.OPEN, order.get(r.urgency, 9), r.id))
+def for_submission(submission: Submission) -> list[ReviewAction]:
+    order = {key: index for index, key in enumerate(ACTION_URGENCIES)}
+    rows = db.session.scalars(db.select(ReviewAction).filter_by(submission_id=submission.id).order_by(ReviewAction.id))
+    return sorted(rows, key=lambda r: (r.status != ActionStatus.OPEN, order.get(r.urgency, 9), r.id))
 
 
-def add(
-    submission: Submission, urgency: str, text: str, owner: str, due_on: date | None, user: User
-) -> ReviewRecommendation:
-    """A new recommendation; every problem with the input is reported at once."""
+def add(submission: Submission, urgency: str, text: str, owner: str, due_on: date | None, user: User) -> ReviewAction:
+    """A new action; every problem with the input is reported at once."""
     text, owner = (text or "").strip(), (owner or "").strip()
     problems = []
-    if urgency not in RECOMMENDATION_URGENCIES:
-        problems.append(Problem("urgency", "Choose how urgent the recommendation is"))
+    if urgency not in ACTION_URGENCIES:
+        problems.append(Problem("urgency", "Choose how urgent the action is"))
     if not text:
         problems.append(Problem("text", "Describe what the applicant should do"))
     elif len(text) > TEXT_MAX_LENGTH:
-        problems.append(Problem("text", f"Shorten the recommendation to {TEXT_MAX_LENGTH:,} characters or fewer"))
+        problems.append(Problem("text", f"Shorten the action to {TEXT_MAX_LENGTH:,} characters or fewer"))
     if not owner:
-        problems.append(Problem("owner", "Say who owns the recommendation"))
+        problems.append(Problem("owner", "Say who owns the action"))
     elif len(owner) > 200:
         problems.append(Problem("owner", "Shorten the owner's name to 200 characters or fewer"))
     if urgency == "essential" and due_on is None:
-        problems.append(Problem("due_on", "An essential recommendation needs the date it must be done by"))
+        problems.append(Problem("due_on", "An essential action needs the date it must be done by"))
     if problems:
         raise NotAllowed(problems=problems)
     # Critical means now: dated today unless the reviewer gave a date.
     if urgency == "critical" and due_on is None:
         due_on = date.today()
-    row = ReviewRecommendation(
+    row = ReviewAction(
         submission_id=submission.id, urgency=urgency, text=text, owner=owner, due_on=due_on, created_by_id=user.id
     )
     db.session.add(row)
     db.session.flush()
+    # Stored audit trails hold this event name and detail key (recommendation = the action's id): keep both.
     record(
         "recommendation.added",
         user=user,
@@ -81,10 +78,11 @@ def _closure_note(note: str) -> str:
     return note
 
 
-def close(row: ReviewRecommendation, note: str, user: User) -> None:
-    if row.status != ReviewRecommendationStatus.OPEN:
-        raise NotAllowed("This recommendation is already closed", field="closure_note")
-    row.closure_note, row.status, row.closed_at = _closure_note(note), ReviewRecommendationStatus.CLOSED, utcnow()
+def close(row: ReviewAction, note: str, user: User) -> None:
+    if row.status != ActionStatus.OPEN:
+        raise NotAllowed("This action is already closed", field="closure_note")
+    row.closure_note, row.status, row.closed_at = _closure_note(note), ActionStatus.CLOSED, utcnow()
+    # Stored audit trails hold this event name and detail key, as for recommendation.added: keep both.
     record(
         "recommendation.closed",
         user=user,
