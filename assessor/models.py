@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any
 
 from flask_login import UserMixin
@@ -28,7 +28,7 @@ else:
 
 
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc).replace(tzinfo=None)
+    return datetime.now(UTC).replace(tzinfo=None)
 
 
 PROVIDER_ROLES = ("contributor", "lead")
@@ -145,7 +145,7 @@ class Round(Model):
 
     questionnaire: Mapped[Definition] = relationship(foreign_keys=[questionnaire_id])
     framework: Mapped[Definition] = relationship(foreign_keys=[framework_id])
-    previous_round: Mapped["Round | None"] = relationship(remote_side="Round.id")
+    previous_round: Mapped[Round | None] = relationship(remote_side="Round.id")
 
 
 def _definition_hash(definition_id_column):
@@ -171,7 +171,7 @@ class Applicant(Model):
     lead_organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"))
 
     lead_organisation: Mapped[Organisation] = relationship()
-    members: Mapped[list["ApplicantMember"]] = relationship(
+    members: Mapped[list[ApplicantMember]] = relationship(
         back_populates="applicant", cascade="all, delete-orphan", order_by="ApplicantMember.id"
     )
 
@@ -404,7 +404,7 @@ class PanelDecision(Model):
     recorded_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     recorded_by: Mapped[User] = relationship()
-    conditions: Mapped[list["DecisionCondition"]] = relationship(
+    conditions: Mapped[list[DecisionCondition]] = relationship(
         back_populates="decision", order_by="DecisionCondition.id"
     )
 

@@ -32,7 +32,14 @@ def add_action(submission_id: int) -> ResponseReturnValue:
         problems = form_problems(form, {"urgency": "urgency-critical"})
     else:
         try:
-            actions.add(submission, form.urgency.data, form.text.data, form.owner.data, form.due_on.data, current_user)
+            actions.add(
+                submission,
+                form.urgency.data or "",
+                form.text.data or "",
+                form.owner.data or "",
+                form.due_on.data,
+                current_user,
+            )
         except Refused as refusal:
             problems = error_summary(refusal)
         else:

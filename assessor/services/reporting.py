@@ -36,6 +36,7 @@ from reports.panel import (
     render_panel_pdf,
 )
 from reports.programme import CohortStatistic, ProgrammeEntry, ProgrammeReport, render_programme_pdf
+from scoring import ScoreResult
 
 from ..extensions import db
 from ..models import (
@@ -261,7 +262,7 @@ def round_medians(round_: Round) -> tuple[dict[str, float | None], float | None,
     if not records:
         return {}, None, 0
     medians = pd.DataFrame.from_records(records).astype(float).median(skipna=True)
-    as_dict = {key: (None if pd.isna(value) else float(value)) for key, value in medians.items()}
+    as_dict = {str(key): (None if pd.isna(value) else float(value)) for key, value in medians.items()}
     overall = as_dict.pop("overall", None)
     return as_dict, overall, len(records)
 
@@ -381,7 +382,7 @@ def programme_report(round_: Round) -> ProgrammeReport:
                 decision_label=decision.outcome_label if decision else None,
             )
         )
-    scored = [e for e in entries if e.result is not None]
+    results = [e.result for e in entries if e.result is not None]
     return ProgrammeReport(
         round_name=round_.name,
         round_description=round_.description,
@@ -389,19 +390,19 @@ def programme_report(round_: Round) -> ProgrammeReport:
         deadline=round_.deadline,
         entries=tuple(entries),
         domains=tuple((d.id, d.title) for d in questionnaire_for(round_).joint_domains()),
-        statistics=cohort_statistics(scored),
-        outcome_counts=_outcome_counts(scored),
+        statistics=cohort_statistics(results),
+        outcome_counts=_outcome_counts(results),
         provenance=_provenance(round_, None),
     )
 
 
-def cohort_statistics(entries: list[ProgrammeEntry]) -> tuple[CohortStatistic, ...]:
+def cohort_statistics(results: list[ScoreResult]) -> tuple[CohortStatistic, ...]:
     """Count, mean, median, spread and range of each domain and the overall score across the cohort."""
-    if not entries:
+    if not results:
         return ()
-    domains = scored_domains(entries[0].result)
+    domains = scored_domains(results[0])
     frame = pd.DataFrame(
-        [[d.score for d in scored_domains(e.result)] + [e.result.overall] for e in entries],
+        [[d.score for d in scored_domains(r)] + [r.overall] for r in results],
         columns=[d.id for d in domains] + ["overall"],
         dtype=float,
     )
@@ -413,7 +414,7 @@ def cohort_statistics(entries: list[ProgrammeEntry]) -> tuple[CohortStatistic, .
 
     return tuple(
         CohortStatistic(
-            titles[key],
+            titles[str(key)],
             int(row["count"]),
             value(row["mean"]),
             value(row["median"]),
@@ -425,10 +426,10 @@ def cohort_statistics(entries: list[ProgrammeEntry]) -> tuple[CohortStatistic, .
     )
 
 
-def _outcome_counts(entries: list[ProgrammeEntry]) -> dict[str, int]:
-    if not entries:
+def _outcome_counts(results: list[ScoreResult]) -> dict[str, int]:
+    if not results:
         return {}
-    counts = pd.Series([e.result.recommendation for e in entries]).value_counts()
+    counts = pd.Series([r.recommendation for r in results]).value_counts()
     return {key: int(counts.get(key, 0)) for key in DECISION_OUTCOMES}
 
 
