@@ -3,7 +3,8 @@
 A change moves one question to a strictly better answer: a higher level, 'Yes', a better option,
 more options, a number in a better band (the band's minimum) or up to a number_min threshold, an
 attached file, or - for text and already-moderated questions - a higher moderated score (in steps
-of 0.25, plus any question_min threshold on that question).
+of 0.25, plus any question_min threshold on that question).  ``scoring.whatif_moves`` builds these
+candidate moves; this module searches among them.
 
 The answer is exact: the fewest changes, then the smallest total increase in question scores (each
 on its 0..1 scale), within ``max_changes``.  It is found by a branch-and-bound search that is fast
@@ -39,21 +40,17 @@ from dataclasses import dataclass, field
 from itertools import combinations, product
 from typing import Any
 
-from questionnaires import Criterion, Framework, Question, Questionnaire
+from questionnaires import Criterion, Framework, Questionnaire
 
 from .engine import (
     TOLERANCE,
     Evaluation,
-    QuestionState,
     ScoringPlan,
     criterion_check,
     domain_score,
     domain_terms,
     evaluate,
-    evaluate_question,
-    format_number,
     gate_outcome,
-    is_answered,
     overall_score,
     plan_for,
     recommendation_for,
@@ -62,39 +59,14 @@ from .engine import (
 )
 from .results import RECOMMENDATION_LABELS, RECOMMENDATION_ORDER, ScoreResult
 from .states import Recommendation
+from .whatif_moves import COST_EPS, KEEP, Move, moves_for
+from .whatif_moves import MODERATION_STEPS as MODERATION_STEPS
+from .whatif_moves import PLACEHOLDER_FILE as PLACEHOLDER_FILE
+from .whatif_moves import Change as Change
 
-PLACEHOLDER_FILE = "file-to-be-attached"
-MODERATION_STEPS = (0.25, 0.5, 0.75, 1.0)
-# Largest multichoice remainder for which every superset of the current selection is tried; beyond
-# it only up to three extra options are considered, to keep the candidate list small.
-_MAX_EXHAUSTIVE_OPTIONS = 10
 # Linear gain estimates differ from the exact fsum-based scores by ~1e-13; bounds give this much
 # benefit of the doubt so they never discard a set the exact check would accept.
 _SLACK = 1e-7
-_COST_EPS = 1e-12
-
-_KEEP = object()
-
-
-@dataclass(frozen=True)
-class Change:
-    question_id: str
-    question_text: str
-    from_value: Any
-    to_value: Any
-    description: str
-    # "answer" or "moderation": which of the two inputs this change edits.
-    applies_to: str = "answer"
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "question_id": self.question_id,
-            "question_text": self.question_text,
-            "from_value": self.from_value,
-            "to_value": self.to_value,
-            "description": self.description,
-            "applies_to": self.applies_to,
-        }
 
 
 @dataclass(frozen=True)
@@ -125,193 +97,6 @@ class WhatIfResult:
         }
 
 
-@dataclass(frozen=True, slots=True)
-class _Move:
-    question: Question
-    order: int
-    answer: Any
-    moderation: Any
-    state: QuestionState  # the question's state after the move, when visible
-    cost: float
-    change: Change
-
-
-# --------------------------------------------------------------------------------------------------
-# Candidate moves
-
-
-def _same(a: float, b: float) -> bool:
-    return abs(a - b) <= _COST_EPS
-
-
-def _answer_candidates(plan: ScoringPlan, question: Question, answer: Any) -> list[tuple[Any, bool]]:
-    """(value, is_number_min_threshold) pairs, most conservative edits first."""
-    kind = question.type
-    if kind == "scale":
-        return [(level, False) for level in range(len(question.levels or ()))]
-    if kind == "yesno":
-        return [(True, False), (False, False)]
-    if kind == "choice":
-        return [(o.value, False) for o in question.options or ()]
-    if kind == "multichoice":
-        chosen = list(answer) if is_answered(question, answer) else []
-        remaining = [o.value for o in question.options or () if o.value not in chosen]
-        largest = len(remaining) if len(remaining) <= _MAX_EXHAUSTIVE_OPTIONS else 3
-        # Fewest extra options first, so the representative of each score level is the smallest edit.
-        return [
-            (chosen + list(extra), False) for size in range(1, largest + 1) for extra in combinations(remaining, size)
-        ]
-    if kind == "number":
-
-        def tidy(v: float) -> float:
-            return int(v) if float(v).is_integer() else v
-
-        values = [(tidy(band.min), False) for band in question.bands or ()]
-        values += [
-            (tidy(c.minimum), True) for c in plan.criteria if c.type == "number_min" and c.question == question.id
-        ]
-        return values
-    if kind == "evidence":
-        has_file = is_answered(question, answer) and len(answer) > 0
-        return [] if has_file else [([PLACEHOLDER_FILE], False)]
-    return []
-
-
-def _moves_for(
-    plan: ScoringPlan,
-    question: Question,
-    order: int,
-    answer: Any,
-    moderated: float | None,
-    own_criteria: list[Criterion],
-) -> list[_Move]:
-    needs_evaluation = plan.needs_evaluation(question)
-    now = evaluate_question(question, answer, moderated, True, needs_evaluation)
-    now_gate = _visible_gate_value(now)
-    moves: list[_Move] = []
-
-    def add(new_answer: Any, new_moderation: Any) -> None:
-        state = evaluate_question(
-            question,
-            answer if new_answer is _KEEP else new_answer,
-            moderated if new_moderation is _KEEP else new_moderation,
-            True,
-            needs_evaluation,
-        )
-        # A move that breaks a criterion on its own question can never be part of a solution.
-        if all(criterion_check(c, {question.id: state}, {}, None)[0] for c in own_criteria):
-            cost = _visible_gate_value(state) - now_gate
-            moves.append(
-                _Move(
-                    question,
-                    order,
-                    new_answer,
-                    new_moderation,
-                    state,
-                    cost,
-                    _change(question, answer, moderated, new_answer, new_moderation, now),
-                )
-            )
-
-    moderated_by_panel = moderated is not None or question.type == "text"
-    if moderated_by_panel:
-        for level in _moderation_levels(own_criteria, now_gate):
-            add(_KEEP, level)
-
-    # With a moderated score in place a new answer no longer moves the score, so it is only worth
-    # suggesting for what the raw answer still decides: visibility, attached files, raw numbers.
-    answer_matters = (
-        not moderated_by_panel or question.id in plan.controllers or question.type in ("evidence", "number")
-    )
-    if not answer_matters:
-        return moves
-    current_own = now.self_score if now.self_score is not None else 0.0
-    # Any better value of a show_if controller may matter (options with equal scores can show
-    # different questions); elsewhere one representative per score level is enough.
-    distinct_only = question.id not in plan.controllers
-    seen_scores: list[float] = []
-    seen_values: list[Any] = []
-    for candidate, is_threshold in _answer_candidates(plan, question, answer):
-        own = evaluate_question(question, candidate, None, True, needs_evaluation).self_score
-        if own is None or candidate in seen_values:
-            continue
-        if is_threshold:
-            # Reaching a number_min threshold is an improvement even within the same band.
-            if (now.number is not None and candidate <= now.number) or own < current_own - _COST_EPS:
-                continue
-        else:
-            if own <= current_own + _COST_EPS:
-                continue
-            if distinct_only and any(_same(own, s) for s in seen_scores):
-                continue
-            seen_scores.append(own)
-        seen_values.append(candidate)
-        add(candidate, _KEEP)
-    moves.sort(key=lambda m: m.cost)
-    return moves
-
-
-def _visible_gate_value(state: QuestionState) -> float:
-    gate_value = state.gate_value
-    assert gate_value is not None  # moves are evaluated as visible, and a visible question has a gate value
-    return gate_value
-
-
-def _moderation_levels(own_criteria: list[Criterion], current: float) -> list[float]:
-    """Moderated scores worth suggesting, lowest first: the usual steps and the question's own
-    question_min thresholds, wherever they are above the current score."""
-    levels = set(MODERATION_STEPS)
-    levels.update(c.minimum for c in own_criteria if c.type == "question_min" and 0 < c.minimum <= 1)
-    return [level for level in sorted(levels) if level > current + _COST_EPS]
-
-
-def _level_text(value: Any) -> str:
-    return "0" if value is None else f"{value:g}"
-
-
-def _change(
-    question: Question, answer: Any, moderated: float | None, new_answer: Any, new_moderation: Any, now: QuestionState
-) -> Change:
-    qid = question.id
-    if new_answer is _KEEP:
-        text = f"Raise the moderated score of {qid} from {_level_text(moderated)} to {new_moderation:g}"
-        if moderated is None and now.awaiting:
-            text += " (it is awaiting evaluation)"
-        return Change(qid, question.text, moderated, new_moderation, text, "moderation")
-    answered = is_answered(question, answer)
-    kind = question.type
-    if kind == "scale":
-        text = f"Raise {qid} from level {answer} to {new_answer}" if answered else f"Answer {qid} at level {new_answer}"
-    elif kind == "yesno":
-        text = f"Answer '{'Yes' if new_answer else 'No'}' to {qid}"
-    elif kind == "choice":
-        text = f"Choose '{_option_label(question, new_answer)}' for {qid}"
-        if answered and (old_option := question.option(answer)) is not None:
-            text += f" instead of '{old_option.label}'"
-    elif kind == "multichoice":
-        before = set(answer) if answered else set()
-        added = [_option_label(question, v) for v in new_answer if v not in before]
-        verb = "Also select" if before else "Select"
-        text = f"{verb} {', '.join(repr(a) for a in added)} for {qid}"
-    elif kind == "number":
-        if answered:
-            verb = "Raise" if new_answer > answer else "Change"
-            text = f"{verb} {qid} from {format_number(answer)} to {format_number(new_answer)}"
-        else:
-            text = f"Enter {format_number(new_answer)} for {qid}"
-    elif kind == "evidence":
-        text = f"Attach a file for {qid}"
-    else:
-        text = f"Change the answer to {qid}"
-    return Change(qid, question.text, answer if answered else None, new_answer, text, "answer")
-
-
-def _option_label(question: Question, value: Any) -> str:
-    option = question.option(value)
-    assert option is not None  # suggested answers are drawn from the question's own options
-    return option.label
-
-
 # --------------------------------------------------------------------------------------------------
 # Search
 
@@ -328,7 +113,7 @@ class _Context:
     Visibility is fixed inside a context, which is what makes the linear bounds valid.
     """
 
-    def __init__(self, search: _Search, controller_moves: tuple[_Move, ...]):
+    def __init__(self, search: _Search, controller_moves: tuple[Move, ...]):
         self.moves = controller_moves
         self.cost = math.fsum(m.cost for m in controller_moves)
         answers, moderation = search.apply(controller_moves)
@@ -336,8 +121,8 @@ class _Context:
         self.evaluation: Evaluation = evaluate(plan, answers, moderation)
         states = self.evaluation.states
         self.feasible = True
-        self.forced: list[list[_Move]] = []
-        self.free: list[list[_Move]] = []
+        self.forced: list[list[Move]] = []
+        self.free: list[list[Move]] = []
         self.constraints: list[_Constraint] = []
 
         changed = {m.question.id for m in controller_moves}
@@ -378,14 +163,14 @@ class _Context:
             for move in moves:
                 self.gains[id(move)] = self._gains_of(search, move)
 
-        def promise(moves: list[_Move]) -> tuple[float, float, int]:
+        def promise(moves: list[Move]) -> tuple[float, float, int]:
             best = max((sum(self.gains[id(m)]) for m in moves), default=0.0)
             return (-best, moves[0].cost, moves[0].order)
 
         self.free = sorted(candidates, key=promise)
         self._build_bounds(search.max_changes)
 
-    def _candidates(self, search: _Search, constraint_domains: set[str], named_failing: list[str]) -> list[list[_Move]]:
+    def _candidates(self, search: _Search, constraint_domains: set[str], named_failing: list[str]) -> list[list[Move]]:
         """The moves of every question that could raise a failing domain or overall score, by question."""
         states = self.evaluation.states
         plan = search.plan
@@ -406,7 +191,7 @@ class _Context:
                         candidates.append(moves)
         return candidates
 
-    def _gains_of(self, search: _Search, move: _Move) -> tuple[float, ...]:
+    def _gains_of(self, search: _Search, move: Move) -> tuple[float, ...]:
         question = move.question
         before = self.evaluation.states[question.id].domain_value
         domain_id = search.plan.domain_of[question.id].id
@@ -461,36 +246,36 @@ class _Search:
         self.required = required
         self.max_changes = max_changes
         self.order = {q.id: i for i, q in enumerate(plan.questions)}
-        self._moves: dict[str, list[_Move]] = {}
+        self._moves: dict[str, list[Move]] = {}
         self._contexts: dict[tuple[int, ...], _Context] = {}
         self.best_cost = math.inf
-        self.best: tuple[_Move, ...] | None = None
+        self.best: tuple[Move, ...] | None = None
 
-    def moves(self, qid: str) -> list[_Move]:
+    def moves(self, qid: str) -> list[Move]:
         if qid not in self._moves:
             question = self.plan.question_index[qid]
             own = [c for c in self.required if c.question == qid]
-            self._moves[qid] = _moves_for(
+            self._moves[qid] = moves_for(
                 self.plan, question, self.order[qid], self.answers.get(qid), self.moderation.get(qid), own
             )
         return self._moves[qid]
 
-    def apply(self, moves: tuple[_Move, ...]) -> tuple[dict[str, Any], dict[str, float]]:
+    def apply(self, moves: tuple[Move, ...]) -> tuple[dict[str, Any], dict[str, float]]:
         answers, moderation = dict(self.answers), dict(self.moderation)
         for move in moves:
-            if move.answer is not _KEEP:
+            if move.answer is not KEEP:
                 answers[move.question.id] = move.answer
-            if move.moderation is not _KEEP:
+            if move.moderation is not KEEP:
                 moderation[move.question.id] = move.moderation
         return answers, moderation
 
-    def context(self, controller_moves: tuple[_Move, ...]) -> _Context:
+    def context(self, controller_moves: tuple[Move, ...]) -> _Context:
         key = tuple(id(m) for m in controller_moves)
         if key not in self._contexts:
             self._contexts[key] = _Context(self, controller_moves)
         return self._contexts[key]
 
-    def run(self) -> tuple[_Move, ...] | None:
+    def run(self) -> tuple[Move, ...] | None:
         controllers = [qid for qid in self.plan.controllers if self.moves(qid)]
         controllers.sort(key=self.order.__getitem__)
         for size in range(1, self.max_changes + 1):
@@ -503,8 +288,8 @@ class _Search:
                 return self.best
         return None
 
-    def _search_context(self, controller_moves: tuple[_Move, ...], slots: int) -> None:
-        if math.fsum(m.cost for m in controller_moves) >= self.best_cost - _COST_EPS and controller_moves:
+    def _search_context(self, controller_moves: tuple[Move, ...], slots: int) -> None:
+        if math.fsum(m.cost for m in controller_moves) >= self.best_cost - COST_EPS and controller_moves:
             return
         context = self.context(controller_moves)
         if not context.feasible or len(context.forced) > slots:
@@ -522,14 +307,14 @@ class _Search:
         free_slots: int,
         cost: float,
         gains: tuple[float, ...],
-        chosen: tuple[_Move, ...],
+        chosen: tuple[Move, ...],
     ) -> None:
         if i == len(context.forced):
             self._choose_free(context, 0, free_slots, cost, gains, chosen)
             return
         for move in context.forced[i]:
             new_cost = cost + move.cost
-            if new_cost >= self.best_cost - _COST_EPS:
+            if new_cost >= self.best_cost - COST_EPS:
                 break
             self._choose_forced(
                 context, i + 1, free_slots, new_cost, _add(gains, context.gains[id(move)]), chosen + (move,)
@@ -542,7 +327,7 @@ class _Search:
         slots: int,
         cost: float,
         gains: tuple[float, ...],
-        chosen: tuple[_Move, ...],
+        chosen: tuple[Move, ...],
     ) -> None:
         constraints = context.constraints
         if slots == 0:
@@ -563,17 +348,17 @@ class _Search:
                 if missing > 0:
                     efficiency = context.max_efficiency[j][c]
                     lower_bound = max(lower_bound, missing / efficiency if efficiency > 0 else math.inf)
-            if cost + lower_bound >= self.best_cost - _COST_EPS:
+            if cost + lower_bound >= self.best_cost - COST_EPS:
                 break
             for move in context.free[j]:
                 new_cost = cost + move.cost
-                if new_cost >= self.best_cost - _COST_EPS:
+                if new_cost >= self.best_cost - COST_EPS:
                     break
                 self._choose_free(
                     context, j + 1, slots - 1, new_cost, _add(gains, context.gains[id(move)]), chosen + (move,)
                 )
 
-    def _reaches(self, context: _Context, chosen: tuple[_Move, ...]) -> bool:
+    def _reaches(self, context: _Context, chosen: tuple[Move, ...]) -> bool:
         """Exact check, with the engine's own functions, that ``chosen`` meets every required criterion."""
         plan = self.plan
         controller_ids = {id(m) for m in context.moves}
