@@ -318,14 +318,23 @@ def panel_report_pdf(submission: Submission, user: User | None) -> bytes:
 
 
 def feedback_available(submission: Submission) -> bool:
-    """Providers see feedback only once it can no longer move: the panel has decided or the round closed."""
-    return submission.status == SubmissionStatus.DECIDED or submission.round.status == RoundStatus.CLOSED
+    """Providers see feedback once the panel's decision is published to them or the round has closed.
+
+    A recorded decision is not enough: until it is published the applicant must not learn it (the
+    standstill period is counted from publication), and the panel may still correct it.
+    """
+    return standstill.publication_for(submission) is not None or submission.round.status == RoundStatus.CLOSED
 
 
 def feedback_report(submission: Submission) -> FeedbackReport:
-    """The provider's own results. Built only from this submission, and carries no commissioner's name."""
+    """The provider's own results. Built only from this submission, and carries no commissioner's name.
+
+    The decision is the one published to the applicant, never merely the latest recorded: an
+    unpublished decision or correction is the commissioners' until they publish it.
+    """
     inputs, result = score(submission)
-    decision = decisions.current(submission)
+    publication = standstill.publication_for(submission)
+    decision = publication.decision if publication is not None else None
     return FeedbackReport(
         round_name=submission.round.name,
         applicant=_applicant(submission),
@@ -352,7 +361,7 @@ def feedback_report(submission: Submission) -> FeedbackReport:
 def feedback_report_pdf(submission: Submission, user: User | None, *, check_available: bool = True) -> bytes:
     if check_available and not feedback_available(submission):
         raise ReportNotAvailable(
-            "Feedback is published once the panel has decided on this submission or the round has closed."
+            "Feedback is published once the panel's decision is published or the round has closed."
         )
     report = feedback_report(submission)
     pdf = render_feedback_pdf(report)

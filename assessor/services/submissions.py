@@ -13,7 +13,7 @@ from questionnaires import Questionnaire
 from reports.rendering import format_answer
 
 from ..extensions import db
-from ..models import SUBMISSION_STATUSES, AuditEvent, Evidence, Submission, User, utcnow
+from ..models import SUBMISSION_STATUSES, AuditEvent, Evidence, PanelDecision, Submission, User, utcnow
 from ..states import SubmissionStatus
 from ..uploads import CheckedUpload, LocalStorage
 from .audit import record
@@ -94,9 +94,21 @@ def submit(submission: Submission, user: User) -> None:
     )
 
 
+# Only a submission still being reviewed can go back to the provider.  Once the panel has recorded a
+# decision the answers it was based on must not change: the one way back is a representation sent
+# back to moderation (``standstill.review_representation``), which keeps the decision's history.
+REOPENABLE = frozenset({SubmissionStatus.SUBMITTED, SubmissionStatus.UNDER_REVIEW})
+
+
 def reopen(submission: Submission, user: User, reason: str) -> None:
     if submission.status == SubmissionStatus.DRAFT:
         raise NotAllowed("This submission is already open for editing.")
+    decided = db.session.scalar(db.select(PanelDecision.id).filter_by(submission_id=submission.id).limit(1))
+    if submission.status not in REOPENABLE or decided is not None:
+        raise NotAllowed(
+            "The panel has recorded a decision on this submission, so it cannot be reopened. "
+            "A decision can only be changed after a representation about it."
+        )
     if not reason.strip():
         raise NotAllowed("Give a reason for reopening the submission.")
     old = submission.status
