@@ -14,7 +14,7 @@ from ..services.errors import Refused
 from ..services.moderation import moderate
 from ..services.scores import score
 from . import allow, bp
-from .common import form_problems, refuse_if_conflicted, submission_for_review
+from .common import form_problems, submission_for_review
 from .forms import EvaluationForm, ModerationForm
 from .submissions import back_to_question, question_page
 
@@ -27,7 +27,6 @@ CONFLICT = 409
 @allow("evaluator")
 def evaluate_question(submission_id: int, question_id: str) -> ResponseReturnValue:
     submission = submission_for_review(submission_id)
-    refuse_if_conflicted(submission)
     form = EvaluationForm()
     if not form.validate_on_submit():
         return question_page(
@@ -49,7 +48,6 @@ def evaluate_question(submission_id: int, question_id: str) -> ResponseReturnVal
 @allow("moderator")
 def moderate_question(submission_id: int, question_id: str) -> ResponseReturnValue:
     submission = submission_for_review(submission_id)
-    refuse_if_conflicted(submission)
     form = ModerationForm()
     if not form.validate_on_submit():
         return question_page(

@@ -16,6 +16,7 @@ from ..extensions import db
 from ..models import SUBMISSION_STATUSES, AuditEvent, Evidence, PanelDecision, Submission, User, utcnow
 from ..states import SubmissionStatus
 from ..uploads import CheckedUpload, LocalStorage
+from . import conflicts
 from .audit import record
 from .confirmations import unconfirmed
 from .definitions import questionnaire_for
@@ -101,6 +102,7 @@ REOPENABLE = frozenset({SubmissionStatus.SUBMITTED, SubmissionStatus.UNDER_REVIE
 
 
 def reopen(submission: Submission, user: User, reason: str) -> None:
+    conflicts.check_not_conflicted(submission, user)
     if submission.status == SubmissionStatus.DRAFT:
         raise NotAllowed("This submission is already open for editing.")
     decided = db.session.scalar(db.select(PanelDecision.id).filter_by(submission_id=submission.id).limit(1))
