@@ -34,10 +34,15 @@ def evaluate_question(submission_id: int, question_id: str) -> ResponseReturnVal
         )
     try:
         evaluation.record_score(
-            submission, question_id, int(filled(form.score.data)), filled(form.rationale.data), current_user
+            submission,
+            question_id,
+            int(filled(form.score.data)),
+            filled(form.rationale.data),
+            current_user,
+            form.change_reason.data or "",
         )
     except Refused as refusal:
-        problems = refused_summary(refusal, default="score-0")
+        problems = refused_summary(refusal, {"change_reason": "change_reason"}, default="score-0")
         return question_page(submission, question_id, evaluation_form=form, problems=problems, status=CONFLICT)
     db.session.commit()
     flash("Your score has been saved. Other evaluators' scores for this answer are now shown.")

@@ -103,9 +103,14 @@ def _evidence(submission: Submission) -> dict[str, list[tuple[str, str]]]:
     return {qid: [(f.original_name, f.sha256) for f in files] for qid, files in evidence_rows(submission).items()}
 
 
-def _moderation_notes(submission: Submission) -> dict[str, ModerationNote]:
-    rows = db.session.scalars(db.select(ModeratedScore).filter_by(submission_id=submission.id))
-    return {row.question_id: ModerationNote(row.score, row.rationale) for row in rows}
+def _moderation_notes(submission: Submission, viewer: User | None = None) -> dict[str, ModerationNote]:
+    """Consensus scores; for an evaluator, only on the answers they have scored themselves, as on screen."""
+    rows = {
+        row.question_id: row
+        for row in db.session.scalars(db.select(ModeratedScore).filter_by(submission_id=submission.id))
+    }
+    hidden = evaluation.consensus_hidden(submission, viewer, rows) if viewer is not None else frozenset()
+    return {qid: ModerationNote(row.score, row.rationale) for qid, row in rows.items() if qid not in hidden}
 
 
 def _evaluator_notes(
@@ -286,7 +291,7 @@ def panel_report(submission: Submission, viewer: User | None = None) -> PanelRep
         evidence=_evidence(submission),
         evaluations=notes,
         evaluations_withheld=withheld,
-        moderation=_moderation_notes(submission),
+        moderation=_moderation_notes(submission, viewer),
         clarifications=_clarifications(submission),
         decision=_decision(submission),
         what_if=_what_if(inputs),
