@@ -150,7 +150,7 @@ def report_feedback(submission_id: int, out: str) -> None:
     """Write the provider's feedback report for one submission as a PDF.
 
     Written whatever the round's state, for commissioners preparing feedback; providers can download
-    it themselves only once the panel has decided or the round has closed.
+    it themselves only once the panel's decision is published or the round has closed.
     """
     from .services.reporting import feedback_report_pdf
 

@@ -362,8 +362,22 @@ class EvaluatorScore(Model):
     rationale: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Once other evaluators' scores could be read, a change keeps the score given before it (the
+    # independent one) and needs a reason; the moderator sees both (security review F6).
+    original_score: Mapped[float | None]
+    original_rationale: Mapped[str | None] = mapped_column(Text)
+    change_reason: Mapped[str | None] = mapped_column(Text)
 
     evaluator: Mapped[User] = relationship()
+
+    @property
+    def changed_after_reveal(self) -> bool:
+        return self.original_score is not None
+
+    @property
+    def independent_score(self) -> float:
+        """The score given before other evaluators' scores could be read."""
+        return self.score if self.original_score is None else self.original_score
 
 
 class Clarification(Model):

@@ -115,7 +115,8 @@ def test_printable_view_and_history_are_written_for_people(demo, data, browser, 
     reopened = reviewer.post(f"/review/submissions/{sid}/reopen", {"reason": reason}, page=f"/review/submissions/{sid}")
     assert reopened.status_code == 302
     history = _text(browser.get(f"/provider/submissions/{sid}/history").get_data(as_text=True))
-    assert f"Claire Dunn Reopened the assessment for changes Before Submitted After Draft {reason}" in history
+    assert f"The evaluation team Reopened the assessment for changes Before Submitted After Draft {reason}" in history
+    assert "Claire Dunn" not in history, "providers are never told which commissioner acted"
 
     printed = browser.get(f"/provider/submissions/{sid}/print").get_data(as_text=True)
     text = _text(printed)

@@ -6,6 +6,7 @@ import re
 import statistics
 
 from assessor.models import AuditEvent, EvaluatorScore, Round, Submission, User
+from assessor.services import decisions, standstill
 from scoring import RECOMMENDATION_LABELS
 from tests.reports_helpers import pdf_pages, squash, submission_named
 
@@ -19,6 +20,16 @@ def _ids(data) -> dict[str, int]:
     with data() as session:
         rows = session.query(Submission).all()
         return {s.applicant.name: s.id for s in rows} | {"round": rows[0].round_id}
+
+
+def _publish(data, submission_id: int) -> None:
+    with data() as session:
+        submission = session.get_one(Submission, submission_id)
+        admin = session.query(User).filter_by(role="round_admin").first()
+        decision = decisions.current(submission)
+        assert decision is not None and admin is not None
+        standstill.publish(submission, decision, admin)
+        session.commit()
 
 
 def test_providers_get_only_their_own_feedback_and_never_a_panel_report(demo, data, make_browser):
@@ -51,10 +62,13 @@ def test_providers_get_only_their_own_feedback_and_never_a_panel_report(demo, da
     # Its own feedback waits for the panel's decision or the round's close.
     early = southvale.get(f"/provider/submissions/{ids[GP_FEDERATION]}/feedback.pdf")
     assert early.status_code == 409
-    assert "once the panel has decided" in early.get_data(as_text=True)
+    assert "is published or the round has closed" in early.get_data(as_text=True)
 
     riverside = make_browser()
     riverside.login("lead@riverside-icp.example")
+    # Riverside's decision is recorded but not yet published: the applicant must not learn it early.
+    assert riverside.get(f"/provider/submissions/{ids[RIVERSIDE]}/feedback.pdf").status_code == 409
+    _publish(data, ids[RIVERSIDE])
     response = riverside.get(f"/provider/submissions/{ids[RIVERSIDE]}/feedback.pdf")
     assert response.status_code == 200 and response.mimetype == "application/pdf"
     assert response.headers["Cache-Control"] == "no-store"

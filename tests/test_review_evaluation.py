@@ -83,7 +83,17 @@ def test_one_step_apart_is_not_flagged_and_rescoring_replaces_the_evaluators_own
     page = second.get(_question_url(world)).get_data(as_text=True)
     assert "Evaluators differ" not in page
 
-    _score(first, world, 0, "On reflection nothing is agreed in writing.")
+    # The first evaluator can now read the second's score, so a change needs a reason.
+    url = _question_url(world)
+    first.post(
+        f"{url}/evaluate",
+        {
+            "score": "0",
+            "rationale": "On reflection nothing is agreed in writing.",
+            "change_reason": "The appendix I relied on is a draft.",
+        },
+        page=url,
+    )
     with data() as session:
         rows = session.scalars(
             db.select(EvaluatorScore).filter_by(submission_id=world.submission_id, evaluator_id=world.users[EVALUATOR])

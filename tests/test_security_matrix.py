@@ -63,6 +63,14 @@ def _judge(case, response, signed_in: bool) -> str | None:
     return None if status in case.expect else f"expected {sorted(case.expect)}, got {status}"
 
 
+def _commissioner_names(data) -> set[str]:
+    from assessor.extensions import db
+    from assessor.models import User
+
+    with data() as session:
+        return set(session.scalars(db.select(User.name).where(User.organisation_id.is_(None))))
+
+
 @pytest.mark.parametrize("role", ROLES, ids=lambda role: role.key)
 def test_route_role_matrix(demo, data, make_browser, stub_pdf_engine, role):
     world = prepare_world(data)
@@ -77,6 +85,8 @@ def test_route_role_matrix(demo, data, make_browser, stub_pdf_engine, role):
     foreign_names = set()
     if is_provider:
         foreign_names = set().union(*(f.names for f in world.submissions.values() if f is not own)) - own.names
+        # Nor may a provider page name a commissioner: providers read "The evaluation team" (F3).
+        foreign_names |= _commissioner_names(data)
 
     failures, denial_pages, walked = [], {}, 0
     for rule in routes(demo):
@@ -94,7 +104,7 @@ def test_route_role_matrix(demo, data, make_browser, stub_pdf_engine, role):
                 body = response.get_data(as_text=True)
                 leaked = sorted(name for name in foreign_names if name in body)
                 if leaked:
-                    failures.append(f"{where}: page names another applicant: {leaked}")
+                    failures.append(f"{where}: page names another applicant or a commissioner: {leaked}")
             if case.about in ("other", "private", "missing") and response.status_code == 404:
                 denial_pages.setdefault((case.endpoint, case.method), {})[case.url] = comparable_page(
                     response.get_data(as_text=True)

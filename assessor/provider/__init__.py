@@ -6,6 +6,8 @@ from flask import Blueprint, abort, current_app, render_template, request, url_f
 from flask_login import current_user, login_required
 from werkzeug.exceptions import RequestEntityTooLarge
 
+from ..models import User
+from ..services.submissions import name_for_provider
 from ..uploads import size_label
 from .common import max_upload
 
@@ -37,6 +39,12 @@ def _too_large(error: RequestEntityTooLarge) -> tuple[str, int]:
 @bp.app_template_filter("filesize")
 def _filesize(size: int) -> str:
     return size_label(size)
+
+
+@bp.app_template_filter("provider_name")
+def _provider_name(user: User | None) -> str:
+    """Every name a provider page shows of someone who acted: commissioners are "The evaluation team"."""
+    return name_for_provider(user)
 
 
 # The views register their routes on ``bp`` as they are imported, so they come after it.

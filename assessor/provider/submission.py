@@ -164,7 +164,10 @@ def feedback_report(submission_id: int) -> Response | tuple[str, int]:
     if not feedback_available(submission):
         abort(
             409,
-            description="Feedback is published once the panel has decided on your submission or the round has closed.",
+            description=(
+                "Feedback is published once the panel's decision on your submission is published "
+                "or the round has closed."
+            ),
         )
     return pdf_download(
         lambda: feedback_report_pdf(submission, current_user), f"feedback-{submission.id}.pdf", "feedback report"

@@ -37,14 +37,21 @@ def round_or_404(round_id: int) -> Round:
 
 
 def submission_for_review(submission_id: int) -> Submission:
-    """A submission the user may see (``services.access``), once they have declared on its round."""
+    """A submission the user may see (``services.access``), once they have declared on its round.
+
+    Every POST about one submission changes its review, so a person with an unmitigated conflict of
+    interest with its applicant is refused here, before the form is read; a new route gets the
+    check by using this function.  The services check again for callers that are not pages.
+    """
     submission = access.submission_for(current_user, submission_id)
     require_declarations(submission.round)
+    if request.method == "POST":
+        refuse_if_conflicted(submission)
     return submission
 
 
 def refuse_if_conflicted(submission: Submission) -> None:
-    """Someone with an unmitigated conflict may look at the submission but not score or decide it."""
+    """Someone with an unmitigated conflict may look at the submission but not act on it."""
     try:
         conflicts.check_not_conflicted(submission, current_user)
     except Refused as exc:

@@ -22,7 +22,7 @@ from ..services.errors import Refused
 from ..services.scores import score
 from ..states import RepresentationOutcome, SubmissionStatus
 from . import COMMISSIONERS, allow, bp
-from .common import chosen, form_problems, posted_id, refuse_if_conflicted, submission_for_review
+from .common import chosen, form_problems, posted_id, submission_for_review
 from .forms import DecisionForm, decision_form_class
 
 Problems = list[tuple[str, str]]
@@ -131,7 +131,6 @@ def _decision_input(form: DecisionForm, framework: Framework) -> decisions.Decis
 @allow("panel")
 def record_decision(submission_id: int) -> ResponseReturnValue:
     submission = submission_for_review(submission_id)
-    refuse_if_conflicted(submission)
     inputs, _ = score(submission)
     form = _decision_form(submission, inputs.framework, decisions.current(submission))
     valid = form.validate_on_submit()

@@ -44,7 +44,7 @@ def export_submissions_csv(round_id: int) -> ResponseReturnValue:
 @allow(*COMMISSIONERS)
 def export_answers_csv(round_id: int) -> ResponseReturnValue:
     round_ = round_for_review(round_id)
-    return _csv_download(round_, round_exports.answer_table(round_), "answers")
+    return _csv_download(round_, round_exports.answer_table(round_, current_user), "answers")
 
 
 @bp.route("/rounds/<int:round_id>/export/round.xlsx")
@@ -52,7 +52,10 @@ def export_answers_csv(round_id: int) -> ResponseReturnValue:
 def export_xlsx(round_id: int) -> ResponseReturnValue:
     round_ = round_for_review(round_id)
     workbook = to_xlsx(
-        {"Submissions": round_exports.submission_table(round_), "Answers": round_exports.answer_table(round_)}
+        {
+            "Submissions": round_exports.submission_table(round_),
+            "Answers": round_exports.answer_table(round_, current_user),
+        }
     )
     db.session.commit()
     return Response(

@@ -49,6 +49,14 @@ class EvaluationForm(FlaskForm):
             Length(max=evaluation.RATIONALE_MAX_LENGTH, message="Shorten the rationale to 5,000 characters or fewer"),
         ],
     )
+    # Needed only for a change after other evaluators' scores could be read; the service decides.
+    change_reason = TextAreaField(
+        "Why are you changing your score?",
+        validators=[
+            Optional(),
+            Length(max=evaluation.RATIONALE_MAX_LENGTH, message="Shorten the reason to 5,000 characters or fewer"),
+        ],
+    )
 
 
 class ModerationForm(FlaskForm):

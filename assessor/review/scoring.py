@@ -14,7 +14,7 @@ from ..services.errors import Refused
 from ..services.moderation import moderate
 from ..services.scores import score
 from . import allow, bp
-from .common import form_problems, refuse_if_conflicted, submission_for_review
+from .common import form_problems, submission_for_review
 from .forms import EvaluationForm, ModerationForm
 from .submissions import back_to_question, question_page
 
@@ -27,7 +27,6 @@ CONFLICT = 409
 @allow("evaluator")
 def evaluate_question(submission_id: int, question_id: str) -> ResponseReturnValue:
     submission = submission_for_review(submission_id)
-    refuse_if_conflicted(submission)
     form = EvaluationForm()
     if not form.validate_on_submit():
         return question_page(
@@ -35,10 +34,15 @@ def evaluate_question(submission_id: int, question_id: str) -> ResponseReturnVal
         )
     try:
         evaluation.record_score(
-            submission, question_id, int(filled(form.score.data)), filled(form.rationale.data), current_user
+            submission,
+            question_id,
+            int(filled(form.score.data)),
+            filled(form.rationale.data),
+            current_user,
+            form.change_reason.data or "",
         )
     except Refused as refusal:
-        problems = refused_summary(refusal, default="score-0")
+        problems = refused_summary(refusal, {"change_reason": "change_reason"}, default="score-0")
         return question_page(submission, question_id, evaluation_form=form, problems=problems, status=CONFLICT)
     db.session.commit()
     flash("Your score has been saved. Other evaluators' scores for this answer are now shown.")
@@ -49,7 +53,6 @@ def evaluate_question(submission_id: int, question_id: str) -> ResponseReturnVal
 @allow("moderator")
 def moderate_question(submission_id: int, question_id: str) -> ResponseReturnValue:
     submission = submission_for_review(submission_id)
-    refuse_if_conflicted(submission)
     form = ModerationForm()
     if not form.validate_on_submit():
         return question_page(

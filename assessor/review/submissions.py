@@ -46,6 +46,8 @@ def submission_page(
     improvement = decisions.what_if_for(inputs)
     db.session.commit()
     asked = clarifications.for_submission(submission)
+    moderated = moderated_rows(submission)
+    hidden = evaluation.consensus_hidden(submission, current_user, moderated)
     return render_template(
         "review/submission.html",
         submission=submission,
@@ -54,7 +56,9 @@ def submission_page(
         result=result,
         answers=answer_rows(submission),
         evidence=evidence_rows(submission),
-        moderated=moderated_rows(submission),
+        # An evaluator sees the consensus on an answer (and the score built on it) only once they scored it.
+        moderated={qid: row for qid, row in moderated.items() if qid not in hidden},
+        consensus_hidden=hidden,
         evaluations=evaluation.evaluations_for(submission, current_user),
         divergent=evaluation.divergent_questions(submission)
         if current_user.role in evaluation.ROLES_SEEING_ALL_SCORES
@@ -137,6 +141,7 @@ def question_page(
     views = evaluation.evaluations_for(submission, current_user)
     view = views.get(question_id, evaluation.QuestionEvaluations(None, (), 0))
     moderated = moderated_rows(submission).get(question_id)
+    consensus_hidden = bool(evaluation.consensus_hidden(submission, current_user, [question_id] if moderated else []))
     if evaluation_form is None:
         evaluation_form = _own_score_form(view)
     if moderation_form is None:
@@ -160,7 +165,10 @@ def question_page(
         answer=answer_rows(submission).get(question_id),
         evidence=evidence_rows(submission).get(question_id, []),
         view=view,
-        moderated=moderated,
+        # An evaluator who has not scored this answer sees no consensus (nor the score built on it).
+        moderated=None if consensus_hidden else moderated,
+        consensus_hidden=consensus_hidden,
+        reason_needed=view.own is not None and evaluation.others_scored(submission, question_id, current_user),
         criteria=criteria,
         evaluation_form=evaluation_form,
         moderation_form=moderation_form,

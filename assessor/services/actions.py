@@ -15,6 +15,7 @@ from ..models import (
     utcnow,
 )
 from ..states import ActionStatus, ConditionStatus
+from . import conflicts
 from .audit import record
 from .errors import NotAllowed, Problem
 
@@ -31,6 +32,7 @@ def for_submission(submission: Submission) -> list[ReviewAction]:
 
 def add(submission: Submission, urgency: str, text: str, owner: str, due_on: date | None, user: User) -> ReviewAction:
     """A new action; every problem with the input is reported at once."""
+    conflicts.check_not_conflicted(submission, user)
     text, owner = (text or "").strip(), (owner or "").strip()
     problems = []
     if urgency not in ACTION_URGENCIES:
@@ -79,6 +81,7 @@ def _closure_note(note: str) -> str:
 
 
 def close(row: ReviewAction, note: str, user: User) -> None:
+    conflicts.check_not_conflicted(db.session.get_one(Submission, row.submission_id), user)
     if row.status != ActionStatus.OPEN:
         raise NotAllowed("This action is already closed", field="closure_note")
     row.closure_note, row.status, row.closed_at = _closure_note(note), ActionStatus.CLOSED, utcnow()
@@ -102,6 +105,8 @@ def condition_of(submission: Submission, condition_id: int) -> DecisionCondition
 
 def close_condition(condition: DecisionCondition, note: str, user: User) -> None:
     """Mark a decision's condition met, with the evidence; conditions are outside the append-only table."""
+    decision = db.session.get_one(PanelDecision, condition.decision_id)
+    conflicts.check_not_conflicted(db.session.get_one(Submission, decision.submission_id), user)
     if condition.status == ConditionStatus.MET:
         raise NotAllowed("This condition is already met", field="closure_note")
     condition.closure_note, condition.status, condition.closed_at = _closure_note(note), ConditionStatus.MET, utcnow()

@@ -11,6 +11,7 @@ from sqlalchemy import update
 from ..extensions import db
 from ..models import ApplicantMember, Clarification, Submission, User, utcnow
 from ..states import SubmissionStatus
+from . import conflicts
 from .audit import record
 from .definitions import questionnaire_for
 from .errors import NotAllowed
@@ -39,6 +40,7 @@ def open_for_questions(submission: Submission) -> bool:
 
 
 def ask(submission: Submission, question_id: str | None, text: str, user: User) -> Clarification:
+    conflicts.check_not_conflicted(submission, user)
     if not open_for_questions(submission):
         raise NotAllowed("Clarifications can be asked only while a submitted assessment is being reviewed.")
     if question_id and questionnaire_for(submission.round).question(question_id) is None:

@@ -172,11 +172,19 @@ def blocking(submission: Submission, user: User) -> ConflictDeclaration | None:
 
 
 def check_not_conflicted(submission: Submission, user: User) -> None:
+    """Refuse any change to the submission by someone with an unmitigated conflict with its applicant.
+
+    Every service that changes a submission's review (scores, consensus, clarifications, actions,
+    conditions, reopening, decisions, publication and representations) calls this itself, so that no
+    page, command or job can act past a declared conflict.  It is 403: the person is not allowed,
+    whatever they post.
+    """
     if blocking(submission, user) is not None:
         raise NotAllowed(
             f"You declared a conflict of interest with {submission.applicant.name}, so you cannot "
-            "score, moderate or decide on its assessment until a round administrator records "
-            "how the conflict is mitigated."
+            "score, moderate, decide or take any other action on its assessment until a round "
+            "administrator records how the conflict is mitigated.",
+            status=403,
         )
 
 

@@ -20,7 +20,7 @@ from scoring.results import OUTCOME_ORDER, RECOMMENDATION_ORDER
 from ..extensions import db
 from ..models import DECISION_OUTCOMES, DecisionCondition, PanelDecision, Submission, User
 from ..states import RAG_AMBER_RED, RAG_RED, DecisionOutcome, SubmissionStatus
-from . import conflicts
+from . import conflicts, standstill
 from .audit import record
 from .errors import DecisionRefused, Problem
 from .scores import EngineInputs, score, what_if_inputs
@@ -118,6 +118,7 @@ def _refuse_if_not_decidable(
         )
     if not can_record(submission):
         raise DecisionRefused("A draft cannot be decided: wait until the provider submits it.", field="outcome")
+    standstill.check_decision_can_change(submission)
     if (latest.version if latest else 0) != data.based_on_version:
         raise DecisionRefused(
             "Another decision was recorded while you were filling in this form. "

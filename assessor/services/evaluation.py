@@ -1,11 +1,17 @@
 """Independent evaluator scores on the 0–4 scale, hidden from other evaluators until they score too.
 
+An evaluator who has not scored an answer sees neither the other evaluators' scores nor the
+moderator's consensus on it.  Once they have scored and others' scores can be read, their own score
+is no longer independent: changing it needs a reason, and the score given before stays on record
+for the moderator (``EvaluatorScore.original_score``).
+
 Evaluator scores never reach the engine: they inform the moderator, whose consensus score
 (``services.moderation``) is the only commissioner input the engine reads.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TypeGuard
 
@@ -85,12 +91,20 @@ class QuestionEvaluations:
 
     @property
     def divergent(self) -> bool:
-        spread = self.spread
-        return spread is not None and spread > ONE_STEP + _EPSILON
+        """More than a step apart now, or as first given: a score moved onto a colleague's after
+        reading it does not hide the disagreement from the moderator."""
+        if len(self.visible) < 2:
+            return False
+        spreads = (self.spread or 0.0, _spread([row.independent_score for row in self.visible]))
+        return any(spread > ONE_STEP + _EPSILON for spread in spreads)
 
     @property
     def spread_steps(self) -> float:
         return (self.spread or 0.0) / ONE_STEP
+
+
+def _spread(scores: list[float]) -> float:
+    return max(scores) - min(scores) if scores else 0.0
 
 
 def scores_by_question(submission: Submission) -> dict[str, list[EvaluatorScore]]:
@@ -116,6 +130,22 @@ def evaluations_for(submission: Submission, user: User) -> dict[str, QuestionEva
         else:
             views[question_id] = QuestionEvaluations(None, (), len(rows))
     return views
+
+
+def consensus_hidden(submission: Submission, user: User, moderated: Iterable[str]) -> frozenset[str]:
+    """Of the ``moderated`` questions, those whose consensus ``user`` may not see yet.
+
+    The consensus is an aggregate of the evaluators' scores, so an evaluator who has not scored the
+    answer would be anchored by it just as by the scores themselves.
+    """
+    if user.role in ROLES_SEEING_ALL_SCORES:
+        return frozenset()
+    own = set(
+        db.session.scalars(
+            db.select(EvaluatorScore.question_id).filter_by(submission_id=submission.id, evaluator_id=user.id)
+        )
+    )
+    return frozenset(qid for qid in moderated if qid not in own)
 
 
 def divergent_questions(submission: Submission) -> list[str]:
@@ -155,8 +185,28 @@ def start_review(submission: Submission, user: User) -> None:
         )
 
 
-def record_score(submission: Submission, question_id: str, step: int, rationale: str, user: User) -> EvaluatorScore:
-    """Save ``user``'s own score for one answer; scoring again replaces their earlier score."""
+def others_scored(submission: Submission, question_id: str, user: User) -> bool:
+    """Whether other evaluators' scores for this answer can be read by ``user`` once they have scored."""
+    return (
+        db.session.scalar(
+            db.select(EvaluatorScore.id)
+            .filter_by(submission_id=submission.id, question_id=question_id)
+            .where(EvaluatorScore.evaluator_id != user.id)
+            .limit(1)
+        )
+        is not None
+    )
+
+
+def record_score(
+    submission: Submission, question_id: str, step: int, rationale: str, user: User, change_reason: str = ""
+) -> EvaluatorScore:
+    """Save ``user``'s own score for one answer; scoring again replaces their earlier score.
+
+    Once other evaluators' scores could be read (the user has scored and someone else has too), a
+    change needs ``change_reason`` and the score given before is kept: otherwise a placeholder score
+    would unlock the others' and a rescore copy them, unseen by the moderator.
+    """
     # Checked here as well as in the view so that no other caller (a command, a job) can score past
     # an unmitigated conflict of interest.
     conflicts.check_not_conflicted(submission, user)
@@ -173,6 +223,7 @@ def record_score(submission: Submission, question_id: str, step: int, rationale:
         db.select(EvaluatorScore).filter_by(submission_id=submission.id, question_id=question_id, evaluator_id=user.id)
     )
     old = None if row is None else {"score": row.score, "rationale": row.rationale}
+    reason = None
     if row is None:
         row = EvaluatorScore(
             submission_id=submission.id,
@@ -182,7 +233,21 @@ def record_score(submission: Submission, question_id: str, step: int, rationale:
             rationale=rationale,
         )
         db.session.add(row)
-    else:
+    elif (row.score, row.rationale) != (scale_step.score, rationale):
+        if others_scored(submission, question_id, user):
+            reason = (change_reason or "").strip()
+            if not reason:
+                raise NotAllowed(
+                    "You have seen other evaluators' scores for this answer: explain why you are changing your score",
+                    field="change_reason",
+                )
+            if len(reason) > RATIONALE_MAX_LENGTH:
+                raise NotAllowed(
+                    f"The reason must be {RATIONALE_MAX_LENGTH:,} characters or fewer.", field="change_reason"
+                )
+            if row.original_score is None:
+                row.original_score, row.original_rationale = row.score, row.rationale
+            row.change_reason = reason
         row.score, row.rationale, row.updated_at = scale_step.score, rationale, utcnow()
     start_review(submission, user)
     record(
@@ -192,5 +257,6 @@ def record_score(submission: Submission, question_id: str, step: int, rationale:
         question=question_id,
         old=old,
         new={"score": scale_step.score, "rationale": rationale},
+        change_reason=reason,
     )
     return row

@@ -74,7 +74,7 @@ def _round_export(params: dict[str, Any], user: User, progress: Progress) -> Job
     round_ = db.session.get_one(Round, _int_param(params, "round_id"))
     progress("Scoring every submission and writing the workbook")
     workbook = to_xlsx(
-        {"Submissions": round_exports.submission_table(round_), "Answers": round_exports.answer_table(round_)}
+        {"Submissions": round_exports.submission_table(round_), "Answers": round_exports.answer_table(round_, user)}
     )
     return JobOutput(
         f"round-{round_.id}-export.xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", workbook

@@ -103,9 +103,14 @@ def _evidence(submission: Submission) -> dict[str, list[tuple[str, str]]]:
     return {qid: [(f.original_name, f.sha256) for f in files] for qid, files in evidence_rows(submission).items()}
 
 
-def _moderation_notes(submission: Submission) -> dict[str, ModerationNote]:
-    rows = db.session.scalars(db.select(ModeratedScore).filter_by(submission_id=submission.id))
-    return {row.question_id: ModerationNote(row.score, row.rationale) for row in rows}
+def _moderation_notes(submission: Submission, viewer: User | None = None) -> dict[str, ModerationNote]:
+    """Consensus scores; for an evaluator, only on the answers they have scored themselves, as on screen."""
+    rows = {
+        row.question_id: row
+        for row in db.session.scalars(db.select(ModeratedScore).filter_by(submission_id=submission.id))
+    }
+    hidden = evaluation.consensus_hidden(submission, viewer, rows) if viewer is not None else frozenset()
+    return {qid: ModerationNote(row.score, row.rationale) for qid, row in rows.items() if qid not in hidden}
 
 
 def _evaluator_notes(
@@ -286,7 +291,7 @@ def panel_report(submission: Submission, viewer: User | None = None) -> PanelRep
         evidence=_evidence(submission),
         evaluations=notes,
         evaluations_withheld=withheld,
-        moderation=_moderation_notes(submission),
+        moderation=_moderation_notes(submission, viewer),
         clarifications=_clarifications(submission),
         decision=_decision(submission),
         what_if=_what_if(inputs),
@@ -318,14 +323,23 @@ def panel_report_pdf(submission: Submission, user: User | None) -> bytes:
 
 
 def feedback_available(submission: Submission) -> bool:
-    """Providers see feedback only once it can no longer move: the panel has decided or the round closed."""
-    return submission.status == SubmissionStatus.DECIDED or submission.round.status == RoundStatus.CLOSED
+    """Providers see feedback once the panel's decision is published to them or the round has closed.
+
+    A recorded decision is not enough: until it is published the applicant must not learn it (the
+    standstill period is counted from publication), and the panel may still correct it.
+    """
+    return standstill.publication_for(submission) is not None or submission.round.status == RoundStatus.CLOSED
 
 
 def feedback_report(submission: Submission) -> FeedbackReport:
-    """The provider's own results. Built only from this submission, and carries no commissioner's name."""
+    """The provider's own results. Built only from this submission, and carries no commissioner's name.
+
+    The decision is the one published to the applicant, never merely the latest recorded: an
+    unpublished decision or correction is the commissioners' until they publish it.
+    """
     inputs, result = score(submission)
-    decision = decisions.current(submission)
+    publication = standstill.publication_for(submission)
+    decision = publication.decision if publication is not None else None
     return FeedbackReport(
         round_name=submission.round.name,
         applicant=_applicant(submission),
@@ -352,7 +366,7 @@ def feedback_report(submission: Submission) -> FeedbackReport:
 def feedback_report_pdf(submission: Submission, user: User | None, *, check_available: bool = True) -> bytes:
     if check_available and not feedback_available(submission):
         raise ReportNotAvailable(
-            "Feedback is published once the panel has decided on this submission or the round has closed."
+            "Feedback is published once the panel's decision is published or the round has closed."
         )
     report = feedback_report(submission)
     pdf = render_feedback_pdf(report)

@@ -12,7 +12,8 @@ from reports.rendering import format_answer
 from scoring import OUTCOME_LABELS, RECOMMENDATION_LABELS
 
 from ..extensions import db
-from ..models import Applicant, ApplicantMember, PanelDecision, Round, Submission
+from ..models import Applicant, ApplicantMember, PanelDecision, Round, Submission, User
+from . import evaluation
 from .answers import answer_rows, evidence_rows
 from .definitions import framework_for, questionnaire_for
 from .scores import refresh_summaries, score
@@ -93,11 +94,13 @@ def submission_table(round_: Round) -> pd.DataFrame:
     return frame
 
 
-def answer_table(round_: Round) -> pd.DataFrame:
+def answer_table(round_: Round, viewer: User | None = None) -> pd.DataFrame:
     """Long format: one row per question per submission, with the answer, self and moderated scores.
 
     Question-level scores are not stored per submission, so each submission goes through the one
     scoring path here; exports are occasional and this keeps every number identical to the pages.
+    For an evaluator ``viewer`` the consensus (and the score built on it) is left blank on answers
+    they have not scored themselves, as on screen.
     """
     questionnaire = questionnaire_for(round_)
     records = []
@@ -105,6 +108,8 @@ def answer_table(round_: Round) -> pd.DataFrame:
         _, result = score(submission)
         answers = answer_rows(submission)
         evidence = evidence_rows(submission)
+        moderated = {d.id for domain in result.domains for d in domain.questions if d.moderated is not None}
+        hidden = evaluation.consensus_hidden(submission, viewer, moderated) if viewer is not None else frozenset()
         for domain in result.domains:
             for detail in domain.questions:
                 question = questionnaire.question_index[detail.id]
@@ -123,8 +128,8 @@ def answer_table(round_: Round) -> pd.DataFrame:
                         "applies": "yes" if detail.visible else "no",
                         "answer": answer_text,
                         "self_score": detail.self_score,
-                        "moderated_score": detail.moderated,
-                        "score_used": detail.score,
+                        "moderated_score": None if detail.id in hidden else detail.moderated,
+                        "score_used": None if detail.id in hidden else detail.score,
                         "weight": detail.weight,
                     }
                 )

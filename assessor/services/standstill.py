@@ -14,6 +14,7 @@ from ..extensions import db
 from ..models import BankHoliday, DecisionPublication, PanelDecision, Representation, Submission, User, utcnow
 from ..states import RepresentationOutcome, SubmissionStatus
 from ..workdays import add_working_days, is_working_day
+from . import conflicts
 from .audit import record
 from .errors import NotAllowed
 
@@ -132,12 +133,30 @@ def representations_for(publication: DecisionPublication) -> list[Representation
     )
 
 
+def check_decision_can_change(submission: Submission) -> None:
+    """Refuse a new version of a published decision unless a representation succeeded against it.
+
+    The applicant relies on the published decision and its standstill period; the sanctioned way to
+    change it is a representation the round administrator upheld or sent back.
+    """
+    publication = publication_for(submission)
+    if publication is None:
+        return
+    if not any(r.outcome in CHANGES_DECISION for r in representations_for(publication)):
+        raise NotAllowed(
+            "This decision has been published to the applicant, so it cannot be corrected. "
+            "It can only be changed after a representation about it is upheld or sent back.",
+            field="outcome",
+        )
+
+
 def window_open(publication: DecisionPublication) -> bool:
     return today() <= publication.standstill_ends_on
 
 
 def publish(submission: Submission, decision: PanelDecision, user: User) -> DecisionPublication:
     """Make the recorded decision known to the applicant, which starts the standstill period."""
+    conflicts.check_not_conflicted(submission, user)
     if submission.status != SubmissionStatus.DECIDED or decision.submission_id != submission.id:
         raise NotAllowed("Only a recorded decision can be published to the applicant.")
     latest = publication_for(submission)
@@ -194,6 +213,9 @@ def submit_representation(publication: DecisionPublication, user: User, text: st
 
 def review_representation(representation: Representation, outcome: str, note: str, user: User) -> Representation:
     """Record the round administrator's review; "sent back" reopens the submission for a new decision."""
+    publication = representation.publication
+    submission = db.session.get_one(Submission, publication.submission_id)
+    conflicts.check_not_conflicted(submission, user)
     if representation.outcome is not None:
         raise NotAllowed("This representation has already been reviewed.")
     if outcome not in REVIEW_OUTCOMES:
@@ -203,8 +225,6 @@ def review_representation(representation: Representation, outcome: str, note: st
         raise NotAllowed("Explain the outcome of the review")
     if len(note) > NOTE_MAX_LENGTH:
         raise NotAllowed(f"Shorten the note to {NOTE_MAX_LENGTH:,} characters or fewer")
-    publication = representation.publication
-    submission = db.session.get_one(Submission, publication.submission_id)
     reviewed_on = today()
     representation.outcome, representation.review_note = outcome, note
     representation.reviewed_by_id, representation.reviewed_at = user.id, utcnow()

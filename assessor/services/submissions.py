@@ -7,15 +7,15 @@ from datetime import datetime
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import or_
 
 from questionnaires import Questionnaire
 from reports.rendering import format_answer
 
 from ..extensions import db
-from ..models import SUBMISSION_STATUSES, AuditEvent, Evidence, Submission, User, utcnow
+from ..models import SUBMISSION_STATUSES, AuditEvent, Evidence, PanelDecision, Submission, User, utcnow
 from ..states import SubmissionStatus
 from ..uploads import CheckedUpload, LocalStorage
+from . import conflicts
 from .audit import record
 from .confirmations import unconfirmed
 from .definitions import questionnaire_for
@@ -94,9 +94,22 @@ def submit(submission: Submission, user: User) -> None:
     )
 
 
+# Only a submission still being reviewed can go back to the provider.  Once the panel has recorded a
+# decision the answers it was based on must not change: the one way back is a representation sent
+# back to moderation (``standstill.review_representation``), which keeps the decision's history.
+REOPENABLE = frozenset({SubmissionStatus.SUBMITTED, SubmissionStatus.UNDER_REVIEW})
+
+
 def reopen(submission: Submission, user: User, reason: str) -> None:
+    conflicts.check_not_conflicted(submission, user)
     if submission.status == SubmissionStatus.DRAFT:
         raise NotAllowed("This submission is already open for editing.")
+    decided = db.session.scalar(db.select(PanelDecision.id).filter_by(submission_id=submission.id).limit(1))
+    if submission.status not in REOPENABLE or decided is not None:
+        raise NotAllowed(
+            "The panel has recorded a decision on this submission, so it cannot be reopened. "
+            "A decision can only be changed after a representation about it."
+        )
     if not reason.strip():
         raise NotAllowed("Give a reason for reopening the submission.")
     old = submission.status
@@ -111,18 +124,11 @@ def reopen(submission: Submission, user: User, reason: str) -> None:
     )
 
 
-# Commissioners' own working (moderation, reports) is theirs; providers see what happened to their answers.
-# These are the audit events' stored names: "section." events are about domains, once called sections.
-PROVIDER_HISTORY_PREFIXES = (
-    "answer.",
-    "declaration.",
-    "evidence.",
-    "submission.",
-    "section.",
-    "clarification.",
-    "representation.submitted",
-)
 HISTORY_TEXT_LIMIT = 300
+# Commissioners' own working (scoring, moderation, reports) is theirs; providers see what happened to
+# their answers.  An allow-list of the audit events' full stored names, not prefixes, so that a new
+# commissioner event (such as "submission.review_started") never reaches providers by accident.
+# "section." events are about domains, once called sections.
 _ACTION_LABELS = {
     "answer.changed": "Changed an answer",
     "answer.confirmed": "Confirmed a carried-forward answer",
@@ -136,6 +142,17 @@ _ACTION_LABELS = {
     "clarification.asked": "Asked a clarification question",
     "clarification.replied": "Replied to a clarification question",
 }
+PROVIDER_HISTORY_ACTIONS = frozenset(_ACTION_LABELS)
+# Providers never learn which commissioner did what: blind evaluation protects the reviewers, and the
+# feedback report likewise names no commissioner.
+COMMISSIONERS_TO_PROVIDERS = "The evaluation team"
+
+
+def name_for_provider(user: User | None) -> str:
+    """How a person who acted on a submission is named on a page or report for its provider."""
+    if user is None:
+        return "Gateway"
+    return user.name if user.is_provider else COMMISSIONERS_TO_PROVIDERS
 
 
 @dataclass(frozen=True)
@@ -152,8 +169,9 @@ class HistoryEntry:
 
 def change_history(submission: Submission, page: int = 1, per_page: int = 100) -> tuple[list[HistoryEntry], int]:
     """One page of the submission's provider-visible audit trail in words, newest first, and the total."""
-    visible = or_(*(AuditEvent.action.startswith(prefix) for prefix in PROVIDER_HISTORY_PREFIXES))
-    query = db.select(AuditEvent).where(AuditEvent.submission_id == submission.id, visible)
+    query = db.select(AuditEvent).where(
+        AuditEvent.submission_id == submission.id, AuditEvent.action.in_(sorted(PROVIDER_HISTORY_ACTIONS))
+    )
     total = db.session.scalar(db.select(db.func.count()).select_from(query.subquery()))
     events = db.session.scalars(query.order_by(AuditEvent.id.desc()).limit(per_page).offset((page - 1) * per_page))
     questionnaire = questionnaire_for(submission.round)
@@ -162,8 +180,8 @@ def change_history(submission: Submission, page: int = 1, per_page: int = 100) -
 
 def _describe(event: AuditEvent, questionnaire: Questionnaire) -> HistoryEntry:
     detail = event.detail
-    who = event.user.name if event.user else "Gateway"
-    what = _ACTION_LABELS.get(event.action) or event.action.replace(".", " ").replace("_", " ").capitalize()
+    who = name_for_provider(event.user)
+    what = _ACTION_LABELS[event.action]
     question = questionnaire.question(detail["question"]) if isinstance(detail.get("question"), str) else None
     domain = questionnaire.domain_of(question.id) if question is not None else None
     domain_title = domain.title if domain is not None else detail.get("section_title")
