@@ -23,7 +23,14 @@ from ..services.assignments import assign_domain, assignable_people, assignments
 from ..services.definitions import questionnaire_for
 from ..services.errors import Refused
 from ..services.scores import summary_out_of_date
-from ..services.submissions import attach_evidence, remove_evidence, storage
+from ..services.submissions import (
+    StorageFull,
+    attach_evidence,
+    check_storage_room,
+    remove_evidence,
+    storage,
+    storage_room,
+)
 from ..sqlite import read_only
 from ..uploads import ALLOWED_DESCRIPTION, CheckedUpload, UploadRejected, check_upload, read_limited, size_label
 from . import bp
@@ -78,6 +85,8 @@ class DomainPage(AnswerPage):
         visible = self.visible(self.answers_as_posted())
         outcome = PageOutcome()
         uploads = self._checked_uploads(visible, outcome)
+        if not outcome.upload_errors:
+            self._check_storage_room(uploads, outcome)
         if outcome.upload_errors:
             # Nothing is written when any file is refused: the page comes back exactly as the person
             # filled it in, so one bad file never costs them their typed answers.
@@ -85,7 +94,15 @@ class DomainPage(AnswerPage):
         self._remove_ticked_files(outcome)
         self.save_answers(outcome, visible)
         for question_id, upload in uploads:
-            attach_evidence(self.submission, question_id, upload, current_user)
+            try:
+                attach_evidence(self.submission, question_id, upload, current_user)
+            except StorageFull as exc:
+                # A colleague's upload took the last of the room since the check above: undo this
+                # save as a whole, as if the check had refused it.
+                db.session.rollback()
+                refused = PageOutcome()
+                refused.upload_errors[question_id] = [exc.message]
+                return refused
             outcome.files_changed = True
         self._settle_carried_forward(outcome)
         if outcome.changed:
@@ -107,6 +124,13 @@ class DomainPage(AnswerPage):
                 except UploadRejected as exc:
                     outcome.upload_errors.setdefault(question.id, []).append(exc.message)
         return uploads
+
+    def _check_storage_room(self, uploads: list[tuple[str, CheckedUpload]], outcome: PageOutcome) -> None:
+        try:
+            check_storage_room(self.submission, [upload for _, upload in uploads])
+        except StorageFull as exc:
+            question_id = next(qid for qid, upload in uploads if upload is exc.upload)
+            outcome.upload_errors.setdefault(question_id, []).append(exc.message)
 
     def _remove_ticked_files(self, outcome: PageOutcome) -> None:
         # A forged id must not reach another submission's or another domain's file.
@@ -206,6 +230,7 @@ def domain(submission_id: int, domain_id: str) -> Response | str:
         max_upload=max_upload(),
         max_upload_label=size_label(max_upload()),
         allowed_types=ALLOWED_DESCRIPTION,
+        storage_room=storage_room(submission),
     )
 
 
