@@ -32,6 +32,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from questionnaires import Question
 
+from .ids import parse_id
 from .passwords import password_problems
 from .services.answers import fingerprint
 
@@ -302,10 +303,8 @@ def parse_base(raw: str | None) -> tuple[int, str | None]:
     if not raw or ":" not in raw:
         return 0, None
     version, _, digest = raw.partition(":")
-    try:
-        return max(int(version), 0), digest or None
-    except ValueError:
-        return 0, None
+    number = parse_id(version)
+    return (0, None) if number is None else (number, digest or None)
 
 
 _EMAIL = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"

@@ -16,6 +16,7 @@ from scoring import visible_question_ids
 
 from ..extensions import db
 from ..forms import base_name, canonical_value, domain_form_class, field_name, field_values, parse_base, version_marker
+from ..ids import parse_id
 from ..models import Evidence, Submission, User
 from ..services import access, confirmations
 from ..services.answers import Conflict, Saved, StoredAnswer, answer_rows, evidence_rows, save_answer
@@ -72,8 +73,8 @@ class DomainPage(AnswerPage):
     @property
     def removals(self) -> set[int]:
         """The attached files the person ticked to remove."""
-        # Ids beyond the database's integer range cannot name a file; looking them up would be an error.
-        return {int(raw) for raw in self.form_data.getlist("remove-evidence") if raw.isdecimal() and int(raw) < 2**31}
+        # An id the database cannot hold names no file; looking it up would be an error.
+        return {number for raw in self.form_data.getlist("remove-evidence") if (number := parse_id(raw)) is not None}
 
     @property
     def ticked(self) -> set[str]:

@@ -38,6 +38,8 @@ class JobKind:
     # Raises (404/403) when the user may not have this output; called when the job is requested.
     authorise: Callable[[User, dict[str, Any]], None]
     build: Callable[[dict[str, Any], User, Progress], JobOutput]
+    # The posted ids the kind uses; others are dropped, so none that was never checked reaches the audit trail.
+    takes: tuple[str, ...] = ("submission_id", "round_id")
 
 
 JOB_KINDS: dict[str, JobKind] = {}
@@ -83,6 +85,7 @@ def request_job(kind_name: str, params: dict[str, Any], user: User) -> ReportJob
     kind = JOB_KINDS.get(kind_name)
     if kind is None:
         abort(404)
+    params = {key: value for key, value in params.items() if key in kind.takes}
     kind.authorise(user, params)
     import json
 
