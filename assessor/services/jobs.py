@@ -114,6 +114,12 @@ def _dispatch(job: ReportJob) -> None:
     )
 
 
+JOB_FAILED_MESSAGE = (
+    "Something went wrong while preparing it. Try again. If it fails again, "
+    "give the reference below to your Gateway administrator."
+)
+
+
 def run_job(job_id: str) -> None:
     """Prepare one job's output inside the current app context; failures are recorded, not raised."""
     job = db.session.get(ReportJob, job_id)
@@ -128,7 +134,9 @@ def run_job(job_id: str) -> None:
         db.session.rollback()
         job = db.session.get_one(ReportJob, job_id)
         job.status = JobStatus.FAILED
-        job.error = getattr(exc, "user_message", None) or f"{exc.__class__.__name__}: {str(exc)[:300]}"
+        # The exception's text can hold anything (data, paths, library internals): it goes to the log,
+        # and the person sees a plain message with the job's reference, which finds it there.
+        job.error = getattr(exc, "user_message", None) or JOB_FAILED_MESSAGE
         job.finished_at = utcnow()
         current_app.logger.exception("job %s (%s) failed", job_id, job.kind)
         db.session.commit()
