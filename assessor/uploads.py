@@ -30,7 +30,9 @@ ALLOWED_EXTENSIONS = {
     ".csv": "text/csv",
 }
 ALLOWED_DESCRIPTION = "PDF, Word, Excel, PowerPoint, OpenDocument, PNG, JPEG or CSV"
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+# Control characters, and the invisible marks that reorder text (bidirectional overrides, isolates and
+# marks): with them "\u202egpj.exe" is shown as "exe.jpg", so a file name could pass for another type.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 _OPEN_DOCUMENT_TYPES = {
     ".odt": b"application/vnd.oasis.opendocument.text",
     ".ods": b"application/vnd.oasis.opendocument.spreadsheet",
@@ -174,8 +176,8 @@ def read_limited(stream: IO[bytes], max_bytes: int) -> bytes:
 
 def check_upload(filename: str | None, data: bytes, max_bytes: int) -> CheckedUpload:
     """Refuse empty, oversize, disallowed or disguised files with a message a person can act on."""
-    # People recognise their own file names, so keep them (minus any folder path and control
-    # characters); the name is only ever shown escaped or sent as a quoted download name.
+    # People recognise their own file names, so keep them (minus any folder path, control characters
+    # and text-reordering marks); the name is only ever shown escaped or sent as a quoted download name.
     display_name = _CONTROL.sub("", (filename or "").replace("\\", "/").rsplit("/", 1)[-1]).strip()
     extension = Path(display_name).suffix.lower()
     if not display_name:

@@ -196,3 +196,12 @@ def test_the_quota_is_held_by_the_service_as_well_as_the_page(demo, data):
             attach_evidence(submission, EVIDENCE_QUESTION, checked, user)
         assert "'big.pdf' cannot be added" in refused.value.message
         session.rollback()
+
+
+@pytest.mark.parametrize(
+    "mark", ["\u202e", "\u202d", "\u202a", "\u2066", "\u2067", "\u2068", "\u2069", "\u200f", "\u061c", "\x85"]
+)
+def test_marks_that_reorder_a_file_name_are_removed_from_the_name_kept(mark):
+    # With a right-to-left override "invoice\u202egpj.pdf" is shown as "invoicefdp.jpg": the kept name is plain.
+    checked = check_upload(f"invoice{mark}gpj.pdf", minimal_pdf(), LIMIT)
+    assert checked.original_name == "invoicegpj.pdf"
