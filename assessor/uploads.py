@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import csv
 import hashlib
+import io
 import re
 import secrets
 import zipfile
@@ -11,6 +13,8 @@ from dataclasses import dataclass
 from io import BytesIO
 from pathlib import Path
 from typing import IO
+
+from reports.exports import FORMULA_TRIGGERS
 
 from .services.errors import Refused
 
@@ -167,6 +171,34 @@ def _office_zip_matches(display_name: str, extension: str, data: bytes) -> bool:
         except (zipfile.BadZipFile, RuntimeError, ValueError, EOFError, OSError, NotImplementedError):
             return False
     return declared == _OPEN_DOCUMENT_TYPES[extension]
+
+
+def _formula_like(cell: str) -> bool:
+    if not cell.startswith(FORMULA_TRIGGERS):
+        return False
+    try:
+        float(cell)
+    except ValueError:
+        return True
+    return False  # a signed number such as -5 or +3.2 is data, not a formula
+
+
+def csv_safe_to_open(data: bytes) -> bytes:
+    """A CSV file as it is sent for download: cells a spreadsheet would run as formulas begin with a quote.
+
+    Evidence is kept exactly as uploaded (its SHA-256 is in the audit trail); only the copy sent to a
+    reader's spreadsheet program is made safe, and a file without such cells is sent unchanged.
+    """
+    try:
+        text = data.decode("utf-8-sig")
+        rows = list(csv.reader(io.StringIO(text, newline="")))
+    except (UnicodeDecodeError, csv.Error):
+        return data
+    if not any(_formula_like(cell) for row in rows for cell in row):
+        return data
+    buffer = io.StringIO(newline="")
+    csv.writer(buffer).writerows([["'" + c if _formula_like(c) else c for c in row] for row in rows])
+    return buffer.getvalue().encode("utf-8-sig")
 
 
 def read_limited(stream: IO[bytes], max_bytes: int) -> bytes:

@@ -7,11 +7,14 @@ with a bound.  Each applicant's evidence also has a storage quota.
 
 from __future__ import annotations
 
+import csv
 import html as html_lib
+import io
 import os
 import tracemalloc
 import zipfile
 from io import BytesIO
+from pathlib import Path
 
 import pytest
 
@@ -205,3 +208,25 @@ def test_marks_that_reorder_a_file_name_are_removed_from_the_name_kept(mark):
     # With a right-to-left override "invoice\u202egpj.pdf" is shown as "invoicefdp.jpg": the kept name is plain.
     checked = check_upload(f"invoice{mark}gpj.pdf", minimal_pdf(), LIMIT)
     assert checked.original_name == "invoicegpj.pdf"
+
+
+def test_csv_evidence_is_sent_with_formula_cells_quoted_and_kept_as_uploaded(demo, data, browser, make_browser):
+    sid = submission_id(data, EASTBROOK)
+    browser.login("lead@eastbrook.example")
+    url = f"/provider/submissions/{sid}/sections/strategy"
+    hostile = b"item,cost\r\n=cmd|' /C calc'!A0,-5\r\n@SUM(A1),+3.5\r\nplain,12\r\n"
+    ordinary = b"year,cost\n2026,-1\n"
+    assert _upload(browser, url, [(hostile, "costs.csv"), (ordinary, "plain.csv")]).status_code == 302
+    files = evidence_of(data, sid, EVIDENCE_QUESTION)
+    stored = {f["name"]: f for f in files}
+    assert (Path(demo.config["UPLOAD_FOLDER"]) / stored["costs.csv"]["stored"]).read_bytes() == hostile
+
+    commissioner = make_browser()
+    commissioner.login("moderator@northshire-icb.example")
+    for client, prefix in ((browser, "/provider"), (commissioner, "/review")):
+        sent = client.get(f"{prefix}/submissions/{sid}/evidence/{stored['costs.csv']['id']}")
+        assert sent.status_code == 200 and sent.headers["Content-Disposition"].startswith("attachment")
+        rows = list(csv.reader(io.StringIO(sent.data.decode("utf-8-sig"))))
+        assert rows == [["item", "cost"], ["'=cmd|' /C calc'!A0", "-5"], ["'@SUM(A1)", "+3.5"], ["plain", "12"]]
+        unchanged = client.get(f"{prefix}/submissions/{sid}/evidence/{stored['plain.csv']['id']}")
+        assert unchanged.data == ordinary

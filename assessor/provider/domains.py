@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import abort, flash, jsonify, redirect, render_template, request, send_file, url_for
+from flask import abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 from werkzeug.datastructures import MultiDict
@@ -18,6 +18,7 @@ from ..extensions import db
 from ..forms import base_name, canonical_value, domain_form_class, field_name, field_values, parse_base, version_marker
 from ..ids import parse_id
 from ..models import Evidence, Submission, User
+from ..report_downloads import evidence_download
 from ..services import access, confirmations
 from ..services.answers import Conflict, Saved, StoredAnswer, answer_rows, evidence_rows, save_answer
 from ..services.assignments import assign_domain, assignable_people, assignments_for, can_assign, domain_assignee
@@ -29,7 +30,6 @@ from ..services.submissions import (
     attach_evidence,
     check_storage_room,
     remove_evidence,
-    storage,
     storage_room,
 )
 from ..sqlite import read_only
@@ -316,11 +316,6 @@ def autosave(submission_id: int, question_id: str) -> Response | tuple[Response,
 @bp.route("/submissions/<int:submission_id>/evidence/<int:evidence_id>")
 def download_evidence(submission_id: int, evidence_id: int) -> Response:
     _, evidence = access.evidence_for(current_user, submission_id, evidence_id)
-    response = send_file(
-        storage().path(evidence.stored_name),
-        mimetype=evidence.content_type,
-        as_attachment=True,
-        download_name=evidence.original_name,
-    )
+    response = evidence_download(evidence)
     response.headers["Cache-Control"] = "private, no-store"
     return response
