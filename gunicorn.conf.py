@@ -16,10 +16,10 @@ max_requests = 10000
 max_requests_jitter = 1000
 preload_app = True
 accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-")
-access_log_format = (
-    '{"time":"%(t)s","remote":"%(h)s","method":"%(m)s","path":"%(U)s","status":%(s)s,'
-    '"bytes":%(B)s,"duration_us":%(D)s,"request_id":"%({x-request-id}o)s"}'
-)
+# One JSON object per request, written by a JSON encoder: a format string filled with the request's
+# path lets a quote, backslash or encoded newline in it split or forge log lines.  The fields are
+# ACCESS_FIELDS in assessor/access_log.py; access_log_format is not used.
+logger_class = "assessor.access_log.JsonAccessLogger"
 
 
 def post_fork(server, worker):

@@ -35,7 +35,12 @@ def create_app(config: dict | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
 
     from . import auth, cli, jobs, ops, provider, review
+    from .ids import IdConverter
     from .observability import configure_logging, register_request_ids
+
+    # Every "<int:...>" in every blueprint, present and future, is bounded to ids the database can hold;
+    # replaced before the blueprints add their rules, which look the converter up by name.
+    app.url_map.converters["int"] = IdConverter
 
     configure_logging(app)
     register_request_ids(app)

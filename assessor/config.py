@@ -34,6 +34,9 @@ def build_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "SQLALCHEMY_DATABASE_URI": os.environ.get("DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'gateway.sqlite'}"),
         "UPLOAD_FOLDER": os.environ.get("UPLOAD_STORAGE", str(INSTANCE_DIR / "uploads")),
         "MAX_UPLOAD_BYTES": _int_env("MAX_UPLOAD_BYTES", 20 * 1024 * 1024),
+        # Evidence kept for one submission, removed files included; it stops one applicant filling the
+        # disk that every applicant's files share.
+        "SUBMISSION_STORAGE_QUOTA_BYTES": _int_env("SUBMISSION_STORAGE_QUOTA_BYTES", 200 * 1024 * 1024),
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
         "REDIS_URL": os.environ.get("REDIS_URL") or None,
         "JSON_LOGS": os.environ.get("JSON_LOGS", "1" if env_name == "production" else "0") == "1",

@@ -7,7 +7,6 @@ checked only at submission, so people can save half-finished domains.
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Iterable
 from typing import Any, TypeVar
 
@@ -18,6 +17,7 @@ from markupsafe import Markup
 from wtforms import (
     EmailField,
     Field,
+    Form,
     HiddenField,
     MultipleFileField,
     PasswordField,
@@ -27,18 +27,20 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]  # new in WTForms 3.3; the stubs predate it
+from wtforms.fields.core import UnboundField
 from wtforms.validators import DataRequired, EqualTo, InputRequired, Length, Optional, Regexp, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from questionnaires import Question
 
+from .ids import parse_id
 from .passwords import password_problems
 from .services.answers import fingerprint
+from .text import CONTROL_CHARACTERS, has_control_characters
 
 TEXT_MAX_LENGTH = 10_000
 NUMBER_LIMIT = 1e12
-# Tab, newline and carriage return are ordinary in narrative answers; other control characters are not.
-_CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_CONTROL_CHARACTERS = CONTROL_CHARACTERS
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -57,6 +59,30 @@ def base_name(question_id: str) -> str:
 def _no_control_characters(_form, field: Field) -> None:
     if field.data and _CONTROL_CHARACTERS.search(field.data):
         raise ValidationError("Remove the invisible control characters from your answer")
+
+
+def no_control_characters(_form: Any, field: Field) -> None:
+    if isinstance(field.data, str) and has_control_characters(field.data):
+        raise ValidationError(f"{field.label.text} must not contain invisible control characters")
+
+
+class _CleanTextMeta:
+    """Every text box of the form refuses control characters, including boxes added later."""
+
+    def bind_field(self, form: Any, unbound_field: UnboundField, options: dict[str, Any]) -> Field:
+        field_class = unbound_field.field_class
+        if issubclass(field_class, StringField) and not issubclass(field_class, HiddenField):
+            validators = [*(unbound_field.kwargs.get("validators") or ()), no_control_characters]
+            return unbound_field.bind(form=form, validators=validators, **options)
+        return unbound_field.bind(form=form, **options)
+
+
+class CleanTextForm(FlaskForm):
+    Meta = type("Meta", (_CleanTextMeta,), {})
+
+
+class CleanTextSubform(Form):
+    Meta = type("Meta", (_CleanTextMeta,), {})
 
 
 def _number_in_range(_form, field: Field) -> None:
@@ -302,16 +328,14 @@ def parse_base(raw: str | None) -> tuple[int, str | None]:
     if not raw or ":" not in raw:
         return 0, None
     version, _, digest = raw.partition(":")
-    try:
-        return max(int(version), 0), digest or None
-    except ValueError:
-        return 0, None
+    number = parse_id(version)
+    return (0, None) if number is None else (number, digest or None)
 
 
 _EMAIL = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
 
 
-class InvitationForm(FlaskForm):
+class InvitationForm(CleanTextForm):
     email = EmailField(
         "Email address",
         validators=[

@@ -7,6 +7,7 @@ from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 
 from .extensions import db
+from .ids import parse_id
 from .services import job_kinds  # noqa: F401  (registers the job kinds)
 from .services.jobs import JOB_KINDS, job_for, load_extra_kinds, recover_abandoned, report_storage, request_job, retry
 from .states import JobStatus
@@ -26,7 +27,9 @@ def _signed_in_only():
 def new(kind: str):
     if kind not in JOB_KINDS or not FlaskForm().validate_on_submit():
         abort(404 if kind not in JOB_KINDS else 400)
-    params = {key: request.form[key] for key in ("submission_id", "round_id") if request.form.get(key)}
+    # Only ids the database can hold go further: the audit event names the submission as posted.
+    posted = {key: parse_id(request.form.get(key, "")) for key in ("submission_id", "round_id")}
+    params = {key: str(number) for key, number in posted.items() if number is not None}
     job = request_job(kind, params, current_user)
     return redirect(url_for(".status", job_id=job.id))
 

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from io import BytesIO
 
-from flask import Response, current_app, render_template
+from flask import Response, current_app, render_template, send_file
 
 from reports.rendering import ReportError
 
 from .extensions import db
+from .models import Evidence
+from .services.submissions import storage
+from .uploads import csv_safe_to_open
 
 
 def pdf_download(render: Callable[[], bytes], filename: str, title: str) -> Response | tuple[str, int]:
@@ -29,3 +33,10 @@ def pdf_download(render: Callable[[], bytes], filename: str, title: str) -> Resp
             "Cache-Control": "no-store",
         },
     )
+
+
+def evidence_download(evidence: Evidence) -> Response:
+    """An evidence file as an attachment; a CSV file's formula-like cells are quoted on the way out."""
+    path = storage().path(evidence.stored_name)
+    source = BytesIO(csv_safe_to_open(path.read_bytes())) if evidence.content_type == "text/csv" else path
+    return send_file(source, mimetype=evidence.content_type, as_attachment=True, download_name=evidence.original_name)

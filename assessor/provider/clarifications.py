@@ -8,6 +8,7 @@ from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 
 from ..extensions import db
+from ..ids import parse_id
 from ..refusals import error_summary
 from ..services import clarifications as clarification_service
 from ..services.definitions import questionnaire_for
@@ -24,12 +25,12 @@ def clarifications(submission_id: int) -> Response | str:
     if request.method == "POST":
         if not FlaskForm().validate_on_submit():
             abort(400)
-        raw_id = request.form.get("clarification_id", "")
+        parsed_id = parse_id(request.form.get("clarification_id", ""))
         text = request.form.get("reply", "")
-        if not raw_id.isdigit():
+        if parsed_id is None:
             problems.append(("clarifications", "Choose the question you are replying to"))
         else:
-            clarification_id = int(raw_id)
+            clarification_id = parsed_id
             try:
                 clarification_service.reply(submission, clarification_id, text, current_user)
             except Refused as exc:

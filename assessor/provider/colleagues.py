@@ -62,7 +62,7 @@ def invite() -> Response | str:
     return _colleagues_page(form)
 
 
-@bp.route("/colleagues/invitations/<int(max=2147483647):invitation_id>/withdraw", methods=["POST"])
+@bp.route("/colleagues/invitations/<int:invitation_id>/withdraw", methods=["POST"])
 def withdraw(invitation_id: int) -> Response:
     _lead_only()
     invitation = db.session.get(Invitation, invitation_id)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import abort, flash, jsonify, redirect, render_template, request, send_file, url_for
+from flask import abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 from werkzeug.datastructures import MultiDict
@@ -16,14 +16,22 @@ from scoring import visible_question_ids
 
 from ..extensions import db
 from ..forms import base_name, canonical_value, domain_form_class, field_name, field_values, parse_base, version_marker
+from ..ids import parse_id
 from ..models import Evidence, Submission, User
+from ..report_downloads import evidence_download
 from ..services import access, confirmations
 from ..services.answers import Conflict, Saved, StoredAnswer, answer_rows, evidence_rows, save_answer
 from ..services.assignments import assign_domain, assignable_people, assignments_for, can_assign, domain_assignee
 from ..services.definitions import questionnaire_for
 from ..services.errors import Refused
 from ..services.scores import summary_out_of_date
-from ..services.submissions import attach_evidence, remove_evidence, storage
+from ..services.submissions import (
+    StorageFull,
+    attach_evidence,
+    check_storage_room,
+    remove_evidence,
+    storage_room,
+)
 from ..sqlite import read_only
 from ..uploads import ALLOWED_DESCRIPTION, CheckedUpload, UploadRejected, check_upload, read_limited, size_label
 from . import bp
@@ -65,8 +73,8 @@ class DomainPage(AnswerPage):
     @property
     def removals(self) -> set[int]:
         """The attached files the person ticked to remove."""
-        # Ids beyond the database's integer range cannot name a file; looking them up would be an error.
-        return {int(raw) for raw in self.form_data.getlist("remove-evidence") if raw.isdecimal() and int(raw) < 2**31}
+        # An id the database cannot hold names no file; looking it up would be an error.
+        return {number for raw in self.form_data.getlist("remove-evidence") if (number := parse_id(raw)) is not None}
 
     @property
     def ticked(self) -> set[str]:
@@ -78,6 +86,8 @@ class DomainPage(AnswerPage):
         visible = self.visible(self.answers_as_posted())
         outcome = PageOutcome()
         uploads = self._checked_uploads(visible, outcome)
+        if not outcome.upload_errors:
+            self._check_storage_room(uploads, outcome)
         if outcome.upload_errors:
             # Nothing is written when any file is refused: the page comes back exactly as the person
             # filled it in, so one bad file never costs them their typed answers.
@@ -85,7 +95,15 @@ class DomainPage(AnswerPage):
         self._remove_ticked_files(outcome)
         self.save_answers(outcome, visible)
         for question_id, upload in uploads:
-            attach_evidence(self.submission, question_id, upload, current_user)
+            try:
+                attach_evidence(self.submission, question_id, upload, current_user)
+            except StorageFull as exc:
+                # A colleague's upload took the last of the room since the check above: undo this
+                # save as a whole, as if the check had refused it.
+                db.session.rollback()
+                refused = PageOutcome()
+                refused.upload_errors[question_id] = [exc.message]
+                return refused
             outcome.files_changed = True
         self._settle_carried_forward(outcome)
         if outcome.changed:
@@ -107,6 +125,13 @@ class DomainPage(AnswerPage):
                 except UploadRejected as exc:
                     outcome.upload_errors.setdefault(question.id, []).append(exc.message)
         return uploads
+
+    def _check_storage_room(self, uploads: list[tuple[str, CheckedUpload]], outcome: PageOutcome) -> None:
+        try:
+            check_storage_room(self.submission, [upload for _, upload in uploads])
+        except StorageFull as exc:
+            question_id = next(qid for qid, upload in uploads if upload is exc.upload)
+            outcome.upload_errors.setdefault(question_id, []).append(exc.message)
 
     def _remove_ticked_files(self, outcome: PageOutcome) -> None:
         # A forged id must not reach another submission's or another domain's file.
@@ -206,6 +231,7 @@ def domain(submission_id: int, domain_id: str) -> Response | str:
         max_upload=max_upload(),
         max_upload_label=size_label(max_upload()),
         allowed_types=ALLOWED_DESCRIPTION,
+        storage_room=storage_room(submission),
     )
 
 
@@ -290,11 +316,6 @@ def autosave(submission_id: int, question_id: str) -> Response | tuple[Response,
 @bp.route("/submissions/<int:submission_id>/evidence/<int:evidence_id>")
 def download_evidence(submission_id: int, evidence_id: int) -> Response:
     _, evidence = access.evidence_for(current_user, submission_id, evidence_id)
-    response = send_file(
-        storage().path(evidence.stored_name),
-        mimetype=evidence.content_type,
-        as_attachment=True,
-        download_name=evidence.original_name,
-    )
+    response = evidence_download(evidence)
     response.headers["Cache-Control"] = "private, no-store"
     return response

@@ -83,7 +83,7 @@ class MemberDeclarationsPage(AnswerPage):
 
 
 @bp.route(
-    "/submissions/<int:submission_id>/declarations/<int(max=2147483647):organisation_id>",
+    "/submissions/<int:submission_id>/declarations/<int:organisation_id>",
     methods=["GET", "POST"],
     # The view function has a name of its own: ``member_declarations`` here is the service module.
     endpoint="member_declarations",

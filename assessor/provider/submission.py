@@ -13,6 +13,7 @@ from questionnaires import Domain, Questionnaire
 from scoring import RECOMMENDATION_LABELS, visible_question_ids
 
 from ..extensions import db
+from ..ids import parse_id
 from ..models import Submission, utcnow
 from ..refusals import carry_out
 from ..report_downloads import pdf_download
@@ -121,7 +122,7 @@ def submit_submission(submission_id: int) -> Response:
 @bp.route("/submissions/<int:submission_id>/history")
 def submission_history(submission_id: int) -> str:
     submission = submission_for(submission_id)
-    page = max(request.args.get("page", 1, type=int), 1)
+    page = max(parse_id(request.args.get("page", "")) or 1, 1)
     entries, total = change_history(submission, page, HISTORY_PAGE_SIZE)
     pages = max((total + HISTORY_PAGE_SIZE - 1) // HISTORY_PAGE_SIZE, 1)
     return render_template(

@@ -10,6 +10,7 @@ from flask_wtf import FlaskForm
 from wtforms import DateField
 
 from ..extensions import db
+from ..ids import parse_id
 from ..models import Round, Submission
 from ..services import access, conflicts
 from ..services.errors import NotAllowed, Refused
@@ -59,9 +60,8 @@ def refuse_if_conflicted(submission: Submission) -> None:
 
 
 def posted_id(name: str) -> int:
-    """The id a form posted in ``name``; 0, which matches no row, if it is missing or not a number."""
-    value = request.form.get(name, "")
-    return int(value) if value.isdigit() else 0
+    """The id a form posted in ``name``; 0, which matches no row, if it is missing or no id the database could hold."""
+    return parse_id(request.form.get(name, "")) or 0
 
 
 def chosen(row: Row | None, message: str, field: str | None = None) -> Row:

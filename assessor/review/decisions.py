@@ -15,6 +15,7 @@ from scoring import OUTCOME_LABELS
 
 from ..extensions import db
 from ..forms import filled
+from ..ids import parse_id
 from ..models import DECISION_OUTCOMES, DecisionPublication, PanelDecision, Representation, Submission
 from ..refusals import carry_out_and_say, refused_summary
 from ..services import conflicts, decisions, standstill
@@ -109,9 +110,10 @@ def decision(submission_id: int) -> ResponseReturnValue:
 
 
 def _decision_input(form: DecisionForm, framework: Framework) -> decisions.DecisionInput:
-    try:
-        based_on = int(form.based_on_version.data or 0)
-    except ValueError:
+    # A version the form could not have carried matches none, and is refused as out of date.
+    posted = form.based_on_version.data or "0"
+    based_on = parse_id(posted)
+    if based_on is None:
         based_on = -1
     return decisions.DecisionInput(
         outcome=form.outcome.data,

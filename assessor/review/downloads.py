@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pandas as pd
-from flask import Response, send_file
+from flask import Response
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
@@ -11,10 +11,9 @@ from reports.exports import to_csv, to_xlsx
 
 from ..extensions import db
 from ..models import Round
-from ..report_downloads import pdf_download
+from ..report_downloads import evidence_download, pdf_download
 from ..services import access, round_exports
 from ..services.reporting import panel_pack_pdf, panel_report_pdf, programme_report_pdf
-from ..services.submissions import storage
 from . import COMMISSIONERS, allow, bp
 from .common import require_declarations, round_for_review, submission_for_review
 
@@ -70,12 +69,7 @@ def export_xlsx(round_id: int) -> ResponseReturnValue:
 def download_evidence(submission_id: int, evidence_id: int) -> ResponseReturnValue:
     submission, evidence = access.evidence_for(current_user, submission_id, evidence_id)
     require_declarations(submission.round)
-    return send_file(
-        storage().path(evidence.stored_name),
-        mimetype=evidence.content_type,
-        as_attachment=True,
-        download_name=evidence.original_name,
-    )
+    return evidence_download(evidence)
 
 
 @bp.route("/submissions/<int:submission_id>/report.pdf")

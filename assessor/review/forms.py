@@ -6,12 +6,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from flask_wtf import FlaskForm
 from wtforms import (
     DateField,
     Field,
     FieldList,
-    Form,
     FormField,
     HiddenField,
     IntegerField,
@@ -25,7 +23,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 from questionnaires import Gate
 from scoring import OUTCOME_LABELS
 
-from ..forms import InvitationForm, choice_list
+from ..forms import CleanTextForm, CleanTextSubform, InvitationForm, choice_list
 from ..models import ACTION_URGENCIES, DECISION_OUTCOMES
 from ..services import clarifications, decisions, evaluation
 from ..states import RoundStatus
@@ -36,7 +34,7 @@ SCALE_CHOICES = choice_list((str(s.step), f"{s.label} ({s.step})") for s in eval
 # Scoring, moderation, clarifications and reopening
 
 
-class EvaluationForm(FlaskForm):
+class EvaluationForm(CleanTextForm):
     score = RadioField(
         "Your score",
         choices=SCALE_CHOICES,
@@ -59,7 +57,7 @@ class EvaluationForm(FlaskForm):
     )
 
 
-class ModerationForm(FlaskForm):
+class ModerationForm(CleanTextForm):
     consensus = RadioField(
         "Consensus score", choices=SCALE_CHOICES, validators=[InputRequired("Choose the consensus score")]
     )
@@ -72,7 +70,7 @@ class ModerationForm(FlaskForm):
     )
 
 
-class ClarificationForm(FlaskForm):
+class ClarificationForm(CleanTextForm):
     about = HiddenField()
     clarification = TextAreaField(
         "Question for the provider",
@@ -83,7 +81,7 @@ class ClarificationForm(FlaskForm):
     )
 
 
-class ReopenForm(FlaskForm):
+class ReopenForm(CleanTextForm):
     reason = TextAreaField("Reason for reopening", validators=[DataRequired("Give a reason"), Length(max=2000)])
 
 
@@ -91,7 +89,7 @@ class ReopenForm(FlaskForm):
 # Rounds, applicants and invitations
 
 
-class RoundForm(FlaskForm):
+class RoundForm(CleanTextForm):
     name = StringField("Round name", validators=[DataRequired("Enter a name for the round"), Length(max=200)])
     description = TextAreaField("Description", validators=[Optional(), Length(max=5000)])
     questionnaire_id = SelectField(
@@ -107,7 +105,7 @@ class RoundForm(FlaskForm):
     checkpoint_label = StringField("Checkpoint name", validators=[Optional(), Length(max=100)])
 
 
-class RoundSettingsForm(FlaskForm):
+class RoundSettingsForm(CleanTextForm):
     deadline = DateField("Deadline for submissions", validators=[Optional()])
     status = RadioField(
         "Round status",
@@ -130,7 +128,7 @@ class RoundSettingsForm(FlaskForm):
     )
 
 
-class ApplicantForm(FlaskForm):
+class ApplicantForm(CleanTextForm):
     applicant_name = StringField(
         "Applicant name", validators=[DataRequired("Enter the applicant's name"), Length(max=200)]
     )
@@ -151,13 +149,13 @@ class ProviderInvitationForm(InvitationForm):
 # Panel decisions and their conditions
 
 
-class ConditionForm(Form):
+class ConditionForm(CleanTextSubform):
     text = TextAreaField("Condition", validators=[Optional(), Length(max=2000, message="Shorten the condition")])
     owner = StringField("Owner", validators=[Optional(), Length(max=200, message="Shorten the owner's name")])
     due_on = DateField("Due date", validators=[Optional()])
 
 
-class DecisionForm(FlaskForm):
+class DecisionForm(CleanTextForm):
     outcome = RadioField(
         "Overall decision",
         choices=choice_list(DECISION_OUTCOMES.items()),
@@ -224,7 +222,7 @@ def decision_form_class(gates: Iterable[Gate], condition_rows: int) -> type[Deci
 # Actions and bank holidays
 
 
-class ActionForm(FlaskForm):
+class ActionForm(CleanTextForm):
     urgency = RadioField(
         "How urgent is it?",
         choices=choice_list(ACTION_URGENCIES.items()),
@@ -235,6 +233,6 @@ class ActionForm(FlaskForm):
     due_on = DateField("Date it is due", validators=[Optional()])
 
 
-class BankHolidayForm(FlaskForm):
+class BankHolidayForm(CleanTextForm):
     day = DateField("Date", validators=[InputRequired("Enter the date of the bank holiday")])
     name = StringField("Name", validators=[DataRequired("Enter the name of the bank holiday"), Length(max=100)])

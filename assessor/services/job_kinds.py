@@ -11,16 +11,17 @@ from typing import Any
 from flask import abort
 
 from ..extensions import db
+from ..ids import parse_id
 from ..models import Round, Submission, User
 from . import access, conflicts, round_exports
 from .jobs import JobKind, JobOutput, Progress, register
 
 
 def _int_param(params: dict[str, Any], name: str) -> int:
-    try:
-        return int(params[name])
-    except (KeyError, TypeError, ValueError):
+    number = parse_id(params.get(name))
+    if number is None:
         abort(404)
+    return number
 
 
 def _declared(user: User, round_: Round) -> None:
@@ -81,7 +82,8 @@ def _round_export(params: dict[str, Any], user: User, progress: Progress) -> Job
     )
 
 
-register("panel_report", JobKind("Gateway panel report", _commissioner_submission, _panel_report))
-register("programme_summary", JobKind("Programme summary", _commissioner_round, _programme_summary))
-register("panel_pack", JobKind("Panel pack", _commissioner_round, _panel_pack))
-register("round_export", JobKind("Round export (Excel)", _commissioner_round, _round_export))
+_SUBMISSION, _ROUND = ("submission_id",), ("round_id",)
+register("panel_report", JobKind("Gateway panel report", _commissioner_submission, _panel_report, _SUBMISSION))
+register("programme_summary", JobKind("Programme summary", _commissioner_round, _programme_summary, _ROUND))
+register("panel_pack", JobKind("Panel pack", _commissioner_round, _panel_pack, _ROUND))
+register("round_export", JobKind("Round export (Excel)", _commissioner_round, _round_export, _ROUND))

@@ -38,6 +38,8 @@ class JobKind:
     # Raises (404/403) when the user may not have this output; called when the job is requested.
     authorise: Callable[[User, dict[str, Any]], None]
     build: Callable[[dict[str, Any], User, Progress], JobOutput]
+    # The posted ids the kind uses; others are dropped, so none that was never checked reaches the audit trail.
+    takes: tuple[str, ...] = ("submission_id", "round_id")
 
 
 JOB_KINDS: dict[str, JobKind] = {}
@@ -83,6 +85,7 @@ def request_job(kind_name: str, params: dict[str, Any], user: User) -> ReportJob
     kind = JOB_KINDS.get(kind_name)
     if kind is None:
         abort(404)
+    params = {key: value for key, value in params.items() if key in kind.takes}
     kind.authorise(user, params)
     import json
 
@@ -111,6 +114,12 @@ def _dispatch(job: ReportJob) -> None:
     )
 
 
+JOB_FAILED_MESSAGE = (
+    "Something went wrong while preparing it. Try again. If it fails again, "
+    "give the reference below to your Gateway administrator."
+)
+
+
 def run_job(job_id: str) -> None:
     """Prepare one job's output inside the current app context; failures are recorded, not raised."""
     job = db.session.get(ReportJob, job_id)
@@ -125,7 +134,9 @@ def run_job(job_id: str) -> None:
         db.session.rollback()
         job = db.session.get_one(ReportJob, job_id)
         job.status = JobStatus.FAILED
-        job.error = getattr(exc, "user_message", None) or f"{exc.__class__.__name__}: {str(exc)[:300]}"
+        # The exception's text can hold anything (data, paths, library internals): it goes to the log,
+        # and the person sees a plain message with the job's reference, which finds it there.
+        job.error = getattr(exc, "user_message", None) or JOB_FAILED_MESSAGE
         job.finished_at = utcnow()
         current_app.logger.exception("job %s (%s) failed", job_id, job.kind)
         db.session.commit()

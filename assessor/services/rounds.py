@@ -9,6 +9,7 @@ from questionnaires import DefinitionError, parse_framework, parse_questionnaire
 from ..extensions import db
 from ..models import ORGANISATION_KINDS, Applicant, ApplicantMember, Definition, Organisation, Round, Submission, User
 from ..states import RoundStatus, SubmissionStatus
+from ..text import has_control_characters
 from .audit import record
 from .errors import RoundProblem
 from .scores import score
@@ -18,6 +19,7 @@ def create_round(
     name: str, description: str, questionnaire_id: int, framework_id: int, deadline: date | None, user: User
 ) -> Round:
     """A new open round; it keeps the exact questionnaire and framework versions chosen here."""
+    _refuse_control_characters(name=("Round name", name), description=("Description", description))
     questionnaire = db.session.get(Definition, questionnaire_id)
     framework = db.session.get(Definition, framework_id)
     if questionnaire is None or questionnaire.kind != "questionnaire":
@@ -122,6 +124,14 @@ def _kind(text: str) -> str | None:
     )
 
 
+def _refuse_control_characters(**fields: tuple[str, str]) -> None:
+    """Names go on every page, report and export of the round; one with an invisible control character
+    would break the XLSX export for everyone, so it is refused here whatever the way in (form or command)."""
+    for field, (label, text) in fields.items():
+        if has_control_characters(text):
+            raise RoundProblem(field=field, message=f"{label} must not contain invisible control characters")
+
+
 def parse_partners(lines: list[str]) -> list[tuple[str, str | None]]:
     """Partner lines of the form ``Organisation name | kind``; the kind may be left out for an
     organisation Gateway already knows."""
@@ -160,6 +170,11 @@ def add_applicant(
     Organisations are matched by exact name, so an organisation in several alliances stays one.
     """
     applicant_name, lead_name = applicant_name.strip(), lead_name.strip()
+    _refuse_control_characters(
+        applicant_name=("Applicant name", applicant_name),
+        lead_name=("Lead organisation", lead_name),
+        partners=("Partner organisations", "\n".join(partner_lines)),
+    )
     if lead_kind not in ORGANISATION_KINDS or lead_kind == "commissioner":
         raise RoundProblem(field="lead_kind", message="Choose what kind of organisation the lead is")
     partners = [(name, kind) for name, kind in parse_partners(partner_lines) if name != lead_name]

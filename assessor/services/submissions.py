@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from flask import current_app
+from sqlalchemy import bindparam, func, select
 
 from questionnaires import Questionnaire
 from reports.rendering import format_answer
@@ -14,13 +16,14 @@ from reports.rendering import format_answer
 from ..extensions import db
 from ..models import SUBMISSION_STATUSES, AuditEvent, Evidence, PanelDecision, Submission, User, utcnow
 from ..states import SubmissionStatus
-from ..uploads import CheckedUpload, LocalStorage
+from ..uploads import CheckedUpload, LocalStorage, UploadRejected, size_label
 from . import conflicts
 from .audit import record
 from .confirmations import unconfirmed
 from .definitions import questionnaire_for
 from .errors import NotAllowed
 from .member_declarations import incomplete
+from .rows import plain_rows
 from .scores import missing_required, score
 
 
@@ -28,7 +31,70 @@ def storage() -> LocalStorage:
     return LocalStorage(current_app.config["UPLOAD_FOLDER"])
 
 
+def storage_quota() -> int:
+    return int(current_app.config["SUBMISSION_STORAGE_QUOTA_BYTES"])
+
+
+_STORED_BYTES = select(func.coalesce(func.sum(Evidence.size), 0)).where(
+    Evidence.submission_id == bindparam("quota_submission_id")
+)
+_LOCK_SUBMISSION = (
+    select(Submission.__table__.c.id)
+    .where(Submission.__table__.c.id == bindparam("locked_submission_id"))
+    .with_for_update()
+)
+
+
+def storage_used(submission: Submission) -> int:
+    """Bytes of evidence kept for the submission, removed files included: they stay on disk for the audit trail."""
+    return int(plain_rows(_STORED_BYTES, quota_submission_id=submission.id).scalar_one())
+
+
+@dataclass(frozen=True)
+class StorageRoom:
+    used: int
+    quota: int
+
+    @property
+    def label(self) -> str:
+        return f"{size_label(self.used)} of {size_label(self.quota)} used"
+
+
+def storage_room(submission: Submission) -> StorageRoom:
+    return StorageRoom(storage_used(submission), storage_quota())
+
+
+class StorageFull(UploadRejected):
+    """A file would take the submission past its storage quota; ``upload`` is the file."""
+
+    def __init__(self, upload: CheckedUpload, room: StorageRoom):
+        super().__init__(
+            f"'{upload.original_name}' cannot be added: it would take this assessment's files past their "
+            f"{size_label(room.quota)} limit ({size_label(room.used)} is used already, including files removed "
+            "from the assessment, which are kept for the record). Upload a smaller file, or contact the commissioners"
+        )
+        self.upload = upload
+
+
+def check_storage_room(submission: Submission, uploads: Sequence[CheckedUpload]) -> None:
+    """Refuse files that would take the submission's evidence past its storage quota, naming the first that does.
+
+    The quota stops one applicant filling the disk that every applicant's files share.
+    """
+    room = storage_room(submission)
+    used = room.used
+    for upload in uploads:
+        used += len(upload.data)
+        if used > room.quota:
+            raise StorageFull(upload, room)
+
+
 def attach_evidence(submission: Submission, question_id: str, upload: CheckedUpload, user: User) -> Evidence:
+    if db.session.get_bind().dialect.name != "sqlite":
+        # Two uploads at once must not both fit the quota's last few megabytes; SQLite's writers
+        # already queue at BEGIN IMMEDIATE.
+        plain_rows(_LOCK_SUBMISSION, locked_submission_id=submission.id)
+    check_storage_room(submission, [upload])
     stored_name = storage().save(upload.data)
     evidence = Evidence(
         submission_id=submission.id,
