@@ -11,8 +11,31 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 INSTANCE_DIR = Path(os.environ.get("GATEWAY_INSTANCE_DIR", PROJECT_ROOT / "instance"))
 
 
+ENVIRONMENTS = ("development", "testing", "production")
+DEVELOPMENT_SECRET_KEY = "dev-only-not-secret"
+# A signing key shorter than this can be guessed offline from one signed cookie.
+MIN_PRODUCTION_SECRET_KEY_LENGTH = 32
+
+
 class ConfigError(RuntimeError):
     """Raised at start-up when the environment does not describe a runnable app."""
+
+
+def _environment_name(overrides: dict[str, Any]) -> str:
+    """The named environment; production unless someone said otherwise or a developer runs `flask`.
+
+    Every relaxed rule (a published secret key, cookies without Secure, no HSTS, per-process rate
+    limits) hangs off this name, so a server started with GATEWAY_ENV forgotten or misspelt must get
+    the production rules, or refuse to start, and never quietly the development ones.  The `flask`
+    command (`make run`, the admin commands in the README) is a developer's tool; gunicorn, an rq
+    worker or any other server never sets FLASK_RUN_FROM_CLI.
+    """
+    name = overrides.get("ENV_NAME") or os.environ.get("GATEWAY_ENV", "").strip()
+    if not name:
+        name = "development" if os.environ.get("FLASK_RUN_FROM_CLI") == "true" else "production"
+    if name not in ENVIRONMENTS:
+        raise ConfigError(f"GATEWAY_ENV must be development, testing or production, got {name!r}")
+    return name
 
 
 def _int_env(name: str, default: int) -> int:
@@ -27,7 +50,7 @@ def _int_env(name: str, default: int) -> int:
 
 def build_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
     overrides = dict(overrides or {})
-    env_name = overrides.get("ENV_NAME") or os.environ.get("GATEWAY_ENV", "development")
+    env_name = _environment_name(overrides)
     config: dict[str, Any] = {
         "ENV_NAME": env_name,
         "SECRET_KEY": os.environ.get("SECRET_KEY"),
@@ -69,11 +92,19 @@ def build_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
 
     if not config.get("SECRET_KEY"):
         if env_name in ("development", "testing"):
-            config["SECRET_KEY"] = "dev-only-not-secret"
+            config["SECRET_KEY"] = DEVELOPMENT_SECRET_KEY
         else:
-            raise ConfigError("SECRET_KEY must be set outside development and testing")
-    if env_name == "production" and config["SECRET_KEY"] == "dev-only-not-secret":
+            raise ConfigError(
+                "SECRET_KEY must be set outside development and testing "
+                "(or set GATEWAY_ENV=development to run the demo on this machine)"
+            )
+    if env_name == "production" and config["SECRET_KEY"] == DEVELOPMENT_SECRET_KEY:
         raise ConfigError("SECRET_KEY must not be the development key in production")
+    if env_name == "production" and len(config["SECRET_KEY"]) < MIN_PRODUCTION_SECRET_KEY_LENGTH:
+        raise ConfigError(
+            f"SECRET_KEY must be at least {MIN_PRODUCTION_SECRET_KEY_LENGTH} characters in production, "
+            "for example the output of: python -c 'import secrets; print(secrets.token_hex(32))'"
+        )
     uri = _database_url(config["SQLALCHEMY_DATABASE_URI"])
     config["SQLALCHEMY_DATABASE_URI"] = uri
     # A pooled PostgreSQL connection can die with a server restart, so it is checked before use.  A
