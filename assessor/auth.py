@@ -159,6 +159,7 @@ def accept_invitation(token: str):
         page = render_template("auth/invitation_refused.html", message=str(exc))
         return _private(current_app.make_response((page, exc.status)))
     form = AcceptInvitationForm()
+    form.password_context = (invitation.email, invitation.organisation.name)
     if form.validate_on_submit():
         try:
             user = use_invitation(token, filled(form.name.data), filled(form.password.data))

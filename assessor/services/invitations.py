@@ -17,7 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from ..extensions import db
 from ..localtime import local_time
 from ..models import PROVIDER_ROLES, Invitation, Organisation, User, utcnow
-from ..passwords import hash_password
+from ..passwords import PasswordRefused, hash_new_password
 from .audit import record
 from .errors import InvitationRefused
 from .rows import changed_rows
@@ -142,9 +142,18 @@ def invitation_for_token(token: str) -> Invitation:
 def accept_invitation(token: str, name: str, password: str) -> User:
     """Create the colleague's account and use up the invitation, both or neither.
 
-    The caller has checked the password rules; the caller rolls back on refusal.
+    The form has normally checked the password rules already; they are applied again here, where the
+    password is stored, so no caller can skip them.  The caller rolls back on refusal.
     """
     invitation = invitation_for_token(token)
+    try:
+        password_hash = hash_new_password(
+            password,
+            min_length=current_app.config["PASSWORD_MIN_LENGTH"],
+            context=(invitation.email, name, invitation.organisation.name),
+        )
+    except PasswordRefused as exc:
+        raise InvitationRefused(f"{exc} Go back and choose another password.", status=400) from None
     now = utcnow()
     # Claim the invitation with a conditional update so two tabs submitting at once cannot both use it.
     claimed = changed_rows(
@@ -160,7 +169,7 @@ def accept_invitation(token: str, name: str, password: str) -> User:
         name=name.strip(),
         role=invitation.role,
         organisation_id=invitation.organisation_id,
-        password_hash=hash_password(password),
+        password_hash=password_hash,
         session_token=secrets.token_hex(16),
     )
     try:
