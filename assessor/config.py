@@ -73,6 +73,9 @@ def build_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "TRUSTED_PROXY_COUNT": _int_env("TRUSTED_PROXY_COUNT", 0),
         "SQLITE_BUSY_TIMEOUT_MS": _int_env("SQLITE_BUSY_TIMEOUT_MS", 15000),
         "LOGIN_RATE_LIMIT": os.environ.get("LOGIN_RATE_LIMIT", "10 per minute"),
+        # Each invitation is a guess at whether an address is known to Gateway, and a row; a lead
+        # bringing in a whole team stays well inside this.
+        "INVITATION_RATE_LIMIT": os.environ.get("INVITATION_RATE_LIMIT", "30 per hour"),
         # Long domains take people more than an hour; autosave refreshes the token too.
         "WTF_CSRF_TIME_LIMIT": _int_env("WTF_CSRF_TIME_LIMIT", 8 * 3600),
         "SESSION_COOKIE_HTTPONLY": True,

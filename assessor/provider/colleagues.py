@@ -7,9 +7,10 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 
-from ..extensions import db
+from ..extensions import db, limiter
 from ..forms import InvitationForm, filled
 from ..models import Invitation, User
+from ..ratelimits import invitation_rate, per_user_key
 from ..refusals import carry_out
 from ..services.errors import InvitationRefused
 from ..services.invitations import can_invite, create_invitation, pending_invitations, withdraw_invitation
@@ -41,8 +42,11 @@ def colleagues() -> str:
 
 
 @bp.route("/colleagues/invite", methods=["POST"])
+@limiter.limit(invitation_rate, key_func=per_user_key, methods=["POST"])
 def invite() -> Response | str:
     _lead_only()
+    # Each invitation is also a question about an address: bound how many a person can ask.
+    limiter.check()
     form = InvitationForm()
     if form.validate_on_submit():
         try:

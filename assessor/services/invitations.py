@@ -56,8 +56,13 @@ def create_invitation(
     if role not in PROVIDER_ROLES:
         raise InvitationRefused("Choose whether the colleague will be a contributor or a lead.")
     email = email.strip().lower()
-    if db.session.scalar(db.select(User.id).filter_by(email=email)) is not None:
-        raise InvitationRefused(f"{email} already has a Gateway account.")
+    account = db.session.scalar(db.select(User).filter_by(email=email))
+    if account is not None and account.organisation_id == target.id:
+        # The inviter already sees this organisation's people on its colleagues page: no news to them.
+        raise InvitationRefused(f"{email} already has a Gateway account in {target.name}.")
+    # An account anywhere else (a competing applicant, a commissioner) is not mentioned: the same link
+    # is made as for a new address, so this form cannot tell anyone who has an account.  The link
+    # cannot create a second account for the address: accepting it is refused (accept_invitation).
     now = utcnow()
     # A fresh link replaces any earlier unused one for the same person, so only one link works.
     for earlier in pending_invitations(target.id):
@@ -134,8 +139,6 @@ def invitation_for_token(token: str) -> Invitation:
             f"Ask {inviter} to send you a new one.",
             status=410,
         )
-    if db.session.scalar(db.select(User.id).filter_by(email=invitation.email)) is not None:
-        raise InvitationRefused(f"There is already an account for {invitation.email}. Sign in instead.", status=409)
     return invitation
 
 
@@ -146,6 +149,11 @@ def accept_invitation(token: str, name: str, password: str) -> User:
     password is stored, so no caller can skip them.  The caller rolls back on refusal.
     """
     invitation = invitation_for_token(token)
+    # Checked only here, when someone tries to use the link, not when the link is opened: the page
+    # behind a link looks the same whether or not the address has an account, so whoever made the
+    # invitation cannot learn it by opening the link in another browser.
+    if db.session.scalar(db.select(User.id).filter_by(email=invitation.email)) is not None:
+        raise InvitationRefused(f"There is already an account for {invitation.email}. Sign in instead.", status=409)
     try:
         password_hash = hash_new_password(
             password,
