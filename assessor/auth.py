@@ -18,6 +18,7 @@ from .extensions import db, limiter, login_manager
 from .forms import AcceptInvitationForm, filled
 from .models import User
 from .passwords import hash_password, verify_password
+from .ratelimits import check_limits
 from .services.audit import record
 from .services.errors import InvitationRefused
 from .services.invitations import accept_invitation as use_invitation
@@ -94,7 +95,7 @@ def _rate_limits():
     # Refused before anything is counted or checked, so each limit sees exactly what the view reads.
     if request.method == "POST" and request.mimetype not in FORM_BODIES:
         abort(400, description="Send the form from the sign-in page.")
-    limiter.check()
+    check_limits()
 
 
 @bp.route("/")

@@ -65,8 +65,9 @@ def build_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "JOB_TIMEOUT_SECONDS": _int_env("JOB_TIMEOUT_SECONDS", 600),
         "JOB_STALE_SECONDS": _int_env("JOB_STALE_SECONDS", 900),
         "RATELIMIT_HEADERS_ENABLED": True,
-        # If Redis goes away, count in memory per process rather than failing every sign-in.
-        "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
+        # If Redis goes away, sign-in and invitations answer 503 (ratelimits.check_limits) rather than
+        # count in memory per process, which would multiply the limit by the number of processes.
+        "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": False,
         "RATELIMIT_KEY_PREFIX": os.environ.get("RATELIMIT_KEY_PREFIX", "gateway"),
         # Proxies in front of the app that append to X-Forwarded-For; 0 ignores the header, which
         # anyone can forge to dodge the per-address sign-in limit.

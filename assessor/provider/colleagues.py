@@ -10,7 +10,7 @@ from werkzeug.wrappers import Response
 from ..extensions import db, limiter
 from ..forms import InvitationForm, filled
 from ..models import Invitation, User
-from ..ratelimits import invitation_rate, per_user_key
+from ..ratelimits import check_limits, invitation_rate, per_user_key
 from ..refusals import carry_out
 from ..services.errors import InvitationRefused
 from ..services.invitations import can_invite, create_invitation, pending_invitations, withdraw_invitation
@@ -46,7 +46,7 @@ def colleagues() -> str:
 def invite() -> Response | str:
     _lead_only()
     # Each invitation is also a question about an address: bound how many a person can ask.
-    limiter.check()
+    check_limits()
     form = InvitationForm()
     if form.validate_on_submit():
         try:

@@ -13,7 +13,7 @@ from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]  #
 from ..extensions import db, limiter
 from ..forms import choice_list, filled
 from ..models import ORGANISATION_KINDS, Applicant, Definition, Organisation, Round, Submission
-from ..ratelimits import invitation_rate, per_user_key
+from ..ratelimits import check_limits, invitation_rate, per_user_key
 from ..refusals import carry_out_and_say, refused_summary
 from ..services import checkpoints
 from ..services.errors import Refused
@@ -166,7 +166,7 @@ def _round_organisations(round_: Round) -> list[Organisation]:
 @limiter.limit(invitation_rate, key_func=per_user_key, methods=["POST"])
 def invite_provider(round_id: int) -> ResponseReturnValue:
     """A provider organisation's first people are invited by the round administrator."""
-    limiter.check()
+    check_limits()
     round_ = round_or_404(round_id)
     organisations = _round_organisations(round_)
     form = ProviderInvitationForm(data={"role": "lead"} if request.method == "GET" else None)
