@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -87,6 +88,9 @@ def build_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "PASSWORD_MIN_LENGTH": 12,
         "INVITATION_LIFETIME_DAYS": _int_env("INVITATION_LIFETIME_DAYS", 7),
         "DISPLAY_TIMEZONE": os.environ.get("DISPLAY_TIMEZONE", "Europe/London"),
+        # The address people use, e.g. https://gateway.example.nhs.uk.  Links that leave the site
+        # (invitations) are built from it, never from the request's Host header, which the client sets.
+        "PUBLIC_URL": (os.environ.get("GATEWAY_PUBLIC_URL") or "").strip().rstrip("/") or None,
     }
     # Uploads ride in a multipart body next to the answers; leave room for the form itself.
     config["MAX_CONTENT_LENGTH"] = config["MAX_UPLOAD_BYTES"] * 5 + 1024 * 1024
@@ -124,6 +128,7 @@ def build_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
     if env_name == "production" and limiter_uri.startswith("memory://"):
         # Each gunicorn worker would count separately and the login limit would be N times looser.
         raise ConfigError("RATELIMIT_STORAGE_URI must point at Redis in production")
+    _check_public_url(config.get("PUBLIC_URL"), env_name)
     try:
         ZoneInfo(config["DISPLAY_TIMEZONE"])
     except (ZoneInfoNotFoundError, ValueError):
@@ -133,6 +138,16 @@ def build_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
     if config["LOG_LEVEL"] not in ("DEBUG", "INFO", "WARNING", "ERROR"):
         raise ConfigError("LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR")
     return config
+
+
+def _check_public_url(public_url: str | None, env_name: str) -> None:
+    if not public_url:
+        return
+    parts = urlsplit(public_url)
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.path or parts.query or parts.fragment:
+        raise ConfigError(f"GATEWAY_PUBLIC_URL must be like https://gateway.example.nhs.uk, got {public_url!r}")
+    if env_name == "production" and parts.scheme != "https":
+        raise ConfigError("GATEWAY_PUBLIC_URL must start with https:// in production")
 
 
 def _database_url(uri: str) -> str:

@@ -13,7 +13,13 @@ from ..models import Invitation, User
 from ..ratelimits import check_limits, invitation_rate, per_user_key
 from ..refusals import carry_out
 from ..services.errors import InvitationRefused
-from ..services.invitations import can_invite, create_invitation, pending_invitations, withdraw_invitation
+from ..services.invitations import (
+    can_invite,
+    create_invitation,
+    invitation_link,
+    pending_invitations,
+    withdraw_invitation,
+)
 from . import bp
 
 
@@ -56,7 +62,7 @@ def invite() -> Response | str:
             form.email.errors = [*form.email.errors, exc.message]
         else:
             db.session.commit()
-            link = url_for("auth.accept_invitation", token=token, _external=True)
+            link = invitation_link(token)
             response = current_app.make_response(
                 render_template("provider/invitation_created.html", invitation=invitation, link=link)
             )

@@ -17,7 +17,7 @@ from ..ratelimits import check_limits, invitation_rate, per_user_key
 from ..refusals import carry_out_and_say, refused_summary
 from ..services import checkpoints
 from ..services.errors import Refused
-from ..services.invitations import create_invitation
+from ..services.invitations import create_invitation, invitation_link
 from ..services.rounds import add_applicant, create_round, update_round
 from . import COMMISSIONERS, allow, bp
 from .common import form_problems, round_or_404
@@ -185,7 +185,7 @@ def invite_provider(round_id: int) -> ResponseReturnValue:
                 problems = refused_summary(refusal, default="email")
             else:
                 db.session.commit()
-                link = url_for("auth.accept_invitation", token=token, _external=True)
+                link = invitation_link(token)
                 response = current_app.make_response(
                     render_template("review/invitation_created.html", round=round_, invitation=invitation, link=link)
                 )

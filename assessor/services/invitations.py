@@ -10,7 +10,7 @@ import hashlib
 import secrets
 from datetime import datetime, timedelta
 
-from flask import current_app
+from flask import current_app, url_for
 from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 
@@ -90,6 +90,13 @@ def create_invitation(
         expires_at=invitation.expires_at.isoformat(timespec="minutes"),
     )
     return invitation, token
+
+
+def invitation_link(token: str) -> str:
+    """The link to send: on GATEWAY_PUBLIC_URL when set, so a forged Host header cannot redirect it."""
+    path = url_for("auth.accept_invitation", token=token)
+    public_url = current_app.config.get("PUBLIC_URL")
+    return public_url + path if public_url else url_for("auth.accept_invitation", token=token, _external=True)
 
 
 def pending_invitations(organisation_id: int) -> list[Invitation]:
