@@ -78,6 +78,10 @@ def build_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         # Each invitation is a guess at whether an address is known to Gateway, and a row; a lead
         # bringing in a whole team stays well inside this.
         "INVITATION_RATE_LIMIT": os.environ.get("INVITATION_RATE_LIMIT", "30 per hour"),
+        # Representations on a published decision: each needs a commissioner's review before the
+        # standstill period ends, so their number is bounded per decision and per person.
+        "REPRESENTATIONS_PER_DECISION": _int_env("REPRESENTATIONS_PER_DECISION", 10),
+        "REPRESENTATION_RATE_LIMIT": os.environ.get("REPRESENTATION_RATE_LIMIT", "10 per hour"),
         # Long domains take people more than an hour; autosave refreshes the token too.
         "WTF_CSRF_TIME_LIMIT": _int_env("WTF_CSRF_TIME_LIMIT", 8 * 3600),
         "SESSION_COOKIE_HTTPONLY": True,

@@ -41,3 +41,7 @@ def per_user_key() -> str:
 
 def invitation_rate() -> str:
     return current_app.config["INVITATION_RATE_LIMIT"]
+
+
+def representation_rate() -> str:
+    return current_app.config["REPRESENTATION_RATE_LIMIT"]
