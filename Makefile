@@ -27,6 +27,9 @@ install: $(VENV)/.installed
 install-test: $(VENV)/.installed-test
 install-lint: $(VENV)/.installed-lint
 
+# The demo's relaxed rules (development secret key, cookies without Secure) must be asked for: an
+# unset GATEWAY_ENV means production everywhere except under the flask command itself.
+run: export GATEWAY_ENV ?= development
 run: $(VENV)/.installed
 	$(FLASK) db upgrade
 	$(FLASK) seed-demo

@@ -6,7 +6,7 @@ import secrets
 from pathlib import Path
 
 import click
-from flask import Flask
+from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 
 from questionnaires import DefinitionError, validate_files
@@ -20,7 +20,7 @@ from .models import (
     Submission,
     User,
 )
-from .passwords import hash_password, password_problems
+from .passwords import PasswordRefused, hash_new_password
 from .services.definitions import import_definition
 from .services.errors import DefinitionConflict
 
@@ -46,9 +46,12 @@ def register(app: Flask) -> None:
 @click.password_option()
 def create_user(email: str, name: str, role: str, organisation: str | None, password: str) -> None:
     """Create an account."""
-    problems = password_problems(password)
-    if problems:
-        raise click.ClickException("; ".join(problems))
+    try:
+        password_hash = hash_new_password(
+            password, min_length=current_app.config["PASSWORD_MIN_LENGTH"], context=(email, name, organisation)
+        )
+    except PasswordRefused as exc:
+        raise click.ClickException("; ".join(exc.problems)) from None
     org = None
     if role in ("contributor", "lead"):
         if not organisation:
@@ -62,7 +65,7 @@ def create_user(email: str, name: str, role: str, organisation: str | None, pass
             name=name,
             role=role,
             organisation_id=org.id if org else None,
-            password_hash=hash_password(password),
+            password_hash=password_hash,
             session_token=secrets.token_hex(16),
         )
     )

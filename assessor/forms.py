@@ -359,13 +359,19 @@ class InvitationForm(CleanTextForm):
     )
 
 
-def _password_rules(_form, field: Field) -> None:
-    problems = password_problems(field.data or "", current_app.config["PASSWORD_MIN_LENGTH"])
+def _password_rules(form, field: Field) -> None:
+    # What an attacker knows about the account: the view sets password_context (email, organisation);
+    # the name comes from the same form.  The service checks again when it stores the password.
+    context = (*getattr(form, "password_context", ()), getattr(getattr(form, "name", None), "data", None) or "")
+    problems = password_problems(field.data or "", current_app.config["PASSWORD_MIN_LENGTH"], context=context)
     if problems:
         raise ValidationError(problems[0])
 
 
 class AcceptInvitationForm(FlaskForm):
+    # The invitation's email address and organisation name, which the password must not be built from.
+    password_context: tuple[str, ...] = ()
+
     name = StringField(
         "Full name",
         validators=[

@@ -43,7 +43,32 @@ _LEET = str.maketrans({"@": "a", "4": "a", "0": "o", "1": "i", "!": "i", "3": "e
 _EDGE_NOISE = re.compile(r"^[\d\W_]+|[\d\W_]+$")
 
 
+class PasswordRefused(ValueError):
+    """A chosen password breaks the rules; ``problems`` says why, in words a person can act on."""
+
+    def __init__(self, problems: list[str]):
+        super().__init__(problems[0])
+        self.problems = problems
+
+
 def hash_password(password: str) -> str:
+    """A hash of a password nobody chose (the sign-in dummy, the demo accounts).
+
+    A password a person chooses goes through ``hash_new_password`` instead.
+    """
+    return _hasher.hash(password)
+
+
+def hash_new_password(password: str, *, min_length: int, context: tuple[str | None, ...]) -> str:
+    """The hash to store for a password someone chose, refused with ``PasswordRefused`` if it breaks the rules.
+
+    Every place that sets a password (invitation acceptance, ``flask create-user``, any later reset)
+    stores it through here, and ``context`` is required, so the rule against passwords built from the
+    account's email, name and organisation cannot be left out by a caller (review finding F4).
+    """
+    problems = password_problems(password, min_length, context=tuple(item or "" for item in context))
+    if problems:
+        raise PasswordRefused(problems)
     return _hasher.hash(password)
 
 
@@ -95,9 +120,15 @@ def password_problems(password: str, min_length: int = 12, *, context: tuple[str
     elif len(set(password)) < 4:
         problems.append("Password must not repeat the same few characters")
     lowered = password.lower()
+    # Look-alike letters ("E@stbr00k") hide a word from a plain comparison but not from a guesser.
+    spellings = {lowered, lowered.translate(_LEET)}
     for item in context:
-        for part in re.split(r"[@.\s_-]+", (item or "").lower()):
-            if len(part) >= 4 and part in lowered and len(lowered) - len(part) < min_length:
+        item = (item or "").lower()
+        parts = set(re.split(r"[@.\s_-]+", item))
+        # The whole name or email name run together ("olumartins", "annlee"): short parts are skipped.
+        parts.add(re.sub(r"[\W_]+", "", item.split("@")[0]))
+        for part in parts:
+            if len(part) >= 4 and any(part in s for s in spellings) and len(lowered) - len(part) < min_length:
                 problems.append("Password must not be built from your name, email address or organisation")
                 return problems
     return problems

@@ -143,12 +143,24 @@ def test_only_leads_invite_and_never_to_an_existing_account(demo, data, browser,
     )
 
     browser.login("lead@eastbrook.example")
-    taken = _invite(browser, email="cio@northshire-trust.example")
-    assert "already has a Gateway account" in taken.get_data(as_text=True)
     malformed = _invite(browser, email="not-an-address")
     text = html_lib.unescape(malformed.get_data(as_text=True))
     assert "Enter an email address in the correct format" in text and 'href="#email"' in text
     with data() as session:
         assert session.scalar(db.select(db.func.count()).select_from(Invitation)) == 0
+    # An address with an account in another organisation gets a link like any other (the form must
+    # not reveal who has an account), but the link cannot make a second account.
+    taken = _invite(browser, email="cio@northshire-trust.example")
+    assert "already has a Gateway account" not in taken.get_data(as_text=True)
+    link = html_lib.unescape(LINK.search(taken.get_data(as_text=True)).group(2))
+    refused = make_browser().post(
+        "/invitations/" + link, {"name": "Tom", "password": GOOD_PASSWORD, "confirm": GOOD_PASSWORD}
+    )
+    assert refused.status_code == 409
+    with data() as session:
+        assert (
+            session.scalar(db.select(db.func.count()).select_from(User).filter_by(email="cio@northshire-trust.example"))
+            == 1
+        )
     # Someone already signed in cannot use a link meant for a new person.
     assert browser.get("/invitations/anything").status_code == 409

@@ -44,8 +44,8 @@ def test_round_admin_invites_the_first_lead_who_then_sees_the_new_draft(demo, da
         data={
             "csrf_token": csrf_token(accept),
             "name": "Morgan Hale",
-            "password": "westmoor-board-2027",
-            "confirm": "westmoor-board-2027",
+            "password": "lantern-orchard-river-2027",
+            "confirm": "lantern-orchard-river-2027",
         },
     )
     assert accepted.status_code == 302, accepted.get_data(as_text=True)[:2000]

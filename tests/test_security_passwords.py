@@ -181,17 +181,15 @@ def test_with_redis_the_sign_in_limit_is_shared_by_every_worker_process(database
     assert _attempt(here, target, password=DEMO_PASSWORD, address="10.255.255.1").status_code == 429
 
 
-def test_sign_in_still_works_and_is_still_limited_when_redis_is_down(database_url, data, tmp_path, app):
+def test_sign_in_fails_closed_when_redis_is_down(database_url, data, tmp_path, app):
+    """Deliberately no per-process fallback, which would loosen the limit per worker (review finding F11)."""
     add_user(data, "fallback@limit-test.example")
     config = {
         **app_config(database_url, tmp_path),
         "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:1",
         "LOGIN_RATE_LIMIT": "2 per minute",
     }
-    fallback_app = create_app(config)
-    assert (
-        _attempt(fallback_app.test_client(), "fallback@limit-test.example", password=DEMO_PASSWORD).status_code == 302
-    )
-    client = fallback_app.test_client()
-    assert _attempt(client, "fallback@limit-test.example").status_code == 200
-    assert _attempt(client, "fallback@limit-test.example").status_code == 429
+    closed_app = create_app(config)
+    refused = _attempt(closed_app.test_client(), "fallback@limit-test.example", password=DEMO_PASSWORD)
+    assert refused.status_code == 503 and refused.headers["Retry-After"] == "60"
+    assert "the service that counts attempts cannot be reached" in refused.get_data(as_text=True)

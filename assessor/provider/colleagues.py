@@ -7,12 +7,19 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 
-from ..extensions import db
+from ..extensions import db, limiter
 from ..forms import InvitationForm, filled
 from ..models import Invitation, User
+from ..ratelimits import check_limits, invitation_rate, per_user_key
 from ..refusals import carry_out
 from ..services.errors import InvitationRefused
-from ..services.invitations import can_invite, create_invitation, pending_invitations, withdraw_invitation
+from ..services.invitations import (
+    can_invite,
+    create_invitation,
+    invitation_link,
+    pending_invitations,
+    withdraw_invitation,
+)
 from . import bp
 
 
@@ -41,8 +48,11 @@ def colleagues() -> str:
 
 
 @bp.route("/colleagues/invite", methods=["POST"])
+@limiter.limit(invitation_rate, key_func=per_user_key, methods=["POST"])
 def invite() -> Response | str:
     _lead_only()
+    # Each invitation is also a question about an address: bound how many a person can ask.
+    check_limits()
     form = InvitationForm()
     if form.validate_on_submit():
         try:
@@ -52,7 +62,7 @@ def invite() -> Response | str:
             form.email.errors = [*form.email.errors, exc.message]
         else:
             db.session.commit()
-            link = url_for("auth.accept_invitation", token=token, _external=True)
+            link = invitation_link(token)
             response = current_app.make_response(
                 render_template("provider/invitation_created.html", invitation=invitation, link=link)
             )

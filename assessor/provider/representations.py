@@ -2,22 +2,27 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, request, url_for
+from flask import abort, current_app, flash, redirect, request, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 
-from ..extensions import db
+from ..extensions import db, limiter
+from ..models import Representation
+from ..ratelimits import check_limits, per_user_key, representation_rate
 from ..refusals import error_summary
 from ..services import access, standstill
-from ..services.errors import Refused
+from ..services.errors import NotAllowed, Refused
 from . import bp
 from .common import submission_for
 from .submission import overview_page
 
 
 @bp.route("/submissions/<int:submission_id>/representations", methods=["POST"])
+@limiter.limit(representation_rate, key_func=per_user_key, methods=["POST"])
 def make_representation(submission_id: int) -> Response | tuple[str, int]:
+    # Counted in Redis, so even posts sent all at once cannot pile up rows past the cap below.
+    check_limits()
     submission = submission_for(submission_id)
     if not access.can_submit(current_user, submission):
         abort(403, description="Only a lead user of the lead organisation can make representations.")
@@ -28,6 +33,7 @@ def make_representation(submission_id: int) -> Response | tuple[str, int]:
         abort(400)
     text = request.form.get("representation", "")
     try:
+        _refuse_past_the_cap(publication.id)
         standstill.submit_representation(publication, current_user, text)
     except Refused as exc:
         db.session.rollback()
@@ -39,3 +45,17 @@ def make_representation(submission_id: int) -> Response | tuple[str, int]:
     db.session.commit()
     flash("Your representation has been sent to the commissioners. You will see their review here.")
     return redirect(url_for(".overview", submission_id=submission.id, _anchor="decision"))
+
+
+def _refuse_past_the_cap(publication_id: int) -> None:
+    """Each representation must be reviewed by the commissioners within the standstill period, so an
+    applicant cannot bury them under an unlimited number (review note I5)."""
+    cap = current_app.config["REPRESENTATIONS_PER_DECISION"]
+    made = db.session.scalar(
+        db.select(db.func.count()).select_from(Representation).filter_by(publication_id=publication_id)
+    )
+    if made >= cap:
+        raise NotAllowed(
+            f"You have already made {made} representations on this decision, the most allowed. "
+            "Contact the commissioners if you need to add to them."
+        )

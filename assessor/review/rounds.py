@@ -10,13 +10,14 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]  # new in WTForms 3.3; the stubs predate it
 
-from ..extensions import db
+from ..extensions import db, limiter
 from ..forms import choice_list, filled
 from ..models import ORGANISATION_KINDS, Applicant, Definition, Organisation, Round, Submission
+from ..ratelimits import check_limits, invitation_rate, per_user_key
 from ..refusals import carry_out_and_say, refused_summary
 from ..services import checkpoints
 from ..services.errors import Refused
-from ..services.invitations import create_invitation
+from ..services.invitations import create_invitation, invitation_link
 from ..services.rounds import add_applicant, create_round, update_round
 from . import COMMISSIONERS, allow, bp
 from .common import form_problems, round_or_404
@@ -162,8 +163,10 @@ def _round_organisations(round_: Round) -> list[Organisation]:
 
 @bp.route("/rounds/<int:round_id>/invite", methods=["GET", "POST"])
 @allow("round_admin")
+@limiter.limit(invitation_rate, key_func=per_user_key, methods=["POST"])
 def invite_provider(round_id: int) -> ResponseReturnValue:
     """A provider organisation's first people are invited by the round administrator."""
+    check_limits()
     round_ = round_or_404(round_id)
     organisations = _round_organisations(round_)
     form = ProviderInvitationForm(data={"role": "lead"} if request.method == "GET" else None)
@@ -182,7 +185,7 @@ def invite_provider(round_id: int) -> ResponseReturnValue:
                 problems = refused_summary(refusal, default="email")
             else:
                 db.session.commit()
-                link = url_for("auth.accept_invitation", token=token, _external=True)
+                link = invitation_link(token)
                 response = current_app.make_response(
                     render_template("review/invitation_created.html", round=round_, invitation=invitation, link=link)
                 )

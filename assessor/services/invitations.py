@@ -10,14 +10,14 @@ import hashlib
 import secrets
 from datetime import datetime, timedelta
 
-from flask import current_app
+from flask import current_app, url_for
 from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
 from ..localtime import local_time
 from ..models import PROVIDER_ROLES, Invitation, Organisation, User, utcnow
-from ..passwords import hash_password
+from ..passwords import PasswordRefused, hash_new_password
 from .audit import record
 from .errors import InvitationRefused
 from .rows import changed_rows
@@ -56,8 +56,13 @@ def create_invitation(
     if role not in PROVIDER_ROLES:
         raise InvitationRefused("Choose whether the colleague will be a contributor or a lead.")
     email = email.strip().lower()
-    if db.session.scalar(db.select(User.id).filter_by(email=email)) is not None:
-        raise InvitationRefused(f"{email} already has a Gateway account.")
+    account = db.session.scalar(db.select(User).filter_by(email=email))
+    if account is not None and account.organisation_id == target.id:
+        # The inviter already sees this organisation's people on its colleagues page: no news to them.
+        raise InvitationRefused(f"{email} already has a Gateway account in {target.name}.")
+    # An account anywhere else (a competing applicant, a commissioner) is not mentioned: the same link
+    # is made as for a new address, so this form cannot tell anyone who has an account.  The link
+    # cannot create a second account for the address: accepting it is refused (accept_invitation).
     now = utcnow()
     # A fresh link replaces any earlier unused one for the same person, so only one link works.
     for earlier in pending_invitations(target.id):
@@ -85,6 +90,13 @@ def create_invitation(
         expires_at=invitation.expires_at.isoformat(timespec="minutes"),
     )
     return invitation, token
+
+
+def invitation_link(token: str) -> str:
+    """The link to send: on GATEWAY_PUBLIC_URL when set, so a forged Host header cannot redirect it."""
+    path = url_for("auth.accept_invitation", token=token)
+    public_url = current_app.config.get("PUBLIC_URL")
+    return public_url + path if public_url else url_for("auth.accept_invitation", token=token, _external=True)
 
 
 def pending_invitations(organisation_id: int) -> list[Invitation]:
@@ -134,17 +146,29 @@ def invitation_for_token(token: str) -> Invitation:
             f"Ask {inviter} to send you a new one.",
             status=410,
         )
-    if db.session.scalar(db.select(User.id).filter_by(email=invitation.email)) is not None:
-        raise InvitationRefused(f"There is already an account for {invitation.email}. Sign in instead.", status=409)
     return invitation
 
 
 def accept_invitation(token: str, name: str, password: str) -> User:
     """Create the colleague's account and use up the invitation, both or neither.
 
-    The caller has checked the password rules; the caller rolls back on refusal.
+    The form has normally checked the password rules already; they are applied again here, where the
+    password is stored, so no caller can skip them.  The caller rolls back on refusal.
     """
     invitation = invitation_for_token(token)
+    # Checked only here, when someone tries to use the link, not when the link is opened: the page
+    # behind a link looks the same whether or not the address has an account, so whoever made the
+    # invitation cannot learn it by opening the link in another browser.
+    if db.session.scalar(db.select(User.id).filter_by(email=invitation.email)) is not None:
+        raise InvitationRefused(f"There is already an account for {invitation.email}. Sign in instead.", status=409)
+    try:
+        password_hash = hash_new_password(
+            password,
+            min_length=current_app.config["PASSWORD_MIN_LENGTH"],
+            context=(invitation.email, name, invitation.organisation.name),
+        )
+    except PasswordRefused as exc:
+        raise InvitationRefused(f"{exc} Go back and choose another password.", status=400) from None
     now = utcnow()
     # Claim the invitation with a conditional update so two tabs submitting at once cannot both use it.
     claimed = changed_rows(
@@ -160,7 +184,7 @@ def accept_invitation(token: str, name: str, password: str) -> User:
         name=name.strip(),
         role=invitation.role,
         organisation_id=invitation.organisation_id,
-        password_hash=hash_password(password),
+        password_hash=password_hash,
         session_token=secrets.token_hex(16),
     )
     try:
