@@ -32,7 +32,7 @@ from .services.definitions import import_definition
 from .states import RoundStatus, SubmissionStatus
 
 DEMO_DIR = Path(__file__).parent / "demo"
-DEMO_PASSWORD = "gateway-demo-2026"
+DEMO_PASSWORD = "gateway-demo-2026"  # noqa: S105 - printed for everyone on purpose; demo data only
 DEMO_ROUND = "Northshire frailty and long-term conditions: capability assessment 2026"
 
 # (applicant key, applicant name, [(organisation, kind, users)], status, answers file)

@@ -115,7 +115,7 @@ def backup(destination: str) -> None:
             command, env = _postgres_command(
                 "pg_dump", "--format=custom", "--no-owner", "--no-privileges", f"--file={work_dir / member}"
             )
-            result = subprocess.run(command, env=env, capture_output=True, text=True)
+            result = subprocess.run(command, env=env, capture_output=True, text=True)  # noqa: S603 - fixed argv, no shell
             if result.returncode != 0:
                 raise BackupError(f"pg_dump failed: {result.stderr.strip()[-500:]}")
         files = {member: _sha256(work_dir / member)}
@@ -211,7 +211,7 @@ def restore(archive: str, yes: bool) -> None:
                 "--single-transaction",
                 str(work_dir / POSTGRES_MEMBER),
             )
-            result = subprocess.run(command, env=env, capture_output=True, text=True)
+            result = subprocess.run(command, env=env, capture_output=True, text=True)  # noqa: S603 - fixed argv, no shell
             if result.returncode != 0:
                 raise BackupError(f"pg_restore failed; nothing was changed: {result.stderr.strip()[-500:]}")
 

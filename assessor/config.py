@@ -13,7 +13,7 @@ INSTANCE_DIR = Path(os.environ.get("GATEWAY_INSTANCE_DIR", PROJECT_ROOT / "insta
 
 
 ENVIRONMENTS = ("development", "testing", "production")
-DEVELOPMENT_SECRET_KEY = "dev-only-not-secret"
+DEVELOPMENT_SECRET_KEY = "dev-only-not-secret"  # noqa: S105 - a known key that production refuses
 # A signing key shorter than this can be guessed offline from one signed cookie.
 MIN_PRODUCTION_SECRET_KEY_LENGTH = 32
 

@@ -16,7 +16,7 @@ class GateOutcome(StrEnum):
     """A gate's outcome.  A criterion's ``on_fail`` (a plain string in the definition) names the outcome
     its failure leads to, ``fail`` or ``conditional``, so it is compared with these members' values."""
 
-    PASS = "pass"
+    PASS = "pass"  # noqa: S105 - a gate outcome, not a password
     CONDITIONAL = "conditional"
     FAIL = "fail"
 
