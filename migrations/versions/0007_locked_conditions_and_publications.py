@@ -1,0 +1,80 @@
+"""Conditions and publications are protected by the database, as decisions and audit events are.
+
+A decision's conditions and its publication are part of the record a challenge reads. The
+application only ever closes a condition once (status, closure note, time) and stores the date a
+published decision became final once; the database now refuses everything else, including deletes.
+
+Revision ID: 0007
+Revises: 0006
+Create Date: 2026-12-05
+"""
+
+from alembic import op
+
+revision = "0007"
+down_revision = "0006"
+branch_labels = None
+depends_on = None
+
+# (table, columns that never change, SQL that is true when an update is one the application makes)
+_RULES = {
+    "decision_condition": (
+        ("id", "decision_id", "text", "owner", "due_on"),
+        # Closing an open condition, once.
+        "OLD.status = 'open'",
+    ),
+    "decision_publication": (
+        ("id", "submission_id", "decision_id", "published_on", "standstill_ends_on", "published_by_id", "published_at"),
+        # Storing the date the decision became final, once.
+        "OLD.final_on IS NULL",
+    ),
+}
+
+
+def _changed(columns: tuple[str, ...], distinct: str) -> str:
+    return " OR ".join(f"NEW.{column} {distinct} OLD.{column}" for column in columns)
+
+
+def upgrade():
+    postgresql = op.get_bind().dialect.name == "postgresql"
+    for table, (fixed, allowed) in _RULES.items():
+        message = f"{table} rows are locked: only the recorded closing step may change them"
+        if postgresql:
+            op.execute(f"""
+                CREATE FUNCTION {table}_is_locked() RETURNS trigger AS $$
+                BEGIN
+                    IF TG_OP = 'DELETE' THEN
+                        RAISE EXCEPTION '{message}';
+                    END IF;
+                    IF {_changed(fixed, "IS DISTINCT FROM")} OR NOT ({allowed}) THEN
+                        RAISE EXCEPTION '{message}';
+                    END IF;
+                    RETURN NEW;
+                END;
+                $$ LANGUAGE plpgsql
+            """)
+            op.execute(f"""
+                CREATE TRIGGER {table}_locked BEFORE UPDATE OR DELETE ON {table}
+                FOR EACH ROW EXECUTE FUNCTION {table}_is_locked()
+            """)
+        else:
+            op.execute(f"""
+                CREATE TRIGGER {table}_no_delete BEFORE DELETE ON {table}
+                BEGIN SELECT RAISE(ABORT, '{message}'); END
+            """)
+            op.execute(f"""
+                CREATE TRIGGER {table}_locked BEFORE UPDATE ON {table}
+                WHEN {_changed(fixed, "IS NOT")} OR NOT ({allowed})
+                BEGIN SELECT RAISE(ABORT, '{message}'); END
+            """)
+
+
+def downgrade():
+    postgresql = op.get_bind().dialect.name == "postgresql"
+    for table in _RULES:
+        if postgresql:
+            op.execute(f"DROP TRIGGER IF EXISTS {table}_locked ON {table}")
+            op.execute(f"DROP FUNCTION IF EXISTS {table}_is_locked()")
+        else:
+            op.execute(f"DROP TRIGGER IF EXISTS {table}_locked")
+            op.execute(f"DROP TRIGGER IF EXISTS {table}_no_delete")
