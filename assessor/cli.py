@@ -1,4 +1,5 @@
-"""Command-line tasks: accounts, definitions, reports; the demo data is in cli_demo, backups in cli_ops."""
+"""Command-line tasks: accounts, definitions, reports, settling decisions; the demo data is in cli_demo,
+backups in cli_ops."""
 
 from __future__ import annotations
 
@@ -30,7 +31,19 @@ def register(app: Flask) -> None:
     app.cli.add_command(questionnaire_group)
     app.cli.add_command(report_group)
     app.cli.add_command(create_user)
+    app.cli.add_command(settle_decisions)
     cli_ops.register(app)
+
+
+@click.command("settle-decisions")
+@with_appcontext
+def settle_decisions() -> None:
+    """Record the published decisions that have become final (run it daily, for example from cron)."""
+    from .services.standstill import settle_all
+
+    settled = settle_all()
+    db.session.commit()
+    click.echo(f"{settled} decision{'' if settled == 1 else 's'} became final.")
 
 
 @click.command("create-user")

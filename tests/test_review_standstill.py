@@ -112,6 +112,14 @@ def test_standstill_and_further_period_count_working_days_past_weekends_and_bank
 
     _on(monkeypatch, date(2027, 1, 12))
     assert "Final since 11 January 2027" in page_text(admin.get(decision))
+    provider = signed_in(make_browser, PROVIDER_LEAD)
+    overview = page_text(provider.get(f"/provider/submissions/{world.submission_id}"))
+    assert "<dt>Decision final on</dt><dd>11 January 2027</dd>" in overview
+    # Reading pages changes nothing; the daily command records the decision as final, once.
+    with data() as session:
+        assert session.scalar(db.select(DecisionPublication.final_on)) is None
+    assert "1 decision became final." in app.test_cli_runner().invoke(args=["settle-decisions"]).output
+    assert "0 decisions became final." in app.test_cli_runner().invoke(args=["settle-decisions"]).output
     with data() as session:
         assert session.scalar(db.select(DecisionPublication.final_on)) == date(2027, 1, 11)
     actions = audit_actions(data, world.submission_id)

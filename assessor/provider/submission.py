@@ -76,6 +76,7 @@ def overview_page(
         representation_outcomes=standstill.REVIEW_OUTCOMES,
         representation_open=publication is not None and standstill.window_open(publication),
         publication_status=standstill.status(publication) if publication else "",
+        final_since=standstill.final_since(publication) if publication else None,
         representation_problems=representation_problems or [],
         representation_text=representation_text,
         domains=domains(inputs.questionnaire),

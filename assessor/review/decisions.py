@@ -89,8 +89,6 @@ def _decision_page(
 
 def _standstill(submission: Submission, latest: PanelDecision | None) -> dict[str, Any]:
     publication = standstill.publication_for(submission)
-    if publication is not None:
-        standstill.settle(publication)
     return {
         "publication": publication,
         "publication_status": standstill.status(publication) if publication else "",

@@ -283,9 +283,26 @@ def status(publication: DecisionPublication) -> str:
     return f"Final since {ends:%-d %B %Y}." if ends else ""
 
 
-def settle(publication: DecisionPublication) -> None:
-    """Store the date the decision became final once that date has passed (idempotent)."""
+def final_since(publication: DecisionPublication) -> date | None:
+    """The day the published decision became final, if it has; pages work it out as they read."""
     ends = final_on(publication)
-    if publication.final_on is None and ends is not None and today() > ends:
-        publication.final_on = ends
-        record("decision.final", submission_id=publication.submission_id, publication_id=publication.id, final_on=ends)
+    return ends if ends is not None and today() > ends else None
+
+
+def settle(publication: DecisionPublication) -> bool:
+    """Store the date the decision became final once that date has passed (idempotent).
+
+    Run by ``flask settle-decisions`` (daily), never by a page: reading a page changes nothing.
+    """
+    ends = final_since(publication)
+    if publication.final_on is not None or ends is None:
+        return False
+    publication.final_on = ends
+    record("decision.final", submission_id=publication.submission_id, publication_id=publication.id, final_on=ends)
+    return True
+
+
+def settle_all() -> int:
+    """Store every published decision that has become final since the last run; how many were."""
+    unsettled = db.session.scalars(db.select(DecisionPublication).where(DecisionPublication.final_on.is_(None)))
+    return sum(settle(publication) for publication in unsettled)
