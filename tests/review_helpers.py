@@ -80,8 +80,13 @@ def _user(session, email: str, name: str, role: str, organisation: Organisation 
     return user
 
 
-def build_world(data, answers: dict | None = None, status: str = "submitted") -> ReviewWorld:
-    """One round with an alliance (lead + partner organisation) that has submitted, and an outsider's draft."""
+def build_world(
+    data, answers: dict | None = None, status: str = "submitted", undeclared: tuple[str, ...] = ()
+) -> ReviewWorld:
+    """One round with an alliance (lead + partner organisation) that has submitted, and an outsider's draft.
+
+    Every reviewer has declared no conflict with either applicant, except those named in ``undeclared``.
+    """
     from assessor.services.definitions import import_definition
     from assessor.services.scores import score
 
@@ -144,9 +149,8 @@ def build_world(data, answers: dict | None = None, status: str = "submitted") ->
         session.flush()
         score(submission)
         score(draft)
-        declare_no_conflicts(
-            session, round_.id, [users[COMMISSIONERS[k]] for k in ("evaluator", "evaluator2", "moderator", "panel")]
-        )
+        reviewers = [COMMISSIONERS[k] for k in ("evaluator", "evaluator2", "moderator", "panel")]
+        declare_no_conflicts(session, round_.id, [users[email] for email in reviewers if email not in undeclared])
         session.commit()
         return ReviewWorld(round_.id, submission.id, draft.id, users)
 

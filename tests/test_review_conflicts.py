@@ -15,14 +15,6 @@ from tests.review_helpers import (
 )
 
 
-def _forget_declarations(data, email: str) -> None:
-    with data() as session:
-        user_id = session.scalar(db.select(User.id).filter_by(email=email))
-        for row in session.scalars(db.select(ConflictDeclaration).filter_by(user_id=user_id)):
-            session.delete(row)
-        session.commit()
-
-
 def _applicants(data, round_id: int) -> dict[str, int]:
     with data() as session:
         submissions = session.scalars(db.select(Submission).filter_by(round_id=round_id)).all()
@@ -30,9 +22,8 @@ def _applicants(data, round_id: int) -> dict[str, int]:
 
 
 def test_a_reviewer_declares_for_every_applicant_before_seeing_any_submission(app, data, make_browser):
-    world = build_world(data)
     evaluator_email = COMMISSIONERS["evaluator"]
-    _forget_declarations(data, evaluator_email)
+    world = build_world(data, undeclared=(evaluator_email,))
     applicants = _applicants(data, world.round_id)
     alliance, outsider = applicants["Harbour Alliance"], applicants["Inland Community Care"]
     evaluator = signed_in(make_browser, evaluator_email)
@@ -261,9 +252,8 @@ def test_the_scoring_services_themselves_refuse_an_unmitigated_conflict(app, dat
 
 def test_one_undeclared_applicant_is_enough_to_hold_a_reviewer_back(app, data, make_browser):
     """Declaring for every applicant but one, or someone else declaring, does not open the round."""
-    world = build_world(data)
     evaluator_email, moderator_email = COMMISSIONERS["evaluator"], COMMISSIONERS["moderator"]
-    _forget_declarations(data, evaluator_email)
+    world = build_world(data, undeclared=(evaluator_email,))
     applicants = _applicants(data, world.round_id)
     with data() as session:
         evaluator_id = world.users[evaluator_email]

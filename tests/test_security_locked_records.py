@@ -1,4 +1,4 @@
-"""A decision's conditions and its publication are protected by the database itself.
+"""A decision's conditions, its publication and reviewers' conflict declarations are protected by the database.
 
 The application closes a condition once and stores the date a published decision became final once;
 anything else (editing what was decided or published, or deleting it) is refused by the database, so
@@ -58,6 +58,9 @@ def test_what_was_decided_and_published_cannot_be_edited_or_deleted(data, make_b
         "UPDATE decision_publication SET standstill_ends_on = '2020-01-02'",
         "UPDATE decision_publication SET decision_id = decision_id + 1",
         "DELETE FROM decision_publication",
+        "UPDATE conflict_declaration SET applicant_id = applicant_id + 1",
+        "UPDATE conflict_declaration SET user_id = user_id + 1",
+        "DELETE FROM conflict_declaration",
     ):
         _refused(data, statement)
 

@@ -1,8 +1,9 @@
-"""Conditions and publications are protected by the database, as decisions and audit events are.
+"""Conditions, publications and conflict declarations are protected by the database, as decisions are.
 
-A decision's conditions and its publication are part of the record a challenge reads. The
-application only ever closes a condition once (status, closure note, time) and stores the date a
-published decision became final once; the database now refuses everything else, including deletes.
+They are part of the record a challenge reads. The application only ever closes a condition once
+(status, closure note, time), stores the date a published decision became final once, and changes a
+conflict declaration only by declaring again or mitigating it (each change, with the old values, in
+the audit trail); the database now refuses everything else, including deletes.
 
 Revision ID: 0007
 Revises: 0006
@@ -27,6 +28,11 @@ _RULES = {
         ("id", "submission_id", "decision_id", "published_on", "standstill_ends_on", "published_by_id", "published_at"),
         # Storing the date the decision became final, once.
         "OLD.final_on IS NULL",
+    ),
+    "conflict_declaration": (
+        ("id", "round_id", "user_id", "applicant_id"),
+        # Declaring again or recording a mitigation: whose declaration about whom never changes.
+        "1 = 1",
     ),
 }
 
