@@ -46,14 +46,7 @@ def refused(refusal: Refused) -> None:
 
 def carry_out(action: Callable[[], object], done: str) -> bool:
     """Run a state-changing service call: commit and say ``done``, or roll back and say why it was refused."""
-    try:
-        action()
-    except Refused as refusal:
-        refused(refusal)
-        return False
-    db.session.commit()
-    flash(done)
-    return True
+    return carry_out_and_say(action, lambda _: done)
 
 
 def refused_summary(
