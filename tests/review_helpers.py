@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import secrets
 from dataclasses import dataclass
+from datetime import date
 from functools import lru_cache
 from pathlib import Path
 
@@ -287,3 +288,35 @@ def page_text(response) -> str:
     import html
 
     return html.unescape(response.get_data(as_text=True))
+
+
+def decide(make_browser, submission_id: int, **fields: str):
+    """The panel records a decision through the page: both gates pass and the alliance may proceed,
+    unless ``fields`` say otherwise (form field names, e.g. ``outcome``, ``gate-B``, ``conditions-0-text``)."""
+    panel = signed_in(make_browser, COMMISSIONERS["panel"])
+    url = f"/review/submissions/{submission_id}/decision"
+    form = {
+        "gate-A": "pass",
+        "gate-B": "pass",
+        "outcome": "proceed",
+        "decided_on": date.today().isoformat(),
+        "panel_members": "Ada Chair\nBen Member",
+        **fields,
+    }
+    return panel.post(url, form, page=url)
+
+
+def decided_world(data, make_browser, **fields: str) -> ReviewWorld:
+    """``build_world`` with the written answer moderated and the panel's decision recorded."""
+    world = build_world(data)
+    moderate_as(data, world.submission_id, COMMISSIONERS["moderator"], NARRATIVE, 0.75)
+    response = decide(make_browser, world.submission_id, **fields)
+    assert response.status_code == 302, page_text(response)
+    return world
+
+
+def publish(make_browser, submission_id: int) -> None:
+    """The round administrator publishes the latest decision to the applicant."""
+    admin = signed_in(make_browser, COMMISSIONERS["round_admin"])
+    page = f"/review/submissions/{submission_id}/decision"
+    assert admin.post(f"/review/submissions/{submission_id}/publish", {}, page=page).status_code == 302

@@ -12,33 +12,16 @@ from assessor.services import standstill
 from assessor.services.errors import NotAllowed
 from tests.review_helpers import (
     COMMISSIONERS,
-    NARRATIVE,
     PROVIDER_LEAD,
     audit_actions,
     build_world,
-    moderate_as,
+    decided_world,
     page_text,
     signed_in,
 )
 from tests.web_client import csrf_token
 
 FRIDAY_BEFORE_CHRISTMAS = date(2026, 12, 18)
-
-
-def _decided_world(data, make_browser):
-    world = build_world(data)
-    moderate_as(data, world.submission_id, COMMISSIONERS["moderator"], NARRATIVE, 0.75)
-    panel = signed_in(make_browser, COMMISSIONERS["panel"])
-    url = f"/review/submissions/{world.submission_id}/decision"
-    form = {
-        "gate-A": "pass",
-        "gate-B": "pass",
-        "outcome": "proceed",
-        "decided_on": date.today().isoformat(),
-        "panel_members": "Ada Chair\nBen Member",
-    }
-    assert panel.post(url, form, page=url).status_code == 302
-    return world
 
 
 def _on(monkeypatch, day: date) -> None:
@@ -61,7 +44,7 @@ def _represent(app, submission_id: int, text: str):
 def test_standstill_and_further_period_count_working_days_past_weekends_and_bank_holidays(
     app, data, make_browser, monkeypatch
 ):
-    world = _decided_world(data, make_browser)
+    world = decided_world(data, make_browser)
     admin = signed_in(make_browser, COMMISSIONERS["round_admin"])
     for day, name in (("2026-12-25", "Christmas Day"), ("2026-12-28", "Boxing Day (substitute day)")):
         assert admin.post("/review/bank-holidays", {"day": day, "name": name}).status_code == 302
@@ -128,7 +111,7 @@ def test_standstill_and_further_period_count_working_days_past_weekends_and_bank
 
 
 def test_a_decision_sent_back_returns_to_moderation_and_never_becomes_final(app, data, make_browser, monkeypatch):
-    world = _decided_world(data, make_browser)
+    world = decided_world(data, make_browser)
     admin = signed_in(make_browser, COMMISSIONERS["round_admin"])
     decision = f"/review/submissions/{world.submission_id}/decision"
     _on(monkeypatch, date(2027, 3, 1))
@@ -161,7 +144,7 @@ def test_a_decision_sent_back_returns_to_moderation_and_never_becomes_final(app,
 def test_the_round_sets_the_length_of_the_standstill_period(app, data, make_browser, monkeypatch):
     # Five working days from Friday 30 April 2027, with the early May bank holiday on Monday 3 May:
     # Tuesday 4 to Friday 7 May are four, Monday 10 May the fifth.
-    world = _decided_world(data, make_browser)
+    world = decided_world(data, make_browser)
     with data() as session:
         from assessor.models import BankHoliday
 
@@ -178,7 +161,7 @@ def test_the_round_sets_the_length_of_the_standstill_period(app, data, make_brow
 
 
 def test_an_upheld_representation_keeps_the_decision_from_becoming_final(app, data, make_browser, monkeypatch):
-    world = _decided_world(data, make_browser)
+    world = decided_world(data, make_browser)
     admin = signed_in(make_browser, COMMISSIONERS["round_admin"])
     decision = f"/review/submissions/{world.submission_id}/decision"
     _on(monkeypatch, date(2027, 3, 1))
@@ -259,7 +242,7 @@ def test_a_bank_holiday_can_be_removed_from_the_list_and_the_removal_is_audited(
 def test_a_bank_holiday_counted_in_a_published_standstill_period_cannot_be_removed(
     app, data, make_browser, monkeypatch
 ):
-    world = _decided_world(data, make_browser)
+    world = decided_world(data, make_browser)
     admin = signed_in(make_browser, COMMISSIONERS["round_admin"])
     for day, name in (
         ("2026-12-25", "Christmas Day"),
@@ -301,7 +284,7 @@ def test_a_bank_holiday_counted_in_a_published_standstill_period_cannot_be_remov
 def test_a_bank_holiday_counted_in_a_further_period_after_a_representation_cannot_be_removed(
     app, data, make_browser, monkeypatch
 ):
-    world = _decided_world(data, make_browser)
+    world = decided_world(data, make_browser)
     admin = signed_in(make_browser, COMMISSIONERS["round_admin"])
     decision = f"/review/submissions/{world.submission_id}/decision"
     _on(monkeypatch, date(2027, 3, 1))

@@ -8,8 +8,6 @@ publication, never from the latest recorded decision.
 
 from __future__ import annotations
 
-from datetime import date
-
 import pytest
 
 from assessor.extensions import db
@@ -20,42 +18,22 @@ from assessor.services.reporting import feedback_available, feedback_report
 from assessor.services.submissions import reopen
 from tests.review_helpers import (
     COMMISSIONERS,
-    NARRATIVE,
     PROVIDER_LEAD,
     build_world,
-    moderate_as,
+    decide,
+    decided_world,
+    publish,
     signed_in,
 )
 
 
 def _decide(make_browser, submission_id: int, outcome: str = "proceed", correction: str = "") -> int:
-    panel = signed_in(make_browser, COMMISSIONERS["panel"])
-    url = f"/review/submissions/{submission_id}/decision"
-    form = {
-        "gate-A": "pass",
-        "gate-B": "pass",
-        "outcome": outcome,
-        "decided_on": date.today().isoformat(),
-        "panel_members": "Ada Chair\nBen Member",
-    }
+    fields = {"outcome": outcome}
     if outcome != "proceed":
-        form["differs_reason"] = "The panel weighed the late evidence."
+        fields["differs_reason"] = "The panel weighed the late evidence."
     if correction:
-        form["correction_reason"] = correction
-    return panel.post(url, form, page=url).status_code
-
-
-def _decided_world(data, make_browser):
-    world = build_world(data)
-    moderate_as(data, world.submission_id, COMMISSIONERS["moderator"], NARRATIVE, 0.75)
-    assert _decide(make_browser, world.submission_id) == 302
-    return world
-
-
-def _publish(make_browser, submission_id: int) -> None:
-    admin = signed_in(make_browser, COMMISSIONERS["round_admin"])
-    page = f"/review/submissions/{submission_id}/decision"
-    assert admin.post(f"/review/submissions/{submission_id}/publish", {}, page=page).status_code == 302
+        fields["correction_reason"] = correction
+    return decide(make_browser, submission_id, **fields).status_code
 
 
 def _review_representation(app, make_browser, submission_id: int, outcome: str) -> None:
@@ -94,18 +72,18 @@ def _try_reopen(make_browser, role: str, submission_id: int) -> str:
 
 @pytest.mark.parametrize("role", ["moderator", "round_admin"])
 def test_a_decided_submission_cannot_be_reopened_before_or_after_publication(app, data, make_browser, role):
-    world = _decided_world(data, make_browser)
+    world = decided_world(data, make_browser)
     for stage in ("recorded", "published"):
         if stage == "published":
-            _publish(make_browser, world.submission_id)
+            publish(make_browser, world.submission_id)
         page = _try_reopen(make_browser, role, world.submission_id)
         assert _status(data, world.submission_id) == "decided", stage
         assert "so it cannot be reopened" in page, stage
 
 
 def test_a_submission_sent_back_after_a_representation_goes_to_moderation_not_to_draft(app, data, make_browser):
-    world = _decided_world(data, make_browser)
-    _publish(make_browser, world.submission_id)
+    world = decided_world(data, make_browser)
+    publish(make_browser, world.submission_id)
     _review_representation(app, make_browser, world.submission_id, "sent_back")
     assert _status(data, world.submission_id) == "under_review"
     _try_reopen(make_browser, "round_admin", world.submission_id)
@@ -113,7 +91,7 @@ def test_a_submission_sent_back_after_a_representation_goes_to_moderation_not_to
 
 
 def test_the_reopen_service_refuses_every_decided_submission_whoever_calls_it(app, data, make_browser):
-    world = _decided_world(data, make_browser)
+    world = decided_world(data, make_browser)
     with app.app_context():
         submission = db.session.get_one(Submission, world.submission_id)
         admin = db.session.scalar(db.select(User).filter_by(email=COMMISSIONERS["site_admin"]))
@@ -129,10 +107,10 @@ def test_a_submission_under_review_can_still_be_reopened(app, data, make_browser
 
 
 def test_a_published_decision_is_corrected_only_after_a_representation_succeeds(app, data, make_browser):
-    world = _decided_world(data, make_browser)
+    world = decided_world(data, make_browser)
     # Before publication the panel may still correct its decision.
     assert _decide(make_browser, world.submission_id, "open_procurement", correction="Typo in the outcome.") == 302
-    _publish(make_browser, world.submission_id)
+    publish(make_browser, world.submission_id)
     response = _decide(make_browser, world.submission_id, "proceed", correction="We changed our minds.")
     assert response == 200
     with data() as session:
@@ -151,7 +129,7 @@ def _feedback(app, submission_id: int):
 
 
 def test_feedback_waits_for_publication_and_shows_only_the_published_decision(app, data, make_browser):
-    world = _decided_world(data, make_browser)
+    world = decided_world(data, make_browser)
     lead = signed_in(make_browser, PROVIDER_LEAD)
     feedback = f"/provider/submissions/{world.submission_id}/feedback.pdf"
 
@@ -161,7 +139,7 @@ def test_feedback_waits_for_publication_and_shows_only_the_published_decision(ap
     assert "on your submission is published or the round has closed" in response.get_data(as_text=True)
     assert _feedback(app, world.submission_id) == (False, None)
 
-    _publish(make_browser, world.submission_id)
+    publish(make_browser, world.submission_id)
     available, decision = _feedback(app, world.submission_id)
     assert available and decision is not None and decision.outcome == "proceed"
 
@@ -170,13 +148,13 @@ def test_feedback_waits_for_publication_and_shows_only_the_published_decision(ap
     assert _decide(make_browser, world.submission_id, "open_procurement", correction="Upheld on review.") == 302
     _, decision = _feedback(app, world.submission_id)
     assert decision is not None and decision.outcome == "proceed"
-    _publish(make_browser, world.submission_id)
+    publish(make_browser, world.submission_id)
     _, decision = _feedback(app, world.submission_id)
     assert decision is not None and decision.outcome == "open_procurement"
 
 
 def test_feedback_after_the_round_closes_shows_no_unpublished_decision(app, data, make_browser):
-    world = _decided_world(data, make_browser)
+    world = decided_world(data, make_browser)
     with data() as session:
         session.get_one(Round, world.round_id).status = "closed"
         session.commit()

@@ -14,29 +14,23 @@ import sqlalchemy as sa
 
 from assessor.extensions import db
 from assessor.models import DecisionCondition, DecisionPublication
-from tests.review_helpers import COMMISSIONERS, NARRATIVE, build_world, moderate_as, page_text, signed_in
+from tests.review_helpers import decided_world, publish
 
 
 def _published_with_a_condition(data, make_browser) -> int:
-    world = build_world(data)
-    moderate_as(data, world.submission_id, COMMISSIONERS["moderator"], NARRATIVE, 0.75)
-    panel = signed_in(make_browser, COMMISSIONERS["panel"])
-    url = f"/review/submissions/{world.submission_id}/decision"
-    form = {
-        "gate-A": "pass",
-        "gate-B": "conditional",
-        "outcome": "proceed_with_conditions",
-        "decided_on": date.today().isoformat(),
-        "panel_members": "Ada Chair\nBen Member",
-        "differs_reason": "The panel wants the workforce agreement signed first.",
-        "conditions-0-text": "Sign the workforce sharing agreement",
-        "conditions-0-owner": "Harbour Alliance Trust",
-        "conditions-0-due_on": (date.today() + timedelta(days=90)).isoformat(),
-    }
-    response = panel.post(url, form, page=url)
-    assert response.status_code == 302, page_text(response)
-    admin = signed_in(make_browser, COMMISSIONERS["round_admin"])
-    assert admin.post(f"/review/submissions/{world.submission_id}/publish", {}, page=url).status_code == 302
+    world = decided_world(
+        data,
+        make_browser,
+        **{
+            "gate-B": "conditional",
+            "outcome": "proceed_with_conditions",
+            "differs_reason": "The panel wants the workforce agreement signed first.",
+            "conditions-0-text": "Sign the workforce sharing agreement",
+            "conditions-0-owner": "Harbour Alliance Trust",
+            "conditions-0-due_on": (date.today() + timedelta(days=90)).isoformat(),
+        },
+    )
+    publish(make_browser, world.submission_id)
     return world.submission_id
 
 
