@@ -22,6 +22,7 @@ from tests.review_helpers import (
     build_world,
     decide,
     decided_world,
+    page_text,
     publish,
     signed_in,
 )
@@ -111,11 +112,17 @@ def test_a_published_decision_is_corrected_only_after_a_representation_succeeds(
     # Before publication the panel may still correct its decision.
     assert _decide(make_browser, world.submission_id, "open_procurement", correction="Typo in the outcome.") == 302
     publish(make_browser, world.submission_id)
+    # The page no longer offers a correction, and the service refuses one posted anyway.
+    panel = signed_in(make_browser, COMMISSIONERS["panel"])
+    page = page_text(panel.get(f"/review/submissions/{world.submission_id}/decision"))
+    assert "so it cannot be corrected" in page and "Record the correction" not in page
     response = _decide(make_browser, world.submission_id, "proceed", correction="We changed our minds.")
     assert response == 200
     with data() as session:
         assert session.scalar(db.select(db.func.max(PanelDecision.version))) == 2
     _review_representation(app, make_browser, world.submission_id, "upheld")
+    page = page_text(panel.get(f"/review/submissions/{world.submission_id}/decision"))
+    assert "Record the correction" in page and "so it cannot be corrected" not in page
     assert _decide(make_browser, world.submission_id, "proceed", correction="The representation was upheld.") == 302
     with data() as session:
         assert session.scalar(db.select(db.func.max(PanelDecision.version))) == 3

@@ -66,8 +66,8 @@ def _decision_page(
     inputs, result = score(submission)
     latest = decisions.current(submission)
     form = form or _decision_form(submission, inputs.framework, latest, formdata=False)
-    # Settling the standstill may record that the decision has become final: it is saved with the rescore.
     standstill_context = _standstill(submission, latest)
+    # Scoring may have refreshed the stored summary.
     db.session.commit()
     return render_template(
         "review/decision.html",
@@ -81,6 +81,7 @@ def _decision_page(
         outcome_labels=OUTCOME_LABELS,
         decision_labels=DECISION_OUTCOMES,
         can_record=decisions.can_record(submission),
+        can_change=standstill.decision_can_change(submission),
         conflict=conflicts.blocking(submission, current_user),
         follow_up_needed=decisions.needs_follow_up(result.rag),
         **standstill_context,

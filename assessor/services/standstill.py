@@ -133,16 +133,19 @@ def representations_for(publication: DecisionPublication) -> list[Representation
     )
 
 
-def check_decision_can_change(submission: Submission) -> None:
-    """Refuse a new version of a published decision unless a representation succeeded against it.
+def decision_can_change(submission: Submission) -> bool:
+    """Whether the panel may record a new version: never once published, unless a representation succeeded.
 
     The applicant relies on the published decision and its standstill period; the sanctioned way to
     change it is a representation the round administrator upheld or sent back.
     """
     publication = publication_for(submission)
-    if publication is None:
-        return
-    if not any(r.outcome in CHANGES_DECISION for r in representations_for(publication)):
+    return publication is None or any(r.outcome in CHANGES_DECISION for r in representations_for(publication))
+
+
+def check_decision_can_change(submission: Submission) -> None:
+    """Refuse a new version of a published decision unless a representation succeeded against it."""
+    if not decision_can_change(submission):
         raise NotAllowed(
             "This decision has been published to the applicant, so it cannot be corrected. "
             "It can only be changed after a representation about it is upheld or sent back.",
