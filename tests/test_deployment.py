@@ -366,13 +366,24 @@ def test_round_export_job_gives_the_same_workbook_rows_as_the_direct_export(demo
 
 
 def test_a_reviewer_who_has_not_declared_conflicts_cannot_get_round_reports_as_jobs(demo, data, browser):
-    from assessor.models import ConflictDeclaration, User
+    import secrets
 
+    from assessor.models import User
+    from assessor.passwords import hash_password
+
+    # A newly added evaluator has not declared on any applicant of the demo round yet.
     with data() as session:
-        evaluator = session.query(User).filter_by(email="evaluator@northshire-icb.example").one()
-        session.query(ConflictDeclaration).filter_by(user_id=evaluator.id).delete()
+        session.add(
+            User(
+                email="new-evaluator@northshire-icb.example",
+                name="New Evaluator",
+                role="evaluator",
+                password_hash=hash_password(DEMO_PASSWORD),
+                session_token=secrets.token_hex(16),
+            )
+        )
         session.commit()
-    browser.login("evaluator@northshire-icb.example")
+    browser.login("new-evaluator@northshire-icb.example")
     response = browser.post("/jobs/new/programme_summary", {"round_id": "1"}, page="/provider/")
     assert response.status_code == 403
 

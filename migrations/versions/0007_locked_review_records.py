@@ -17,22 +17,23 @@ down_revision = "0006"
 branch_labels = None
 depends_on = None
 
-# (table, columns that never change, SQL that is true when an update is one the application makes)
+# table: (columns that never change, SQL true when an update is one the application makes, refusal)
 _RULES = {
     "decision_condition": (
         ("id", "decision_id", "text", "owner", "due_on"),
-        # Closing an open condition, once.
         "OLD.status = 'open'",
+        "decision_condition is locked: a condition can only be closed, once",
     ),
     "decision_publication": (
         ("id", "submission_id", "decision_id", "published_on", "standstill_ends_on", "published_by_id", "published_at"),
-        # Storing the date the decision became final, once.
         "OLD.final_on IS NULL",
+        "decision_publication is locked: only the date the decision became final can be stored, once",
     ),
     "conflict_declaration": (
         ("id", "round_id", "user_id", "applicant_id"),
-        # Declaring again or recording a mitigation: whose declaration about whom never changes.
+        # Declaring again or recording a mitigation is allowed: whose declaration about whom is not.
         "1 = 1",
+        "conflict_declaration is locked: a declaration cannot be deleted or moved to another person or applicant",
     ),
 }
 
@@ -43,8 +44,7 @@ def _changed(columns: tuple[str, ...], distinct: str) -> str:
 
 def upgrade():
     postgresql = op.get_bind().dialect.name == "postgresql"
-    for table, (fixed, allowed) in _RULES.items():
-        message = f"{table} rows are locked: only the recorded closing step may change them"
+    for table, (fixed, allowed, message) in _RULES.items():
         if postgresql:
             op.execute(f"""
                 CREATE FUNCTION {table}_is_locked() RETURNS trigger AS $$
