@@ -252,17 +252,8 @@ def _describe(event: AuditEvent, questionnaire: Questionnaire) -> HistoryEntry:
     domain = questionnaire.domain_of(question.id) if question is not None else None
     domain_title = domain.title if domain is not None else detail.get("section_title")
     subject = question.text if question is not None else detail.get("question")
-    if event.action == "answer.changed":
-        return HistoryEntry(
-            event.at,
-            who,
-            what,
-            domain_title,
-            subject,
-            _answer_text(detail.get("old"), question),
-            _answer_text(detail.get("new"), question),
-        )
-    if event.action == "declaration.changed":
+    if event.action in ("answer.changed", "declaration.changed"):
+        # A member declaration also names the organisation it was made for; an answer has none.
         return HistoryEntry(
             event.at,
             who,
