@@ -21,6 +21,7 @@ from scoring import RECOMMENDATION_LABELS
 from scoring.results import RECOMMENDATION_ORDER
 
 from ..extensions import db
+from ..ids import parse_id
 from ..models import SUBMISSION_STATUSES, Applicant, ApplicantMember, Round, Submission
 from ..states import SubmissionStatus
 from .definitions import framework_for, questionnaire_for
@@ -57,19 +58,9 @@ SORTS = {
 DEFAULT_ORDER = {"applicant": "asc", "status": "asc"}
 
 
-def _whole_number(text: str | None) -> int | None:
-    """A query-string value as an int, or None: hand-edited links must never cost a 500."""
-    if not text or not text.isascii():
-        return None
-    try:
-        return int(text)
-    except ValueError:  # includes strings too long to convert
-        return None
-
-
 def _page_number(args: Mapping[str, str]) -> int:
     """Page 1 for junk; a page past the end is brought back once the number of pages is known."""
-    return max(1, _whole_number(args.get("page")) or 1)
+    return max(1, parse_id(args.get("page")) or 1)
 
 
 def _one_of(value: str | None, allowed: Collection[str], default: str) -> str:
@@ -250,7 +241,7 @@ class ComparisonQuery(_SortableTable):
         sorts = {NAME_SORT} | {domain_sort(d) for d, _ in domains}
         sort = _one_of(args.get("sort"), sorts, NAME_SORT)
         order = _one_of(args.get("order"), ("asc", "desc"), cls.default_order(sort))
-        shown = (_whole_number(v) for v in args.getlist("show"))
+        shown = (parse_id(v) for v in args.getlist("show"))
         query = cls(
             applicant=args.get("applicant", "").strip()[:FILTER_MAX_LENGTH],
             sort=sort,
