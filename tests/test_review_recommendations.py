@@ -189,3 +189,12 @@ def _engine_gate(data, submission_id: int, gate_id: str) -> str:
     with data() as session:
         result = session.get(Submission, submission_id).result
         return next(g["outcome"] for g in result["gates"] if g["id"] == gate_id)
+
+
+def test_events_stored_under_old_names_are_shown_in_todays_words():
+    from assessor.services.audit import describe_event
+
+    assert describe_event("recommendation.added") == "Action added"
+    assert describe_event("section.assigned") == "Domain assigned"
+    assert describe_event("declaration.changed") == "Member declaration changed"
+    assert describe_event("conflict.declared") == "Conflict declared"

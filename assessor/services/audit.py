@@ -33,6 +33,8 @@ def record(action: str, *, user: User | None = None, submission_id: int | None =
 _EVENT_WORDS = {
     "recommendation.added": "Action added",
     "recommendation.closed": "Action closed",
+    "section.assigned": "Domain assigned",
+    "declaration.changed": "Member declaration changed",
 }
 
 
