@@ -160,6 +160,17 @@ class Questionnaire(Strict):
         return question_id in self.member_question_ids
 
 
+# Evaluators' judgement of an evidence question's files, worst first, with the score each gives the
+# question.  An evidence_required criterion passes when the consensus judgement is at least its
+# min_sufficiency.
+SUFFICIENCY_SCORES: dict[str, float] = {"not_sufficient": 0.0, "partly": 0.5, "sufficient": 1.0}
+SUFFICIENCY_LABELS: dict[str, str] = {
+    "not_sufficient": "Not sufficient",
+    "partly": "Partly sufficient",
+    "sufficient": "Sufficient",
+}
+Sufficiency = Literal["not_sufficient", "partly", "sufficient"]
+
 CriterionType = Literal[
     "question_min", "number_min", "domain_min", "overall_min", "evidence_required", "member_declarations"
 ]
@@ -175,6 +186,8 @@ class Criterion(Strict):
     on_fail: OnFail = "fail"
     title: str | None = None
     rationale: str | None = None
+    # evidence_required only: the least consensus judgement of the files that meets the criterion.
+    min_sufficiency: Literal["partly", "sufficient"] | None = None
 
     @model_validator(mode="after")
     def _targets_match_type(self) -> Criterion:
@@ -194,7 +207,14 @@ class Criterion(Strict):
         if not needs_min and self.min is not None:
             article = "an" if self.type.startswith("e") else "a"
             raise ValueError(f"{article} {self.type} criterion takes no 'min'")
+        if self.min_sufficiency is not None and self.type != "evidence_required":
+            raise ValueError("only an evidence_required criterion takes 'min_sufficiency'")
         return self
+
+    @property
+    def required_sufficiency(self) -> str:
+        """The least judgement of the evidence that meets an evidence_required criterion."""
+        return self.min_sufficiency or "sufficient"
 
     # The validator above fixes which of question, domain and min each type of criterion has.  Code
     # that handles one type reads them through these, so that guarantee is stated once, here.
@@ -225,6 +245,9 @@ class Gate(Strict):
     id: GateIdentifier
     title: Annotated[str, StringConstraints(min_length=1)]
     description: str | None = None
+    # More than this many criteria unmet "with conditions" fail the gate: a long list of conditions
+    # means the applicant is not ready.  None: no limit.
+    max_conditional: Annotated[int, Field(ge=0)] | None = None
     criteria: list[Criterion] = Field(min_length=1)
 
 

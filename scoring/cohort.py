@@ -18,9 +18,10 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from questionnaires import DECLARATION_TYPES, Criterion, Framework, Question, Questionnaire, ShowIf
+from questionnaires import SUFFICIENCY_SCORES, DECLARATION_TYPES, Criterion, Framework, Question, Questionnaire, ShowIf
 
 from .engine import TOLERANCE, ScoringPlan, plan_for
+from .rules import JUDGED_TYPES
 from .states import GateOutcome, Recommendation
 
 _LIST_TYPES = ("multichoice", "evidence")
@@ -159,22 +160,64 @@ def _condition_holds(condition: ShowIf, controller: Question, column: _Column, n
     return holds
 
 
-def _moderation_columns(plan: ScoringPlan, moderation: pd.DataFrame | None, index: pd.Index) -> dict[str, np.ndarray]:
+@dataclass
+class _Consensus:
+    """The moderation frame split as ``scoring.rules.split_moderation`` splits one submission's."""
+
+    scores: dict[str, np.ndarray]  # question id -> float[n], NaN where no consensus score
+    verified: dict[str, np.ndarray]  # question id -> bool[n], a verified answer replaces the provider's
+    # Long-format rows (submission, question, value) of the verified answers.
+    answers: pd.DataFrame | None
+
+
+def _consensus_score(value: object) -> float:
+    if isinstance(value, str):
+        return SUFFICIENCY_SCORES.get(value, np.nan)
+    if isinstance(value, dict):
+        return np.nan
+    return float(value)  # type: ignore[arg-type]  # validated: a number when not text or a mapping
+
+
+def _consensus(plan: ScoringPlan, moderation: pd.DataFrame | None, index: pd.Index) -> _Consensus:
     if moderation is None or moderation.empty:
-        return {}
+        return _Consensus({}, {}, None)
     score_column = "score" if "score" in moderation.columns else "value"
-    positions = index.get_indexer(pd.Index(moderation["submission"]))
     values = moderation[score_column].to_numpy(dtype=object)
-    out = {}
+    is_answer = np.array([isinstance(v, dict) and v.get("answer") is not None for v in values], dtype=bool)
+    scores = np.array([np.nan if a else _consensus_score(v) for v, a in zip(values, is_answer)], dtype=float)
+    positions = index.get_indexer(pd.Index(moderation["submission"]))
     n = len(index)
+    row_numbers = np.arange(len(moderation)).astype(object)
+    out_scores: dict[str, np.ndarray] = {}
+    out_verified: dict[str, np.ndarray] = {}
     for qid, rows in _rows_by_question(moderation["question"]).items():
         if qid not in plan.question_index:
             continue
-        pos, vals = _select(rows, positions, values, n)
-        scores = np.full(n, np.nan)
-        scores[pos] = vals.astype(float)
-        out[qid] = scores
-    return out
+        # The last consensus given for a question wins, whatever its form, as in a dict.
+        pos, kept = _select(rows, positions, row_numbers, n)
+        kept = kept.astype(np.intp)
+        column = np.full(n, np.nan)
+        column[pos] = scores[kept]
+        out_scores[qid] = column
+        if qid not in plan.member_question_ids:
+            flags = np.zeros(n, dtype=bool)
+            flags[pos] = is_answer[kept]
+            out_verified[qid] = flags
+    chosen = [qid for qid, flags in out_verified.items() if flags.any()]
+    answers = None
+    if chosen:
+        pieces = [
+            pd.DataFrame({"submission": index[np.flatnonzero(out_verified[qid])], "question": qid})
+            for qid in chosen
+        ]
+        answers = pd.concat(pieces, ignore_index=True)
+        lookup = {
+            (sub, q): v["answer"]
+            for sub, q, v, a in zip(moderation["submission"], moderation["question"], values, is_answer)
+            if a
+        }
+        answers["value"] = [lookup[(sub, q)] for sub, q in zip(answers["submission"], answers["question"])]
+    return _Consensus(out_scores, out_verified, answers)
 
 
 def _require(frame: pd.DataFrame, columns: tuple[str, ...], name: str) -> None:
@@ -260,7 +303,7 @@ def _output_columns(plan: ScoringPlan) -> list[str]:
         [d.id for d in plan.domains]
         + ["overall", "rag"]
         + [g.id for g in plan.framework.gates]
-        + ["recommendation", "awaiting_evaluation"]
+        + ["recommendation", "provisional", "verified_share", "awaiting_evaluation"]
     )
     clashes = sorted({c for c in names if names.count(c) > 1})
     if clashes:
@@ -287,8 +330,10 @@ def score_cohort(
     any of its rows; later duplicates win).  Rows for unknown questions are ignored, and so are
     joint rows for per_member questions and member rows for joint ones: validate first.
     Columns: each domain id (NaN = not scored; always NaN for a per_member domain), ``overall``,
-    ``rag``, each gate id (outcome), ``recommendation``, ``awaiting_evaluation`` (number of
-    questions awaiting evaluation).
+    ``rag``, each gate id (outcome), ``recommendation``, ``provisional`` (some criterion is unmet
+    only for want of evaluation), ``verified_share`` and ``awaiting_evaluation`` (number of
+    questions awaiting evaluation).  ``moderation``'s values take every form the single path
+    reads: scores, judgements of evidence and ``{"answer": value}``.
     """
     plan = plan_for(questionnaire, framework)
     columns = _output_columns(plan)
@@ -296,10 +341,14 @@ def score_cohort(
     index = _submission_index(answers, moderation, member_answers)
     n = len(index)
 
+    consensus = _consensus(plan, moderation, index)
+    if consensus.answers is not None:
+        # Appended last, so each verified answer wins over the provider's, as in the single path.
+        answers = pd.concat([answers[["submission", "question", "value"]], consensus.answers], ignore_index=True)
     positions = index.get_indexer(pd.Index(answers["submission"]))
     values = answers["value"].to_numpy(dtype=object)
     rows = _rows_by_question(answers["question"]) if len(answers) else {}
-    moderated = _moderation_columns(plan, moderation, index)
+    moderated = consensus.scores
 
     scored: dict[str, _Column] = {}
     for question in plan.questions:
@@ -313,8 +362,12 @@ def score_cohort(
 
     named = {c.question for c in plan.criteria if c.question}
     gate_values: dict[str, np.ndarray] = {}
+    awaited: dict[str, np.ndarray] = {}
     domain_num = {d.id: np.zeros(n) for d in plan.domains}
+    settled_num = {d.id: np.zeros(n) for d in plan.domains}
     domain_den = {d.id: np.zeros(n) for d in plan.domains}
+    checked_weight = {d.id: np.zeros(n) for d in plan.domains}
+    domain_awaits = {d.id: np.zeros(n, dtype=bool) for d in plan.domains}
     awaiting = np.zeros(n, dtype=np.int64)
     for question in plan.questions:
         column, shown = scored[question.id], visible[question.id]
@@ -322,45 +375,71 @@ def score_cohort(
         unmoderated = np.ones(n, dtype=bool) if moderation_scores is None else np.isnan(moderation_scores)
         own = np.zeros(n) if question.type == "text" else column.self_score
         effective = own if moderation_scores is None else np.where(unmoderated, own, moderation_scores)
+        waiting = np.zeros(n, dtype=bool)
+        if plan.needs_evaluation(question) and question.type in JUDGED_TYPES:
+            material = column.answered if column.files is None else column.files > 0
+            waiting = shown & material & unmoderated
+            awaiting += waiting
+        awaited[question.id] = waiting
+        settled = np.where(waiting, 0.0, effective)
         if question.id in named:
-            gate_values[question.id] = np.where(shown, effective, np.nan)
+            gate_values[question.id] = np.where(shown, settled, np.nan)
         if question.weight > 0:
             domain_id = plan.domain_of[question.id].id
+            verified = ~unmoderated | consensus.verified.get(question.id, np.zeros(n, dtype=bool))
             domain_num[domain_id] += question.weight * np.where(shown, effective, 0.0)
+            settled_num[domain_id] += question.weight * np.where(shown, settled, 0.0)
             domain_den[domain_id] += question.weight * shown
-        if plan.needs_evaluation(question):
-            awaiting += shown & column.answered & unmoderated
+            checked_weight[domain_id] += question.weight * (shown & (verified | ~column.answered))
+        domain_awaits[plan.domain_of[question.id].id] |= waiting
 
     domain_scores: dict[str, np.ndarray] = {}
-    overall_num, overall_den = np.zeros(n), np.zeros(n)
+    settled_scores: dict[str, np.ndarray] = {}
+    overall_num, settled_overall_num, overall_den = np.zeros(n), np.zeros(n), np.zeros(n)
+    share_num = np.zeros(n)
     for domain in plan.domains:
         den = domain_den[domain.id]
         if domain.per_member:
-            domain_scores[domain.id] = np.full(n, np.nan)
+            domain_scores[domain.id] = settled_scores[domain.id] = np.full(n, np.nan)
             continue
         with np.errstate(invalid="ignore", divide="ignore"):
             score = np.where(den > 0, np.minimum(100.0, 100.0 * domain_num[domain.id] / den), np.nan)
+            settled = np.where(den > 0, np.minimum(100.0, 100.0 * settled_num[domain.id] / den), np.nan)
+            checked = np.where(den > 0, checked_weight[domain.id] / den, 0.0)
         domain_scores[domain.id] = score
+        settled_scores[domain.id] = settled
         has_score = ~np.isnan(score)
         overall_num += np.where(has_score, domain.weight * score, 0.0)
+        settled_overall_num += np.where(has_score, domain.weight * settled, 0.0)
+        share_num += np.where(has_score, domain.weight * checked, 0.0)
         overall_den += domain.weight * has_score
     with np.errstate(invalid="ignore", divide="ignore"):
         overall = np.where(overall_den > 0, np.minimum(100.0, overall_num / overall_den), np.nan)
+        settled_overall = np.where(overall_den > 0, np.minimum(100.0, settled_overall_num / overall_den), np.nan)
+        share = np.where(overall_den > 0, np.minimum(1.0, share_num / overall_den), np.nan)
+    any_awaited = np.zeros(n, dtype=bool)
+    for domain in plan.joint_domains:
+        any_awaited |= domain_awaits[domain.id]
 
     table: dict[str, object] = {d.id: domain_scores[d.id] for d in plan.domains}
     table["overall"] = overall
     table["rag"] = _rag_labels(framework, overall)
     any_fail, any_conditional = np.zeros(n, dtype=bool), np.zeros(n, dtype=bool)
+    provisional = np.zeros(n, dtype=bool)
     for gate in framework.gates:
-        fails, conditional = np.zeros(n, dtype=bool), np.zeros(n, dtype=bool)
+        fails, conditions = np.zeros(n, dtype=bool), np.zeros(n, dtype=np.int64)
         for criterion in gate.criteria:
             passed = _criterion_passes(
-                criterion, plan, scored, visible, gate_values, domain_scores, overall, n, declarations
+                criterion, plan, scored, visible, gate_values, settled_scores, settled_overall, n, declarations, moderated
             )
+            provisional |= ~passed & _criterion_awaits(criterion, plan, visible, awaited, domain_awaits, any_awaited, n)
             if criterion.on_fail == GateOutcome.FAIL.value:
                 fails |= ~passed
             else:
-                conditional |= ~passed
+                conditions += ~passed
+        if gate.max_conditional is not None:
+            fails |= conditions > gate.max_conditional
+        conditional = conditions > 0
         # Plain strings in the table, as before: the outcomes' values.
         table[gate.id] = np.where(
             fails, GateOutcome.FAIL.value, np.where(conditional, GateOutcome.CONDITIONAL.value, GateOutcome.PASS.value)
@@ -372,8 +451,31 @@ def score_cohort(
         Recommendation.OPEN_PROCUREMENT.value,
         np.where(any_conditional, Recommendation.PROCEED_WITH_CONDITIONS.value, Recommendation.PROCEED.value),
     ).astype(object)
+    table["provisional"] = provisional
+    table["verified_share"] = share
     table["awaiting_evaluation"] = awaiting
     return pd.DataFrame(table, index=index, columns=columns)
+
+
+def _criterion_awaits(
+    criterion: Criterion,
+    plan: ScoringPlan,
+    visible: dict[str, np.ndarray],
+    awaited: dict[str, np.ndarray],
+    domain_awaits: dict[str, np.ndarray],
+    any_awaited: np.ndarray,
+    n: int,
+) -> np.ndarray:
+    """Where an unmet criterion is awaiting evaluation: an answer it reads is not judged yet (``engine.criterion_status``)."""
+    if criterion.type in ("question_min", "number_min", "evidence_required"):
+        if criterion.question not in plan.question_index:
+            return np.zeros(n, dtype=bool)
+        return visible[criterion.question_id] & awaited[criterion.question_id]
+    if criterion.type == "domain_min":
+        return domain_awaits.get(criterion.domain_id, np.zeros(n, dtype=bool))
+    if criterion.type == "overall_min":
+        return any_awaited
+    return np.zeros(n, dtype=bool)
 
 
 def _check_inputs(answers: pd.DataFrame, moderation: pd.DataFrame | None, member_answers: pd.DataFrame | None) -> None:
@@ -418,7 +520,9 @@ def _criterion_passes(
     overall: np.ndarray,
     n: int,
     declarations: dict[str, np.ndarray],
+    moderated: dict[str, np.ndarray],
 ) -> np.ndarray:
+    """``domain_scores`` and ``overall`` are the settled scores (answers awaiting evaluation count 0)."""
     threshold = (criterion.min - TOLERANCE) if criterion.min is not None else None
     if criterion.type == "member_declarations":
         clear = declarations.get(criterion.domain_id)
@@ -440,7 +544,9 @@ def _criterion_passes(
                 return np.zeros(n, dtype=bool)
             return shown & (column.number >= threshold)
         if criterion.type == "evidence_required":
-            if column.files is None:
+            judged = moderated.get(criterion.question_id)
+            if column.files is None or judged is None:
                 return np.zeros(n, dtype=bool)
-            return shown & (column.files > 0)
+            required = SUFFICIENCY_SCORES[criterion.required_sufficiency] - TOLERANCE
+            return shown & (column.files > 0) & (judged >= required)
     return np.zeros(n, dtype=bool)

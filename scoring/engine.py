@@ -24,7 +24,16 @@ import math
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from questionnaires import DECLARATION_TYPES, Criterion, Domain, Framework, Question, Questionnaire
+from questionnaires import (
+    DECLARATION_TYPES,
+    SUFFICIENCY_SCORES,
+    Criterion,
+    Domain,
+    Framework,
+    Gate,
+    Question,
+    Questionnaire,
+)
 
 from .explanations import default_title as default_title
 from .explanations import explain as explain
@@ -51,6 +60,7 @@ from .rules import evaluate_question as evaluate_question
 from .rules import is_answered as is_answered
 from .rules import meets as meets
 from .rules import plan_for as plan_for
+from .rules import split_moderation as split_moderation
 from .states import GateOutcome, Recommendation
 
 # --------------------------------------------------------------------------------------------------
@@ -84,22 +94,44 @@ def _not_applicable(question: Question) -> QuestionState:
 def evaluate(
     plan: ScoringPlan,
     answers: Mapping[str, Any],
-    moderation: Mapping[str, float],
+    moderation: Mapping[str, Any],
     member_answers: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> Evaluation:
-    visible = compute_visibility(plan, answers)
+    """``moderation``: question id -> consensus, in any form ``split_moderation`` reads."""
+    scores, verified_answers = split_moderation(moderation)
+    verified_answers = {k: v for k, v in verified_answers.items() if k not in plan.member_question_ids}
+    # A verified answer replaces the provider's everywhere, show_if included.
+    read = {**answers, **verified_answers} if verified_answers else answers
+    visible = compute_visibility(plan, read)
     states = {
         q.id: (
             _not_applicable(q)
             if q.id in plan.member_question_ids
-            else evaluate_question(q, answers.get(q.id), moderation.get(q.id), visible[q.id], plan.needs_evaluation(q))
+            else evaluate_question(
+                q, read.get(q.id), scores.get(q.id), visible[q.id], plan.needs_evaluation(q), q.id in verified_answers
+            )
         )
         for q in plan.questions
     }
     domain_scores = {d.id: None if d.per_member else domain_score(domain_terms(d, states)) for d in plan.domains}
     overall = overall_score((d.weight, domain_scores[d.id]) for d in plan.joint_domains)
+    settled_scores: dict[str, float | None] | None = None
+    settled_overall = overall
+    if any(s.settled_value != s.domain_value for s in states.values()):
+        settled_scores = {
+            d.id: None if d.per_member else domain_score(domain_terms(d, states, settled=True)) for d in plan.domains
+        }
+        settled_overall = overall_score((d.weight, settled_scores[d.id]) for d in plan.joint_domains)
     members = sorted_members(member_answers)
-    return Evaluation(states, domain_scores, overall, evaluate_declarations(plan, members), members)
+    return Evaluation(
+        states,
+        domain_scores,
+        overall,
+        evaluate_declarations(plan, members),
+        members,
+        settled_scores,
+        settled_overall,
+    )
 
 
 def sorted_members(member_answers: Mapping[str, Mapping[str, Any]] | None) -> dict[str, Mapping[str, Any]]:
@@ -167,13 +199,51 @@ def member_summaries(plan: ScoringPlan, evaluation: Evaluation) -> tuple[MemberD
     return tuple(out)
 
 
-def domain_terms(domain: Domain, states: Mapping[str, QuestionState]) -> list[tuple[float, float]]:
+def domain_terms(
+    domain: Domain, states: Mapping[str, QuestionState], settled: bool = False
+) -> list[tuple[float, float]]:
+    """(weight, value) of each question counted in the domain; ``settled`` counts awaited answers as 0."""
     out = []
     for question in domain.questions:
-        value = states[question.id].domain_value
+        state = states[question.id]
+        value = state.settled_value if settled else state.domain_value
         if value is not None:
             out.append((question.weight, value))
     return out
+
+
+def verified_share(plan: ScoringPlan, evaluation: Evaluation) -> float | None:
+    """The fraction of the weighted overall score that rests on answers evaluators have verified.
+
+    Each joint domain with a score contributes its share of the overall weight times the share of
+    its question weight that is verified.  An unanswered question counts as verified: it scores 0
+    and claims nothing anyone could check.  None when there is no overall score.
+    """
+    scored = [d for d in plan.joint_domains if evaluation.domain_scores[d.id] is not None]
+    total = math.fsum(d.weight for d in scored)
+    if total <= 0:
+        return None
+    parts = []
+    for domain in scored:
+        weights = [(q.weight, evaluation.states[q.id]) for q in domain.questions]
+        counted = [(w, s) for w, s in weights if s.domain_value is not None]
+        domain_weight = math.fsum(w for w, _ in counted)
+        checked = math.fsum(w for w, s in counted if s.verified or not s.answered)
+        parts.append(domain.weight * checked / domain_weight)
+    return min(1.0, math.fsum(parts) / total)
+
+
+def unverified_gate_answers(plan: ScoringPlan, states: Mapping[str, QuestionState]) -> tuple[str, ...]:
+    """Answered questions a criterion reads directly whose answer no evaluator has verified, in order."""
+    read = {c.question for c in plan.criteria if c.type in QUESTION_CRITERIA and c.question}
+    return tuple(
+        q.id
+        for q in plan.questions
+        if q.id in read and states[q.id].visible and states[q.id].answered and not states[q.id].verified
+    )
+
+
+QUESTION_CRITERIA = ("question_min", "number_min", "evidence_required")
 
 
 # --------------------------------------------------------------------------------------------------
@@ -189,8 +259,12 @@ def criterion_check(
 ) -> tuple[bool, float | None]:
     """(passed, value the threshold was compared with).
 
+    ``domain_scores`` and ``overall`` are the settled scores (``Evaluation.gate_domain_scores``):
+    an answer awaiting evaluation counts 0, so a criterion can never pass on it.
     member_declarations: the value is the number of members whose declarations are clear, and it
-    passes when there is at least one member and all of them are clear."""
+    passes when there is at least one member and all of them are clear.  evidence_required: the
+    value is the number of files; it passes when the consensus judgement of them is at least the
+    criterion's ``min_sufficiency``."""
     kind = criterion.type
     if kind == "member_declarations":
         results = (declarations or {}).get(criterion.domain_id, ())
@@ -213,18 +287,59 @@ def criterion_check(
             return False, None
         return meets(state.number, criterion.minimum), float(state.number)
     if kind == "evidence_required":
-        return (state.file_count or 0) > 0, float(state.file_count or 0)
+        files = float(state.file_count or 0)
+        if not files or state.moderated is None:
+            return False, files
+        return meets(state.moderated, SUFFICIENCY_SCORES[criterion.required_sufficiency]), files
     return False, None
 
 
-def gate_outcome(results: Iterable[tuple[Criterion, bool]]) -> GateOutcome:
-    outcome = GateOutcome.PASS
+def criterion_status(criterion: Criterion, passed: bool, evaluation: Evaluation, plan: ScoringPlan) -> str:
+    """"passed", "failed", or "awaiting_evaluation": not passed, and an answer it reads is not judged yet."""
+    if passed:
+        return "passed"
+    states = evaluation.states
+    kind = criterion.type
+    if kind in QUESTION_CRITERIA:
+        state = states.get(criterion.question_id)
+        awaited = state is not None and state.visible and state.awaiting
+    elif kind == "domain_min":
+        domain = plan.domain_index.get(criterion.domain_id)
+        awaited = domain is not None and any(states[q.id].awaiting for q in domain.questions)
+    elif kind == "overall_min":
+        awaited = any(states[q.id].awaiting for d in plan.joint_domains for q in d.questions)
+    else:
+        awaited = False
+    return AWAITING if awaited else "failed"
+
+
+AWAITING = "awaiting_evaluation"
+
+
+def gate_outcome(results: Iterable[tuple[Criterion, bool]], max_conditional: int | None = None) -> GateOutcome:
+    """Fail on any unmet must-have, or on more unmet conditional criteria than ``max_conditional``."""
+    conditions = 0
     for criterion, passed in results:
         if not passed:
             if criterion.on_fail == GateOutcome.FAIL.value:
                 return GateOutcome.FAIL
-            outcome = GateOutcome.CONDITIONAL
-    return outcome
+            conditions += 1
+    if max_conditional is not None and conditions > max_conditional:
+        return GateOutcome.FAIL
+    return GateOutcome.CONDITIONAL if conditions else GateOutcome.PASS
+
+
+def gate_note(gate: Gate, criteria: Iterable[tuple[Criterion, bool]]) -> str | None:
+    """Why a gate failed although none of its must-haves did: too many conditions."""
+    unmet = [c for c, passed in criteria if not passed]
+    if gate.max_conditional is None or any(c.on_fail == GateOutcome.FAIL.value for c in unmet):
+        return None
+    if len(unmet) <= gate.max_conditional:
+        return None
+    return (
+        f"{len(unmet)} criteria are unmet with conditions, more than the {gate.max_conditional} this gate allows, "
+        "so the gate fails: that many conditions means the applicant is not ready."
+    )
 
 
 def recommendation_for(outcomes: Iterable[str]) -> Recommendation:
@@ -237,7 +352,11 @@ def recommendation_for(outcomes: Iterable[str]) -> Recommendation:
 
 
 def required_criteria(plan: ScoringPlan, recommendation: str) -> list[Criterion]:
-    """The criteria that must all pass for a recommendation at least as good as ``recommendation``."""
+    """The criteria that must all pass for a recommendation at least as good as ``recommendation``.
+
+    For "proceed with conditions" a gate with ``max_conditional`` makes no single conditional
+    criterion required, so this list is what must pass, not always all that must: callers check
+    the outcome with ``gate_outcome`` as well."""
     rank = RECOMMENDATION_ORDER.index(recommendation)
     if rank == 0:
         return []
@@ -254,11 +373,13 @@ def score_submission(
     questionnaire: Questionnaire,
     framework: Framework,
     answers: Mapping[str, Any],
-    moderation: Mapping[str, float] | None = None,
+    moderation: Mapping[str, Any] | None = None,
     member_answers: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> ScoreResult:
     """Score one submission.  Assumes ``validate_answers`` found nothing wrong; missing answers are
-    simply unanswered.
+    simply unanswered.  ``moderation`` maps question ids to the evaluators' consensus: a score from
+    0 to 1, a judgement of evidence (``"sufficient"``, ``"partly"``, ``"not_sufficient"``) or
+    ``{"answer": value}``, the verified answer that replaces the provider's.
 
     ``member_answers`` maps each member organisation's name to its answers to the per_member
     questions; answers to per_member questions in ``answers`` are ignored, as are member answers to
@@ -290,6 +411,8 @@ def build_result(plan: ScoringPlan, evaluation: Evaluation) -> ScoreResult:
                     score=score,
                     contribution=contribution,
                     awaiting_evaluation=state.awaiting,
+                    verified=state.verified,
+                    sufficiency=state.sufficiency,
                 )
             )
         domains.append(
@@ -308,11 +431,20 @@ def build_result(plan: ScoringPlan, evaluation: Evaluation) -> ScoreResult:
         checked = []
         for criterion in gate.criteria:
             passed, value = criterion_check(
-                criterion, states, evaluation.domain_scores, evaluation.overall, evaluation.declarations
+                criterion, states, evaluation.gate_domain_scores, evaluation.gate_overall, evaluation.declarations
             )
             checked.append((criterion, passed, value))
         criteria = tuple(_criterion_result(plan, evaluation, c, passed, value) for c, passed, value in checked)
-        gates.append(GateResult(gate.id, gate.title, gate_outcome((c, p) for c, p, _ in checked), criteria))
+        verdicts = [(c, p) for c, p, _ in checked]
+        gates.append(
+            GateResult(
+                gate.id,
+                gate.title,
+                gate_outcome(verdicts, gate.max_conditional),
+                criteria,
+                gate_note(gate, verdicts),
+            )
+        )
 
     overall = evaluation.overall
     return ScoreResult(
@@ -325,6 +457,8 @@ def build_result(plan: ScoringPlan, evaluation: Evaluation) -> ScoreResult:
         recommendation=recommendation_for(g.outcome for g in gates),
         awaiting_evaluation=tuple(q.id for q in plan.questions if states[q.id].awaiting),
         members=member_summaries(plan, evaluation),
+        verified_share=verified_share(plan, evaluation),
+        unverified_gate_answers=unverified_gate_answers(plan, states),
     )
 
 
@@ -341,6 +475,7 @@ def _criterion_result(
         title=criterion.title or default_title(plan, criterion),
         type=criterion.type,
         passed=passed,
+        status=criterion_status(criterion, passed, evaluation, plan),
         value=value,
         threshold=threshold,
         on_fail=criterion.on_fail,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from questionnaires import Criterion, Question
+from questionnaires import SUFFICIENCY_LABELS, Criterion, Question
 
 from .results import MemberDeclarationResult
 from .rules import Evaluation, QuestionState, ScoringPlan, is_answered
@@ -47,7 +47,8 @@ def default_title(plan: ScoringPlan, criterion: Criterion) -> str:
     question = plan.question_index.get(criterion.question_id)
     text = question.text if question else criterion.question
     if criterion.type == "evidence_required":
-        return f"File attached for '{text}'"
+        level = "At least partly sufficient" if criterion.required_sufficiency == "partly" else "Sufficient"
+        return f"{level} evidence for '{text}'"
     return f"'{text}' at least {minimum}"
 
 
@@ -106,10 +107,25 @@ def explain(
         member_answers = evaluation.member_answers if evaluation is not None else {}
         return explain_declarations(plan, criterion, declarations.get(criterion.domain_id, ()), member_answers)
     if kind == "domain_min":
-        return _explain_domain_min(plan, criterion, passed, value)
+        text = _explain_domain_min(plan, criterion, passed, value)
+        domain = plan.domain_index.get(criterion.domain_id)
+        return text + _awaiting_note(list(domain.questions) if domain else [], states, passed)
     if kind == "overall_min":
-        return _explain_overall_min(criterion, passed, value)
+        joint = [q for d in plan.joint_domains for q in d.questions]
+        return _explain_overall_min(criterion, passed, value) + _awaiting_note(joint, states, passed)
     return _explain_question_criterion(plan, criterion, passed, value, states)
+
+
+def _awaiting_note(questions: list[Question], states: Mapping[str, QuestionState], passed: bool) -> str:
+    """When answers counted in a score still await evaluation: they count 0 until judged."""
+    awaited = sum(1 for q in questions if (state := states.get(q.id)) is not None and state.awaiting)
+    if not awaited or passed:
+        return ""
+    answers = "answer awaits" if awaited == 1 else "answers await"
+    return (
+        f" {awaited} {answers} evaluation and count as 0 until judged, so this is provisional: "
+        "the criterion is awaiting evaluation."
+    )
 
 
 def _minimum_text(criterion: Criterion) -> str:
@@ -179,18 +195,32 @@ def _explain_question_criterion(
         return f"{subject} is {format_number(value)}, below the minimum of {minimum}: {then}."
     if kind == "evidence_required":
         count = int(value or 0)
+        if not count:
+            return f"No file attached for '{text}': {then}."
+        files = f"{count} file{'s' if count != 1 else ''}"
+        required = SUFFICIENCY_LABELS[criterion.required_sufficiency].lower()
+        if state.sufficiency is None:
+            return (
+                f"{files} attached for '{text}', not yet judged by evaluators: the criterion is awaiting evaluation "
+                f"and cannot be met until the evidence is judged {required}."
+            )
+        judged = SUFFICIENCY_LABELS[state.sufficiency].lower()
         if passed:
-            return f"{count} file{'s' if count != 1 else ''} attached for '{text}'."
-        return f"No file attached for '{text}': {then}."
+            return f"The evidence for '{text}' ({files}) was judged {judged}, meeting the requirement ({required})."
+        return f"The evidence for '{text}' ({files}) was judged {judged}, short of {required}: {then}."
     return f"Unknown criterion type '{kind}': {then}."
 
 
 def _how_scored(state: QuestionState) -> str:
     """How a visible question came by its score, as a phrase to follow the score."""
     if state.awaiting:
+        if state.question.type == "evidence":
+            return " (its files are not yet judged, so it counts as 0: awaiting evaluation)"
         return " (awaiting evaluation, so it counts as 0)"
     if state.moderated is not None:
         return " after moderation"
+    if state.verified:
+        return " on the answer evaluators verified"
     if not state.answered:
         return " (not answered)"
     return ""

@@ -22,11 +22,19 @@ def _canonical(value: Any) -> Any:
     return value
 
 
+def _consensus(value: Any) -> Any:
+    # Scores as floats, as they always were, so stored fingerprints stay valid; a judgement of
+    # evidence is its word and a verified answer its canonical JSON.
+    if isinstance(value, (str, Mapping)):
+        return _canonical(value)
+    return float(value)
+
+
 def inputs_hash(
     questionnaire_hash: str,
     framework_hash: str,
     answers: Mapping[str, Any],
-    moderation: Mapping[str, float] | None,
+    moderation: Mapping[str, Any] | None,
     member_answers: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> str:
     """sha256 hex of the canonical JSON of all scoring inputs.
@@ -44,7 +52,7 @@ def inputs_hash(
         "questionnaire": questionnaire_hash,
         "framework": framework_hash,
         "answers": _canonical(dict(answers or {})),
-        "moderation": {str(k): float(v) for k, v in (moderation or {}).items() if v is not None},
+        "moderation": {str(k): _consensus(v) for k, v in (moderation or {}).items() if v is not None},
     }
     if member_answers:
         payload["members"] = {str(member): _canonical(dict(given or {})) for member, given in member_answers.items()}

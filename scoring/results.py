@@ -44,9 +44,16 @@ class QuestionScore:
     score: float | None
     contribution: float
     awaiting_evaluation: bool
+    # Evaluators agreed a consensus on this answer (a score, a judgement of its files, or the
+    # answer the evidence supports); otherwise the score is the provider's own claim.
+    verified: bool = False
+    # Evidence questions: the consensus judgement of the files (SUFFICIENCY_SCORES), when agreed.
+    sufficiency: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
+            "verified": self.verified,
+            "sufficiency": self.sufficiency,
             "id": self.id,
             "domain_id": self.domain_id,
             "visible": self.visible,
@@ -114,6 +121,8 @@ class CriterionResult:
     title: str
     type: str
     passed: bool
+    # "passed", "failed" or "awaiting_evaluation" (not passed: an answer it reads is not judged yet).
+    status: str
     value: float | None
     threshold: float | None
     on_fail: str
@@ -128,6 +137,7 @@ class CriterionResult:
             "title": self.title,
             "type": self.type,
             "passed": self.passed,
+            "status": self.status,
             "value": self.value,
             "threshold": self.threshold,
             "on_fail": self.on_fail,
@@ -145,6 +155,8 @@ class GateResult:
     title: str
     outcome: GateOutcome
     criteria: tuple[CriterionResult, ...]
+    # Why the gate failed when no must-have did (more unmet conditions than the gate allows).
+    note: str | None = None
 
     @property
     def outcome_label(self) -> str:
@@ -155,6 +167,7 @@ class GateResult:
             "id": self.id,
             "title": self.title,
             "outcome": self.outcome,
+            "note": self.note,
             "criteria": [c.to_dict() for c in self.criteria],
         }
 
@@ -170,6 +183,16 @@ class ScoreResult:
     # Every member organisation whose declarations were given, sorted by name, across all
     # per_member domains.  Empty when no member answers were passed.
     members: tuple[MemberDeclarationResult, ...] = ()
+    # The fraction (0-1) of the weighted overall score resting on answers evaluators verified.
+    verified_share: float | None = None
+    # Answered questions a criterion reads directly that no evaluator has verified.
+    unverified_gate_answers: tuple[str, ...] = ()
+
+    @property
+    def provisional(self) -> bool:
+        """Some criterion is unmet only because an answer it reads awaits evaluation: the
+        recommendation may still change, so it must not be presented as settled."""
+        return any(c.status == "awaiting_evaluation" for g in self.gates for c in g.criteria)
 
     @property
     def recommendation_label(self) -> str:
@@ -208,6 +231,9 @@ class ScoreResult:
             "domains": {d.id: d.score for d in self.domains},
             "gates": [g.to_dict() for g in self.gates],
             "recommendation": self.recommendation,
+            "provisional": self.provisional,
+            "verified_share": self.verified_share,
+            "unverified_gate_answers": list(self.unverified_gate_answers),
             "awaiting_evaluation": list(self.awaiting_evaluation),
             "members": [m.to_dict() for m in self.members],
         }
@@ -219,6 +245,9 @@ class ScoreResult:
             "rag": self.rag,
             "recommendation": self.recommendation,
             "recommendation_label": self.recommendation_label,
+            "provisional": self.provisional,
+            "verified_share": self.verified_share,
+            "unverified_gate_answers": list(self.unverified_gate_answers),
             "domains": [d.to_dict() for d in self.domains],
             "gates": [g.to_dict() for g in self.gates],
             "awaiting_evaluation": list(self.awaiting_evaluation),

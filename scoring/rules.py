@@ -7,7 +7,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from questionnaires import Criterion, Domain, Framework, Question, Questionnaire
+from questionnaires import SUFFICIENCY_SCORES, Criterion, Domain, Framework, Question, Questionnaire
 
 from .results import MemberDeclarationResult
 
@@ -21,6 +21,41 @@ TOLERANCE = 1e-9
 
 def meets(value: float, threshold: float) -> bool:
     return value >= threshold - TOLERANCE
+
+
+# Answers whose score comes only from evaluators: a text answer has none of its own, and a file's
+# presence says nothing about whether it shows what it should.
+JUDGED_TYPES = ("text", "evidence")
+
+
+def split_moderation(moderation: Mapping[str, Any]) -> tuple[dict[str, float], dict[str, Any]]:
+    """The evaluators' consensus as (scores, verified answers), both keyed by question id.
+
+    A consensus is a score from 0 to 1, a judgement of evidence (``SUFFICIENCY_SCORES``, which
+    becomes the score it gives), or ``{"answer": value}``: the answer the evidence supports, which
+    replaces the provider's.  ``scoring.validation`` refuses anything else; here unknown shapes are
+    skipped so the engine stays total.
+    """
+    scores: dict[str, float] = {}
+    verified: dict[str, Any] = {}
+    for question_id, value in moderation.items():
+        if value is None:
+            continue
+        if isinstance(value, Mapping):
+            if value.get("answer") is not None:
+                verified[question_id] = value["answer"]
+        elif isinstance(value, str):
+            if value in SUFFICIENCY_SCORES:
+                scores[question_id] = SUFFICIENCY_SCORES[value]
+        else:
+            scores[question_id] = float(value)
+    return scores, verified
+
+
+def sufficiency_of(score: float) -> str:
+    """The judgement a consensus score of an evidence question stands for: the best level it reaches."""
+    reached = [level for level, level_score in SUFFICIENCY_SCORES.items() if meets(score, level_score)]
+    return reached[-1] if reached else "not_sufficient"
 
 
 # --------------------------------------------------------------------------------------------------
@@ -45,13 +80,18 @@ class ScoringPlan:
         self.controllers: frozenset[str] = frozenset(
             q.show_if.question for q in self.questions if q.show_if is not None and q.id not in self.member_question_ids
         )
-        # A text question is sent to evaluators when it is weighted, or when a gate reads its score
-        # directly; in both cases an unmoderated answer is a gap the panel has to fill.  Members'
-        # explanations are read by the panel but never scored, so they are not evaluated.
+        # Text answers and evidence files have no score anyone can trust until evaluators judge
+        # them, so they await evaluation when they are weighted or a gate reads them directly; in
+        # both cases an unjudged answer is a gap the panel has to fill.  Members' explanations are
+        # read by the panel but never scored, so they are not evaluated.
         self.evaluated: frozenset[str] = (
             frozenset(
-                [q.id for q in self.questions if q.type == "text" and q.weight > 0]
-                + [c.question for c in self.criteria if c.type == "question_min" and c.question]
+                [q.id for q in self.questions if q.type in JUDGED_TYPES and q.weight > 0]
+                + [
+                    c.question
+                    for c in self.criteria
+                    if c.type in ("question_min", "evidence_required") and c.question
+                ]
             )
             - self.member_question_ids
         )
@@ -61,7 +101,7 @@ class ScoringPlan:
         ]
 
     def needs_evaluation(self, question: Question) -> bool:
-        return question.type == "text" and question.id in self.evaluated
+        return question.type in JUDGED_TYPES and question.id in self.evaluated
 
 
 def _visibility_order(questions: list[Question], index: dict[str, Question]) -> tuple[list[Question], frozenset[str]]:
@@ -182,31 +222,59 @@ class QuestionState:
     awaiting: bool
     number: float | None
     file_count: int | None
+    # Evaluators agreed a consensus on it: a score, a judgement of its evidence or a verified answer.
+    verified: bool = False
+
+    @property
+    def settled_value(self) -> float | None:
+        """The domain value counting an answer awaiting evaluation as 0: what it is sure to give."""
+        if self.domain_value is None or not self.awaiting:
+            return self.domain_value
+        return 0.0
+
+    @property
+    def sufficiency(self) -> str | None:
+        """The consensus judgement of an evidence question's files, when one was agreed."""
+        if self.question.type != "evidence" or self.moderated is None:
+            return None
+        return sufficiency_of(self.moderated)
 
 
 def evaluate_question(
-    question: Question, value: Any, moderated: float | None, visible: bool, needs_evaluation: bool
+    question: Question,
+    value: Any,
+    moderated: float | None,
+    visible: bool,
+    needs_evaluation: bool,
+    verified_answer: bool = False,
 ) -> QuestionState:
+    """``value`` is the answer the engine reads: the evaluators' verified answer when
+    ``verified_answer``, the provider's otherwise."""
     answered = is_answered(question, value)
     if not visible:
         return QuestionState(question, False, answered, None, None, None, None, False, None, None)
     # Unanswered, a question scores 0, except a text question, which has no score of its own.
     own = answer_score(question, value) if answered else (None if question.type == "text" else 0.0)
     effective = float(moderated) if moderated is not None else (own if own is not None else 0.0)
-    awaiting = question.type == "text" and needs_evaluation and answered and moderated is None
-    number = value if question.type == "number" and answered else None
     file_count = (len(value) if answered else 0) if question.type == "evidence" else None
+    # Something to judge (written text, or at least one file) that nobody has judged yet.
+    has_material = answered and (file_count is None or file_count > 0)
+    awaiting = question.type in JUDGED_TYPES and needs_evaluation and has_material and moderated is None
+    number = value if question.type == "number" and answered else None
     return QuestionState(
         question=question,
         visible=True,
         answered=answered,
         self_score=own,
         moderated=None if moderated is None else float(moderated),
-        gate_value=effective,
+        # A gate never reads an unjudged answer's own score: it counts as 0 until judged.
+        gate_value=0.0 if awaiting else effective,
+        # The domain counts it as before (a written answer 0, attached files 1) and lists it as awaited.
         domain_value=effective if question.weight > 0 else None,
         awaiting=awaiting,
         number=number,
         file_count=file_count,
+        verified=moderated is not None or verified_answer,
     )
 
 
@@ -249,3 +317,16 @@ class Evaluation:
     declarations: Declarations = field(default_factory=dict)
     # Member name -> that member's answers, sorted by name.
     member_answers: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    # The scores gates read: answers awaiting evaluation count 0 (``QuestionState.settled_value``),
+    # so no gate passes on files nobody has judged.  The same objects as the shown scores when
+    # nothing awaited counts for more than 0.
+    settled_domain_scores: dict[str, float | None] | None = None
+    settled_overall: float | None = None
+
+    @property
+    def gate_domain_scores(self) -> dict[str, float | None]:
+        return self.domain_scores if self.settled_domain_scores is None else self.settled_domain_scores
+
+    @property
+    def gate_overall(self) -> float | None:
+        return self.overall if self.settled_domain_scores is None else self.settled_overall

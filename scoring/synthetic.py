@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from questionnaires import Framework, Question, Questionnaire
+from questionnaires import SUFFICIENCY_SCORES, Framework, Question, Questionnaire
 
 ALL_TYPES = ("scale", "yesno", "choice", "multichoice", "number", "text", "evidence")
 CONTROLLER_TYPES = ("yesno", "choice", "scale", "multichoice")
@@ -169,6 +169,8 @@ def random_framework(
                 criterion["min"] = rng.randint(0, 200)
             elif kind == "evidence_required":
                 criterion["question"] = rng.choice(evidence).id
+                if rng.random() < 0.3:
+                    criterion["min_sufficiency"] = "partly"
             elif kind == "domain_min":
                 criterion["domain"] = rng.choice(joint_domains).id
                 criterion["min"] = rng.choice([20, 40, 50, 60, round(rng.uniform(0, 100), 2)])
@@ -184,7 +186,10 @@ def random_framework(
                     "on_fail": rng.choice(["fail", "fail", "conditional"]),
                 }
             )
-        gates.append({"id": f"G{g}", "title": f"Gate {g}", "criteria": criteria})
+        gate: dict[str, Any] = {"id": f"G{g}", "title": f"Gate {g}", "criteria": criteria}
+        if rng.random() < 0.3:
+            gate["max_conditional"] = rng.randint(0, 2)
+        gates.append(gate)
     return Framework.model_validate(
         {
             "id": "synthetic-gates",
@@ -259,14 +264,27 @@ def random_member_answers(
 
 
 def random_moderation(
-    rng: random.Random, questionnaire: Questionnaire, rate: float = 0.3, steps: tuple[float, ...] | None = None
-) -> dict[str, float]:
-    out = {}
+    rng: random.Random,
+    questionnaire: Questionnaire,
+    rate: float = 0.3,
+    steps: tuple[float, ...] | None = None,
+    verification: bool = True,
+) -> dict[str, Any]:
+    """Consensus for some questions: scores, and with ``verification`` also judgements of evidence
+    and verified answers (``{"answer": value}``) in every form the engine reads."""
+    out: dict[str, Any] = {}
     for question in questionnaire.questions():
         if questionnaire.is_per_member(question.id):
             continue  # declarations are never moderated
-        chance = rate * (2 if question.type == "text" else 0.5)
-        if rng.random() < chance:
+        chance = rate * (2 if question.type in ("text", "evidence") else 0.5)
+        if rng.random() >= chance:
+            continue
+        form = rng.random() if verification else 0.0
+        if form > 0.5 and question.type == "evidence":
+            out[question.id] = rng.choice(list(SUFFICIENCY_SCORES))
+        elif form > 0.5 and question.type != "text":
+            out[question.id] = {"answer": random_answer(rng, question)}
+        else:
             out[question.id] = (
                 rng.choice(steps) if steps else rng.choice([0.0, 0.25, 0.5, 0.75, 1.0, round(rng.random(), 3)])
             )
@@ -292,7 +310,7 @@ def members_to_long(member_answers: Mapping[Any, Mapping[str, Mapping[str, Any]]
     return pd.DataFrame(rows, columns=["submission", "member", "question", "value"])
 
 
-def moderation_to_long(moderation: Mapping[Any, Mapping[str, float]]) -> pd.DataFrame:
+def moderation_to_long(moderation: Mapping[Any, Mapping[str, Any]]) -> pd.DataFrame:
     rows = [(s, q, v) for s, scores in moderation.items() for q, v in scores.items()]
     return pd.DataFrame(rows, columns=["submission", "question", "score"])
 

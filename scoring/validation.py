@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from numbers import Integral, Real
 from typing import Any
 
-from questionnaires import Question, Questionnaire
+from questionnaires import SUFFICIENCY_SCORES, Question, Questionnaire
 
 
 @dataclass(frozen=True)
@@ -178,13 +178,42 @@ def _moderation_problems(
             continue
         elif key in per_member:
             problems.append(AnswerProblem(key, "moderation given for a per-member declaration, which is not scored"))
-        elif not _is_finite_number(value):
-            problems.append(
-                AnswerProblem(key, f"a moderated score must be a number from 0 to 1, got {_describe(value)}")
-            )
-        elif not 0.0 <= value <= 1.0:
-            problems.append(AnswerProblem(key, f"a moderated score must be from 0 to 1, got {value!r}"))
+        else:
+            message = _consensus_problem(index[key], value)
+            if message:
+                problems.append(AnswerProblem(key, message))
     return problems
+
+
+_SUFFICIENCY_LIST = ", ".join(repr(level) for level in reversed(SUFFICIENCY_SCORES))
+
+
+def _consensus_problem(question: Question, value: Any) -> str | None:
+    """What is wrong with one consensus: a score, a judgement of evidence or a verified answer."""
+    if isinstance(value, str):
+        if question.type != "evidence":
+            return f"a judgement such as {value!r} is only for evidence questions; this is a {question.type} question"
+        if value not in SUFFICIENCY_SCORES:
+            return f"unknown judgement of evidence {value!r}; expected one of {_SUFFICIENCY_LIST}"
+        return None
+    if isinstance(value, Mapping):
+        if set(value) != {"answer"}:
+            return f'a verified answer must be {{"answer": value}} and nothing else, got {_describe(dict(value))}'
+        if question.type in ("text", "evidence"):
+            way = "a score from 0 to 1" if question.type == "text" else f"one of {_SUFFICIENCY_LIST}"
+            return f"a {question.type} answer is not verified with an answer but with {way}"
+        if value["answer"] is None:
+            return "a verified answer cannot be empty: give the answer the evidence supports"
+        problem = _answer_problem(question, value["answer"])
+        return None if problem is None else f"verified answer: {problem}"
+    if not _is_finite_number(value):
+        return (
+            "a consensus must be a score from 0 to 1, a judgement of evidence or "
+            f'{{"answer": value}}, got {_describe(value)}'
+        )
+    if not 0.0 <= value <= 1.0:
+        return f"a moderated score must be from 0 to 1, got {value!r}"
+    return None
 
 
 def _member_problems(

@@ -35,15 +35,16 @@ from __future__ import annotations
 
 import math
 from collections import ChainMap
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
 from itertools import combinations, product
 from typing import Any
 
-from questionnaires import Criterion, Framework, Questionnaire
+from questionnaires import Criterion, Framework, Gate, Questionnaire
 
 from .engine import (
     TOLERANCE,
+    Declarations,
     Evaluation,
     ScoringPlan,
     criterion_check,
@@ -56,9 +57,10 @@ from .engine import (
     recommendation_for,
     required_criteria,
     score_submission,
+    split_moderation,
 )
 from .results import RECOMMENDATION_LABELS, RECOMMENDATION_ORDER, ScoreResult
-from .states import Recommendation
+from .states import GateOutcome, Recommendation
 from .whatif_moves import COST_EPS, KEEP, Move, moves_for
 from .whatif_moves import MODERATION_STEPS as MODERATION_STEPS
 from .whatif_moves import PLACEHOLDER_FILE as PLACEHOLDER_FILE
@@ -81,11 +83,13 @@ class WhatIfResult:
         return RECOMMENDATION_LABELS[self.target]
 
     def apply(
-        self, answers: Mapping[str, Any], moderation: Mapping[str, float] | None = None
-    ) -> tuple[dict[str, Any], dict[str, float]]:
+        self, answers: Mapping[str, Any], moderation: Mapping[str, Any] | None = None
+    ) -> tuple[dict[str, Any], dict[str, Any]]:
         new_answers, new_moderation = dict(answers), dict(moderation or {})
         for change in self.changes:
             (new_moderation if change.applies_to == "moderation" else new_answers)[change.question_id] = change.to_value
+            if change.judgement is not None:
+                new_moderation[change.question_id] = change.judgement
         return new_answers, new_moderation
 
     def to_dict(self) -> dict[str, Any]:
@@ -129,7 +133,9 @@ class _Context:
         named_failing: list[str] = []
         constraint_domains: set[str] = set()
         for criterion in search.required:
-            passed, value = criterion_check(criterion, states, self.evaluation.domain_scores, self.evaluation.overall)
+            passed, value = criterion_check(
+                criterion, states, self.evaluation.gate_domain_scores, self.evaluation.gate_overall
+            )
             if passed:
                 continue
             if criterion.type in ("domain_min", "overall_min"):
@@ -193,11 +199,13 @@ class _Context:
 
     def _gains_of(self, search: _Search, move: Move) -> tuple[float, ...]:
         question = move.question
-        before = self.evaluation.states[question.id].domain_value
+        # Gates read settled scores (answers awaiting evaluation count 0), so gains are measured on them.
+        before = self.evaluation.states[question.id].settled_value
+        after = move.state.settled_value
         domain_id = search.plan.domain_of[question.id].id
-        if before is None or move.state.domain_value is None:
+        if before is None or after is None:
             return tuple(0.0 for _ in self.constraints)
-        domain_gain = 100.0 * question.weight * (move.state.domain_value - before) / self._den[domain_id]
+        domain_gain = 100.0 * question.weight * (after - before) / self._den[domain_id]
         out = []
         for constraint in self.constraints:
             if constraint.domain_id is None:
@@ -239,11 +247,16 @@ class _Search:
         moderation: dict[str, float],
         required: list[Criterion],
         max_changes: int,
+        limited_gates: tuple[Gate, ...] = (),
+        declarations: Declarations | None = None,
     ):
         self.plan = plan
         self.answers = answers
         self.moderation = moderation
         self.required = required
+        self.limited_gates = limited_gates
+        # Members' declarations never change here; the limited gates' checks read them as they are.
+        self.declarations = declarations or {}
         self.max_changes = max_changes
         self.order = {q.id: i for i, q in enumerate(plan.questions)}
         self._moves: dict[str, list[Move]] = {}
@@ -364,12 +377,26 @@ class _Search:
         controller_ids = {id(m) for m in context.moves}
         changed = {m.question.id: m.state for m in chosen if id(m) not in controller_ids}
         states = ChainMap(changed, context.evaluation.states)
-        domain_scores = dict(context.evaluation.domain_scores)
+        domain_scores = dict(context.evaluation.gate_domain_scores)
         for qid in changed:
             domain = plan.domain_of[qid]
-            domain_scores[domain.id] = domain_score(domain_terms(domain, states))
+            domain_scores[domain.id] = domain_score(domain_terms(domain, states, settled=True))
         overall = overall_score((d.weight, domain_scores[d.id]) for d in plan.domains)
-        return all(criterion_check(c, states, domain_scores, overall)[0] for c in self.required)
+        if not all(criterion_check(c, states, domain_scores, overall)[0] for c in self.required):
+            return False
+        if not self.limited_gates:
+            return True
+        # A gate that allows only so many conditions: the criteria above pass, but too many others
+        # could still be unmet (a show_if change can hide what a condition reads).
+        declarations = self.declarations
+        return all(
+            gate_outcome(
+                ((c, criterion_check(c, states, domain_scores, overall, declarations)[0]) for c in gate.criteria),
+                gate.max_conditional,
+            )
+            != GateOutcome.FAIL
+            for gate in self.limited_gates
+        )
 
 
 def _add(a: tuple[float, ...], b: tuple[float, ...]) -> tuple[float, ...]:
@@ -380,7 +407,7 @@ def what_if(
     questionnaire: Questionnaire,
     framework: Framework,
     answers: Mapping[str, Any],
-    moderation: Mapping[str, float] | None = None,
+    moderation: Mapping[str, Any] | None = None,
     max_changes: int = 4,
     member_answers: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> WhatIfResult | None:
@@ -389,17 +416,17 @@ def what_if(
     failing member_declarations criterion blocks the next recommendation (declarations are facts,
     never changed here; without ``member_answers`` every member_declarations criterion fails)."""
     plan = plan_for(questionnaire, framework)
-    answers = dict(answers or {})
-    moderation = {k: float(v) for k, v in (moderation or {}).items() if v is not None}
-    base = evaluate(plan, answers, moderation, member_answers)
+    scores, verified = split_moderation(moderation or {})
+    verified = {k: v for k, v in verified.items() if k not in plan.member_question_ids}
+    # The search works on the answers the engine reads: where evaluators verified an answer, theirs.
+    read = {**dict(answers or {}), **verified}
+    base = evaluate(plan, read, scores, member_answers)
     declarations = base.declarations
-    outcomes = [
-        gate_outcome(
-            (c, criterion_check(c, base.states, base.domain_scores, base.overall, declarations)[0])
-            for c in gate.criteria
-        )
-        for gate in framework.gates
-    ]
+
+    def passes(criterion: Criterion) -> bool:
+        return criterion_check(criterion, base.states, base.gate_domain_scores, base.gate_overall, declarations)[0]
+
+    outcomes = [gate_outcome(((c, passes(c)) for c in gate.criteria), gate.max_conditional) for gate in framework.gates]
     current = recommendation_for(outcomes)
     rank = RECOMMENDATION_ORDER.index(current)
     if rank == len(RECOMMENDATION_ORDER) - 1 or max_changes < 1:
@@ -407,17 +434,92 @@ def what_if(
     target = RECOMMENDATION_ORDER[rank + 1]
     required = required_criteria(plan, target)
     fixed = [c for c in required if c.type == "member_declarations"]
-    if any(not criterion_check(c, base.states, base.domain_scores, base.overall, declarations)[0] for c in fixed):
+    if any(not passes(c) for c in fixed):
         return None
     # The remaining member_declarations criteria pass, and no change below can affect them.
     required = [c for c in required if c.type != "member_declarations"]
-    search = _Search(plan, answers, moderation, required, max_changes)
-    found = search.run()
-    if found is None:
+    best: tuple[tuple[int, float], tuple[Move, ...], _Search] | None = None
+    for extra in _conditions_to_meet(framework, target, passes):
+        search = _Search(
+            plan, read, scores, required + list(extra), max_changes, _limited_gates(framework, target), declarations
+        )
+        found = search.run()
+        if found is None:
+            continue
+        key = (len(found), math.fsum(m.cost for m in found))
+        if best is None or key[0] < best[0][0] or (key[0] == best[0][0] and key[1] < best[0][1] - COST_EPS):
+            best = (key, found, search)
+    if best is None:
         return None
+    _, found, search = best
     chosen = sorted(found, key=lambda m: m.order)
-    new_answers, new_moderation = search.apply(tuple(chosen))
+    new_read, new_scores = search.apply(tuple(chosen))
+    new_answers, new_moderation = _as_inputs(dict(answers or {}), new_read, new_scores, moderation or {}, verified)
     result = score_submission(questionnaire, framework, new_answers, new_moderation, member_answers)
     if RECOMMENDATION_ORDER.index(result.recommendation) < rank + 1:
         raise RuntimeError("what-if search disagrees with score_submission; this is a bug in scoring.whatif")
-    return WhatIfResult(current, target, tuple(m.change for m in chosen), result)
+    changes = tuple(_verified_change(m.change) if m.question.id in verified else m.change for m in chosen)
+    return WhatIfResult(current, target, changes, result)
+
+
+def _limited_gates(framework: Framework, target: Recommendation) -> tuple[Gate, ...]:
+    if target != Recommendation.PROCEED_WITH_CONDITIONS:
+        return ()
+    return tuple(g for g in framework.gates if g.max_conditional is not None)
+
+
+def _conditions_to_meet(
+    framework: Framework, target: Recommendation, passes: Callable[[Criterion], bool]
+) -> list[tuple[Criterion, ...]]:
+    """For "proceed with conditions", the choices of unmet conditional criteria to meet so that no
+    gate has more unmet conditions than it allows: every way of meeting just enough of them (member
+    declarations are facts, so never among them).  One empty choice when nothing needs meeting."""
+    choices: list[list[tuple[Criterion, ...]]] = []
+    for gate in _limited_gates(framework, target):
+        assert gate.max_conditional is not None  # _limited_gates keeps only gates with a limit
+        unmet = [c for c in gate.criteria if c.on_fail != GateOutcome.FAIL.value and not passes(c)]
+        excess = len(unmet) - gate.max_conditional
+        if excess <= 0:
+            continue
+        fixable = [c for c in unmet if c.type != "member_declarations"]
+        choices.append(list(combinations(fixable, excess)))
+    return [tuple(c for part in combo for c in part) for combo in product(*choices)]
+
+
+def _as_inputs(
+    answers: dict[str, Any],
+    read: dict[str, Any],
+    scores: dict[str, float],
+    moderation: Mapping[str, Any],
+    verified: Mapping[str, Any],
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The search's answers and scores turned back into engine inputs: a changed verified answer
+    stays the evaluators' (``{"answer": value}``), and the provider's answer stays as given."""
+    new_answers = {qid: value for qid, value in read.items() if qid not in verified}
+    new_answers.update({qid: answers[qid] for qid in verified if qid in answers})
+    new_moderation: dict[str, Any] = {k: v for k, v in moderation.items() if v is not None}
+    new_moderation.update({qid: {"answer": read[qid]} for qid in verified})
+    for qid, score in scores.items():
+        if qid not in verified:
+            original = moderation.get(qid)
+            if original is None or isinstance(original, dict) or _score_of(original) != score:
+                new_moderation[qid] = score
+    return new_answers, new_moderation
+
+
+def _score_of(value: Any) -> float:
+    scores, _ = split_moderation({"q": value})
+    return scores.get("q", math.nan)
+
+
+def _verified_change(change: Change) -> Change:
+    """A change to an answer evaluators verified is a change to what the evidence must show."""
+    if change.applies_to != "answer":
+        return change
+    return replace(
+        change,
+        from_value={"answer": change.from_value},
+        to_value={"answer": change.to_value},
+        description=f"{change.description} (evaluators verified this answer, so the evidence must support the change)",
+        applies_to="moderation",
+    )

@@ -6,9 +6,10 @@ from dataclasses import dataclass
 from itertools import combinations
 from typing import Any
 
-from questionnaires import Criterion, Question
+from questionnaires import SUFFICIENCY_LABELS, SUFFICIENCY_SCORES, Criterion, Question
 
 from .engine import QuestionState, ScoringPlan, criterion_check, evaluate_question, format_number, is_answered
+from .rules import sufficiency_of
 
 PLACEHOLDER_FILE = "file-to-be-attached"
 MODERATION_STEPS = (0.25, 0.5, 0.75, 1.0)
@@ -32,9 +33,11 @@ class Change:
     description: str
     # "answer" or "moderation": which of the two inputs this change edits.
     applies_to: str = "answer"
+    # A file to attach counts only once evaluators judge it: the consensus the change also needs.
+    judgement: Any = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        data = {
             "question_id": self.question_id,
             "question_text": self.question_text,
             "from_value": self.from_value,
@@ -42,6 +45,9 @@ class Change:
             "description": self.description,
             "applies_to": self.applies_to,
         }
+        if self.judgement is not None:
+            data["judgement"] = self.judgement
+        return data
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,6 +98,10 @@ def _answer_candidates(plan: ScoringPlan, question: Question, answer: Any) -> li
     return []
 
 
+# Judgements of evidence worth suggesting, as the consensus scores they give.
+_JUDGEMENT_LEVELS = tuple(score for score in SUFFICIENCY_SCORES.values() if score > 0)
+
+
 def moves_for(
     plan: ScoringPlan,
     question: Question,
@@ -128,9 +138,17 @@ def moves_for(
                 )
             )
 
-    moderated_by_panel = moderated is not None or question.type == "text"
+    is_evidence = question.type == "evidence"
+    has_files = is_evidence and bool(now.file_count)
+    moderated_by_panel = moderated is not None or question.type == "text" or has_files
     if moderated_by_panel:
-        for level in _moderation_levels(own_criteria, now_gate):
+        current = moderated if moderated is not None else 0.0
+        levels = (
+            [level for level in _JUDGEMENT_LEVELS if level > current + COST_EPS]
+            if is_evidence
+            else _moderation_levels(own_criteria, now_gate)
+        )
+        for level in levels:
             add(KEEP, level)
 
     # With a moderated score in place a new answer no longer moves the score, so it is only worth
@@ -161,7 +179,12 @@ def moves_for(
                 continue
             seen_scores.append(own)
         seen_values.append(candidate)
-        add(candidate, KEEP)
+        if is_evidence and moderated is None:
+            # An attached file counts for a gate only once evaluators judge it.
+            for level in _JUDGEMENT_LEVELS:
+                add(candidate, level)
+        else:
+            add(candidate, KEEP)
     moves.sort(key=lambda m: m.cost)
     return moves
 
@@ -189,6 +212,14 @@ def _change(
 ) -> Change:
     qid = question.id
     if new_answer is KEEP:
+        if question.type == "evidence":
+            judged = _judgement_text(new_moderation)
+            text = f"Evidence for {qid} judged {judged}"
+            if moderated is None:
+                text += " (it is awaiting evaluation)"
+            else:
+                text += f" instead of {_judgement_text(moderated)}"
+            return Change(qid, question.text, moderated, new_moderation, text, "moderation")
         text = f"Raise the moderated score of {qid} from {_level_text(moderated)} to {new_moderation:g}"
         if moderated is None and now.awaiting:
             text += " (it is awaiting evaluation)"
@@ -216,9 +247,16 @@ def _change(
             text = f"Enter {format_number(new_answer)} for {qid}"
     elif kind == "evidence":
         text = f"Attach a file for {qid}"
+        if new_moderation is not KEEP:
+            text += f" that evaluators judge {_judgement_text(new_moderation)}"
+            return Change(qid, question.text, answer if answered else None, new_answer, text, "answer", new_moderation)
     else:
         text = f"Change the answer to {qid}"
     return Change(qid, question.text, answer if answered else None, new_answer, text, "answer")
+
+
+def _judgement_text(score: float) -> str:
+    return SUFFICIENCY_LABELS[sufficiency_of(score)].lower()
 
 
 def _option_label(question: Question, value: Any) -> str:

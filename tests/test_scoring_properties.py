@@ -12,7 +12,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from questionnaires import Questionnaire
+from questionnaires import SUFFICIENCY_SCORES, Questionnaire
 from scoring import score_cohort, score_submission
 from scoring.results import OUTCOME_ORDER, RECOMMENDATION_ORDER
 from scoring.synthetic import (
@@ -68,6 +68,12 @@ def test_scores_are_within_their_ranges(seed):
 
 def improved(rng: random.Random, question, answer, moderated):
     """A random answer/moderation at least as good as the current one, or None if there is none."""
+    if isinstance(moderated, dict):  # a verified answer: improve it, the provider's no longer counts
+        change = improved(rng, question, moderated["answer"], None)
+        return None if change is None else (answer, {"answer": change[0]})
+    if isinstance(moderated, str):  # a judgement of evidence
+        better = [level for level, score in SUFFICIENCY_SCORES.items() if score >= SUFFICIENCY_SCORES[moderated]]
+        return answer, rng.choice(better)
     if moderated is not None or question.type == "text":
         current = moderated or 0.0
         return (answer, rng.uniform(current, 1.0)) if current < 1.0 else None
@@ -226,6 +232,11 @@ def assert_cohort_matches(questionnaire, framework, submissions, moderation, mem
             assert row[gate.id] == gate.outcome, (submission, gate.id)
         assert row["recommendation"] == expected.recommendation
         assert row["awaiting_evaluation"] == len(expected.awaiting_evaluation)
+        assert bool(row["provisional"]) == expected.provisional, submission
+        if expected.verified_share is None:
+            assert np.isnan(row["verified_share"])
+        else:
+            assert row["verified_share"] == pytest.approx(expected.verified_share, abs=1e-9)
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -302,7 +313,18 @@ def test_cohort_columns_and_empty_input():
     questionnaire = random_questionnaire(rng, n_questions=5, n_domains=2)
     framework = random_framework(rng, questionnaire, n_gates=2)
     table = score_cohort(questionnaire, framework, pd.DataFrame(columns=["submission", "question", "value"]))
-    assert list(table.columns) == ["d0", "d1", "overall", "rag", "G0", "G1", "recommendation", "awaiting_evaluation"]
+    assert list(table.columns) == [
+        "d0",
+        "d1",
+        "overall",
+        "rag",
+        "G0",
+        "G1",
+        "recommendation",
+        "provisional",
+        "verified_share",
+        "awaiting_evaluation",
+    ]
     assert len(table) == 0
     with pytest.raises(ValueError, match="value"):
         score_cohort(questionnaire, framework, pd.DataFrame(columns=["submission", "question"]))

@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from questionnaires import Framework, Questionnaire
 from scoring import score_submission, what_if
+from scoring.engine import plan_for, split_moderation
 from scoring.results import RECOMMENDATION_ORDER
 from scoring.synthetic import (
     random_answers,
@@ -73,12 +74,12 @@ def test_single_yes_answer_lifts_a_fail_gate():
 
 
 def test_smallest_level_that_works_is_chosen():
-    # fin: weights 2 (risk_share), 1 (accounts, attached), 1 (reserves, no).
+    # fin: weights 2 (risk_share), 1 (accounts, attached and judged sufficient), 1 (reserves, no).
     # Now: 100 * (2*0.25 + 1 + 0) / 4 = 37.5; minimum 60 needs 2*s + 1 >= 2.4, so s >= 0.7:
     # level 3 (0.75) is the smallest that works; raising reserves instead gives 62.5 but costs 1.0 > 0.5.
     q, f = build([FIN], [{"id": "G.f", "type": "domain_min", "domain": "fin", "min": 60, "on_fail": "conditional"}])
     answers = {"fin.risk_share": 1, "fin.annual_accounts": ["a.pdf"], "fin.reserves": False}
-    found = what_if(q, f, answers)
+    found = what_if(q, f, answers, {"fin.annual_accounts": "sufficient"})
     assert found.current == "proceed_with_conditions" and found.target == "proceed"
     assert [c.description for c in found.changes] == ["Raise fin.risk_share from level 1 to 3"]
     assert (found.changes[0].from_value, found.changes[0].to_value) == (1, 3)
@@ -87,9 +88,20 @@ def test_smallest_level_that_works_is_chosen():
 def test_attach_a_file():
     q, f = build([FIN], [{"id": "G.e", "type": "evidence_required", "question": "fin.annual_accounts"}])
     found = what_if(q, f, {"fin.risk_share": 4})
-    assert [c.description for c in found.changes] == ["Attach a file for fin.annual_accounts"]
-    new_answers, _ = found.apply({"fin.risk_share": 4})
-    assert score_submission(q, f, new_answers).recommendation == "proceed"
+    # A file counts only once judged, so attaching one is not enough on its own.
+    assert [c.description for c in found.changes] == [
+        "Attach a file for fin.annual_accounts that evaluators judge sufficient"
+    ]
+    assert found.changes[0].judgement == 1.0
+    attached = {"fin.risk_share": 4, "fin.annual_accounts": ["a.pdf"]}
+    judged = what_if(q, f, attached)
+    assert [c.description for c in judged.changes] == [
+        "Evidence for fin.annual_accounts judged sufficient (it is awaiting evaluation)"
+    ]
+    assert what_if(q, f, attached, {"fin.annual_accounts": "sufficient"}) is None
+    new_answers, new_moderation = found.apply({"fin.risk_share": 4})
+    assert new_moderation == {"fin.annual_accounts": 1.0}
+    assert score_submission(q, f, new_answers, new_moderation).recommendation == "proceed"
 
 
 def test_raise_a_moderated_text_score():
@@ -241,20 +253,28 @@ def own_score(question, answer):
     return 1.0 if answer else 0.0  # evidence
 
 
-def effective(question, answer, moderated):
+def effective(question, answer, moderated, judged_by_evaluators=False):
+    """The score a gate reads: an answer awaiting evaluation (text, or files nobody judged) counts 0."""
     if moderated is not None:
         return moderated
+    if judged_by_evaluators and question.type == "evidence" and answer:
+        return 0.0
     score = own_score(question, answer)
     return 0.0 if score is None else score
 
 
-def brute_moves(question, answer, moderated, controllers, framework):
+JUDGEMENTS = (0.5, 1.0)
+
+
+def brute_moves(question, answer, moderated, controllers, framework, judged_by_evaluators):
     """Every strictly better single edit allowed by the what-if rules: (new answer, new moderation, cost)."""
     keep = KEEP
-    now = effective(question, answer, moderated)
+    now = effective(question, answer, moderated, judged_by_evaluators)
     out = []
-    if moderated is not None or question.type == "text":
-        out += [(keep, level, level - now) for level in MODERATION_GRID if level > now + 1e-12]
+    has_files = question.type == "evidence" and bool(answer)
+    if moderated is not None or question.type == "text" or has_files:
+        grid = JUDGEMENTS if question.type == "evidence" else MODERATION_GRID
+        out += [(keep, level, level - now) for level in grid if level > now + 1e-12]
     if moderated is not None and question.id not in controllers and question.type not in ("evidence", "number"):
         return keep, out
     mine = own_score(question, answer) or 0.0
@@ -280,15 +300,28 @@ def brute_moves(question, answer, moderated, controllers, framework):
         values = [["file.pdf"]]
     for value in values:
         better = own_score(question, value) > mine + 1e-12 or question.type in ("number", "evidence")
-        if better:
-            out.append((value, keep, effective(question, value, moderated) - now))
+        if not better:
+            continue
+        if question.type == "evidence" and moderated is None:
+            # A file counts only once judged: attaching one comes with the evaluators' judgement.
+            out += [(value, level, level - now) for level in JUDGEMENTS]
+        else:
+            out.append((value, keep, effective(question, value, moderated, judged_by_evaluators) - now))
     return keep, out
+
+
+def read_inputs(answers, moderation):
+    """What the engine reads: evaluators' verified answers in place of the provider's, and scores."""
+    scores, verified = split_moderation(moderation)
+    return {**answers, **verified}, scores
 
 
 def brute_force(questionnaire, framework, answers, moderation, max_changes, member_answers=None):
     """(fewest changes, smallest total increase) reaching the next recommendation, by trying everything.
 
     Member declarations are facts: they are held fixed, and only joint answers are edited."""
+    answers, moderation = read_inputs(answers, moderation)
+    plan = plan_for(questionnaire, framework)
     current = score_submission(questionnaire, framework, answers, moderation, member_answers).recommendation
     target = RECOMMENDATION_ORDER.index(current) + 1
     joint = [q for q in questionnaire.questions() if not questionnaire.is_per_member(q.id)]
@@ -296,7 +329,12 @@ def brute_force(questionnaire, framework, answers, moderation, max_changes, memb
     moves = {}
     for question in joint:
         keep, options = brute_moves(
-            question, answers.get(question.id), moderation.get(question.id), controllers, framework
+            question,
+            answers.get(question.id),
+            moderation.get(question.id),
+            controllers,
+            framework,
+            plan.needs_evaluation(question),
         )
         if options:
             moves[question.id] = options
@@ -319,15 +357,22 @@ def brute_force(questionnaire, framework, answers, moderation, max_changes, memb
     return None
 
 
-def what_if_cost(questionnaire, answers, moderation, found):
+def what_if_cost(questionnaire, framework, answers, moderation, found):
+    plan = plan_for(questionnaire, framework)
+    answers, scores = read_inputs(answers, moderation)
     total = 0.0
     for change in found.changes:
         question = questionnaire.question(change.question_id)
-        before = effective(question, answers.get(question.id), moderation.get(question.id))
-        if change.applies_to == "moderation":
+        judged = plan.needs_evaluation(question)
+        before = effective(question, answers.get(question.id), scores.get(question.id), judged)
+        if isinstance(change.to_value, dict):  # a change to an answer evaluators verified
+            after = effective(question, change.to_value["answer"], None, judged)
+        elif change.applies_to == "moderation":
             after = change.to_value
+        elif change.judgement is not None:
+            after = change.judgement
         else:
-            after = effective(question, change.to_value, moderation.get(question.id))
+            after = effective(question, change.to_value, scores.get(question.id), judged)
         assert after >= before - 1e-12, change
         total += after - before
     return total
@@ -369,7 +414,7 @@ def check_against_brute_force(seed: int, members: bool) -> None:
     assert found is not None, expected
     size, cost = expected
     assert len(found.changes) == size
-    assert what_if_cost(questionnaire, answers, moderation, found) == pytest.approx(cost, abs=1e-9)
+    assert what_if_cost(questionnaire, framework, answers, moderation, found) == pytest.approx(cost, abs=1e-9)
     new_answers, new_moderation = found.apply(answers, moderation)
     after = score_submission(questionnaire, framework, new_answers, new_moderation, member_answers)
     assert RECOMMENDATION_ORDER.index(after.recommendation) >= RECOMMENDATION_ORDER.index(found.target)
