@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from questionnaires import SUFFICIENCY_SCORES, DECLARATION_TYPES, Criterion, Framework, Question, Questionnaire, ShowIf
+from questionnaires import DECLARATION_TYPES, SUFFICIENCY_SCORES, Criterion, Framework, Question, Questionnaire, ShowIf
 
 from .engine import TOLERANCE, ScoringPlan, plan_for
 from .rules import JUDGED_TYPES
@@ -184,7 +184,9 @@ def _consensus(plan: ScoringPlan, moderation: pd.DataFrame | None, index: pd.Ind
     score_column = "score" if "score" in moderation.columns else "value"
     values = moderation[score_column].to_numpy(dtype=object)
     is_answer = np.array([isinstance(v, dict) and v.get("answer") is not None for v in values], dtype=bool)
-    scores = np.array([np.nan if a else _consensus_score(v) for v, a in zip(values, is_answer)], dtype=float)
+    scores = np.array(
+        [np.nan if a else _consensus_score(v) for v, a in zip(values, is_answer, strict=True)], dtype=float
+    )
     positions = index.get_indexer(pd.Index(moderation["submission"]))
     n = len(index)
     row_numbers = np.arange(len(moderation)).astype(object)
@@ -207,16 +209,15 @@ def _consensus(plan: ScoringPlan, moderation: pd.DataFrame | None, index: pd.Ind
     answers = None
     if chosen:
         pieces = [
-            pd.DataFrame({"submission": index[np.flatnonzero(out_verified[qid])], "question": qid})
-            for qid in chosen
+            pd.DataFrame({"submission": index[np.flatnonzero(out_verified[qid])], "question": qid}) for qid in chosen
         ]
         answers = pd.concat(pieces, ignore_index=True)
         lookup = {
             (sub, q): v["answer"]
-            for sub, q, v, a in zip(moderation["submission"], moderation["question"], values, is_answer)
+            for sub, q, v, a in zip(moderation["submission"], moderation["question"], values, is_answer, strict=True)
             if a
         }
-        answers["value"] = [lookup[(sub, q)] for sub, q in zip(answers["submission"], answers["question"])]
+        answers["value"] = [lookup[(sub, q)] for sub, q in zip(answers["submission"], answers["question"], strict=True)]
     return _Consensus(out_scores, out_verified, answers)
 
 
@@ -313,6 +314,91 @@ def _output_columns(plan: ScoringPlan) -> list[str]:
     return names
 
 
+@dataclass
+class _Sums:
+    """Per-question results folded into per-domain sums, over all submissions."""
+
+    gate_values: dict[str, np.ndarray]  # settled gate values of questions criteria name
+    awaited: dict[str, np.ndarray]  # question id -> bool[n], awaiting evaluation
+    domain_num: dict[str, np.ndarray]  # Σ w·value as shown
+    settled_num: dict[str, np.ndarray]  # Σ w·value, answers awaiting evaluation counting 0
+    domain_den: dict[str, np.ndarray]  # Σ w over questions shown
+    checked_weight: dict[str, np.ndarray]  # Σ w over verified (or unanswered) questions shown
+    domain_awaits: dict[str, np.ndarray]  # domain id -> bool[n], some answer in it is awaited
+    awaiting: np.ndarray  # int[n], answers awaiting evaluation
+
+
+def _question_sums(
+    plan: ScoringPlan, scored: dict[str, _Column], visible: dict[str, np.ndarray], consensus: _Consensus, n: int
+) -> _Sums:
+    named = {c.question for c in plan.criteria if c.question}
+    sums = _Sums(
+        gate_values={},
+        awaited={},
+        domain_num={d.id: np.zeros(n) for d in plan.domains},
+        settled_num={d.id: np.zeros(n) for d in plan.domains},
+        domain_den={d.id: np.zeros(n) for d in plan.domains},
+        checked_weight={d.id: np.zeros(n) for d in plan.domains},
+        domain_awaits={d.id: np.zeros(n, dtype=bool) for d in plan.domains},
+        awaiting=np.zeros(n, dtype=np.int64),
+    )
+    for question in plan.questions:
+        column, shown = scored[question.id], visible[question.id]
+        moderation_scores = consensus.scores.get(question.id)
+        unmoderated = np.ones(n, dtype=bool) if moderation_scores is None else np.isnan(moderation_scores)
+        own = np.zeros(n) if question.type == "text" else column.self_score
+        effective = own if moderation_scores is None else np.where(unmoderated, own, moderation_scores)
+        waiting = np.zeros(n, dtype=bool)
+        if plan.needs_evaluation(question) and question.type in JUDGED_TYPES:
+            material = column.answered if column.files is None else column.files > 0
+            waiting = shown & material & unmoderated
+            sums.awaiting += waiting
+        sums.awaited[question.id] = waiting
+        settled = np.where(waiting, 0.0, effective)
+        if question.id in named:
+            sums.gate_values[question.id] = np.where(shown, settled, np.nan)
+        domain_id = plan.domain_of[question.id].id
+        sums.domain_awaits[domain_id] |= waiting
+        if question.weight > 0:
+            verified = ~unmoderated | consensus.verified.get(question.id, np.zeros(n, dtype=bool))
+            sums.domain_num[domain_id] += question.weight * np.where(shown, effective, 0.0)
+            sums.settled_num[domain_id] += question.weight * np.where(shown, settled, 0.0)
+            sums.domain_den[domain_id] += question.weight * shown
+            sums.checked_weight[domain_id] += question.weight * (shown & (verified | ~column.answered))
+    return sums
+
+
+def _aggregate(
+    plan: ScoringPlan, sums: _Sums, n: int
+) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray], np.ndarray, np.ndarray, np.ndarray]:
+    """(domain scores, settled domain scores, overall, settled overall, verified share)."""
+    domain_scores: dict[str, np.ndarray] = {}
+    settled_scores: dict[str, np.ndarray] = {}
+    overall_num, settled_overall_num, overall_den = np.zeros(n), np.zeros(n), np.zeros(n)
+    share_num = np.zeros(n)
+    for domain in plan.domains:
+        den = sums.domain_den[domain.id]
+        if domain.per_member:
+            domain_scores[domain.id] = settled_scores[domain.id] = np.full(n, np.nan)
+            continue
+        with np.errstate(invalid="ignore", divide="ignore"):
+            score = np.where(den > 0, np.minimum(100.0, 100.0 * sums.domain_num[domain.id] / den), np.nan)
+            settled = np.where(den > 0, np.minimum(100.0, 100.0 * sums.settled_num[domain.id] / den), np.nan)
+            checked = np.where(den > 0, sums.checked_weight[domain.id] / den, 0.0)
+        domain_scores[domain.id] = score
+        settled_scores[domain.id] = settled
+        has_score = ~np.isnan(score)
+        overall_num += np.where(has_score, domain.weight * score, 0.0)
+        settled_overall_num += np.where(has_score, domain.weight * settled, 0.0)
+        share_num += np.where(has_score, domain.weight * checked, 0.0)
+        overall_den += domain.weight * has_score
+    with np.errstate(invalid="ignore", divide="ignore"):
+        overall = np.where(overall_den > 0, np.minimum(100.0, overall_num / overall_den), np.nan)
+        settled_overall = np.where(overall_den > 0, np.minimum(100.0, settled_overall_num / overall_den), np.nan)
+        share = np.where(overall_den > 0, np.minimum(1.0, share_num / overall_den), np.nan)
+    return domain_scores, settled_scores, overall, settled_overall, share
+
+
 def score_cohort(
     questionnaire: Questionnaire,
     framework: Framework,
@@ -360,63 +446,9 @@ def score_cohort(
         visible[qid] = np.zeros(n, dtype=bool)
     declarations = _member_declarations(plan, member_answers, index)
 
-    named = {c.question for c in plan.criteria if c.question}
-    gate_values: dict[str, np.ndarray] = {}
-    awaited: dict[str, np.ndarray] = {}
-    domain_num = {d.id: np.zeros(n) for d in plan.domains}
-    settled_num = {d.id: np.zeros(n) for d in plan.domains}
-    domain_den = {d.id: np.zeros(n) for d in plan.domains}
-    checked_weight = {d.id: np.zeros(n) for d in plan.domains}
-    domain_awaits = {d.id: np.zeros(n, dtype=bool) for d in plan.domains}
-    awaiting = np.zeros(n, dtype=np.int64)
-    for question in plan.questions:
-        column, shown = scored[question.id], visible[question.id]
-        moderation_scores = moderated.get(question.id)
-        unmoderated = np.ones(n, dtype=bool) if moderation_scores is None else np.isnan(moderation_scores)
-        own = np.zeros(n) if question.type == "text" else column.self_score
-        effective = own if moderation_scores is None else np.where(unmoderated, own, moderation_scores)
-        waiting = np.zeros(n, dtype=bool)
-        if plan.needs_evaluation(question) and question.type in JUDGED_TYPES:
-            material = column.answered if column.files is None else column.files > 0
-            waiting = shown & material & unmoderated
-            awaiting += waiting
-        awaited[question.id] = waiting
-        settled = np.where(waiting, 0.0, effective)
-        if question.id in named:
-            gate_values[question.id] = np.where(shown, settled, np.nan)
-        if question.weight > 0:
-            domain_id = plan.domain_of[question.id].id
-            verified = ~unmoderated | consensus.verified.get(question.id, np.zeros(n, dtype=bool))
-            domain_num[domain_id] += question.weight * np.where(shown, effective, 0.0)
-            settled_num[domain_id] += question.weight * np.where(shown, settled, 0.0)
-            domain_den[domain_id] += question.weight * shown
-            checked_weight[domain_id] += question.weight * (shown & (verified | ~column.answered))
-        domain_awaits[plan.domain_of[question.id].id] |= waiting
-
-    domain_scores: dict[str, np.ndarray] = {}
-    settled_scores: dict[str, np.ndarray] = {}
-    overall_num, settled_overall_num, overall_den = np.zeros(n), np.zeros(n), np.zeros(n)
-    share_num = np.zeros(n)
-    for domain in plan.domains:
-        den = domain_den[domain.id]
-        if domain.per_member:
-            domain_scores[domain.id] = settled_scores[domain.id] = np.full(n, np.nan)
-            continue
-        with np.errstate(invalid="ignore", divide="ignore"):
-            score = np.where(den > 0, np.minimum(100.0, 100.0 * domain_num[domain.id] / den), np.nan)
-            settled = np.where(den > 0, np.minimum(100.0, 100.0 * settled_num[domain.id] / den), np.nan)
-            checked = np.where(den > 0, checked_weight[domain.id] / den, 0.0)
-        domain_scores[domain.id] = score
-        settled_scores[domain.id] = settled
-        has_score = ~np.isnan(score)
-        overall_num += np.where(has_score, domain.weight * score, 0.0)
-        settled_overall_num += np.where(has_score, domain.weight * settled, 0.0)
-        share_num += np.where(has_score, domain.weight * checked, 0.0)
-        overall_den += domain.weight * has_score
-    with np.errstate(invalid="ignore", divide="ignore"):
-        overall = np.where(overall_den > 0, np.minimum(100.0, overall_num / overall_den), np.nan)
-        settled_overall = np.where(overall_den > 0, np.minimum(100.0, settled_overall_num / overall_den), np.nan)
-        share = np.where(overall_den > 0, np.minimum(1.0, share_num / overall_den), np.nan)
+    sums = _question_sums(plan, scored, visible, consensus, n)
+    domain_scores, settled_scores, overall, settled_overall, share = _aggregate(plan, sums, n)
+    gate_values, awaited, domain_awaits = sums.gate_values, sums.awaited, sums.domain_awaits
     any_awaited = np.zeros(n, dtype=bool)
     for domain in plan.joint_domains:
         any_awaited |= domain_awaits[domain.id]
@@ -430,7 +462,16 @@ def score_cohort(
         fails, conditions = np.zeros(n, dtype=bool), np.zeros(n, dtype=np.int64)
         for criterion in gate.criteria:
             passed = _criterion_passes(
-                criterion, plan, scored, visible, gate_values, settled_scores, settled_overall, n, declarations, moderated
+                criterion,
+                plan,
+                scored,
+                visible,
+                gate_values,
+                settled_scores,
+                settled_overall,
+                n,
+                declarations,
+                moderated,
             )
             provisional |= ~passed & _criterion_awaits(criterion, plan, visible, awaited, domain_awaits, any_awaited, n)
             if criterion.on_fail == GateOutcome.FAIL.value:
@@ -453,7 +494,7 @@ def score_cohort(
     ).astype(object)
     table["provisional"] = provisional
     table["verified_share"] = share
-    table["awaiting_evaluation"] = awaiting
+    table["awaiting_evaluation"] = sums.awaiting
     return pd.DataFrame(table, index=index, columns=columns)
 
 
@@ -466,11 +507,14 @@ def _criterion_awaits(
     any_awaited: np.ndarray,
     n: int,
 ) -> np.ndarray:
-    """Where an unmet criterion is awaiting evaluation: an answer it reads is not judged yet (``engine.criterion_status``)."""
+    """Where an unmet criterion is awaiting evaluation: an answer it reads is not judged yet.
+
+    The same rule as ``engine.criterion_status``."""
     if criterion.type in ("question_min", "number_min", "evidence_required"):
         if criterion.question not in plan.question_index:
             return np.zeros(n, dtype=bool)
-        return visible[criterion.question_id] & awaited[criterion.question_id]
+        unjudged: np.ndarray = visible[criterion.question_id] & awaited[criterion.question_id]
+        return unjudged
     if criterion.type == "domain_min":
         return domain_awaits.get(criterion.domain_id, np.zeros(n, dtype=bool))
     if criterion.type == "overall_min":

@@ -295,7 +295,7 @@ def criterion_check(
 
 
 def criterion_status(criterion: Criterion, passed: bool, evaluation: Evaluation, plan: ScoringPlan) -> str:
-    """"passed", "failed", or "awaiting_evaluation": not passed, and an answer it reads is not judged yet."""
+    """ "passed", "failed", or "awaiting_evaluation": not passed, and an answer it reads is not judged yet."""
     if passed:
         return "passed"
     states = evaluation.states

@@ -87,11 +87,7 @@ class ScoringPlan:
         self.evaluated: frozenset[str] = (
             frozenset(
                 [q.id for q in self.questions if q.type in JUDGED_TYPES and q.weight > 0]
-                + [
-                    c.question
-                    for c in self.criteria
-                    if c.type in ("question_min", "evidence_required") and c.question
-                ]
+                + [c.question for c in self.criteria if c.type in ("question_min", "evidence_required") and c.question]
             )
             - self.member_question_ids
         )

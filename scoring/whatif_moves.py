@@ -139,16 +139,9 @@ def moves_for(
             )
 
     is_evidence = question.type == "evidence"
-    has_files = is_evidence and bool(now.file_count)
-    moderated_by_panel = moderated is not None or question.type == "text" or has_files
+    moderated_by_panel = moderated is not None or question.type == "text" or (is_evidence and bool(now.file_count))
     if moderated_by_panel:
-        current = moderated if moderated is not None else 0.0
-        levels = (
-            [level for level in _JUDGEMENT_LEVELS if level > current + COST_EPS]
-            if is_evidence
-            else _moderation_levels(own_criteria, now_gate)
-        )
-        for level in levels:
+        for level in _panel_levels(question, moderated, own_criteria, now_gate):
             add(KEEP, level)
 
     # With a moderated score in place a new answer no longer moves the score, so it is only worth
@@ -158,6 +151,21 @@ def moves_for(
     )
     if not answer_matters:
         return moves
+    for candidate in _better_answers(plan, question, answer, now):
+        if is_evidence and moderated is None:
+            # An attached file counts for a gate only once evaluators judge it.
+            for level in _JUDGEMENT_LEVELS:
+                add(candidate, level)
+        else:
+            add(candidate, KEEP)
+    moves.sort(key=lambda m: m.cost)
+    return moves
+
+
+def _better_answers(plan: ScoringPlan, question: Question, answer: Any, now: QuestionState) -> list[Any]:
+    """The answers worth suggesting: strictly better than ``answer``, one per score level except
+    for show_if controllers, and number_min thresholds."""
+    needs_evaluation = plan.needs_evaluation(question)
     current_own = now.self_score if now.self_score is not None else 0.0
     # Any better value of a show_if controller may matter (options with equal scores can show
     # different questions); elsewhere one representative per score level is enough.
@@ -179,14 +187,17 @@ def moves_for(
                 continue
             seen_scores.append(own)
         seen_values.append(candidate)
-        if is_evidence and moderated is None:
-            # An attached file counts for a gate only once evaluators judge it.
-            for level in _JUDGEMENT_LEVELS:
-                add(candidate, level)
-        else:
-            add(candidate, KEEP)
-    moves.sort(key=lambda m: m.cost)
-    return moves
+    return seen_values
+
+
+def _panel_levels(
+    question: Question, moderated: float | None, own_criteria: list[Criterion], now: float
+) -> list[float]:
+    """The consensus scores worth suggesting: judgements for evidence, score steps otherwise."""
+    if question.type != "evidence":
+        return _moderation_levels(own_criteria, now)
+    current = moderated if moderated is not None else 0.0
+    return [level for level in _JUDGEMENT_LEVELS if level > current + COST_EPS]
 
 
 def _visible_gate_value(state: QuestionState) -> float:
@@ -212,18 +223,7 @@ def _change(
 ) -> Change:
     qid = question.id
     if new_answer is KEEP:
-        if question.type == "evidence":
-            judged = _judgement_text(new_moderation)
-            text = f"Evidence for {qid} judged {judged}"
-            if moderated is None:
-                text += " (it is awaiting evaluation)"
-            else:
-                text += f" instead of {_judgement_text(moderated)}"
-            return Change(qid, question.text, moderated, new_moderation, text, "moderation")
-        text = f"Raise the moderated score of {qid} from {_level_text(moderated)} to {new_moderation:g}"
-        if moderated is None and now.awaiting:
-            text += " (it is awaiting evaluation)"
-        return Change(qid, question.text, moderated, new_moderation, text, "moderation")
+        return _consensus_change(question, moderated, new_moderation, now)
     answered = is_answered(question, answer)
     kind = question.type
     if kind == "scale":
@@ -253,6 +253,22 @@ def _change(
     else:
         text = f"Change the answer to {qid}"
     return Change(qid, question.text, answer if answered else None, new_answer, text, "answer")
+
+
+def _consensus_change(question: Question, moderated: float | None, new_moderation: float, now: QuestionState) -> Change:
+    """A change the evaluators make: a higher consensus score, or a better judgement of evidence."""
+    qid = question.id
+    if question.type == "evidence":
+        text = f"Evidence for {qid} judged {_judgement_text(new_moderation)}"
+        if moderated is None:
+            text += " (it is awaiting evaluation)"
+        else:
+            text += f" instead of {_judgement_text(moderated)}"
+        return Change(qid, question.text, moderated, new_moderation, text, "moderation")
+    text = f"Raise the moderated score of {qid} from {_level_text(moderated)} to {new_moderation:g}"
+    if moderated is None and now.awaiting:
+        text += " (it is awaiting evaluation)"
+    return Change(qid, question.text, moderated, new_moderation, text, "moderation")
 
 
 def _judgement_text(score: float) -> str:

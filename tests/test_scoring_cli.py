@@ -89,6 +89,11 @@ ANSWERS = {
 }
 
 
+# One consensus of each form: a score for the written case, a judgement of the accounts, and the
+# legal-entity answer evaluators verified against the evidence.
+CONSENSUS = {"fin.case": 0.5, "fin.accounts": "sufficient", "gov.legal_entity": {"answer": True}}
+
+
 @pytest.fixture()
 def files(tmp_path: Path) -> dict[str, Path]:
     paths = {
@@ -100,7 +105,7 @@ def files(tmp_path: Path) -> dict[str, Path]:
     paths["questionnaire"].write_text(QUESTIONNAIRE, encoding="utf-8")
     paths["framework"].write_text(FRAMEWORK, encoding="utf-8")
     paths["answers"].write_text(json.dumps(ANSWERS), encoding="utf-8")
-    paths["moderation"].write_text(json.dumps({"fin.case": 0.5}), encoding="utf-8")
+    paths["moderation"].write_text(json.dumps(CONSENSUS), encoding="utf-8")
     return paths
 
 
@@ -145,14 +150,65 @@ def test_valid_input_prints_the_result(files):
     }
     assert data["recommendation"] == "proceed_with_conditions"
     assert data["awaiting_evaluation"] == []
+    assert data["provisional"] is False
+    # Governance (weight 2): nothing weighted verified; finance (weight 1): accounts and case, 3 of 4.
+    assert data["verified_share"] == pytest.approx((2 * 0 + 1 * 0.75) / 3)
+    assert data["unverified_gate_answers"] == ["fin.population"]
+    accounts = data["gates"][1]["criteria"][1]
+    assert accounts["status"] == "passed" and "judged sufficient" in accounts["explanation"]
 
 
-def test_without_moderation_text_awaits_evaluation(files):
+def test_without_moderation_text_and_files_await_evaluation(files):
     done = run(files, moderation=False)
     assert done.returncode == 0, done.stderr
     data = json.loads(done.stdout)
-    assert data["awaiting_evaluation"] == ["fin.case"]
+    assert data["awaiting_evaluation"] == ["fin.accounts", "fin.case"]
+    # The unjudged file still counts in the domain score, as the provider's claim...
     assert data["domains"]["fin"] == pytest.approx(100 * 1.5 / 4)
+    # ...but the gate cannot pass on it: the criterion awaits evaluation and the result is provisional.
+    accounts = data["gates"][1]["criteria"][1]
+    assert accounts["passed"] is False and accounts["status"] == "awaiting_evaluation"
+    assert data["provisional"] is True
+    assert data["verified_share"] == pytest.approx(0.0)
+
+
+def test_evidence_judged_not_sufficient_fails_its_criterion(files):
+    files["moderation"].write_text(json.dumps({**CONSENSUS, "fin.accounts": "not_sufficient"}), encoding="utf-8")
+    done = run(files)
+    assert done.returncode == 0, done.stderr
+    accounts = json.loads(done.stdout)["gates"][1]["criteria"][1]
+    assert accounts["passed"] is False and accounts["status"] == "failed"
+    assert "judged not sufficient" in accounts["explanation"]
+
+
+def test_a_verified_answer_replaces_the_providers(files):
+    files["moderation"].write_text(json.dumps({**CONSENSUS, "gov.legal_entity": {"answer": False}}), encoding="utf-8")
+    done = run(files)
+    assert done.returncode == 0, done.stderr
+    data = json.loads(done.stdout)
+    assert data["gates"][0]["outcome"] == "fail"
+    assert data["recommendation"] == "open_procurement"
+
+
+@pytest.mark.parametrize(
+    "consensus, named, fragment",
+    [
+        ({"fin.accounts": "good"}, "fin.accounts", "unknown judgement"),
+        ({"gov.board": "sufficient"}, "gov.board", "only for evidence"),
+        ({"gov.structure": {"answer": 9}}, "gov.structure", "out of range"),
+        ({"gov.structure": {"answer": None}}, "gov.structure", "cannot be empty"),
+        ({"gov.structure": {"answer": 2, "note": "x"}}, "gov.structure", "nothing else"),
+        ({"fin.case": {"answer": "Better"}}, "fin.case", "score from 0 to 1"),
+        ({"fin.accounts": {"answer": ["a.pdf"]}}, "fin.accounts", "'sufficient'"),
+        ({"gov.board": [1]}, "gov.board", "a consensus must be"),
+    ],
+)
+def test_invalid_consensus_exits_2_naming_the_question(files, consensus, named, fragment):
+    files["moderation"].write_text(json.dumps(consensus), encoding="utf-8")
+    done = run(files)
+    assert done.returncode == 2
+    assert named in done.stderr and fragment in done.stderr, done.stderr
+    assert done.stdout == ""
 
 
 @pytest.mark.parametrize(

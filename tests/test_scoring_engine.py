@@ -374,10 +374,12 @@ STRONG = {
     "strat.case": "Our case",
     "strat.vision": 1,
 }
+# The consensus that goes with STRONG: the written case scored, the attached accounts judged sufficient.
+JUDGED = {"strat.case": 1.0, "gov.alliance": "sufficient"}
 
 
 def test_overall_is_weighted_mean_of_domain_scores(questionnaire, framework):
-    result = score_submission(questionnaire, framework, STRONG, {"strat.case": 1.0})
+    result = score_submission(questionnaire, framework, STRONG, JUDGED)
     gov = 100 * (2 * 1 + 1 * 0.5 + 1 * 1) / 4  # 87.5
     fin = 100 * (1 + 0.8 + 1) / 3  # 93.33...
     strat = 100 * (1.5 * 1 + 1 * 0.5) / 2.5  # 80
@@ -393,7 +395,7 @@ def test_overall_is_weighted_mean_of_domain_scores(questionnaire, framework):
 
 def test_everything_met_means_proceed(questionnaire, framework):
     answers = dict(STRONG, **{"fin.recovery": True, "fin.recovery_plan": "Plan"})
-    result = score_submission(questionnaire, framework, answers, {"strat.case": 1.0, "fin.recovery_plan": 0.75})
+    result = score_submission(questionnaire, framework, answers, dict(JUDGED, **{"fin.recovery_plan": 0.75}))
     fin = 100 * (1 + 0.8 + 0 + 0.75) / 4  # 63.75
     assert result.domain("fin").score == pytest.approx(fin)
     assert result.overall == pytest.approx((2 * 87.5 + fin + 80) / 4)  # 79.6875
@@ -436,16 +438,19 @@ def test_failing_explanations_use_plain_words(questionnaire, framework):
 
 
 def test_passing_explanations(questionnaire, framework):
-    result = score_submission(questionnaire, framework, STRONG, {"strat.case": 1.0})
+    result = score_submission(questionnaire, framework, STRONG, JUDGED)
     by_id = {c.id: c for g in result.gates for c in g.criteria}
     assert by_id["G1.population"].explanation == "Population covered is 540,000, meeting the minimum of 100,000."
-    assert by_id["G1.accounts"].explanation == "1 file attached for 'Latest audited annual accounts'."
+    assert by_id["G1.accounts"].explanation == (
+        "The evidence for 'Latest audited annual accounts' (1 file) was judged sufficient, "
+        "meeting the requirement (sufficient)."
+    )
     assert by_id["G2.gov"].explanation == "Governance scored 87.5, meeting the minimum of 50."
     assert by_id["G2.overall"].explanation.startswith("The overall score is 87.")
 
 
 def test_hidden_question_fails_its_question_min(questionnaire, framework):
-    result = score_submission(questionnaire, framework, STRONG, {"strat.case": 1.0})
+    result = score_submission(questionnaire, framework, STRONG, JUDGED)
     plan = result.gates[2].criteria[0]
     assert plan.passed is False and plan.value is None
     assert "not applicable" in plan.explanation and "hidden" in plan.explanation
@@ -473,7 +478,7 @@ def test_display_rounding_never_contradicts_the_verdict():
 
 def test_conditional_and_fail_combine_into_recommendation(questionnaire, framework):
     conditional_only = dict(STRONG, **{"fin.population": 90000})
-    result = score_submission(questionnaire, framework, conditional_only, {"strat.case": 1.0})
+    result = score_submission(questionnaire, framework, conditional_only, JUDGED)
     assert [g.outcome for g in result.gates] == ["conditional", "pass", "conditional"]
     assert result.recommendation == "proceed_with_conditions"
     assert RECOMMENDATION_LABELS[result.recommendation] == "Proceed with conditions"
@@ -518,9 +523,19 @@ def test_missing_answers_and_none_values_do_not_crash(questionnaire, framework):
 
 
 def test_to_dict_has_the_cli_shape_and_is_json_safe(questionnaire, framework):
-    result = score_submission(questionnaire, framework, STRONG, {"strat.case": 1.0})
+    result = score_submission(questionnaire, framework, STRONG, JUDGED)
     data = json.loads(json.dumps(result.to_dict(), allow_nan=False))
-    assert set(data) >= {"overall", "rag", "domains", "gates", "recommendation", "awaiting_evaluation"}
+    assert set(data) >= {
+        "overall",
+        "rag",
+        "domains",
+        "gates",
+        "recommendation",
+        "awaiting_evaluation",
+        "provisional",
+        "verified_share",
+        "unverified_gate_answers",
+    }
     assert list(data["domains"]) == ["gov", "fin", "strat"]
     assert data["domains"]["gov"] == pytest.approx(87.5)
     gate = data["gates"][0]

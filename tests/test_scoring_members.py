@@ -260,11 +260,33 @@ def test_member_order_does_not_matter(questionnaire, framework):
 def test_to_dict_adds_members_and_keeps_the_original_shape(questionnaire, framework):
     result = score_submission(questionnaire, framework, JOINT, None, {"A": dict(CLEAR)})
     data = json.loads(json.dumps(result.to_dict(), allow_nan=False))
-    assert set(data) == {"overall", "rag", "domains", "gates", "recommendation", "awaiting_evaluation", "members"}
+    assert set(data) == {
+        "overall",
+        "rag",
+        "domains",
+        "gates",
+        "recommendation",
+        "provisional",
+        "verified_share",
+        "unverified_gate_answers",
+        "awaiting_evaluation",
+        "members",
+    }
     assert data["members"] == [{"member": "A", "passed": True, "failing": [], "answered": 2, "required": 2}]
     assert data["domains"] == {"gov": 100.0, "decl": None}
     legal, members = data["gates"][0]["criteria"]
-    assert set(legal) == {"id", "title", "type", "passed", "value", "threshold", "on_fail", "explanation", "rationale"}
+    assert set(legal) == {
+        "id",
+        "title",
+        "type",
+        "passed",
+        "status",
+        "value",
+        "threshold",
+        "on_fail",
+        "explanation",
+        "rationale",
+    }
     assert members["members"] == data["members"] and members["threshold"] == 1.0
     trace = json.loads(json.dumps(result.to_trace_dict(), allow_nan=False))
     assert [d["per_member"] for d in trace["domains"]] == [False, True]
