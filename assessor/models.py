@@ -146,6 +146,8 @@ class Round(Model):
     previous_round_id: Mapped[int | None] = mapped_column(ForeignKey("round.id"))
     checkpoint_label: Mapped[str | None] = mapped_column(String(100))
     standstill_days: Mapped[int] = mapped_column(default=8)
+    # What evaluators must verify before the panel may decide (states.VerificationScope).
+    verification_scope: Mapped[str] = mapped_column(String(20), default="gate_answers", server_default="gate_answers")
     further_period_days: Mapped[int] = mapped_column(default=5)
 
     questionnaire: Mapped[Definition] = relationship(foreign_keys=[questionnaire_id])
@@ -288,6 +290,12 @@ class ModeratedScore(Model):
     rationale: Mapped[str] = mapped_column(Text)
     moderator_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # What the consensus is (services.evaluation.Verdict): a verified answer replaces the provider's
+    # in the engine; a judgement of evidence decides its evidence_required criteria.  Neither: the
+    # score alone (written answers, and consensus recorded before verification existed).
+    verified_answer_json: Mapped[str | None] = mapped_column(Text)
+    sufficiency: Mapped[str | None] = mapped_column(String(20))
+    evidence_location: Mapped[str | None] = mapped_column(String(300))
 
     moderator: Mapped[User] = relationship()
 
@@ -367,6 +375,14 @@ class EvaluatorScore(Model):
     original_score: Mapped[float | None]
     original_rationale: Mapped[str | None] = mapped_column(Text)
     change_reason: Mapped[str | None] = mapped_column(Text)
+    # As on ModeratedScore: the answer this evaluator says the evidence supports, or their judgement
+    # of the evidence and where in it they relied; ``score`` is what that verdict scores.
+    verified_answer_json: Mapped[str | None] = mapped_column(Text)
+    sufficiency: Mapped[str | None] = mapped_column(String(20))
+    evidence_location: Mapped[str | None] = mapped_column(String(300))
+    # The verdict first given, kept like original_score once others' verdicts could be read.
+    original_verified_answer_json: Mapped[str | None] = mapped_column(Text)
+    original_sufficiency: Mapped[str | None] = mapped_column(String(20))
 
     evaluator: Mapped[User] = relationship()
 

@@ -64,6 +64,20 @@ class ConditionStatus(StrEnum):
     MET = "met"
 
 
+class VerificationScope(StrEnum):
+    """``Round.verification_scope``: which self-assessed answers evaluators must verify before the
+    panel may record a decision (answers awaiting evaluation always must be)."""
+
+    GATE_ANSWERS = "gate_answers"  # every answer a gate criterion reads directly
+    ALL_WEIGHTED = "all_weighted"  # every answer that counts towards a score
+
+
+VERIFICATION_SCOPE_LABELS: dict[str, str] = {
+    VerificationScope.GATE_ANSWERS: "Every answer a gate criterion reads (evaluators may sample the rest)",
+    VerificationScope.ALL_WEIGHTED: "Every answer that counts towards a score",
+}
+
+
 class RepresentationOutcome(StrEnum):
     """``Representation.outcome`` once reviewed (None until then)."""
 
@@ -85,6 +99,7 @@ TEMPLATE_GLOBALS: dict[str, type[StrEnum]] = {
     "ActionStatus": ActionStatus,
     "ConditionStatus": ConditionStatus,
     "RepresentationOutcome": RepresentationOutcome,
+    "VerificationScope": VerificationScope,
     "ReportStatus": ReportStatus,
     "Recommendation": Recommendation,
     "DecisionOutcome": DecisionOutcome,
@@ -105,4 +120,6 @@ __all__ = [
     "ReportStatus",
     "RoundStatus",
     "SubmissionStatus",
+    "VERIFICATION_SCOPE_LABELS",
+    "VerificationScope",
 ]

@@ -5,7 +5,7 @@ and plain answer mappings, and get back immutable results.
 """
 
 from .cohort import score_cohort
-from .engine import TOLERANCE, score_submission
+from .engine import TOLERANCE, answer_score, score_submission
 from .hashing import inputs_hash
 from .results import (
     OUTCOME_LABELS,
@@ -18,7 +18,7 @@ from .results import (
     ScoreResult,
 )
 from .states import GateOutcome, Recommendation
-from .validation import AnswerProblem, validate_answers
+from .validation import AnswerProblem, consensus_problem, validate_answers
 from .visibility import visible_question_ids
 from .whatif import Change, WhatIfResult, what_if
 
@@ -37,6 +37,8 @@ __all__ = [
     "Recommendation",
     "ScoreResult",
     "WhatIfResult",
+    "answer_score",
+    "consensus_problem",
     "inputs_hash",
     "score_cohort",
     "score_submission",

@@ -179,7 +179,7 @@ def _moderation_problems(
         elif key in per_member:
             problems.append(AnswerProblem(key, "moderation given for a per-member declaration, which is not scored"))
         else:
-            message = _consensus_problem(index[key], value)
+            message = consensus_problem(index[key], value)
             if message:
                 problems.append(AnswerProblem(key, message))
     return problems
@@ -188,7 +188,7 @@ def _moderation_problems(
 _SUFFICIENCY_LIST = ", ".join(repr(level) for level in reversed(SUFFICIENCY_SCORES))
 
 
-def _consensus_problem(question: Question, value: Any) -> str | None:
+def consensus_problem(question: Question, value: Any) -> str | None:
     """What is wrong with one consensus: a score, a judgement of evidence or a verified answer."""
     if isinstance(value, str):
         if question.type != "evidence":

@@ -20,8 +20,9 @@ from scoring.results import OUTCOME_ORDER, RECOMMENDATION_ORDER
 from ..extensions import db
 from ..models import DECISION_OUTCOMES, DecisionCondition, PanelDecision, Submission, User
 from ..states import RAG_AMBER_RED, RAG_RED, DecisionOutcome, SubmissionStatus
-from . import conflicts, standstill
+from . import conflicts, standstill, verification
 from .audit import record
+from .definitions import framework_for
 from .errors import DecisionRefused, Problem
 from .scores import EngineInputs, score, what_if_inputs
 
@@ -125,13 +126,9 @@ def _refuse_if_not_decidable(
             "Read it below and correct it if it is wrong.",
             field="outcome",
         )
-    if result.awaiting_evaluation:
-        waiting = len(result.awaiting_evaluation)
-        raise DecisionRefused(
-            f"{waiting} answer{' still needs' if waiting == 1 else 's still need'} "
-            "a consensus score; the recommendation is not final until then.",
-            field="outcome",
-        )
+    blocking = verification.status(result, framework_for(submission.round), submission.round).blocking_message()
+    if blocking:
+        raise DecisionRefused(blocking, field="outcome")
 
 
 def _outcome_problems(data: DecisionInput, gate_outcomes: dict[str, str]) -> list[Problem]:

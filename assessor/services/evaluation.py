@@ -1,4 +1,10 @@
-"""Independent evaluator scores on the 0–4 scale, hidden from other evaluators until they score too.
+"""Independent evaluator verdicts on answers, hidden from other evaluators until they give theirs too.
+
+A verdict takes the form the question needs (``verdict_kind``): a written answer is scored on the
+0–4 scale; evidence is judged sufficient, partly sufficient or not sufficient, saying where in the
+files the evaluator relied; any other scored answer is verified, confirmed as the provider gave it
+or adjusted to the answer the evidence supports.  Every verdict also carries the score it gives,
+which is what spread and divergence compare.
 
 An evaluator who has not scored an answer sees neither the other evaluators' scores nor the
 moderator's consensus on it.  Once they have scored and others' scores can be read, their own score
@@ -11,12 +17,13 @@ Evaluator scores never reach the engine: they inform the moderator, whose consen
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import TypeGuard
+from typing import Any, TypeGuard
 
-from questionnaires import Question
-from scoring import visible_question_ids
+from questionnaires import SUFFICIENCY_LABELS, SUFFICIENCY_SCORES, Question
+from scoring import answer_score, consensus_problem, visible_question_ids
 
 from ..extensions import db
 from ..models import EvaluatorScore, Submission, User, utcnow
@@ -49,6 +56,112 @@ RATIONALE_MAX_LENGTH = 5000
 
 # Roles that do not score answers themselves, so seeing every evaluator's score biases no one.
 ROLES_SEEING_ALL_SCORES = frozenset({"moderator", "panel", "round_admin", "site_admin"})
+
+
+LOCATION_MAX_LENGTH = 300
+
+# The form of verdict each kind of question takes.
+SCORE, JUDGEMENT, VERIFICATION = "score", "judgement", "verification"
+
+
+def verdict_kind(question: Question) -> str:
+    if question.type == "text":
+        return SCORE
+    if question.type == "evidence":
+        return JUDGEMENT
+    return VERIFICATION
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """What one evaluator (or the moderator's consensus) says about one answer."""
+
+    score: float
+    # VERIFICATION: the answer the evidence supports, as JSON (confirmed: the provider's own).
+    verified_answer_json: str | None = None
+    # JUDGEMENT: the judgement of the files (SUFFICIENCY_SCORES) and where in them it relied.
+    sufficiency: str | None = None
+    location: str | None = None
+    confirmed: bool = False
+
+    def stored(self) -> dict[str, Any]:
+        return {
+            "score": self.score,
+            "verified_answer_json": self.verified_answer_json,
+            "sufficiency": self.sufficiency,
+            "evidence_location": self.location,
+        }
+
+
+def scored_verdict(step: int) -> Verdict:
+    scale_step = next((s for s in SCALE if s.step == step), None)
+    if scale_step is None:
+        raise NotAllowed("Choose a score from Unacceptable (0) to Excellent (4).")
+    return Verdict(scale_step.score)
+
+
+def judged_verdict(sufficiency: str, location: str) -> Verdict:
+    if sufficiency not in SUFFICIENCY_SCORES:
+        raise NotAllowed("Choose whether the evidence is sufficient, partly sufficient or not sufficient.")
+    location = location.strip()
+    if sufficiency != "not_sufficient" and not location:
+        raise NotAllowed("Say where in the evidence you relied on, such as a page or section.", field="location")
+    if len(location) > LOCATION_MAX_LENGTH:
+        raise NotAllowed(f"Shorten the location to {LOCATION_MAX_LENGTH} characters or fewer.", field="location")
+    return Verdict(SUFFICIENCY_SCORES[sufficiency], sufficiency=sufficiency, location=location or None)
+
+
+def verified_verdict(question: Question, provider_answer: Any, confirmed: bool, adjusted: Any) -> Verdict:
+    """Confirmed: the provider's answer stands; adjusted: ``adjusted`` is what the evidence supports."""
+    value = provider_answer if confirmed else adjusted
+    if value is None:
+        if confirmed:
+            raise NotAllowed("The provider gave no answer to confirm: adjust it to the answer the evidence supports.")
+        raise NotAllowed("Give the answer the evidence supports.", field="adjusted")
+    problem = consensus_problem(question, {"answer": value})
+    if problem:
+        raise NotAllowed(f"That answer cannot be used: {problem}.", field="adjusted")
+    own = answer_score(question, value)
+    return Verdict(
+        0.0 if own is None else own,
+        verified_answer_json=json.dumps(value, sort_keys=True),
+        confirmed=confirmed,
+    )
+
+
+def verified_answer(row: Any) -> Any:
+    """The answer a stored verdict verified (None when it is not a verification)."""
+    raw = getattr(row, "verified_answer_json", None)
+    return None if raw is None else json.loads(raw)
+
+
+def describe_verdict(row: Any, question: Question | None = None) -> str:
+    """A stored verdict in words: the judgement, the verified answer, or the score."""
+    if row is None:
+        return "–"
+    if getattr(row, "sufficiency", None):
+        text = SUFFICIENCY_LABELS.get(row.sufficiency, row.sufficiency)
+        location = getattr(row, "evidence_location", None)
+        return f"{text} (relied on: {location})" if location else text
+    if getattr(row, "verified_answer_json", None) is not None:
+        shown = _answer_words(question, verified_answer(row)) if question is not None else row.verified_answer_json
+        return f"Verified answer: {shown}"
+    return describe(row.score)
+
+
+def _answer_words(question: Question, value: Any) -> str:
+    if question.type == "yesno":
+        return "Yes" if value else "No"
+    if question.type == "scale":
+        levels = question.levels or ()
+        return f"{levels[value]} (level {value})" if isinstance(value, int) and 0 <= value < len(levels) else str(value)
+    if question.type == "choice":
+        option = question.option(value)
+        return option.label if option else str(value)
+    if question.type == "multichoice":
+        labels = [option.label if (option := question.option(v)) else str(v) for v in value]
+        return ", ".join(labels) or "None chosen"
+    return str(value)
 
 
 def step_for(score: float | None) -> ScaleStep | None:
@@ -201,54 +314,48 @@ def others_scored(submission: Submission, question_id: str, user: User) -> bool:
 def record_score(
     submission: Submission, question_id: str, step: int, rationale: str, user: User, change_reason: str = ""
 ) -> EvaluatorScore:
-    """Save ``user``'s own score for one answer; scoring again replaces their earlier score.
+    """Save ``user``'s own 0–4 score for a written answer (see ``record_verdict``)."""
+    return record_verdict(submission, question_id, scored_verdict(step), rationale, user, change_reason)
 
-    Once other evaluators' scores could be read (the user has scored and someone else has too), a
-    change needs ``change_reason`` and the score given before is kept: otherwise a placeholder score
-    would unlock the others' and a rescore copy them, unseen by the moderator.
+
+def record_verdict(
+    submission: Submission, question_id: str, verdict: Verdict, rationale: str, user: User, change_reason: str = ""
+) -> EvaluatorScore:
+    """Save ``user``'s own verdict on one answer; giving one again replaces their earlier one.
+
+    Once other evaluators' verdicts could be read (the user has given one and someone else has
+    too), a change needs ``change_reason`` and the verdict given before is kept: otherwise a
+    placeholder would unlock the others' and a second verdict copy them, unseen by the moderator.
+    A rationale is required, except when confirming an answer as the provider gave it.
     """
     # Checked here as well as in the view so that no other caller (a command, a job) can score past
     # an unmitigated conflict of interest.
     conflicts.check_not_conflicted(submission, user)
-    check_can_score(submission, question_id)
-    scale_step = next((s for s in SCALE if s.step == step), None)
-    if scale_step is None:
-        raise NotAllowed("Choose a score from Unacceptable (0) to Excellent (4).")
-    rationale = rationale.strip()
-    if not rationale:
-        raise NotAllowed("Explain your score.")
-    if len(rationale) > RATIONALE_MAX_LENGTH:
-        raise NotAllowed(f"The rationale must be {RATIONALE_MAX_LENGTH:,} characters or fewer.")
+    question = check_can_score(submission, question_id)
+    check_kind(question, verdict)
+    word = "score" if verdict_kind(question) == SCORE else "verdict"
+    rationale = _checked_rationale(rationale, required=not verdict.confirmed, what=f"your {word}")
     row = db.session.scalar(
         db.select(EvaluatorScore).filter_by(submission_id=submission.id, question_id=question_id, evaluator_id=user.id)
     )
-    old = None if row is None else {"score": row.score, "rationale": row.rationale}
+    stored = verdict.stored()
+    old = None if row is None else _row_values(row)
     reason = None
     if row is None:
         row = EvaluatorScore(
-            submission_id=submission.id,
-            question_id=question_id,
-            evaluator_id=user.id,
-            score=scale_step.score,
-            rationale=rationale,
+            submission_id=submission.id, question_id=question_id, evaluator_id=user.id, rationale=rationale, **stored
         )
         db.session.add(row)
-    elif (row.score, row.rationale) != (scale_step.score, rationale):
+    elif old != {**stored, "rationale": rationale}:
         if others_scored(submission, question_id, user):
-            reason = (change_reason or "").strip()
-            if not reason:
-                raise NotAllowed(
-                    "You have seen other evaluators' scores for this answer: explain why you are changing your score",
-                    field="change_reason",
-                )
-            if len(reason) > RATIONALE_MAX_LENGTH:
-                raise NotAllowed(
-                    f"The reason must be {RATIONALE_MAX_LENGTH:,} characters or fewer.", field="change_reason"
-                )
+            reason = _checked_reason(change_reason, word)
             if row.original_score is None:
                 row.original_score, row.original_rationale = row.score, row.rationale
+                row.original_verified_answer_json, row.original_sufficiency = row.verified_answer_json, row.sufficiency
             row.change_reason = reason
-        row.score, row.rationale, row.updated_at = scale_step.score, rationale, utcnow()
+        for name, value in stored.items():
+            setattr(row, name, value)
+        row.rationale, row.updated_at = rationale, utcnow()
     start_review(submission, user)
     record(
         "evaluation.scored",
@@ -256,7 +363,46 @@ def record_score(
         submission_id=submission.id,
         question=question_id,
         old=old,
-        new={"score": scale_step.score, "rationale": rationale},
+        new={**stored, "rationale": rationale},
         change_reason=reason,
     )
     return row
+
+
+def _row_values(row: Any) -> dict[str, Any]:
+    return {
+        "score": row.score,
+        "verified_answer_json": row.verified_answer_json,
+        "sufficiency": row.sufficiency,
+        "evidence_location": row.evidence_location,
+        "rationale": row.rationale,
+    }
+
+
+def check_kind(question: Question, verdict: Verdict) -> None:
+    kind = verdict_kind(question)
+    given = JUDGEMENT if verdict.sufficiency else VERIFICATION if verdict.verified_answer_json is not None else SCORE
+    if given != kind:
+        wanted = {SCORE: "scored", JUDGEMENT: "judged", VERIFICATION: "verified"}[kind]
+        raise NotAllowed(f"This answer is {wanted}, not given a verdict of another kind.")
+
+
+def _checked_rationale(rationale: str, *, required: bool, what: str) -> str:
+    rationale = (rationale or "").strip()
+    if required and not rationale:
+        raise NotAllowed(f"Explain {what}.", field="rationale")
+    if len(rationale) > RATIONALE_MAX_LENGTH:
+        raise NotAllowed(f"The rationale must be {RATIONALE_MAX_LENGTH:,} characters or fewer.", field="rationale")
+    return rationale
+
+
+def _checked_reason(change_reason: str, word: str) -> str:
+    reason = (change_reason or "").strip()
+    if not reason:
+        raise NotAllowed(
+            f"You have seen other evaluators' {word}s for this answer: explain why you are changing your {word}",
+            field="change_reason",
+        )
+    if len(reason) > RATIONALE_MAX_LENGTH:
+        raise NotAllowed(f"The reason must be {RATIONALE_MAX_LENGTH:,} characters or fewer.", field="change_reason")
+    return reason

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import cast
+from typing import Any, cast
 
 from sqlalchemy import Table, bindparam, update
 from sqlalchemy.orm.attributes import set_committed_value
@@ -16,6 +16,7 @@ from ..extensions import db
 from ..models import ApplicantMember, MemberAnswer, ModeratedScore, Organisation, Submission, utcnow
 from .answers import engine_answers
 from .definitions import framework_for, questionnaire_for
+from .moderation import consensus_value
 from .rows import plain_rows
 
 
@@ -24,14 +25,14 @@ class EngineInputs:
     questionnaire: Questionnaire
     framework: Framework
     answers: dict
-    moderation: dict[str, float]
+    moderation: dict[str, Any]
     member_answers: dict[str, dict]
     inputs_hash: str
 
 
-_MODERATED = db.select(ModeratedScore.question_id, ModeratedScore.score).where(
-    ModeratedScore.submission_id == bindparam("submission_id")
-)
+_MODERATED = db.select(
+    ModeratedScore.question_id, ModeratedScore.score, ModeratedScore.verified_answer_json, ModeratedScore.sufficiency
+).where(ModeratedScore.submission_id == bindparam("submission_id"))
 _MEMBERS = (
     db.select(ApplicantMember.organisation_id, Organisation.name)
     .join(Organisation, Organisation.id == ApplicantMember.organisation_id)
@@ -43,9 +44,10 @@ _DECLARED = db.select(MemberAnswer.organisation_id, MemberAnswer.question_id, Me
 )
 
 
-def moderation_for(submission: Submission) -> dict[str, float]:
+def moderation_for(submission: Submission) -> dict[str, Any]:
+    """Question id -> the consensus as the engine reads it (a score, a judgement or a verified answer)."""
     rows = plain_rows(_MODERATED, submission_id=submission.id)
-    return {question_id: value for question_id, value in rows}
+    return {question_id: consensus_value(score, answer, judgement) for question_id, score, answer, judgement in rows}
 
 
 def member_answers_for(submission: Submission, questionnaire: Questionnaire) -> dict[str, dict]:
