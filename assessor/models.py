@@ -389,6 +389,9 @@ class Clarification(Model):
     question_text: Mapped[str] = mapped_column(Text)
     asked_by_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
     asked_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # The last day the provider is asked to reply by; unanswered after it, the question no longer holds
+    # up the panel.  None only for questions asked before reply-by dates existed: open until answered.
+    reply_by: Mapped[date | None]
     reply_text: Mapped[str | None] = mapped_column(Text)
     replied_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     replied_at: Mapped[datetime | None]

@@ -20,9 +20,10 @@ from scoring.results import OUTCOME_ORDER, RECOMMENDATION_ORDER
 from ..extensions import db
 from ..models import DECISION_OUTCOMES, DecisionCondition, PanelDecision, Submission, User
 from ..states import RAG_AMBER_RED, RAG_RED, DecisionOutcome, SubmissionStatus
-from . import conflicts, standstill
+from . import clarifications, conflicts, standstill
 from .audit import record
 from .errors import DecisionRefused, Problem
+from .review_status import awaiting_evaluation
 from .scores import EngineInputs, score, what_if_inputs
 
 TEXT_MAX_LENGTH = 10_000
@@ -106,6 +107,28 @@ def can_record(submission: Submission) -> bool:
     return submission.status in (SubmissionStatus.SUBMITTED, SubmissionStatus.UNDER_REVIEW, SubmissionStatus.DECIDED)
 
 
+def waiting_for(submission: Submission, result: ScoreResult) -> list[str]:
+    """What the panel must wait for before recording a decision; empty when nothing.
+
+    Answers awaiting evaluation, and clarifications that are open (unanswered before their reply-by
+    date).  One rule for the decision page, which says why, and for ``record_decision``, which refuses.
+    """
+    reasons = []
+    waiting = len(awaiting_evaluation(result))
+    if waiting:
+        reasons.append(
+            f"{waiting} answer{' still needs' if waiting == 1 else 's still need'} "
+            "a consensus score; the recommendation is not final until then."
+        )
+    still_open = clarifications.open_ones(submission)
+    if still_open:
+        reasons.append(
+            f"{clarifications.describe_open(still_open)}: wait for the provider's reply, "
+            "or until the reply-by date has passed."
+        )
+    return reasons
+
+
 def _refuse_if_not_decidable(
     submission: Submission, data: DecisionInput, user: User, latest: PanelDecision | None, result: ScoreResult
 ) -> None:
@@ -125,13 +148,9 @@ def _refuse_if_not_decidable(
             "Read it below and correct it if it is wrong.",
             field="outcome",
         )
-    if result.awaiting_evaluation:
-        waiting = len(result.awaiting_evaluation)
-        raise DecisionRefused(
-            f"{waiting} answer{' still needs' if waiting == 1 else 's still need'} "
-            "a consensus score; the recommendation is not final until then.",
-            field="outcome",
-        )
+    waiting = waiting_for(submission, result)
+    if waiting:
+        raise DecisionRefused(problems=[Problem("outcome", reason) for reason in waiting])
 
 
 def _outcome_problems(data: DecisionInput, gate_outcomes: dict[str, str]) -> list[Problem]:
