@@ -11,8 +11,8 @@ import pytest
 
 from assessor.extensions import db
 from assessor.models import BankHoliday, Clarification, PanelDecision, Submission, User
-from assessor.services import decisions, standstill
-from assessor.services.errors import DecisionRefused
+from assessor.services import clarifications, decisions, standstill
+from assessor.services.errors import DecisionRefused, NotAllowed
 from assessor.services.reporting import feedback_report_pdf
 from assessor.workdays import add_working_days, is_working_day
 from tests.reports_helpers import pdf_pages, squash
@@ -310,3 +310,22 @@ def test_feedback_is_issued_only_with_a_published_decision_and_nothing_awaited(a
         db.session.commit()
     _ask(make_browser, world.submission_id)
     assert "Your feedback report is not available yet: 1 clarification is open" in refusal()
+
+
+def test_only_the_roles_the_pages_allow_ask_or_decide_even_when_the_service_is_called_directly(app, data):
+    world = build_world(data)
+    moderate_as(data, world.submission_id, COMMISSIONERS["moderator"], NARRATIVE, 0.75)
+    with app.app_context():
+        submission = db.session.get_one(Submission, world.submission_id)
+
+        def user(role: str) -> User:
+            return db.session.scalars(db.select(User).filter_by(email=COMMISSIONERS[role])).one()
+
+        with pytest.raises(NotAllowed, match="Only evaluators and moderators can ask") as refused:
+            clarifications.ask(submission, None, QUESTION, user("panel"))
+        assert refused.value.status == 403
+        decision = decisions.DecisionInput("proceed", {"A": "pass", "B": "pass"}, date.today(), "Ada Chair")
+        with pytest.raises(DecisionRefused, match="Only a panel member can record"):
+            decisions.record_decision(submission, decision, user("moderator"))
+        db.session.rollback()
+        assert db.session.query(Clarification).count() == 0 and db.session.query(PanelDecision).count() == 0

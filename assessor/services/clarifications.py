@@ -32,6 +32,8 @@ REPLY_MAX_LENGTH = 10_000
 DEFAULT_REPLY_DAYS = 5
 # The longest a commissioner may give, so that a mistyped year cannot hold up the panel for ever.
 MAX_REPLY_DAYS = 60
+# Who may ask the provider (the review pages declare the same; this is checked again here).
+ASKING_ROLES = frozenset({"evaluator", "moderator", "site_admin"})
 
 
 def default_reply_by() -> date:
@@ -128,6 +130,8 @@ def ask(
     submission: Submission, question_id: str | None, text: str, user: User, reply_by: date | None = None
 ) -> Clarification:
     """Ask the provider; ``reply_by`` defaults to five working days from today."""
+    if user.role not in ASKING_ROLES:
+        raise NotAllowed("Only evaluators and moderators can ask the provider a clarification question.", status=403)
     conflicts.check_not_conflicted(submission, user)
     if not open_for_questions(submission):
         raise NotAllowed("Clarifications can be asked only while a submitted assessment is being reviewed.")

@@ -27,6 +27,8 @@ from .review_status import awaiting_evaluation
 from .scores import EngineInputs, score, what_if_inputs
 
 TEXT_MAX_LENGTH = 10_000
+# Who may record a decision (the decision page declares the same; this is checked again here).
+DECIDING_ROLES = frozenset({"panel", "site_admin"})
 
 
 @dataclass(frozen=True)
@@ -133,6 +135,8 @@ def _refuse_if_not_decidable(
     submission: Submission, data: DecisionInput, user: User, latest: PanelDecision | None, result: ScoreResult
 ) -> None:
     """Whether a decision can be recorded at all now, whatever the form says."""
+    if user.role not in DECIDING_ROLES:
+        raise DecisionRefused("Only a panel member can record the panel's decision.", field="outcome", status=403)
     if conflicts.blocking(submission, user) is not None:
         raise DecisionRefused(
             f"You declared a conflict of interest with {submission.applicant.name} "
