@@ -218,6 +218,8 @@ class Submission(Model):
     rag: Mapped[str | None] = mapped_column(String(40))
     recommendation: Mapped[str | None] = mapped_column(String(40))  # states.Recommendation
     awaiting_count: Mapped[int] = mapped_column(default=0)
+    # Self-assessed answers the round requires verified that nobody has (services.verification).
+    unverified_count: Mapped[int] = mapped_column(default=0, server_default="0")
     answered_count: Mapped[int] = mapped_column(default=0)
     required_count: Mapped[int] = mapped_column(default=0)
     result_json: Mapped[str | None] = mapped_column(Text)
@@ -405,6 +407,9 @@ class Clarification(Model):
     question_text: Mapped[str] = mapped_column(Text)
     asked_by_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
     asked_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # The last day the provider is asked to reply by; unanswered after it, the question no longer holds
+    # up the panel.  None only for questions asked before reply-by dates existed: open until answered.
+    reply_by: Mapped[date | None]
     reply_text: Mapped[str | None] = mapped_column(Text)
     replied_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     replied_at: Mapped[datetime | None]

@@ -11,6 +11,8 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 
 from scoring.states import GateOutcome, Recommendation
 
+from .content import ReviewState
+
 if TYPE_CHECKING:
     from weasyprint import Document
 
@@ -36,8 +38,8 @@ def environment() -> Environment:
     env.filters["day"] = format_day
     env.filters["moment"] = format_moment
     env.filters["stamp"] = format_stamp
-    # The engine's named states, so report templates need no bare "proceed" or "pass".
-    env.globals.update(GateOutcome=GateOutcome, Recommendation=Recommendation)
+    # The named states, so report templates need no bare "proceed", "pass" or "draft".
+    env.globals.update(GateOutcome=GateOutcome, Recommendation=Recommendation, ReviewState=ReviewState)
     return env
 
 

@@ -16,6 +16,7 @@ from ..extensions import db
 from ..models import ApplicantMember, MemberAnswer, ModeratedScore, Organisation, Submission, utcnow
 from .answers import engine_answers
 from .definitions import framework_for, questionnaire_for
+from . import verification
 from .moderation import consensus_value
 from .rows import plain_rows
 
@@ -163,6 +164,7 @@ def _store(submission: Submission, inputs: EngineInputs, result: ScoreResult) ->
         "rag": result.rag,
         "recommendation": result.recommendation,
         "awaiting_count": len(result.awaiting_evaluation),
+        "unverified_count": len(verification.status(result, inputs.framework, submission.round).unverified),
         "answered_count": sum(p.answered for p in progress.values()),
         "required_count": sum(p.required for p in progress.values()),
         "result_json": json.dumps(result.to_dict(), sort_keys=True),
