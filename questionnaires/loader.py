@@ -15,7 +15,7 @@ import hashlib
 import json
 from collections.abc import Callable
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from pydantic import BaseModel
 
@@ -70,7 +70,7 @@ def load_framework(path: PathArg, questionnaire: Questionnaire | None = None) ->
     return parse_framework(text, source, questionnaire)
 
 
-def _drop_defaults(item: dict, added_keys: dict) -> None:
+def _drop_defaults(item: dict[str, Any], added_keys: dict[str, Any]) -> None:
     """Leave out keys added to the format later while they hold the default they were added with."""
     for key, default in added_keys.items():
         if key in item and item[key] == default and type(item[key]) is type(default):

@@ -14,9 +14,9 @@ from scoring import ScoreResult, inputs_hash, score_submission, what_if
 
 from ..extensions import db
 from ..models import ApplicantMember, MemberAnswer, ModeratedScore, Organisation, Submission, utcnow
+from . import verification
 from .answers import engine_answers
 from .definitions import framework_for, questionnaire_for
-from . import verification
 from .moderation import consensus_value
 from .rows import plain_rows
 
