@@ -9,6 +9,8 @@ from typing import TYPE_CHECKING
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
+from questionnaires import SUFFICIENCY_LABELS
+from scoring.rules import sufficiency_of
 from scoring.states import GateOutcome, Recommendation
 
 from .content import ReviewState
@@ -34,6 +36,7 @@ def environment() -> Environment:
     )
     env.filters["score"] = format_score
     env.filters["answer"] = format_answer
+    env.filters["judgement"] = format_judgement
     env.filters["criterion_value"] = format_criterion_value
     env.filters["day"] = format_day
     env.filters["moment"] = format_moment
@@ -45,6 +48,13 @@ def environment() -> Environment:
 
 def format_score(value, digits: int = 1) -> str:
     return "–" if value is None else f"{value:.{digits}f}"
+
+
+def format_judgement(score) -> str:
+    """A consensus score of an evidence question as the judgement it stands for."""
+    if score is None:
+        return "not yet judged"
+    return SUFFICIENCY_LABELS[sufficiency_of(float(score))].lower()
 
 
 def format_answer(value, question) -> str:
