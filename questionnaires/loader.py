@@ -74,13 +74,17 @@ def content_hash(definition: Questionnaire | Framework) -> str:
     """Fingerprint of what a definition says, not how it is written: assessments record it so a
     later edit to the weights or wording can be detected, while reformatting or comments cannot.
 
-    Keys added to the model later are left out while they hold their default (``per_member: false``),
-    so a definition written before they existed keeps the hash it was imported with."""
+    Keys added to the model later are left out while they hold their default (``per_member: false``,
+    ``answered_by: provider``), so a definition written before they existed keeps the hash it was
+    imported with."""
     data = definition.model_dump(mode="json", by_alias=True)
     if isinstance(definition, Questionnaire):
         for domain in data.get("domains", ()):
             if domain.get("per_member") is False:
                 del domain["per_member"]
+            for question in domain.get("questions", ()):
+                if question.get("answered_by") == "provider":
+                    del question["answered_by"]
     canonical = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 

@@ -25,13 +25,15 @@ def minimal_pdf(label: str = "evidence") -> bytes:
 
 
 def domain_form_data(domain, choose="best") -> dict:
-    """Form fields a person would post to answer every question of a domain.
+    """Form fields a person would post to answer every question of a domain they answer.
 
     ``choose="best"`` picks the highest-scoring answer everywhere, ``"worst"`` the lowest.
     """
     best = choose == "best"
     data: dict = {}
     for q in domain.questions:
+        if q.answered_by != "provider":
+            continue  # set on the round or from the applicant record: no field on the page
         name = "q-" + q.id
         if q.type == "scale":
             data[name] = str(len(q.levels) - 1 if best else 0)
@@ -44,8 +46,11 @@ def domain_form_data(domain, choose="best") -> dict:
             data[name] = [o.value for o in q.options] if best else [min(q.options, key=lambda o: o.score).value]
         elif q.type == "number":
             bands = q.bands or []
+            if not bands:
+                data[name] = "1"
+                continue
             top = max(bands, key=lambda b: b.score) if best else min(bands, key=lambda b: b.score)
-            data[name] = str(int(top.min) if top.min == int(top.min) else top.min) if bands else "1"
+            data[name] = str(int(top.min) if top.min == int(top.min) else top.min)
         elif q.type == "text":
             data[name] = f"Our answer to {q.id}: we have a plan agreed by every partner board."
         elif q.type == "evidence":

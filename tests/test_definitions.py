@@ -192,7 +192,7 @@ def test_unknown_key_names_the_allowed_keys_on_the_key_line():
             HEAD + 4,
             "domains[0].questions[0].colour",
             "unknown key 'colour' (allowed: id, type, text, hint, weight, required, levels, scores, "
-            "options, bands, unit, show_if)",
+            "options, bands, unit, show_if, answered_by)",
         )
     ]
 
@@ -1359,23 +1359,26 @@ def test_content_hash_changes_when_a_domain_becomes_per_member(member_questionna
     assert content_hash(joint) != content_hash(member_questionnaire)
 
 
-def test_shipped_definitions_have_member_declarations():
+def test_shipped_definitions_split_member_declarations_into_mandatory_and_discretionary_grounds():
     questionnaire = load_questionnaire(DEFAULT_QUESTIONNAIRE_PATH)
     framework = load_framework(DEFAULT_FRAMEWORK_PATH, questionnaire)
-    assert questionnaire.version == "2026.2" and framework.version == "2"
-    declarations = questionnaire.domains[-1]
-    assert (declarations.id, declarations.title, declarations.per_member) == (
-        "declarations",
-        "Member declarations",
-        True,
-    )
-    assert [d.id for d in questionnaire.member_domains()] == ["declarations"]
-    deciding = declarations.declaration_questions()
-    assert len(deciding) == 4 and all(q.type == "yesno" for q in deciding)
-    # "No" is the clear answer to every exclusion ground, and each adverse answer asks for an explanation.
-    assert all(q.yes_no_scores.no == 1 and q.yes_no_scores.yes == 0 for q in deciding)
-    explained = {q.show_if.question for q in declarations.questions if q.type == "text"}
-    assert explained == {q.id for q in deciding}
+    assert questionnaire.version == "2026.3" and framework.version == "3"
+    assert [d.id for d in questionnaire.member_domains()] == ["mandatory_exclusions", "discretionary_exclusions"]
+    mandatory, discretionary = questionnaire.member_domains()
+    for domain in (mandatory, discretionary):
+        deciding = domain.declaration_questions()
+        assert deciding and all(q.type == "yesno" for q in deciding)
+        # "No" is the clear answer to every exclusion ground, and each adverse answer asks for an explanation.
+        assert all(q.yes_no_scores.no == 1 and q.yes_no_scores.yes == 0 for q in deciding)
+        explained = {q.show_if.question for q in domain.questions if q.type == "text"}
+        assert explained == {q.id for q in deciding}
+    assert [q.id for q in mandatory.declaration_questions()] == ["declarations.convictions"]
+    # Every discretionary ground asks for the evidence of self-cleaning the panel judges.
+    self_cleaning = {q.show_if.question for q in discretionary.questions if q.id.endswith("_self_cleaning")}
+    assert self_cleaning == {q.id for q in discretionary.declaration_questions()}
     eligibility = framework.gates[0]
-    criterion = next(c for c in eligibility.criteria if c.type == "member_declarations")
-    assert (criterion.id, criterion.domain, criterion.on_fail) == ("G1.member_declarations", "declarations", "fail")
+    read = {c.domain: (c.id, c.on_fail) for c in eligibility.criteria if c.type == "member_declarations"}
+    assert read == {
+        "mandatory_exclusions": ("G1.mandatory_exclusions", "fail"),
+        "discretionary_exclusions": ("G1.discretionary_exclusions", "conditional"),
+    }

@@ -212,4 +212,4 @@ def test_the_printable_version_includes_every_members_declarations(demo, data, m
     ):
         assert f"<h3>{member}</h3>" in printed
     # The demo members all declared "No" to every exclusion ground; no explanation box was asked.
-    assert printed.count(">No</span>") == 4 * 4
+    assert printed.count(">No</span>") == 4 * 5
