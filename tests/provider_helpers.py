@@ -12,11 +12,19 @@ from werkzeug.datastructures import MultiDict
 from assessor.extensions import db
 from assessor.models import Answer, AuditEvent, Evidence, Submission
 from questionnaires import DEFAULT_QUESTIONNAIRE_PATH, load_questionnaire
+from scoring import visible_question_ids
 
 QUESTIONNAIRE = load_questionnaire(DEFAULT_QUESTIONNAIRE_PATH)
 DOMAINS = {d.id: d for d in QUESTIONNAIRE.domains}
 EASTBROOK = "Eastbrook Community Partnership"
 ALLIANCE = "Northshire Care Alliance"
+
+
+def required_before_any_answer(domain, applicant_type: str = "single") -> list:
+    """The required questions a provider is asked on a domain's page before answering anything there:
+    its own questions (not the round's or the applicant record's) that its applicant type shows."""
+    shown = visible_question_ids(QUESTIONNAIRE, {"strategy.applicant_type": applicant_type})
+    return [q for q in domain.questions if q.answered_by == "provider" and q.required and q.id in shown]
 
 
 def minimal_pdf(label: str = "evidence") -> bytes:

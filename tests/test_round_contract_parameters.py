@@ -17,6 +17,11 @@ import pytest
 
 from assessor.extensions import db
 from assessor.models import Answer, AuditEvent, Definition, Round, RoundAnswer, Submission, User
+from assessor.services.answers import save_answer
+from assessor.services.errors import NotAllowed
+from assessor.services.scores import EngineInputs, what_if_inputs
+from questionnaires import DEFAULT_FRAMEWORK_PATH, DEFAULT_QUESTIONNAIRE_PATH, load_framework, load_questionnaire
+from scoring import what_if
 from tests.provider_helpers import (
     ALLIANCE,
     EASTBROOK,
@@ -27,6 +32,7 @@ from tests.provider_helpers import (
     submission_id,
 )
 from tests.review_helpers import page_text
+from tests.test_scoring_shipped_framework import submission
 
 ROUND_ADMIN = "admin@northshire-icb.example"
 EASTBROOK_LEAD = "lead@eastbrook.example"
@@ -215,9 +221,6 @@ def test_providers_see_the_contract_parameters_and_their_applicant_type_but_cann
     assert "7 years" in _text(_box(again, "strategy.contract_term"))
 
     # The service refuses as well, whatever calls it.
-    from assessor.services.answers import save_answer
-    from assessor.services.errors import NotAllowed
-
     with data() as session:
         submission = session.get(Submission, sid)
         lead = session.scalar(db.select(User).filter_by(email=EASTBROOK_LEAD))
@@ -333,3 +336,21 @@ def test_single_organisations_are_asked_about_subcontractors_and_alliances_about
     check = _text(single.get(f"/provider/submissions/{eastbrook}/check").get_data(as_text=True))
     assert "How do partners hold each other to account" not in check
     assert "How will you hold the providers you subcontract to accountable" in check
+
+
+def test_what_it_would_take_never_asks_to_change_a_contract_parameter():
+    """The engine would raise a too-short term to meet the term gate; the term is the commissioner's, so
+    no suggestion is made, as for member declarations."""
+    questionnaire = load_questionnaire(DEFAULT_QUESTIONNAIRE_PATH)
+    framework = load_framework(DEFAULT_FRAMEWORK_PATH, questionnaire)
+    answers, moderation, members = submission({d.id: 1.0 for d in questionnaire.joint_domains()}, "single")
+    answers["strategy.contract_term"] = 2
+    engine = what_if(questionnaire, framework, answers, moderation, member_answers=members)
+    assert engine is not None and [c.question_id for c in engine.changes] == ["strategy.contract_term"]
+    inputs = EngineInputs(questionnaire, framework, answers, moderation, members, "inputs")
+    assert what_if_inputs(inputs) is None
+    # A provider's own answer is still suggested as before.
+    answers["strategy.contract_term"] = 7
+    answers["governance.legal_entity"] = False
+    found = what_if_inputs(EngineInputs(questionnaire, framework, answers, moderation, members, "inputs"))
+    assert found is not None and [c.question_id for c in found.changes] == ["governance.legal_entity"]
