@@ -170,6 +170,28 @@ Round.questionnaire_hash = _definition_hash(Round.__table__.c.questionnaire_id)
 Round.framework_hash = _definition_hash(Round.__table__.c.framework_id)
 
 
+class RoundAnswer(Model):
+    """The round administrator's answer to a question marked ``answered_by: round`` (a contract
+    parameter such as the term or the capitated population): one for every applicant of the round,
+    merged into each submission's answers before scoring.  Versioned like a provider's answer."""
+
+    __table_args__ = (UniqueConstraint("round_id", "question_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("round.id"), index=True)
+    question_id: Mapped[str] = mapped_column(String(100))
+    value_json: Mapped[str] = mapped_column(Text)
+    version: Mapped[int] = mapped_column(default=1)
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    updated_by: Mapped[User | None] = relationship()
+
+    @property
+    def value(self) -> Any:
+        return json.loads(self.value_json)
+
+
 class Applicant(Model):
     """One organisation applying alone, or an alliance: a lead organisation plus partners."""
 

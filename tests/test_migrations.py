@@ -36,6 +36,7 @@ EXPECTED_TABLES = {
     "review_recommendation",
     "decision_publication",
     "representation",
+    "round_answer",
 }
 
 

@@ -15,7 +15,7 @@ from scoring import ScoreResult, inputs_hash, score_submission, what_if
 from ..extensions import db
 from ..models import ApplicantMember, MemberAnswer, ModeratedScore, Organisation, Submission, utcnow
 from . import verification
-from .answers import engine_answers
+from .answers import answered_by_provider, engine_answers
 from .definitions import framework_for, questionnaire_for
 from .moderation import consensus_value
 from .rows import plain_rows
@@ -97,7 +97,13 @@ def score_inputs(inputs: EngineInputs, *, moderated: bool = True) -> ScoreResult
 
 
 def what_if_inputs(inputs: EngineInputs, max_changes: int = 4):
-    return what_if(
+    """The engine's fewest changes to the next recommendation, or None.
+
+    A suggestion that changes an answer the provider does not give (a contract parameter the round
+    sets, or the applicant type) is no suggestion at all: like a member's declarations, those are
+    facts about the contract and the applicant, not answers it could improve.  The engine does not
+    know who gives an answer, so such a result is dropped here."""
+    found = what_if(
         inputs.questionnaire,
         inputs.framework,
         inputs.answers,
@@ -105,6 +111,17 @@ def what_if_inputs(inputs: EngineInputs, max_changes: int = 4):
         max_changes=max_changes,
         member_answers=inputs.member_answers,
     )
+    if found is None:
+        return None
+    index = inputs.questionnaire.question_index
+    if any(
+        change.applies_to == "answer"
+        and (question := index.get(change.question_id)) is not None
+        and not answered_by_provider(question)
+        for change in found.changes
+    ):
+        return None
+    return found
 
 
 def score(submission: Submission) -> tuple[EngineInputs, ScoreResult]:
@@ -191,6 +208,23 @@ def summary_out_of_date(submission: Submission) -> None:
     set_committed_value(submission, "inputs_hash", None)
 
 
+_ROUND_SUMMARIES = (
+    update(_SUBMISSIONS)
+    .where(_SUBMISSIONS.c.round_id == bindparam("stale_round_id"))
+    .values(inputs_hash=None)
+    .execution_options(synchronize_session=False)
+)
+
+
+def round_summaries_out_of_date(round_id: int) -> None:
+    """Mark every stored summary of a round stale after its contract parameters changed: they are
+    part of every submission's answers, so each is rescored by the next reader (``refresh_summaries``)."""
+    plain_rows(_ROUND_SUMMARIES, stale_round_id=round_id)
+    for submission in db.session.identity_map.values():
+        if isinstance(submission, Submission) and submission.round_id == round_id:
+            set_committed_value(submission, "inputs_hash", None)
+
+
 _STALE_IN_ROUNDS = (
     db.select(Submission)
     .where(Submission.round_id.in_(bindparam("round_ids", expanding=True)), Submission.inputs_hash.is_(None))
@@ -248,7 +282,7 @@ def domain_progress(questionnaire: Questionnaire, result: ScoreResult) -> dict[s
         answered = required = touched = 0
         for question in domain.questions:
             detail = details.get(question.id)
-            if detail is None or not detail.visible:
+            if detail is None or not detail.visible or not answered_by_provider(question):
                 continue
             touched += detail.answered
             if question.required:
@@ -265,7 +299,13 @@ def missing_required(questionnaire: Questionnaire, result: ScoreResult) -> list[
     for domain in questionnaire.domains:
         for question in domain.questions:
             detail = details.get(question.id)
-            if question.required and detail is not None and detail.visible and not detail.answered:
+            if (
+                question.required
+                and answered_by_provider(question)
+                and detail is not None
+                and detail.visible
+                and not detail.answered
+            ):
                 missing.append((domain.id, question.id, question.text))
     return missing
 
