@@ -79,11 +79,11 @@ def answer_at(question: Question, level: float) -> Any:
 
 
 def submission(levels: dict[str, float], applicant_type: str = "alliance", jitter: random.Random | None = None):
-    """Answers, consensus scores and member declarations of an applicant that meets every must-have
-    question (a legal entity, audited accounts, clear declarations) and answers each domain at about
-    the level given for it."""
+    """Answers, consensus and member declarations of an applicant that meets every must-have question
+    (a legal entity, audited accounts judged sufficient, clear declarations) and answers each domain
+    at about the level given for it; its evidence is judged at that level too."""
     answers: dict[str, Any] = {**CONTRACT, "strategy.applicant_type": applicant_type}
-    moderation: dict[str, float] = {}
+    moderation: dict[str, Any] = {}
     for question in provider_questions():
         domain = QUESTIONNAIRE.domain_of(question.id)
         level = levels[domain.id]
@@ -94,8 +94,11 @@ def submission(levels: dict[str, float], applicant_type: str = "alliance", jitte
             answers[question.id] = value
         if question.type == "text":
             moderation[question.id] = round(level, 2)
+        if question.type == "evidence" and value:
+            moderation[question.id] = "sufficient" if level >= 0.75 else "partly"
     answers["governance.legal_entity"] = True
     answers["finance.annual_accounts"] = ["audited-accounts-2026.pdf"]
+    moderation["finance.annual_accounts"] = "sufficient"
     members = MEMBERS if applicant_type == "alliance" else MEMBERS[:1]
     declarations = {
         member: {q.id: clear_answer(q) for d in QUESTIONNAIRE.member_domains() for q in d.declaration_questions()}

@@ -94,7 +94,7 @@ def answered_by_provider(question: Question) -> bool:
     return question.answered_by == "provider"
 
 
-def _given_elsewhere(questionnaire: Questionnaire) -> frozenset[str]:
+def questions_given_elsewhere(questionnaire: Questionnaire) -> frozenset[str]:
     """Ids of the questions the provider does not answer."""
     return frozenset(q.id for q in questionnaire.questions() if not answered_by_provider(q))
 
@@ -104,7 +104,7 @@ def answer_rows(submission: Submission) -> dict[str, StoredAnswer]:
     # Plain columns, each value decoded once: building ORM objects for every answer of a submission
     # was a large share of a domain page's time.
     questionnaire = questionnaire_for(submission.round)
-    elsewhere = _given_elsewhere(questionnaire)
+    elsewhere = questions_given_elsewhere(questionnaire)
     rows = plain_rows(_STORED_ANSWERS, submission_id=submission.id)
     answers = {
         question_id: StoredAnswer(
@@ -268,7 +268,7 @@ def engine_answers(submission: Submission) -> dict[str, Any]:
     objects only to read two fields of each was most of that cost.
     """
     questionnaire = questionnaire_for(submission.round)
-    elsewhere = _given_elsewhere(questionnaire)
+    elsewhere = questions_given_elsewhere(questionnaire)
     stored = plain_rows(_ENGINE_ANSWERS, submission_id=submission.id)
     answers = {qid: value for qid, raw in stored if qid not in elsewhere and (value := json.loads(raw)) is not None}
     files = plain_rows(_ENGINE_EVIDENCE, submission_id=submission.id)

@@ -113,7 +113,8 @@ def waiting_for(submission: Submission, result: ScoreResult) -> list[str]:
     """What the panel must wait for before recording a decision; empty when nothing.
 
     Answers awaiting evaluation or not yet verified (``services.verification``), and clarifications
-    that are open (unanswered before their reply-by date).  One rule for the decision page, which says why, and for ``record_decision``, which refuses.
+    that are open (unanswered before their reply-by date).  One rule for the decision page, which
+    says why, and for ``record_decision``, which refuses.
     """
     reasons = []
     unchecked = verification.status(result, framework_for(submission.round), submission.round).blocking_message()

@@ -15,7 +15,7 @@ from scoring import ScoreResult, inputs_hash, score_submission, what_if
 from ..extensions import db
 from ..models import ApplicantMember, MemberAnswer, ModeratedScore, Organisation, Submission, utcnow
 from . import verification
-from .answers import answered_by_provider, engine_answers
+from .answers import answered_by_provider, engine_answers, questions_given_elsewhere
 from .definitions import framework_for, questionnaire_for
 from .moderation import consensus_value
 from .rows import plain_rows
@@ -74,6 +74,11 @@ def engine_inputs(submission: Submission) -> EngineInputs:
     framework = framework_for(submission.round)
     answers = engine_answers(submission)
     moderation = moderation_for(submission)
+    # The round's contract parameters and the applicant type are set by the commissioner and the
+    # applicant record, not claimed by the provider: the engine reads them as verified answers.
+    for question_id in questions_given_elsewhere(questionnaire):
+        if answers.get(question_id) is not None:
+            moderation[question_id] = {"answer": answers[question_id]}
     members = member_answers_for(submission, questionnaire)
     digest = inputs_hash(
         submission.round.questionnaire_hash,
@@ -99,29 +104,18 @@ def score_inputs(inputs: EngineInputs, *, moderated: bool = True) -> ScoreResult
 def what_if_inputs(inputs: EngineInputs, max_changes: int = 4):
     """The engine's fewest changes to the next recommendation, or None.
 
-    A suggestion that changes an answer the provider does not give (a contract parameter the round
-    sets, or the applicant type) is no suggestion at all: like a member's declarations, those are
-    facts about the contract and the applicant, not answers it could improve.  The engine does not
-    know who gives an answer, so such a result is dropped here."""
-    found = what_if(
+    Answers the provider does not give (a contract parameter the round sets, or the applicant type)
+    are facts about the contract and the applicant, not answers it could improve: the search never
+    changes them, as it never changes a member's declarations."""
+    return what_if(
         inputs.questionnaire,
         inputs.framework,
         inputs.answers,
         inputs.moderation,
         max_changes=max_changes,
         member_answers=inputs.member_answers,
+        fixed=questions_given_elsewhere(inputs.questionnaire),
     )
-    if found is None:
-        return None
-    index = inputs.questionnaire.question_index
-    if any(
-        change.applies_to == "answer"
-        and (question := index.get(change.question_id)) is not None
-        and not answered_by_provider(question)
-        for change in found.changes
-    ):
-        return None
-    return found
 
 
 def score(submission: Submission) -> tuple[EngineInputs, ScoreResult]:
