@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping
+from dataclasses import replace
 from typing import Any
 
 from questionnaires import (
@@ -113,6 +114,11 @@ def evaluate(
         )
         for q in plan.questions
     }
+    for question_id in verified_answers:
+        state = states.get(question_id)
+        if state is not None and state.visible:
+            # The self-score stays the provider's claim; the verified answer's score is what counts.
+            states[question_id] = replace(state, self_score=_claimed_score(state.question, answers.get(question_id)))
     domain_scores = {d.id: None if d.per_member else domain_score(domain_terms(d, states)) for d in plan.domains}
     overall = overall_score((d.weight, domain_scores[d.id]) for d in plan.joint_domains)
     settled_scores: dict[str, float | None] | None = None
@@ -132,6 +138,11 @@ def evaluate(
         settled_scores,
         settled_overall,
     )
+
+
+def _claimed_score(question: Question, value: Any) -> float | None:
+    """The self-score of the provider's own answer (0 when it gave none, as for any unanswered question)."""
+    return answer_score(question, value) if is_answered(question, value) else 0.0
 
 
 def sorted_members(member_answers: Mapping[str, Mapping[str, Any]] | None) -> dict[str, Mapping[str, Any]]:

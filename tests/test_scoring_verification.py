@@ -218,3 +218,12 @@ def test_every_evidence_criterion_fails_when_its_evidence_is_judged_not_sufficie
     table = score_cohort(questionnaire, framework, to_long({1: answers}), moderation_to_long({1: moderation}))
     assert table.loc[1, "recommendation"] == result.recommendation
     assert bool(table.loc[1, "provisional"]) == result.provisional
+
+
+def test_the_self_score_stays_the_providers_claim_when_an_answer_is_verified():
+    q, f = build([ACCOUNTS])
+    result = score_submission(q, f, ANSWERS, {"gov.board": {"answer": 1}, "fin.accounts": "sufficient"})
+    board = result.question("gov.board")
+    assert board.self_score == pytest.approx(1.0)  # the provider claimed the top level
+    assert board.score == pytest.approx(0.25)  # the evidence supports level 1
+    assert board.verified
