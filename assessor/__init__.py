@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import math
 
 from flask import Flask, g, render_template
 from sqlalchemy.exc import InterfaceError, OperationalError
@@ -140,6 +141,11 @@ def _register_template_helpers(app: Flask) -> None:
     @app.template_filter("score")
     def _score(value, digits: int = 1):
         return "–" if value is None else f"{value:.{digits}f}"
+
+    @app.template_filter("percent")
+    def _percent(value):
+        # A share from 0 to 1, as a whole percentage; rounding down, so "100%" means all of it.
+        return "–" if value is None else f"{math.floor(value * 100 + 1e-9):.0f}%"
 
     @app.template_filter("recommendation")
     def _recommendation(value):

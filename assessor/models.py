@@ -242,6 +242,8 @@ class Submission(Model):
     awaiting_count: Mapped[int] = mapped_column(default=0)
     # Self-assessed answers the round requires verified that nobody has (services.verification).
     unverified_count: Mapped[int] = mapped_column(default=0, server_default="0")
+    # The fraction of the weighted overall score resting on verified answers (ScoreResult.verified_share).
+    verified_share: Mapped[float | None]
     answered_count: Mapped[int] = mapped_column(default=0)
     required_count: Mapped[int] = mapped_column(default=0)
     result_json: Mapped[str | None] = mapped_column(Text)

@@ -63,6 +63,7 @@ SORTS = {
     "rag": _once_submitted(Submission.overall),
     "recommendation": _once_submitted(_RECOMMENDATION_RANK),
     "awaiting": _once_submitted(Submission.awaiting_count),
+    "verified": _once_submitted(Submission.verified_share),
 }
 DEFAULT_ORDER = {"applicant": "asc", "status": "asc"}
 

@@ -175,6 +175,7 @@ def _store(submission: Submission, inputs: EngineInputs, result: ScoreResult) ->
         "rag": result.rag,
         "recommendation": result.recommendation,
         "awaiting_count": len(result.awaiting_evaluation),
+        "verified_share": result.verified_share,
         "unverified_count": len(verification.status(result, inputs.framework, submission.round).unverified),
         "answered_count": sum(p.answered for p in progress.values()),
         "required_count": sum(p.required for p in progress.values()),

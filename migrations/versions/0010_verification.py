@@ -35,12 +35,14 @@ def upgrade() -> None:
         )
     with op.batch_alter_table("submission") as batch:
         batch.add_column(sa.Column("unverified_count", sa.Integer(), nullable=False, server_default="0"))
+        batch.add_column(sa.Column("verified_share", sa.Float(), nullable=True))
     # Stored summaries predate verification: mark them out of date so they are scored again.
     op.execute("UPDATE submission SET inputs_hash = NULL")
 
 
 def downgrade() -> None:
     with op.batch_alter_table("submission") as batch:
+        batch.drop_column("verified_share")
         batch.drop_column("unverified_count")
     with op.batch_alter_table("round") as batch:
         batch.drop_column("verification_scope")
