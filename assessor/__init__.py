@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import math
 
 from flask import Flask, g, render_template
 from sqlalchemy.exc import InterfaceError, OperationalError
@@ -116,7 +115,7 @@ def _register_error_pages(app: Flask) -> None:
 
 
 def _register_template_helpers(app: Flask) -> None:
-    from reports.rendering import format_answer
+    from reports.rendering import format_answer, format_percent
     from scoring import RECOMMENDATION_LABELS
 
     from .forms import choice_inputs, choices_of, messages_for
@@ -142,10 +141,7 @@ def _register_template_helpers(app: Flask) -> None:
     def _score(value, digits: int = 1):
         return "–" if value is None else f"{value:.{digits}f}"
 
-    @app.template_filter("percent")
-    def _percent(value):
-        # A share from 0 to 1, as a whole percentage; rounding down, so "100%" means all of it.
-        return "–" if value is None else f"{math.floor(value * 100 + 1e-9):.0f}%"
+    app.add_template_filter(format_percent, "percent")
 
     @app.template_filter("recommendation")
     def _recommendation(value):

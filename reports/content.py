@@ -14,6 +14,28 @@ from scoring import DomainResult, GateOutcome, QuestionScore, Recommendation, Sc
 
 CONFIDENTIAL_MARKING = "OFFICIAL-SENSITIVE: COMMERCIAL"
 
+
+def recommendation_sentence(result: ScoreResult) -> str:
+    """Why the engine recommends what it does, in one sentence, including a gate failed by too many
+    conditions (no must-have unmet) and a result still awaiting evaluation."""
+    sentence = RECOMMENDATION_SENTENCES[result.recommendation]
+    if result.recommendation == Recommendation.OPEN_PROCUREMENT:
+        must_have_unmet = any(not c.passed and c.on_fail == "fail" for g in result.gates for c in g.criteria)
+        limited = [g for g in result.gates if g.note]
+        if limited and not must_have_unmet:
+            names = ", ".join(g.title for g in limited)
+            sentence = (
+                f"More criteria are unmet than the gate allows conditions for ({names}), so the panel is "
+                "recommended to default to open procurement."
+            )
+        elif limited:
+            names = ", ".join(g.title for g in limited)
+            sentence += f" {names} also has more unmet criteria than it allows conditions for."
+    if result.provisional:
+        sentence += " This is provisional: some criteria are unmet only because answers still await evaluation."
+    return sentence
+
+
 RECOMMENDATION_SENTENCES = {
     Recommendation.PROCEED: "The applicant meets every gateway criterion, so the panel is recommended to proceed.",
     Recommendation.PROCEED_WITH_CONDITIONS: (

@@ -12,7 +12,6 @@ from scoring import OUTCOME_LABELS, RECOMMENDATION_LABELS, ScoreResult, WhatIfRe
 from .charts import domain_bar_chart, radar_chart
 from .content import (
     CONFIDENTIAL_MARKING,
-    RECOMMENDATION_SENTENCES,
     ApplicantSummary,
     AuditLine,
     ClarificationNote,
@@ -26,6 +25,7 @@ from .content import (
     compare_self_assessed,
     moderation_changes,
     ranked_questions,
+    recommendation_sentence,
     scored_domains,
     unmet_criteria,
 )
@@ -187,7 +187,7 @@ def render_panel_html(report: PanelReport) -> str:
         marking=CONFIDENTIAL_MARKING,
         recommendation_label=RECOMMENDATION_LABELS[report.result.recommendation],
         recommendation_labels=RECOMMENDATION_LABELS,
-        recommendation_sentence=RECOMMENDATION_SENTENCES[report.result.recommendation],
+        recommendation_sentence=recommendation_sentence(report.result),
         outcome_labels=OUTCOME_LABELS,
         strengths=strengths,
         weaknesses=weaknesses,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from datetime import date, datetime
 from functools import lru_cache
 from pathlib import Path
@@ -37,6 +38,7 @@ def environment() -> Environment:
     env.filters["score"] = format_score
     env.filters["answer"] = format_answer
     env.filters["judgement"] = format_judgement
+    env.filters["percent"] = format_percent
     env.filters["criterion_value"] = format_criterion_value
     env.filters["day"] = format_day
     env.filters["moment"] = format_moment
@@ -48,6 +50,11 @@ def environment() -> Environment:
 
 def format_score(value, digits: int = 1) -> str:
     return "–" if value is None else f"{value:.{digits}f}"
+
+
+def format_percent(share) -> str:
+    """A share from 0 to 1 as a whole percentage, rounded down, so "100%" means all of it."""
+    return "–" if share is None else f"{math.floor(share * 100 + 1e-9):.0f}%"
 
 
 def format_judgement(score) -> str:

@@ -493,4 +493,5 @@ def _criterion_result(
         explanation=explain(plan, criterion, passed, value, evaluation.states, evaluation),
         rationale=criterion.rationale,
         members=members,
+        required_sufficiency=criterion.required_sufficiency if criterion.type == "evidence_required" else None,
     )

@@ -130,6 +130,8 @@ class CriterionResult:
     rationale: str | None
     # member_declarations only: each member organisation's result for the criterion's domain.
     members: tuple[MemberDeclarationResult, ...] = ()
+    # evidence_required only: the least judgement of the files that meets it (SUFFICIENCY_SCORES).
+    required_sufficiency: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         data = {
@@ -146,6 +148,8 @@ class CriterionResult:
         }
         if self.type == "member_declarations":
             data["members"] = [m.to_dict() for m in self.members]
+        if self.type == "evidence_required":
+            data["required_sufficiency"] = self.required_sufficiency
         return data
 
 

@@ -8,6 +8,7 @@ import statistics
 from assessor.models import Submission
 from assessor.services.answers import evidence_rows
 from assessor.services.reporting import panel_report_pdf
+from assessor.services.review_status import status as review_status
 from assessor.services.scores import score, what_if_inputs
 from scoring import RECOMMENDATION_LABELS
 from tests.reports_helpers import (
@@ -45,7 +46,7 @@ def _criterion_text(criterion) -> tuple[str, str]:
             return f"{value:.0f} clear"
         return f"{value:,.0f}" if value == int(value) else str(value)
 
-    threshold = {"evidence_required": "at least 1 file", "member_declarations": "every member"}.get(
+    threshold = {"evidence_required": "judged sufficient", "member_declarations": "every member"}.get(
         criterion.type
     ) or number(criterion.threshold)
     return number(criterion.value), threshold
@@ -89,7 +90,9 @@ def test_panel_report_shows_every_section_with_the_engines_numbers(demo, data):
 
     summary = squash(pages[page_with(pages, "Executive summary")])
     assert f"Recommendation: {RECOMMENDATION_LABELS[result.recommendation]}" in summary
-    assert f"{result.overall:.1f} / 100" in summary and result.rag in summary
+    # A narrow column may break "Amber/Green" after the slash.
+    assert f"{result.overall:.1f} / 100" in summary and result.rag in summary.replace("/ ", "/")
+    assert f"{int(result.verified_share * 100)}% of the weighted overall score rests on answers" in summary
     passed = sum(g.outcome == "pass" for g in result.gates)
     assert f"{passed} of {len(result.gates)} passed" in summary
     for gate in result.gates:
@@ -106,7 +109,13 @@ def test_panel_report_shows_every_section_with_the_engines_numbers(demo, data):
     for gate in result.gates:
         for criterion in gate.criteria:
             value, threshold = _criterion_text(criterion)
-            verdict = "Met" if criterion.passed else "Not met"
+            verdict = (
+                "Met"
+                if criterion.passed
+                else "Awaiting evaluation"
+                if criterion.status == "awaiting_evaluation"
+                else "Not met"
+            )
             consequence = "Gate fails" if criterion.on_fail == "fail" else "Condition attached"
             # Cells in reading order; the text extractor may drop the space after a right-aligned cell.
             cells = r"\s*".join(re.escape(cell) for cell in (criterion.id, value, threshold, verdict, consequence))
@@ -173,6 +182,7 @@ def test_draft_until_moderated_and_review_records_shown(demo, data):
         _, result = score(submission)
         session.commit()
         expected = add_review_records(session, submission)
+        status = review_status(submission, score(submission)[1])
         pdf = panel_report_pdf(submission, None)
         session.commit()
 
@@ -180,11 +190,17 @@ def test_draft_until_moderated_and_review_records_shown(demo, data):
     text = squash("\n".join(pages))
     waiting = len(result.awaiting_evaluation)
     assert waiting > 0
-    label = f"Draft — {waiting} answers awaiting evaluation"
+    # Nothing of the federation's self-assessment has been verified either, gate answers included.
+    label = status.label
+    assert label.startswith(f"Draft — {waiting} answers awaiting evaluation / ") and "not yet verified" in label
     assert f"Report status {label}: the figures and the recommendation can still change" in squash(pages[0])
     # The status heads every page.
     assert all(label in squash(page) for page in pages[1:])
-    assert f"This is a draft: {waiting} answers awaiting evaluation. Answers awaiting evaluation count as 0" in text
+    awaited = " and ".join(status.awaited)
+    assert f"This is a draft: {awaited}. Answers awaiting evaluation count as 0 for the gates" in text
+    summary_text = squash(pages[page_with(pages, "Executive summary")])
+    assert "of the weighted overall score rests on answers evaluators have verified" in summary_text
+    assert "Gate answers not verified:" in summary_text
     assert "Awaiting evaluation: counts as 0 until moderated." in text
     # The current (second) version of the decision, with its conditions, owners and due dates.
     summary = squash(" ".join(pages[page_with(pages, "Executive summary") : page_with(pages, "Gate by gate")]))
