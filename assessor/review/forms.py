@@ -263,6 +263,7 @@ class RoundSettingsForm(CleanTextForm):
         "What evaluators must verify before the panel decides",
         choices=choice_list(VERIFICATION_SCOPE_LABELS.items()),
         validators=[Optional()],
+        invalid_choice_message="Choose what evaluators must verify",
     )
 
 

@@ -19,6 +19,7 @@ from ..services import checkpoints
 from ..services.errors import Refused
 from ..services.invitations import create_invitation, invitation_link
 from ..services.rounds import add_applicant, create_round, update_round
+from ..states import VerificationScope
 from . import COMMISSIONERS, allow, bp
 from .common import form_problems, round_or_404
 from .forms import ApplicantForm, ProviderInvitationForm, RoundForm, RoundSettingsForm
@@ -31,12 +32,17 @@ def home() -> ResponseReturnValue:
     return render_template("review/home.html", rounds=rounds)
 
 
+# The verification scope's radio buttons are linked from the error summary through the first of them.
+SCOPE_ANCHOR = f"verification_scope-{VerificationScope.GATE_ANSWERS}"
+
+
 def _settings_data(round_: Round) -> dict[str, Any]:
     return {
         "deadline": round_.deadline,
         "status": round_.status,
         "standstill_days": round_.standstill_days,
         "further_period_days": round_.further_period_days,
+        "verification_scope": round_.verification_scope,
     }
 
 
@@ -126,15 +132,16 @@ def manage_round(round_id: int) -> ResponseReturnValue:
                     current_user,
                     settings.standstill_days.data,
                     settings.further_period_days.data,
+                    settings.verification_scope.data or None,
                 )
             except Refused as refusal:
-                problems = refused_summary(refusal)
+                problems = refused_summary(refusal, {"verification_scope": SCOPE_ANCHOR})
             else:
                 db.session.commit()
                 flash("Round settings saved.")
                 return redirect(url_for(".manage_round", round_id=round_.id))
         else:
-            problems = form_problems(settings, {"status": "status-open"})
+            problems = form_problems(settings, {"status": "status-open", "verification_scope": SCOPE_ANCHOR})
     return render_template(
         "review/round_manage.html",
         round=round_,

@@ -21,7 +21,7 @@ from ..services.definitions import questionnaire_for
 from ..services.errors import Refused
 from ..services.moderation import moderate
 from ..services.scores import score
-from . import allow, bp
+from . import allow, bp, verdicts
 from .common import form_problems, submission_for_review
 from .forms import CONSENSUS_FIELDS, EVALUATOR_FIELDS, verdict_form_class
 from .submissions import back_to_question, question_page
@@ -92,13 +92,10 @@ def moderate_question(submission_id: int, question_id: str) -> ResponseReturnVal
     if not form.validate_on_submit():
         return question_page(submission, question_id, moderation_form=form, problems=form_problems(form, anchors))
     before = submission.recommendation
+    provider_answer = engine_answers(submission).get(question_id)
     try:
         row = moderate(
-            submission,
-            question_id,
-            form.given_verdict(engine_answers(submission).get(question_id)),
-            form.rationale_text(),
-            current_user,
+            submission, question_id, form.given_verdict(provider_answer), form.rationale_text(), current_user
         )
     except Refused as refusal:
         problems = refused_summary(refusal, anchors, default=CONSENSUS_FIELDS.first_control(kind))
@@ -109,7 +106,7 @@ def moderate_question(submission_id: int, question_id: str) -> ResponseReturnVal
     if kind == evaluation.SCORE:
         message = f"Consensus score recorded: {evaluation.describe(row.score)}."
     else:
-        message = f"Consensus recorded: {evaluation.describe_verdict(row, question)}."
+        message = f"Consensus recorded: {verdicts.verdict_words(row, question, provider_answer)}."
     if result.recommendation != before:
         message += f" The recommendation is now ‘{result.recommendation_label}’."
     flash(message)

@@ -63,7 +63,7 @@ def verdict_words(row: Row | None, question: Question, provider_answer: Any) -> 
         return text
     if confirms(row, provider_answer):
         return f"{text} (confirms the provider's answer)"
-    return f"{text} (adjusted from the provider's {format_answer(provider_answer, question)})"
+    return f"{text} (adjusted from the provider's ‘{format_answer(provider_answer, question)}’)"
 
 
 def first_verdict_words(row: EvaluatorScore, question: Question) -> str:
