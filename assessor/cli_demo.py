@@ -242,14 +242,35 @@ def _seed_applicant(round_, entry, questionnaire, moderation, declarations, mode
                 ModeratedScore(
                     submission_id=submission.id,
                     question_id=question_id,
-                    score=value,
-                    rationale="Consensus of the evaluation panel (demo data).",
+                    rationale=_demo_rationale(value, "Consensus of the evaluation panel"),
                     moderator_id=moderator.id,
+                    **demo_verdict(questionnaire, question_id, value).stored(),
                 )
             )
     db.session.flush()
     db.session.refresh(submission)
     return submission
+
+
+def demo_verdict(questionnaire, question_id: str, value):
+    """A demo consensus in the engine's form (a score, a judgement of evidence or {"answer": value})
+    as the verdict the services store."""
+    from .services.evaluation import Verdict, judged_verdict, verified_verdict
+
+    if isinstance(value, str):
+        return judged_verdict(value, "" if value == "not_sufficient" else "The whole document, read in full")
+    if isinstance(value, dict):
+        question = questionnaire.question(question_id)
+        return verified_verdict(question, None, False, value["answer"])
+    return Verdict(float(value))
+
+
+def _demo_rationale(value, who: str) -> str:
+    if isinstance(value, dict):
+        return f"{who}: the answer checked against the evidence supplied (demo data)."
+    if isinstance(value, str):
+        return f"{who}: the evidence read and judged against the question's guidance (demo data)."
+    return f"{who} (demo data)."
 
 
 def _seed_review_activity(seeded: dict[str, Submission], moderation, commissioners) -> None:
@@ -258,19 +279,27 @@ def _seed_review_activity(seeded: dict[str, Submission], moderation, commissione
     from .models import EvaluatorScore
     from .services.clarifications import ask as ask_clarification
     from .services.decisions import DecisionInput, record_decision
-    from .services.evaluation import SCALE
+    from .services.definitions import questionnaire_for
+    from .services.evaluation import SCALE, scored_verdict
     from .services.scores import score
 
     decided = seeded["integrated_provider"]
+    questionnaire = questionnaire_for(decided.round)
     for question_id, value in moderation["integrated_provider"].items():
-        step = min(SCALE, key=lambda s: abs(s.score - value))
+        verdict = demo_verdict(questionnaire, question_id, value)
+        if isinstance(value, (int, float)):
+            step = min(SCALE, key=lambda s: abs(s.score - value))
+            verdict = scored_verdict(step.step)
+            rationale = f"Judged {step.label.lower()} against the question's guidance (demo data)."
+        else:
+            rationale = _demo_rationale(value, "Evaluator")
         db.session.add(
             EvaluatorScore(
                 submission_id=decided.id,
                 question_id=question_id,
                 evaluator_id=commissioners["evaluator"].id,
-                score=step.score,
-                rationale=f"Judged {step.label.lower()} against the question's guidance (demo data).",
+                rationale=rationale,
+                **verdict.stored(),
             )
         )
     db.session.flush()

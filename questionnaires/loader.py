@@ -70,6 +70,13 @@ def load_framework(path: PathArg, questionnaire: Questionnaire | None = None) ->
     return parse_framework(text, source, questionnaire)
 
 
+def _drop_defaults(item: dict, added_keys: dict) -> None:
+    """Leave out keys added to the format later while they hold the default they were added with."""
+    for key, default in added_keys.items():
+        if key in item and item[key] == default and type(item[key]) is type(default):
+            del item[key]
+
+
 def content_hash(definition: Questionnaire | Framework) -> str:
     """Fingerprint of what a definition says, not how it is written: assessments record it so a
     later edit to the weights or wording can be detected, while reformatting or comments cannot.
@@ -79,8 +86,12 @@ def content_hash(definition: Questionnaire | Framework) -> str:
     data = definition.model_dump(mode="json", by_alias=True)
     if isinstance(definition, Questionnaire):
         for domain in data.get("domains", ()):
-            if domain.get("per_member") is False:
-                del domain["per_member"]
+            _drop_defaults(domain, {"per_member": False})
+    else:
+        for gate in data.get("gates", ()):
+            _drop_defaults(gate, {"max_conditional": None})
+            for criterion in gate.get("criteria", ()):
+                _drop_defaults(criterion, {"min_sufficiency": None})
     canonical = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
