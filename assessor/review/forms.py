@@ -259,7 +259,7 @@ class RoundSettingsForm(CleanTextForm):
         validators=[Optional(), NumberRange(min=0, max=60, message="Enter a number of working days from 0 to 60")],
     )
     # Left unchosen, the round keeps its scope.
-    verification_scope = RadioField(
+    verification_scope = RadioField(  # type: ignore[call-arg]  # invalid_choice_message is newer than the stubs
         "What evaluators must verify before the panel decides",
         choices=choice_list(VERIFICATION_SCOPE_LABELS.items()),
         validators=[Optional()],

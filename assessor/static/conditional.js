@@ -12,8 +12,8 @@
   function sync() {
     controls.forEach(function (input) {
       var block = document.getElementById(input.getAttribute("aria-controls"));
+      // No aria-expanded: it is not allowed on a radio button (GOV.UK Frontend dropped it too).
       block.classList.toggle("conditional-hidden", !input.checked);
-      input.setAttribute("aria-expanded", input.checked ? "true" : "false");
     });
   }
 
