@@ -310,6 +310,16 @@ def test_verdicts_and_the_consensus_stay_hidden_from_an_evaluator_until_they_giv
     # The self-score is the provider's, not the score of the answer verified in its place.
     assert re.search(r"<dt>Self-score</dt><dd>1.00</dd>", page)
 
+    # Nor do the criteria that read a consensus the evaluator may not see yet tell it.
+    moderate_as(data, sid, MODERATOR, "plan.board", {"answer": False})
+    overview = page_text(second.get(f"/review/submissions/{sid}"))
+    assert "Shown once you have given your own verdict on plan.board" in overview
+    assert (
+        "verified"
+        not in overview[overview.index("<h2>Why this recommendation</h2>") : overview.index("<h2>Domains</h2>")]
+    )
+    assert "verified" in page_text(moderator.get(f"/review/submissions/{sid}")).split("<h2>Domains</h2>")[0]
+
     # Once they give their own verdict, both are shown; a change after that needs a reason.
     assert _evaluate(second, sid, "plan.maturity", {"verdict": "confirm", "rationale": ""}).status_code == 302
     page = page_text(second.get(_url(sid, "plan.maturity")))
@@ -368,6 +378,13 @@ def test_the_consensus_on_an_answer_replaces_the_providers_in_the_engine_until_i
     assert re.search(r"<td>Yes</td><td>No</td>", engine_reads)
     assert re.search(r"A.board Boards have approved</strong>: <span class=\"gate gate-fail\">Not met", page)
     assert stored_summary(data, sid)["recommendation"] == "proceed_with_conditions"
+    # What would move the recommendation back is a change to what the evidence shows, not to the claim.
+    overview = page_text(moderator.get(f"/review/submissions/{sid}"))
+    what_if = overview[
+        overview.index("<h2>What would change the recommendation</h2>") : overview.index("<h2>Gates</h2>")
+    ]
+    assert "evaluators verified this answer, so the evidence must support the change" in what_if
+    assert "(the verified answer for <a" in what_if and "plan.board</a>" in what_if
     with data() as session:
         row = session.scalar(db.select(ModeratedScore).filter_by(submission_id=sid, question_id="plan.board"))
         assert (row.verified_answer_json, row.score) == ("false", 0.0)
@@ -537,7 +554,7 @@ def test_the_rounds_verification_scope_decides_what_must_be_verified_before_the_
     manage = f"/review/rounds/{world.round_id}/manage"
     page = page_text(admin.get(manage))
     assert "What evaluators must verify before the panel decides" in page
-    assert _checked(page, "verification_scope-gate_answers") and not _checked(page, "verification_scope-all_weighted")
+    assert _checked(page, "verification_scope") and not _checked(page, "verification_scope-all_weighted")
 
     # Every weighted answer: both workforce and maturity self-assessments must now be verified too.
     form = {"deadline": "", "status": "open", "verification_scope": "all_weighted"}
@@ -584,6 +601,6 @@ def test_a_round_setting_left_unchosen_keeps_the_scope_and_an_unknown_one_is_ref
     assert admin.post(manage, {"deadline": "", "status": "closed"}).status_code == 302
     response = admin.post(manage, {"deadline": "", "status": "closed", "verification_scope": "nothing"})
     assert response.status_code == 200
-    assert '<a href="#verification_scope-gate_answers">Choose what evaluators must verify</a>' in page_text(response)
+    assert '<a href="#verification_scope">Choose what evaluators must verify</a>' in page_text(response)
     with data() as session:
         assert session.get(Round, world.round_id).verification_scope == "all_weighted"

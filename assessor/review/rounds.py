@@ -19,7 +19,6 @@ from ..services import checkpoints
 from ..services.errors import Refused
 from ..services.invitations import create_invitation, invitation_link
 from ..services.rounds import add_applicant, create_round, update_round
-from ..states import VerificationScope
 from . import COMMISSIONERS, allow, bp
 from .common import form_problems, round_or_404
 from .forms import ApplicantForm, ProviderInvitationForm, RoundForm, RoundSettingsForm
@@ -30,10 +29,6 @@ from .forms import ApplicantForm, ProviderInvitationForm, RoundForm, RoundSettin
 def home() -> ResponseReturnValue:
     rounds = db.session.scalars(db.select(Round).order_by(Round.id)).all()
     return render_template("review/home.html", rounds=rounds)
-
-
-# The verification scope's radio buttons are linked from the error summary through the first of them.
-SCOPE_ANCHOR = f"verification_scope-{VerificationScope.GATE_ANSWERS}"
 
 
 def _settings_data(round_: Round) -> dict[str, Any]:
@@ -135,13 +130,13 @@ def manage_round(round_id: int) -> ResponseReturnValue:
                     settings.verification_scope.data or None,
                 )
             except Refused as refusal:
-                problems = refused_summary(refusal, {"verification_scope": SCOPE_ANCHOR})
+                problems = refused_summary(refusal)
             else:
                 db.session.commit()
                 flash("Round settings saved.")
                 return redirect(url_for(".manage_round", round_id=round_.id))
         else:
-            problems = form_problems(settings, {"status": "status-open", "verification_scope": SCOPE_ANCHOR})
+            problems = form_problems(settings, {"status": "status-open"})
     return render_template(
         "review/round_manage.html",
         round=round_,

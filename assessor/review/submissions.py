@@ -50,6 +50,10 @@ def submission_page(
     moderated = moderated_rows(submission)
     hidden = evaluation.consensus_hidden(submission, current_user, moderated)
     provided = inputs.answers
+    # A criterion reading an answer whose consensus is hidden would tell it (a judgement, a verified answer).
+    hidden_reads = {
+        c.id: c.question for g in inputs.framework.gates for c in g.criteria if c.question and c.question in hidden
+    }
     return render_template(
         "review/submission.html",
         submission=submission,
@@ -61,6 +65,11 @@ def submission_page(
         # An evaluator sees the consensus on an answer (and the score built on it) only once they scored it.
         moderated={qid: row for qid, row in moderated.items() if qid not in hidden},
         consensus_hidden=hidden,
+        hidden_criteria=hidden_reads,
+        hidden_note=lambda criterion_id: (
+            f"Shown once you have given your own verdict on {hidden_reads[criterion_id]}, "
+            "since it reads the consensus on that answer."
+        ),
         evaluations=evaluation.evaluations_for(submission, current_user),
         divergent=evaluation.divergent_questions(submission)
         if current_user.role in evaluation.ROLES_SEEING_ALL_SCORES
