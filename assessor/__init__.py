@@ -120,7 +120,7 @@ def _register_template_helpers(app: Flask) -> None:
 
     from .forms import choice_inputs, choices_of, messages_for
     from .localtime import local_time
-    from .services.clarifications import open_for_questions
+    from .services.clarifications import open_for_questions, replied_late, went_unanswered
     from .services.decisions import follow_up_months
     from .states import TEMPLATE_GLOBALS
 
@@ -133,6 +133,8 @@ def _register_template_helpers(app: Flask) -> None:
     # Rules the pages state, kept where the code applies them.
     app.add_template_global(follow_up_months)
     app.add_template_global(open_for_questions, "clarifications_open")
+    app.add_template_global(went_unanswered, "clarification_went_unanswered")
+    app.add_template_global(replied_late, "clarification_replied_late")
     app.jinja_env.globals["recommendation_labels"] = RECOMMENDATION_LABELS
 
     @app.template_filter("score")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import secrets
-from datetime import date
+from datetime import date, timedelta
 from functools import lru_cache
 from pathlib import Path
 
@@ -23,6 +23,7 @@ from .models import (
     ModeratedScore,
     Organisation,
     Round,
+    RoundAnswer,
     Submission,
     User,
     utcnow,
@@ -100,6 +101,17 @@ DEMO_APPLICANTS = [
         None,
     ),
 ]
+
+# The demo round's contract parameters, set by its round administrator: the capitated population is
+# the cohort the applicants' own cohort definitions count (38,400 people), well below the 100,000 at
+# which the framework asks for extra risk protection, so every applicant that gets that far proceeds
+# only with a condition on it.
+DEMO_CONTRACT = {
+    "strategy.capitated_population": 38400,
+    "strategy.contract_services": ["primary_care", "acute", "community", "mental_health", "social_care"],
+    "strategy.contract_term": 7,
+    "strategy.contract_envelope": 395,
+}
 
 DEMO_COMMISSIONERS = [
     ("evaluator@northshire-icb.example", "Ravi Patel", "evaluator"),
@@ -278,7 +290,7 @@ def _seed_review_activity(seeded: dict[str, Submission], moderation, commissione
     open question to the alliance, so every review page has something to show."""
     from .models import EvaluatorScore
     from .services.clarifications import ask as ask_clarification
-    from .services.decisions import DecisionInput, record_decision
+    from .services.decisions import ConditionInput, DecisionInput, record_decision
     from .services.definitions import questionnaire_for
     from .services.evaluation import SCALE, scored_verdict
     from .services.scores import score
@@ -304,11 +316,24 @@ def _seed_review_activity(seeded: dict[str, Submission], moderation, commissione
         )
     db.session.flush()
     _, result = score(decided)
+    conditions = []
+    if result.recommendation == "proceed_with_conditions":
+        conditions.append(
+            ConditionInput(
+                text=(
+                    "Agree a risk corridor or stop-loss cover with the commissioners that protects the budget "
+                    "from year-to-year cost variation in a capitated population of under 100,000 people."
+                ),
+                owner="Director of finance, Riverside Integrated Care",
+                due_on=date.today() + timedelta(days=120),
+            )
+        )
     record_decision(
         decided,
         DecisionInput(
             outcome=result.recommendation,
             gate_outcomes={gate.id: gate.outcome for gate in result.gates},
+            conditions=conditions,
             decided_on=date.today(),
             panel_members="Martin Hughes (chair)\nClaire Dunn (moderator)\nRavi Patel (evaluator)",
             minutes=(
@@ -339,8 +364,9 @@ def _load_demo() -> None:
         name=DEMO_ROUND,
         description=(
             "County-wide round for frail older people and people with several long-term conditions: "
-            "about 540,000 residents and £935m of combined health and social care spend, "
-            "on a 5 to 10 year outcomes-based capitated contract."
+            "a cohort of about 38,400 of the county's 540,000 residents, whose care takes about £395m of the "
+            "£935m combined health and social care spend, on a seven-year outcomes-based capitated contract "
+            "that may be extended by three years."
         ),
         questionnaire_id=questionnaire_row.id,
         framework_id=framework_row.id,
@@ -353,6 +379,18 @@ def _load_demo() -> None:
     moderation = json.loads((DEMO_DIR / "moderation.json").read_text())
     declarations = json.loads((DEMO_DIR / "member_declarations.json").read_text())
     commissioners = {role: _user(email, name, role, None) for email, name, role in DEMO_COMMISSIONERS}
+    for question_id, value in DEMO_CONTRACT.items():
+        if questionnaire.question(question_id) is None:
+            raise click.ClickException(f"the demo contract parameters name an unknown question {question_id!r}")
+        db.session.add(
+            RoundAnswer(
+                round_id=round_.id,
+                question_id=question_id,
+                value_json=json.dumps(value),
+                version=1,
+                updated_by_id=commissioners["round_admin"].id,
+            )
+        )
     seeded: dict[str, Submission] = {}
     for entry in DEMO_APPLICANTS:
         submission = _seed_applicant(round_, entry, questionnaire, moderation, declarations, commissioners["moderator"])

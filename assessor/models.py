@@ -170,6 +170,28 @@ Round.questionnaire_hash = _definition_hash(Round.__table__.c.questionnaire_id)
 Round.framework_hash = _definition_hash(Round.__table__.c.framework_id)
 
 
+class RoundAnswer(Model):
+    """The round administrator's answer to a question marked ``answered_by: round`` (a contract
+    parameter such as the term or the capitated population): one for every applicant of the round,
+    merged into each submission's answers before scoring.  Versioned like a provider's answer."""
+
+    __table_args__ = (UniqueConstraint("round_id", "question_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("round.id"), index=True)
+    question_id: Mapped[str] = mapped_column(String(100))
+    value_json: Mapped[str] = mapped_column(Text)
+    version: Mapped[int] = mapped_column(default=1)
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    updated_by: Mapped[User | None] = relationship()
+
+    @property
+    def value(self) -> Any:
+        return json.loads(self.value_json)
+
+
 class Applicant(Model):
     """One organisation applying alone, or an alliance: a lead organisation plus partners."""
 
@@ -218,6 +240,8 @@ class Submission(Model):
     rag: Mapped[str | None] = mapped_column(String(40))
     recommendation: Mapped[str | None] = mapped_column(String(40))  # states.Recommendation
     awaiting_count: Mapped[int] = mapped_column(default=0)
+    # Self-assessed answers the round requires verified that nobody has (services.verification).
+    unverified_count: Mapped[int] = mapped_column(default=0, server_default="0")
     answered_count: Mapped[int] = mapped_column(default=0)
     required_count: Mapped[int] = mapped_column(default=0)
     result_json: Mapped[str | None] = mapped_column(Text)
@@ -405,6 +429,9 @@ class Clarification(Model):
     question_text: Mapped[str] = mapped_column(Text)
     asked_by_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
     asked_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # The last day the provider is asked to reply by; unanswered after it, the question no longer holds
+    # up the panel.  None only for questions asked before reply-by dates existed: open until answered.
+    reply_by: Mapped[date | None]
     reply_text: Mapped[str | None] = mapped_column(Text)
     replied_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     replied_at: Mapped[datetime | None]

@@ -1,8 +1,9 @@
 """Every named state the application stores or compares, in one place to import from.
 
 The application's own states are defined here; the engine's (gate outcome, recommendation) are
-defined in ``scoring.states`` and a report's draft or final status in ``reports.content``, because
-those packages must not import the application, and all are re-exported here.
+defined in ``scoring.states`` and a submission's review state (not submitted, draft, evaluated,
+decided) in ``reports.content``, because those packages must not import the application, and all
+are re-exported here.
 
 Each member's value is exactly the string stored in the database and in stored JSON, so nothing is
 migrated: a member equals its value (``SubmissionStatus.DRAFT == "draft"``), prints and formats as
@@ -18,7 +19,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from reports.content import ReportStatus
+from reports.content import ReviewState
 from scoring.states import GateOutcome, Recommendation
 
 # The panel decides among the outcomes the engine recommends (``PanelDecision.outcome``).
@@ -100,7 +101,7 @@ TEMPLATE_GLOBALS: dict[str, type[StrEnum]] = {
     "ConditionStatus": ConditionStatus,
     "RepresentationOutcome": RepresentationOutcome,
     "VerificationScope": VerificationScope,
-    "ReportStatus": ReportStatus,
+    "ReviewState": ReviewState,
     "Recommendation": Recommendation,
     "DecisionOutcome": DecisionOutcome,
     "GateOutcome": GateOutcome,
@@ -117,7 +118,7 @@ __all__ = [
     "JobStatus",
     "Recommendation",
     "RepresentationOutcome",
-    "ReportStatus",
+    "ReviewState",
     "RoundStatus",
     "SubmissionStatus",
     "VERIFICATION_SCOPE_LABELS",

@@ -54,6 +54,15 @@ def _app(directory: Path):
     return app
 
 
+# The round's contract parameters: a capitated population and term that meet the shipped gates.
+CONTRACT = {
+    "strategy.capitated_population": 120000,
+    "strategy.contract_services": ["primary_care", "acute", "community", "mental_health", "social_care"],
+    "strategy.contract_term": 7,
+    "strategy.contract_envelope": 395,
+}
+
+
 def _best_answer(question):
     """The highest-scoring answer to a question, as a strong applicant would give it."""
     if question.type == "scale":
@@ -82,6 +91,7 @@ def build_round(app, count: int, seed: int = 2026) -> int:
         ModeratedScore,
         Organisation,
         Round,
+        RoundAnswer,
         Submission,
         User,
         utcnow,
@@ -118,8 +128,16 @@ def build_round(app, count: int, seed: int = 2026) -> int:
         answerable = [q for q in questionnaire.questions() if q.type != "evidence"]
         evidence = [q for q in questionnaire.questions() if q.type == "evidence"]
         declared = declaration_questions(questionnaire)
-        # The joint form never asks the per-member questions, so no joint answer to them is stored.
-        answerable = [q for q in answerable if not questionnaire.is_per_member(q.id)]
+        # The joint form never asks the per-member questions, so no joint answer to them is stored, nor
+        # the round's contract parameters or the applicant type, which the provider does not answer.
+        answerable = [q for q in answerable if not questionnaire.is_per_member(q.id) and q.answered_by == "provider"]
+        db.session.add_all(
+            RoundAnswer(
+                round_id=round_.id, question_id=q.id, value_json=json.dumps(CONTRACT.get(q.id, _best_answer(q)))
+            )
+            for q in questionnaire.questions()
+            if q.answered_by == "round"
+        )
         organisations = [
             Organisation(name=f"Benchmark organisation {i:05d}", kind="gp_federation") for i in range(count * 2)
         ]

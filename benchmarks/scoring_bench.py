@@ -38,7 +38,7 @@ def _submission_dicts(answers: pd.DataFrame, moderation: pd.DataFrame, ids) -> t
         by_answers[s][q] = v
     by_moderation = {s: {} for s in ids}
     for s, q, v in zip(m["submission"], m["question"], m["score"], strict=True):
-        by_moderation[s][q] = float(v)
+        by_moderation[s][q] = v
     return by_answers, by_moderation
 
 
@@ -62,6 +62,13 @@ def _agree(table: pd.DataFrame, questionnaire, framework, answers: dict, moderat
             problems.append(f"submission {s}: recommendation/rag differ")
         if row["awaiting_evaluation"] != len(expected.awaiting_evaluation):
             problems.append(f"submission {s}: awaiting_evaluation differs")
+        if bool(row["provisional"]) != expected.provisional:
+            problems.append(f"submission {s}: provisional differs")
+        share = expected.verified_share
+        if (share is None) != bool(np.isnan(row["verified_share"])) or (
+            share is not None and not math.isclose(row["verified_share"], share, abs_tol=1e-9)
+        ):
+            problems.append(f"submission {s}: verified_share {row['verified_share']} != {share}")
     return problems
 
 

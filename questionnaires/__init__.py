@@ -4,6 +4,7 @@ This package is the only surface other code should import from; the modules insi
 move things around between themselves.
 """
 
+from .cross_checks import APPLICANT_TYPES
 from .file_validation import validate_files
 from .loader import (
     DEFAULT_FRAMEWORK_PATH,
@@ -38,6 +39,7 @@ from .problems import DefinitionError, DefinitionProblem
 from .yaml_reading import MAX_DEFINITION_BYTES, read_definition_text
 
 __all__ = [
+    "APPLICANT_TYPES",
     "DEFAULT_FRAMEWORK_PATH",
     "DEFAULT_QUESTIONNAIRE_PATH",
     "DEFINITIONS_DIR",

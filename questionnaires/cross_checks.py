@@ -17,7 +17,11 @@ from .model import DECLARATION_TYPES, PER_MEMBER_TYPES, QUESTION_TYPES, Question
 from .problems import Loc, format_path
 from .yaml_reading import Document
 
-__all__ = ["check_framework", "check_questionnaire"]
+__all__ = ["APPLICANT_TYPES", "check_framework", "check_questionnaire"]
+
+# The options of an ``answered_by: applicant`` question, as Gateway fills it in from the applicant
+# record: an alliance of several member organisations, or a single organisation.
+APPLICANT_TYPES = ("alliance", "single")
 
 # Keys that only mean something for some question types; on any other type they would be ignored by
 # the scoring engine, which almost always means the author put them on the wrong question.
@@ -88,6 +92,7 @@ def check_questionnaire(doc: Document) -> None:
             if _claim_id(doc, "question", question.get("id"), entry.loc, question_ids):
                 questions[question["id"]] = entry
             _check_question_shape(doc, entry)
+            _check_answered_by(doc, entry)
     for entry in in_order:
         _check_show_if(doc, entry, questions)
 
@@ -220,6 +225,68 @@ def _check_bands(doc: Document, loc: Loc, bands: list[Any]) -> None:
         previous = (index, low, high)
 
 
+# What each kind of answerer is called in messages.
+_ANSWERER = {"round": "the round administrator", "applicant": "Gateway from the applicant record"}
+
+
+def _answered_by(question: dict[str, Any]) -> str:
+    value = question.get("answered_by", "provider")
+    return value if isinstance(value, str) else "provider"
+
+
+def _check_answered_by(doc: Document, entry: _QuestionEntry) -> None:
+    """Rules for questions the provider does not answer (``answered_by: round`` or ``applicant``).
+
+    Such an answer describes the contract or the applicant rather than the applicant's readiness, so it
+    is never scored; the round's answers are typed in once per round, so they cannot be files; and the
+    applicant's type is filled in by Gateway as one of the options it knows."""
+    question, loc = entry.data, entry.loc
+    who = _answered_by(question)
+    if who not in _ANSWERER:
+        return  # provider, or a value pydantic already refuses
+    if entry.per_member:
+        doc.report.add(
+            loc + ("answered_by",),
+            f"a question in per_member domain '{entry.domain_id}' is answered by each member organisation, "
+            f"so it cannot be answered_by: {who}",
+        )
+        return
+    weight = question.get("weight")
+    if "weight" not in question:
+        doc.report.add(
+            loc + ("answered_by",),
+            f"a question answered by {_ANSWERER[who]} is never scored, so it needs 'weight: 0' "
+            "(without it the weight would be 1)",
+        )
+    elif is_number(weight) and weight > 0:
+        doc.report.add(
+            loc + ("weight",),
+            f"a question answered by {_ANSWERER[who]} is never scored, so its weight must be 0, "
+            f"not {format_number(weight)}",
+        )
+    kind = question.get("type")
+    if who == "round" and kind == "evidence":
+        doc.report.add(
+            loc + ("type",),
+            "a question answered by the round administrator cannot be an evidence question: "
+            "nobody uploads files for a round",
+        )
+    if who == "applicant":
+        options = question.get("options")
+        values = [o.get("value") for o in options if isinstance(o, dict)] if isinstance(options, list) else []
+        if kind != "choice" or len(values) != len(APPLICANT_TYPES) or set(values) != set(APPLICANT_TYPES):
+            doc.report.add(
+                loc + ("type",),
+                "a question answered by Gateway from the applicant record must be a choice question with "
+                "exactly the options 'alliance' and 'single' (the applicant's type, which Gateway fills in)",
+            )
+        if "show_if" in question:
+            doc.report.add(
+                loc + ("show_if",),
+                "a question answered by Gateway from the applicant record is always answered, so it takes no show_if",
+            )
+
+
 def _check_show_if(doc: Document, entry: _QuestionEntry, questions: dict[str, _QuestionEntry]) -> None:
     show_if = entry.data.get("show_if")
     if not isinstance(show_if, dict):
@@ -269,6 +336,11 @@ def _show_if_reference_problem(
             f"show_if refers to question '{target}', which each member organisation answers "
             f"separately (per_member domain '{controller.domain_id}'); a question answered jointly "
             "cannot depend on it"
+        )
+    if _answered_by(entry.data) == "round" and _answered_by(controller.data) != "round":
+        return (
+            f"show_if refers to question '{target}', which is not answered by the round administrator; "
+            "a question answered once for the whole round can only depend on another such question"
         )
     if controller.position > entry.position:
         return (
@@ -415,6 +487,11 @@ def _criterion_question_problem(kind: str, question_id: str, questionnaire: Ques
             f"'{question_id}' is answered by each member organisation separately (per_member "
             f"domain '{domain.id if domain else '?'}'), so {with_article(kind)} criterion cannot read it; "
             "use a member_declarations criterion on that domain"
+        )
+    if kind == "question_min" and question.type == "text" and question.answered_by != "provider":
+        return (
+            f"'{question_id}' is a text question answered by {_ANSWERER.get(question.answered_by, '?')}, "
+            "which evaluators never score, so a question_min criterion cannot read it"
         )
     if kind == "number_min" and question.type != "number":
         return f"a number_min criterion needs a number question, but '{question_id}' is a {question.type} question"

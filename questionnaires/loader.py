@@ -15,7 +15,7 @@ import hashlib
 import json
 from collections.abc import Callable
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from pydantic import BaseModel
 
@@ -70,7 +70,7 @@ def load_framework(path: PathArg, questionnaire: Questionnaire | None = None) ->
     return parse_framework(text, source, questionnaire)
 
 
-def _drop_defaults(item: dict, added_keys: dict) -> None:
+def _drop_defaults(item: dict[str, Any], added_keys: dict[str, Any]) -> None:
     """Leave out keys added to the format later while they hold the default they were added with."""
     for key, default in added_keys.items():
         if key in item and item[key] == default and type(item[key]) is type(default):
@@ -81,12 +81,15 @@ def content_hash(definition: Questionnaire | Framework) -> str:
     """Fingerprint of what a definition says, not how it is written: assessments record it so a
     later edit to the weights or wording can be detected, while reformatting or comments cannot.
 
-    Keys added to the model later are left out while they hold their default (``per_member: false``),
-    so a definition written before they existed keeps the hash it was imported with."""
+    Keys added to the model later are left out while they hold their default (``per_member: false``,
+    ``answered_by: provider``), so a definition written before they existed keeps the hash it was
+    imported with."""
     data = definition.model_dump(mode="json", by_alias=True)
     if isinstance(definition, Questionnaire):
         for domain in data.get("domains", ()):
             _drop_defaults(domain, {"per_member": False})
+            for question in domain.get("questions", ()):
+                _drop_defaults(question, {"answered_by": "provider"})
     else:
         for gate in data.get("gates", ()):
             _drop_defaults(gate, {"max_conditional": None})

@@ -89,6 +89,9 @@ class Question(Strict):
     bands: list[Band] | None = None
     unit: str | None = None
     show_if: ShowIf | None = None
+    # Who answers: the provider (default); the round administrator once for the whole round (contract
+    # parameters); or Gateway from the applicant record (alliance or single).  See docs/definitions.md.
+    answered_by: Literal["provider", "round", "applicant"] = "provider"
 
     @property
     def scored(self) -> bool:

@@ -26,11 +26,93 @@ RECOMMENDATION_SENTENCES = {
 }
 
 
-class ReportStatus(StrEnum):
-    """Whether a report can still change (draft) or is final; recorded in the audit trail as the value."""
+def awaiting_evaluation(result: ScoreResult) -> tuple[str, ...]:
+    """The answers of a result that still wait for evaluators, read the one way every status and rule reads it.
 
-    DRAFT = "draft"
-    FINAL = "final"
+    These are the written answers without a consensus and the evidence nobody has judged.  The stored summary keeps
+    the count of the same list (``Submission.awaiting_count``).
+    """
+    return tuple(result.awaiting_evaluation)
+
+
+class ReviewState(StrEnum):
+    """Where a submission's review stands (``ReviewStatus``); recorded in the audit trail as the value."""
+
+    NOT_SUBMITTED = "not_submitted"
+    DRAFT = "draft"  # submitted, but answers await evaluation or clarifications are open
+    EVALUATED = "evaluated"  # nothing awaited: for the panel to decide
+    DECIDED = "decided"
+
+
+def _counted(count: int, one: str, many: str) -> str:
+    return f"{count} {one if count == 1 else many}"
+
+
+@dataclass(frozen=True)
+class ReviewStatus:
+    """A submission's review status as people read it on every page and report, decided in one place (``of``).
+
+    *Not submitted*, *Draft — N answers awaiting evaluation / M clarifications open* (only the parts
+    that are not zero), *Evaluated, for the panel* or *Decided (version n)*.  Nothing is ever called
+    evaluated or decided while an answer awaits evaluation or a clarification is open.
+    """
+
+    state: ReviewState
+    awaiting: int = 0  # answers awaiting evaluation
+    open_clarifications: int = 0  # unanswered, and their reply-by date has not passed
+    decision_version: int | None = None  # the current decision's version once decided
+    unverified: int = 0  # self-assessed answers the round requires verified that nobody has
+
+    @classmethod
+    def of(
+        cls,
+        *,
+        submitted: bool,
+        awaiting: int,
+        open_clarifications: int,
+        decided_version: int | None,
+        unverified: int = 0,
+    ) -> ReviewStatus:
+        """The status of a submission; ``decided_version`` is the current decision's version if the
+        submission stands decided (not while a representation sent it back)."""
+        if not submitted:
+            return cls(ReviewState.NOT_SUBMITTED)
+        if awaiting or open_clarifications or unverified:
+            return cls(ReviewState.DRAFT, awaiting, open_clarifications, unverified=unverified)
+        if decided_version is not None:
+            return cls(ReviewState.DECIDED, decision_version=decided_version)
+        return cls(ReviewState.EVALUATED)
+
+    @property
+    def awaited(self) -> list[str]:
+        """What is still awaited, in words: each part that is not zero."""
+        parts = []
+        if self.awaiting:
+            parts.append(_counted(self.awaiting, "answer", "answers") + " awaiting evaluation")
+        if self.unverified:
+            parts.append(_counted(self.unverified, "answer", "answers") + " not yet verified")
+        if self.open_clarifications:
+            parts.append(_counted(self.open_clarifications, "clarification", "clarifications") + " open")
+        return parts
+
+    @property
+    def label(self) -> str:
+        if self.state == ReviewState.NOT_SUBMITTED:
+            return "Not submitted"
+        if self.state == ReviewState.DRAFT:
+            return "Draft — " + " / ".join(self.awaited)
+        if self.state == ReviewState.DECIDED:
+            return f"Decided (version {self.decision_version})"
+        return "Evaluated, for the panel"
+
+    @property
+    def submitted(self) -> bool:
+        return self.state != ReviewState.NOT_SUBMITTED
+
+    @property
+    def is_draft(self) -> bool:
+        """Whether the figures can still change: not submitted, or something is awaited."""
+        return self.state in (ReviewState.NOT_SUBMITTED, ReviewState.DRAFT)
 
 
 @dataclass(frozen=True)
@@ -70,6 +152,14 @@ class ClarificationNote:
     asked_at: datetime
     reply_text: str | None
     replied_at: datetime | None
+    # The date the provider was asked to reply by; None for questions asked before there were such dates.
+    reply_by: date | None = None
+    # Unanswered and the reply-by date has not passed: the panel waits for it.
+    open: bool = False
+    # Unanswered and the reply-by date has passed: the panel may proceed without it.
+    went_unanswered: bool = False
+    # Answered, but after the reply-by date.
+    late: bool = False
 
 
 @dataclass(frozen=True)
@@ -170,3 +260,92 @@ def unmet_criteria(result: ScoreResult):
     """(gate, criterion) for every criterion not met, must-haves first."""
     unmet = [(gate, c) for gate in result.gates for c in gate.criteria if not c.passed]
     return sorted(unmet, key=lambda pair: pair[1].on_fail != GateOutcome.FAIL)
+
+
+@dataclass(frozen=True)
+class SelfComparison:
+    """One domain's self-assessed and moderated scores over the same answers: those that have a self-score.
+
+    An answer with no self-score (a written answer, which only evaluators score) is left out of both
+    sides, never counted as 0, so the difference is what moderation changed and nothing else.
+    """
+
+    id: str
+    title: str
+    weight: float
+    self_assessed: float | None
+    moderated: float | None
+    compared: int  # weighted answers with a self-score
+    not_self_scored: int  # weighted answers left out for having none
+
+    @property
+    def difference(self) -> float | None:
+        if self.self_assessed is None or self.moderated is None:
+            return None
+        return self.moderated - self.self_assessed
+
+
+@dataclass(frozen=True)
+class SelfComparisonTable:
+    domains: tuple[SelfComparison, ...]
+    overall_self_assessed: float | None
+    overall_moderated: float | None
+
+    @property
+    def not_self_scored(self) -> int:
+        return sum(d.not_self_scored for d in self.domains)
+
+    def domain(self, domain_id: str) -> SelfComparison:
+        return next(d for d in self.domains if d.id == domain_id)
+
+
+def _weighted_mean(pairs: list[tuple[float, float]]) -> float | None:
+    total = sum(w for w, _ in pairs)
+    return None if total <= 0 else sum(w * v for w, v in pairs) / total
+
+
+def compare_self_assessed(result: ScoreResult) -> SelfComparisonTable:
+    """Self-assessed against moderated, like with like: per domain over the weighted answers that have a
+    self-score, on the 0 to 100 scale; overall weighted by domain weight over domains with both."""
+    rows = []
+    for domain in scored_domains(result):
+        weighted = [qs for qs in domain.questions if qs.visible and qs.weight > 0]
+        compared = [qs for qs in weighted if qs.self_score is not None and qs.score is not None]
+        own = _weighted_mean([(qs.weight, qs.self_score or 0.0) for qs in compared])
+        moderated = _weighted_mean([(qs.weight, qs.score or 0.0) for qs in compared])
+        rows.append(
+            SelfComparison(
+                id=domain.id,
+                title=domain.title,
+                weight=domain.weight,
+                self_assessed=None if own is None else 100.0 * own,
+                moderated=None if moderated is None else 100.0 * moderated,
+                compared=len(compared),
+                not_self_scored=len(weighted) - len(compared),
+            )
+        )
+    both = [r for r in rows if r.self_assessed is not None and r.moderated is not None]
+    return SelfComparisonTable(
+        domains=tuple(rows),
+        overall_self_assessed=_weighted_mean([(r.weight, r.self_assessed or 0.0) for r in both]),
+        overall_moderated=_weighted_mean([(r.weight, r.moderated or 0.0) for r in both]),
+    )
+
+
+def moderation_changes(result: ScoreResult, questionnaire: Questionnaire) -> list[RankedQuestion]:
+    """Answers whose consensus score differs from their self-score, biggest change first.
+
+    Answers with no self-score have nothing to differ from and are never listed.
+    """
+    changed = []
+    for domain in scored_domains(result):
+        for qs in domain.questions:
+            if not qs.visible or qs.self_score is None or qs.moderated is None:
+                continue
+            if abs(qs.moderated - qs.self_score) > 1e-9:
+                changed.append(RankedQuestion(qs, questionnaire.question_index[qs.id], domain.title))
+    order = {q.id: i for i, q in enumerate(questionnaire.questions())}
+    return sorted(
+        changed,
+        key=lambda r: (-abs((r.score.moderated or 0.0) - (r.score.self_score or 0.0)), order[r.score.id]),
+    )

@@ -19,6 +19,7 @@ from .content import (
     Condition,
     ModerationNote,
     Provenance,
+    compare_self_assessed,
     ranked_questions,
     scored_domains,
     unmet_criteria,
@@ -44,25 +45,27 @@ class FeedbackReport:
     questionnaire: Questionnaire
     framework: Framework
     result: ScoreResult
-    self_result: ScoreResult
     moderation: dict[str, ModerationNote]
+    # The outcome: only ever the decision published to the applicant, never the engine's recommendation.
     decision: PublishedDecision | None
     what_if: WhatIfResult | None
     what_if_limit: int
     provenance: Provenance
+    # Why the report may not go to the applicant yet (what is awaited); empty once it may.
+    not_issued: tuple[str, ...] = ()
 
 
 def render_feedback_html(report: FeedbackReport) -> str:
     strengths, weaknesses = ranked_questions(report.result, report.questionnaire, count=6)
     domains = scored_domains(report.result)
-    self_scores = {d.id: d.score for d in report.self_result.domains}
+    compared = compare_self_assessed(report.result)
     radar = radar_chart(
         [d.title for d in domains],
         [
-            ("Your self-assessment", [self_scores[d.id] for d in domains]),
-            ("After moderation", [d.score for d in domains]),
+            ("Your self-assessment", [compared.domain(d.id).self_assessed for d in domains]),
+            ("The same answers after moderation", [compared.domain(d.id).moderated for d in domains]),
         ],
-        title="Your domain scores: self-assessed and moderated (0 to 100)",
+        title="Your domain scores: self-assessed and moderated, over the same answers (0 to 100)",
     )
     return render_html(
         "feedback.html",
@@ -74,7 +77,7 @@ def render_feedback_html(report: FeedbackReport) -> str:
         strengths=strengths,
         weaknesses=weaknesses,
         unmet=unmet_criteria(report.result),
-        self_domains={d.id: d for d in report.self_result.domains},
+        compared=compared,
         domains=domains,
         has_member_domains=any(d.per_member for d in report.result.domains),
         radar=radar,

@@ -15,7 +15,7 @@ from .rendering import documents_to_pdf, html_to_document, render_html
 def render_pack_pdf(programme: ProgrammeReport, panels: list[PanelReport]) -> bytes:
     parts = [("Programme summary", programme.round_name, programme_document(programme))]
     for report in panels:
-        parts.append((f"Panel report ({report.report_status})", report.applicant.name, panel_document(report)))
+        parts.append((f"Panel report: {report.status.label}", report.applicant.name, panel_document(report)))
     cover_pages = 1
     while True:
         contents, next_page = [], cover_pages + 1

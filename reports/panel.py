@@ -20,7 +20,11 @@ from .content import (
     EvaluatorNote,
     ModerationNote,
     Provenance,
-    ReportStatus,
+    ReviewState,
+    ReviewStatus,
+    awaiting_evaluation,
+    compare_self_assessed,
+    moderation_changes,
     ranked_questions,
     scored_domains,
     unmet_criteria,
@@ -105,12 +109,11 @@ class PanelReport:
     round_name: str
     applicant: ApplicantSummary
     submission_status: str
-    submitted: bool
+    # Not submitted, draft (what is awaited), evaluated for the panel, or decided: the report's status.
+    status: ReviewStatus
     questionnaire: Questionnaire
     framework: Framework
     result: ScoreResult
-    # The same answers scored with no moderation: what the applicant's own answers claim.
-    self_result: ScoreResult
     answers: dict[str, Any]
     evidence: dict[str, list[tuple[str, str]]]
     evaluations: dict[str, list[EvaluatorNote]]
@@ -136,38 +139,30 @@ class PanelReport:
     standstill: StandstillSummary | None = None
 
     @property
-    def draft_reasons(self) -> list[str]:
-        """Why the report cannot yet be final; empty when it is."""
-        reasons = []
-        if not self.submitted:
-            reasons.append("the applicant has not submitted its answers yet")
-        waiting = len(self.result.awaiting_evaluation)
-        if waiting:
-            reasons.append(
-                f"{waiting} scored written answer{'s' if waiting != 1 else ''} "
-                f"{'are' if waiting != 1 else 'is'} awaiting moderation"
-            )
-        return reasons
+    def report_status(self) -> ReviewState:
+        """The status recorded in the audit trail when the report is generated."""
+        return self.status.state
 
     @property
-    def is_draft(self) -> bool:
-        return bool(self.draft_reasons)
+    def unanswered_clarifications(self) -> list[ClarificationNote]:
+        """Questions whose reply-by date passed with no reply: the panel may proceed without them."""
+        return [c for notes in self.clarifications.values() for c in notes if c.went_unanswered]
 
     @property
-    def report_status(self) -> ReportStatus:
-        return ReportStatus.DRAFT if self.is_draft else ReportStatus.FINAL
+    def open_clarifications(self) -> list[ClarificationNote]:
+        return [c for notes in self.clarifications.values() for c in notes if c.open]
 
 
 def _charts(report: PanelReport) -> dict[str, str]:
     domains = scored_domains(report.result)
-    self_scores = {d.id: d.score for d in report.self_result.domains}
+    compared = compare_self_assessed(report.result)
     radar = radar_chart(
         [d.title for d in domains],
         [
-            ("Self-assessed (applicant's answers alone)", [self_scores[d.id] for d in domains]),
-            ("Moderated (used for the recommendation)", [d.score for d in domains]),
+            ("Self-assessed (answers with a self-score)", [compared.domain(d.id).self_assessed for d in domains]),
+            ("Moderated (the same answers)", [compared.domain(d.id).moderated for d in domains]),
         ],
-        title="Domain profile: self-assessed and moderated scores (0 to 100)",
+        title="Domain profile: self-assessed and moderated scores over the same answers (0 to 100)",
     )
     bars = domain_bar_chart(
         [(d.title, d.score) for d in domains],
@@ -185,6 +180,10 @@ def render_panel_html(report: PanelReport) -> str:
         "panel.html",
         report=report,
         result=report.result,
+        status=report.status,
+        awaiting=awaiting_evaluation(report.result),
+        compared=compare_self_assessed(report.result),
+        changes=moderation_changes(report.result, report.questionnaire),
         marking=CONFIDENTIAL_MARKING,
         recommendation_label=RECOMMENDATION_LABELS[report.result.recommendation],
         recommendation_labels=RECOMMENDATION_LABELS,
@@ -193,7 +192,6 @@ def render_panel_html(report: PanelReport) -> str:
         strengths=strengths,
         weaknesses=weaknesses,
         unmet=unmet_criteria(report.result),
-        self_domains={d.id: d for d in report.self_result.domains},
         domains=scored_domains(report.result),
         member_domains=[d for d in report.result.domains if d.per_member],
         gates={g.id: g for g in report.framework.gates},

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from scoring import OUTCOME_LABELS, RECOMMENDATION_LABELS, ScoreResult
 
 from .charts import dot_chart
-from .content import CONFIDENTIAL_MARKING, ApplicantSummary, Provenance, scored_domains
+from .content import CONFIDENTIAL_MARKING, ApplicantSummary, Provenance, ReviewState, ReviewStatus, scored_domains
 from .rendering import documents_to_pdf, html_to_document, render_html
 
 if TYPE_CHECKING:
@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 class ProgrammeEntry:
     submission_id: int
     applicant: ApplicantSummary
-    status: str
+    status: ReviewStatus
     # None while the applicant has not submitted: a draft's partial scores are not compared.
     result: ScoreResult | None
     decision_label: str | None
@@ -55,13 +55,36 @@ class ProgrammeReport:
         return [(e, e.result) for e in self.entries if e.result is not None]
 
     @property
-    def awaiting_moderation(self) -> int:
-        """Submitted applicants with written answers still awaiting moderation."""
-        return sum(1 for _, result in self.scored if result.awaiting_evaluation)
+    def awaited(self) -> list[str]:
+        """What the round still waits for, across its applicants; empty when nothing."""
+        not_submitted = sum(1 for e in self.entries if not e.status.submitted)
+        awaiting = sum(e.status.awaiting for e in self.entries if e.status.submitted)
+        open_clarifications = sum(e.status.open_clarifications for e in self.entries if e.status.submitted)
+        parts = []
+        if not_submitted:
+            parts.append(f"{not_submitted} applicant{'s' if not_submitted != 1 else ''} not submitted")
+        if awaiting:
+            parts.append(f"{awaiting} answer{'s' if awaiting != 1 else ''} awaiting evaluation")
+        if open_clarifications:
+            parts.append(f"{open_clarifications} clarification{'s' if open_clarifications != 1 else ''} open")
+        return parts
+
+    @property
+    def decided(self) -> int:
+        return sum(1 for e in self.entries if e.status.state == ReviewState.DECIDED)
+
+    @property
+    def status_label(self) -> str:
+        """The round's status in the words of each applicant's status; never final while anything is awaited."""
+        if self.awaited:
+            return "Draft — " + " / ".join(self.awaited)
+        if self.entries and self.decided == len(self.entries):
+            return "Decided"
+        return "Evaluated, for the panel"
 
     @property
     def is_draft(self) -> bool:
-        return len(self.scored) < len(self.entries) or self.awaiting_moderation > 0
+        return bool(self.awaited)
 
 
 def _comparison_chart(report: ProgrammeReport) -> str | None:

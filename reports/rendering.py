@@ -9,7 +9,11 @@ from typing import TYPE_CHECKING
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
+from questionnaires import SUFFICIENCY_LABELS
+from scoring.rules import sufficiency_of
 from scoring.states import GateOutcome, Recommendation
+
+from .content import ReviewState
 
 if TYPE_CHECKING:
     from weasyprint import Document
@@ -32,17 +36,25 @@ def environment() -> Environment:
     )
     env.filters["score"] = format_score
     env.filters["answer"] = format_answer
+    env.filters["judgement"] = format_judgement
     env.filters["criterion_value"] = format_criterion_value
     env.filters["day"] = format_day
     env.filters["moment"] = format_moment
     env.filters["stamp"] = format_stamp
-    # The engine's named states, so report templates need no bare "proceed" or "pass".
-    env.globals.update(GateOutcome=GateOutcome, Recommendation=Recommendation)
+    # The named states, so report templates need no bare "proceed", "pass" or "draft".
+    env.globals.update(GateOutcome=GateOutcome, Recommendation=Recommendation, ReviewState=ReviewState)
     return env
 
 
 def format_score(value, digits: int = 1) -> str:
     return "–" if value is None else f"{value:.{digits}f}"
+
+
+def format_judgement(score) -> str:
+    """A consensus score of an evidence question as the judgement it stands for."""
+    if score is None:
+        return "not yet judged"
+    return SUFFICIENCY_LABELS[sufficiency_of(float(score))].lower()
 
 
 def format_answer(value, question) -> str:

@@ -354,16 +354,29 @@ def random_cohort(
 
 
 def random_cohort_moderation(
-    questionnaire: Questionnaire, n_submissions: int, seed: int = 1, rate: float = 0.5
+    questionnaire: Questionnaire, n_submissions: int, seed: int = 1, rate: float = 0.5, verify_rate: float = 0.2
 ) -> pd.DataFrame:
+    """Consensus rows for a large cohort: scores for text answers (``rate`` of submissions), and
+    judgements of evidence and verified answers of other scored questions (``verify_rate``)."""
     gen = np.random.default_rng(seed)
     frames = []
+    judgements = np.array(list(SUFFICIENCY_SCORES), dtype=np.object_)
     for question in questionnaire.questions():
-        if question.type != "text" or questionnaire.is_per_member(question.id):
+        if questionnaire.is_per_member(question.id) or question.weight <= 0:
             continue
-        who = np.arange(n_submissions)[gen.random(n_submissions) < rate]
+        share = rate if question.type == "text" else verify_rate
+        who = np.arange(n_submissions)[gen.random(n_submissions) < share]
+        m = len(who)
+        values: Any
+        if question.type == "text":
+            values = gen.integers(0, 5, m) / 4
+        elif question.type == "evidence":
+            values = judgements[gen.integers(0, len(judgements), m)]
+        else:
+            rng = random.Random(int(gen.integers(0, 2**31)))  # noqa: S311 - reproducible test data, not secrets
+            values = [{"answer": random_answer(rng, question)} for _ in range(m)]
         frames.append(
-            pd.DataFrame({"submission": who, "question": question.id, "score": gen.integers(0, 5, len(who)) / 4})
+            pd.DataFrame({"submission": who, "question": question.id, "score": pd.Series(values, dtype=object)})
         )
     if not frames:
         return pd.DataFrame(columns=["submission", "question", "score"])

@@ -249,6 +249,7 @@ class _Search:
         max_changes: int,
         limited_gates: tuple[Gate, ...] = (),
         declarations: Declarations | None = None,
+        fixed: frozenset[str] = frozenset(),
     ):
         self.plan = plan
         self.answers = answers
@@ -257,6 +258,7 @@ class _Search:
         self.limited_gates = limited_gates
         # Members' declarations never change here; the limited gates' checks read them as they are.
         self.declarations = declarations or {}
+        self.fixed = fixed
         self.max_changes = max_changes
         self.order = {q.id: i for i, q in enumerate(plan.questions)}
         self._moves: dict[str, list[Move]] = {}
@@ -265,6 +267,8 @@ class _Search:
         self.best: tuple[Move, ...] | None = None
 
     def moves(self, qid: str) -> list[Move]:
+        if qid in self.fixed:
+            return []
         if qid not in self._moves:
             question = self.plan.question_index[qid]
             own = [c for c in self.required if c.question == qid]
@@ -410,11 +414,15 @@ def what_if(
     moderation: Mapping[str, Any] | None = None,
     max_changes: int = 4,
     member_answers: Mapping[str, Mapping[str, Any]] | None = None,
+    fixed: frozenset[str] = frozenset(),
 ) -> WhatIfResult | None:
     """The smallest set of improvements that reaches the next better recommendation, or None when the
     submission already proceeds, when no set of at most ``max_changes`` changes is enough, or when a
     failing member_declarations criterion blocks the next recommendation (declarations are facts,
-    never changed here; without ``member_answers`` every member_declarations criterion fails)."""
+    never changed here; without ``member_answers`` every member_declarations criterion fails).
+
+    ``fixed`` names questions whose answers are facts rather than claims (set by the commissioner,
+    say): like declarations, they are never changed, so a criterion only they could meet blocks."""
     plan = plan_for(questionnaire, framework)
     scores, verified = split_moderation(moderation or {})
     verified = {k: v for k, v in verified.items() if k not in plan.member_question_ids}
@@ -433,15 +441,22 @@ def what_if(
         return None
     target = RECOMMENDATION_ORDER[rank + 1]
     required = required_criteria(plan, target)
-    fixed = [c for c in required if c.type == "member_declarations"]
-    if any(not passes(c) for c in fixed):
+    declared = [c for c in required if c.type == "member_declarations"]
+    if any(not passes(c) for c in declared):
         return None
     # The remaining member_declarations criteria pass, and no change below can affect them.
     required = [c for c in required if c.type != "member_declarations"]
     best: tuple[tuple[int, float], tuple[Move, ...], _Search] | None = None
     for extra in _conditions_to_meet(framework, target, passes):
         search = _Search(
-            plan, read, scores, required + list(extra), max_changes, _limited_gates(framework, target), declarations
+            plan,
+            read,
+            scores,
+            required + list(extra),
+            max_changes,
+            _limited_gates(framework, target),
+            declarations,
+            fixed,
         )
         found = search.run()
         if found is None:

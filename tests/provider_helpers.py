@@ -12,11 +12,19 @@ from werkzeug.datastructures import MultiDict
 from assessor.extensions import db
 from assessor.models import Answer, AuditEvent, Evidence, Submission
 from questionnaires import DEFAULT_QUESTIONNAIRE_PATH, load_questionnaire
+from scoring import visible_question_ids
 
 QUESTIONNAIRE = load_questionnaire(DEFAULT_QUESTIONNAIRE_PATH)
 DOMAINS = {d.id: d for d in QUESTIONNAIRE.domains}
 EASTBROOK = "Eastbrook Community Partnership"
 ALLIANCE = "Northshire Care Alliance"
+
+
+def required_before_any_answer(domain, applicant_type: str = "single") -> list:
+    """The required questions a provider is asked on a domain's page before answering anything there:
+    its own questions (not the round's or the applicant record's) that its applicant type shows."""
+    shown = visible_question_ids(QUESTIONNAIRE, {"strategy.applicant_type": applicant_type})
+    return [q for q in domain.questions if q.answered_by == "provider" and q.required and q.id in shown]
 
 
 def minimal_pdf(label: str = "evidence") -> bytes:
@@ -25,13 +33,15 @@ def minimal_pdf(label: str = "evidence") -> bytes:
 
 
 def domain_form_data(domain, choose="best") -> dict:
-    """Form fields a person would post to answer every question of a domain.
+    """Form fields a person would post to answer every question of a domain they answer.
 
     ``choose="best"`` picks the highest-scoring answer everywhere, ``"worst"`` the lowest.
     """
     best = choose == "best"
     data: dict = {}
     for q in domain.questions:
+        if q.answered_by != "provider":
+            continue  # set on the round or from the applicant record: no field on the page
         name = "q-" + q.id
         if q.type == "scale":
             data[name] = str(len(q.levels) - 1 if best else 0)
@@ -44,8 +54,11 @@ def domain_form_data(domain, choose="best") -> dict:
             data[name] = [o.value for o in q.options] if best else [min(q.options, key=lambda o: o.score).value]
         elif q.type == "number":
             bands = q.bands or []
+            if not bands:
+                data[name] = "1"
+                continue
             top = max(bands, key=lambda b: b.score) if best else min(bands, key=lambda b: b.score)
-            data[name] = str(int(top.min) if top.min == int(top.min) else top.min) if bands else "1"
+            data[name] = str(int(top.min) if top.min == int(top.min) else top.min)
         elif q.type == "text":
             data[name] = f"Our answer to {q.id}: we have a plan agreed by every partner board."
         elif q.type == "evidence":

@@ -108,6 +108,7 @@ POLICY: dict[str, Policy] = {
     "review.manage_round": Policy(COMMISSIONERS, _only("round_admin", "site_admin")),
     "review.invite_provider": Policy(COMMISSIONERS, _only("round_admin", "site_admin")),
     "review.add_round_applicant": Policy(COMMISSIONERS, _only("round_admin", "site_admin")),
+    "review.set_contract_parameters": Policy(COMMISSIONERS, _only("round_admin", "site_admin")),
     "review.evaluate_question": Policy(COMMISSIONERS, _only("evaluator", "site_admin")),
     "review.moderate_question": Policy(COMMISSIONERS, _only("moderator", "site_admin")),
     "review.ask_clarification": Policy(COMMISSIONERS, _only("evaluator", "moderator", "site_admin")),

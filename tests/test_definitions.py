@@ -192,7 +192,7 @@ def test_unknown_key_names_the_allowed_keys_on_the_key_line():
             HEAD + 4,
             "domains[0].questions[0].colour",
             "unknown key 'colour' (allowed: id, type, text, hint, weight, required, levels, scores, "
-            "options, bands, unit, show_if)",
+            "options, bands, unit, show_if, answered_by)",
         )
     ]
 
@@ -1359,23 +1359,237 @@ def test_content_hash_changes_when_a_domain_becomes_per_member(member_questionna
     assert content_hash(joint) != content_hash(member_questionnaire)
 
 
-def test_shipped_definitions_have_member_declarations():
+def test_shipped_definitions_split_member_declarations_into_mandatory_and_discretionary_grounds():
     questionnaire = load_questionnaire(DEFAULT_QUESTIONNAIRE_PATH)
     framework = load_framework(DEFAULT_FRAMEWORK_PATH, questionnaire)
-    assert questionnaire.version == "2026.2" and framework.version == "2"
-    declarations = questionnaire.domains[-1]
-    assert (declarations.id, declarations.title, declarations.per_member) == (
-        "declarations",
-        "Member declarations",
-        True,
-    )
-    assert [d.id for d in questionnaire.member_domains()] == ["declarations"]
-    deciding = declarations.declaration_questions()
-    assert len(deciding) == 4 and all(q.type == "yesno" for q in deciding)
-    # "No" is the clear answer to every exclusion ground, and each adverse answer asks for an explanation.
-    assert all(q.yes_no_scores.no == 1 and q.yes_no_scores.yes == 0 for q in deciding)
-    explained = {q.show_if.question for q in declarations.questions if q.type == "text"}
-    assert explained == {q.id for q in deciding}
+    assert questionnaire.version == "2026.3" and framework.version == "3"
+    assert [d.id for d in questionnaire.member_domains()] == ["mandatory_exclusions", "discretionary_exclusions"]
+    mandatory, discretionary = questionnaire.member_domains()
+    for domain in (mandatory, discretionary):
+        deciding = domain.declaration_questions()
+        assert deciding and all(q.type == "yesno" for q in deciding)
+        # "No" is the clear answer to every exclusion ground, and each adverse answer asks for an explanation.
+        assert all(q.yes_no_scores.no == 1 and q.yes_no_scores.yes == 0 for q in deciding)
+        explained = {q.show_if.question for q in domain.questions if q.type == "text"}
+        assert explained == {q.id for q in deciding}
+    assert [q.id for q in mandatory.declaration_questions()] == ["declarations.convictions"]
+    # Every discretionary ground asks for the evidence of self-cleaning the panel judges.
+    self_cleaning = {q.show_if.question for q in discretionary.questions if q.id.endswith("_self_cleaning")}
+    assert self_cleaning == {q.id for q in discretionary.declaration_questions()}
     eligibility = framework.gates[0]
-    criterion = next(c for c in eligibility.criteria if c.type == "member_declarations")
-    assert (criterion.id, criterion.domain, criterion.on_fail) == ("G1.member_declarations", "declarations", "fail")
+    read = {c.domain: (c.id, c.on_fail) for c in eligibility.criteria if c.type == "member_declarations"}
+    assert read == {
+        "mandatory_exclusions": ("G1.mandatory_exclusions", "fail"),
+        "discretionary_exclusions": ("G1.discretionary_exclusions", "conditional"),
+    }
+
+
+# --------------------------------------------------------------------------------------------------
+# answered_by: questions the round administrator or the applicant record answers
+
+ANSWERED_ELSEWHERE = """
+- id: q.type
+  type: choice
+  answered_by: applicant
+  text: Alliance or single organisation?
+  weight: 0
+  options:
+    - {value: alliance, label: An alliance}
+    - {value: single, label: A single organisation}
+- id: q.term
+  type: number
+  answered_by: round
+  text: Contract term in years
+  weight: 0
+  unit: years
+- id: q.partners
+  type: scale
+  text: How well do the partners work together?
+  levels: [badly, well]
+  show_if: {question: q.type, equals: alliance}
+"""
+
+
+def test_questions_answered_by_the_round_or_the_applicant_record_load():
+    questionnaire = parse_questionnaire(questionnaire_text(ANSWERED_ELSEWHERE))
+    assert [q.answered_by for q in questionnaire.questions()] == ["applicant", "round", "provider"]
+    assert not any(q.scored for q in questionnaire.questions()[:2])
+
+
+def test_content_hash_is_unchanged_by_answered_by_provider_written_out():
+    plain = parse_questionnaire(questionnaire_text(VALID_BODY))
+    explicit = parse_questionnaire(
+        questionnaire_text(VALID_BODY.replace("  type: yesno\n", "  type: yesno\n  answered_by: provider\n"))
+    )
+    assert explicit.question("q.yes").answered_by == "provider"
+    assert content_hash(explicit) == content_hash(plain)
+    changed = parse_questionnaire(
+        questionnaire_text(ANSWERED_ELSEWHERE.replace("answered_by: round", "answered_by: provider"))
+    )
+    assert content_hash(changed) != content_hash(parse_questionnaire(questionnaire_text(ANSWERED_ELSEWHERE)))
+
+
+def test_a_question_answered_by_the_round_is_never_weighted():
+    assert q_problems("""
+        - id: q.term
+          type: number
+          answered_by: round
+          text: Contract term in years
+          weight: 1.5
+        - id: q.population
+          type: number
+          answered_by: round
+          text: Capitated population
+    """) == [
+        (
+            HEAD + 5,
+            "domains[0].questions[0].weight",
+            "a question answered by the round administrator is never scored, so its weight must be 0, not 1.5",
+        ),
+        (
+            HEAD + 8,
+            "domains[0].questions[1].answered_by",
+            "a question answered by the round administrator is never scored, so it needs 'weight: 0' "
+            "(without it the weight would be 1)",
+        ),
+    ]
+
+
+def test_answered_by_refuses_unknown_answerers_files_for_a_round_and_a_free_form_applicant_question():
+    assert q_problems("""
+        - id: q.board
+          type: yesno
+          answered_by: panel
+          text: Board?
+        - id: q.file
+          type: evidence
+          answered_by: round
+          text: Upload the notice.
+          weight: 0
+        - id: q.kind
+          type: choice
+          answered_by: applicant
+          text: What kind?
+          weight: 0
+          options:
+            - {value: trust, label: A trust}
+            - {value: federation, label: A federation}
+          show_if: {question: q.board, equals: true}
+    """) == [
+        (
+            HEAD + 3,
+            "domains[0].questions[0].answered_by",
+            "answered_by 'panel' is not one of 'provider', 'round' or 'applicant'",
+        ),
+        (
+            HEAD + 6,
+            "domains[0].questions[1].type",
+            "a question answered by the round administrator cannot be an evidence question: "
+            "nobody uploads files for a round",
+        ),
+        (
+            HEAD + 11,
+            "domains[0].questions[2].type",
+            "a question answered by Gateway from the applicant record must be a choice question with "
+            "exactly the options 'alliance' and 'single' (the applicant's type, which Gateway fills in)",
+        ),
+        (
+            HEAD + 18,
+            "domains[0].questions[2].show_if",
+            "a question answered by Gateway from the applicant record is always answered, so it takes no show_if",
+        ),
+    ]
+
+
+def test_a_round_question_can_only_depend_on_another_round_question():
+    assert q_problems("""
+        - id: q.basis
+          type: choice
+          text: Whole population or cohort?
+          options:
+            - {value: whole, label: Whole population}
+            - {value: cohort, label: A cohort}
+        - id: q.cohort
+          type: number
+          answered_by: round
+          text: Cohort size
+          weight: 0
+          show_if: {question: q.basis, equals: cohort}
+    """) == [
+        (
+            HEAD + 12,
+            "domains[0].questions[1].show_if.question",
+            "show_if refers to question 'q.basis', which is not answered by the round administrator; "
+            "a question answered once for the whole round can only depend on another such question",
+        )
+    ]
+
+
+def test_a_per_member_question_cannot_be_answered_by_the_round():
+    text = questionnaire_text(VALID_BODY) + more_items("""
+        - id: members
+          title: Member declarations
+          per_member: true
+          questions:
+            - id: m.insolvent
+              type: yesno
+              answered_by: round
+              text: Insolvent?
+              scores: {"yes": 0, "no": 1}
+    """)
+    problems = problems_in(text)
+    assert [(path, message) for _, path, message in problems] == [
+        (
+            "domains[1].questions[0].answered_by",
+            "a question in per_member domain 'members' is answered by each member organisation, "
+            "so it cannot be answered_by: round",
+        )
+    ]
+
+
+def test_a_gate_cannot_read_the_score_of_a_text_question_the_round_answers():
+    questionnaire = parse_questionnaire(
+        questionnaire_text("""
+            - id: q.notice
+              type: text
+              answered_by: round
+              text: Contract notice summary
+              weight: 0
+            - id: q.score
+              type: scale
+              text: How far?
+              levels: [none, all]
+        """)
+    )
+    assert f_problems(
+        """
+        - {id: c1, type: question_min, question: q.notice, min: 0.5}
+        """,
+        questionnaire,
+    ) == [
+        (
+            FHEAD + 1,
+            "gates[0].criteria[0].question",
+            "'q.notice' is a text question answered by the round administrator, which evaluators never score, "
+            "so a question_min criterion cannot read it",
+        )
+    ]
+
+
+def test_shipped_questionnaire_sets_the_contract_on_the_round_and_the_applicant_type_from_the_record():
+    questionnaire = load_questionnaire(DEFAULT_QUESTIONNAIRE_PATH)
+    framework = load_framework(DEFAULT_FRAMEWORK_PATH, questionnaire)
+    by_round = [q.id for q in questionnaire.questions() if q.answered_by == "round"]
+    assert by_round == [
+        "strategy.capitated_population",
+        "strategy.contract_services",
+        "strategy.contract_term",
+        "strategy.contract_envelope",
+    ]
+    assert [q.id for q in questionnaire.questions() if q.answered_by == "applicant"] == ["strategy.applicant_type"]
+    # The provider no longer chooses its own scope or term.
+    assert questionnaire.question("strategy.services_in_scope") is None
+    assert questionnaire.question("strategy.contract_years") is None
+    criteria = {c.id: c for g in framework.gates for c in g.criteria}
+    assert criteria["G1.population"].question == "strategy.capitated_population"
+    assert criteria["G1.contract_years"].question == "strategy.contract_term"

@@ -118,7 +118,8 @@ def test_demo_round_tells_the_expected_story(demo, data):
         statuses = {s.status for s in submissions}
     assert outcomes["Northshire Care Alliance"] == "proceed_with_conditions"
     assert outcomes["Southvale GP Federation"] == "open_procurement"
-    assert outcomes["Riverside Integrated Care"] == "proceed"
+    # Its capitated population (set on the round) is under 100,000: it proceeds with a risk-protection condition.
+    assert outcomes["Riverside Integrated Care"] == "proceed_with_conditions"
     assert statuses == {"draft", "submitted", "under_review", "decided"}
 
 

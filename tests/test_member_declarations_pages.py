@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html as html_lib
+import json
 import re
 
 from assessor.extensions import db
@@ -212,4 +213,47 @@ def test_the_printable_version_includes_every_members_declarations(demo, data, m
     ):
         assert f"<h3>{member}</h3>" in printed
     # The demo members all declared "No" to every exclusion ground; no explanation box was asked.
-    assert printed.count(">No</span>") == 4 * 4
+    assert printed.count(">No</span>") == 4 * 5
+
+
+def test_a_discretionary_ground_asks_for_evidence_of_self_cleaning_and_leaves_the_panel_a_condition(
+    demo, data, make_browser
+):
+    sid = submission_id(data, ALLIANCE)
+    members = member_ids(data, sid)
+    set_status(data, sid, "draft")
+    gp = make_browser()
+    gp.login("gp@northshire-pcc.example")
+    url = member_declarations_url(sid, members[PCC])
+    page = gp.get(url).get_data(as_text=True)
+    text = _text(page)
+    # Both kinds of ground are on the member's one page, each under its own heading.
+    assert "Member declarations: mandatory grounds for exclusion" in text
+    assert "Member declarations: discretionary grounds for exclusion" in text
+    assert "hidden" in question_box(page, "declarations.insolvency_self_cleaning")
+
+    response = gp.post(url, {**clean_declarations(), "q-declarations.insolvency": "yes"}, page=url)
+    assert response.status_code == 302 and response.headers["Location"].startswith(url)
+    reopened = gp.get(url).get_data(as_text=True)
+    for explanation in ("declarations.insolvency_detail", "declarations.insolvency_self_cleaning"):
+        assert "hidden" not in question_box(reopened, explanation)
+    evidence = "Every creditor was paid in full in March 2025; the 2025 audited accounts are unqualified."
+    saved = post_page(
+        gp.client,
+        url,
+        reopened,
+        {
+            "q-declarations.insolvency_detail": "A company voluntary arrangement agreed in 2024.",
+            "q-declarations.insolvency_self_cleaning": evidence,
+        },
+    )
+    assert saved.status_code == 302
+    assert _declared(data, sid, members[PCC])["declarations.insolvency_self_cleaning"] == evidence
+
+    # The eligibility gate becomes conditional, not failed: the panel weighs the evidence.
+    with data() as session:
+        result = json.loads(session.get(Submission, sid).result_json)
+    eligibility = next(g for g in result["gates"] if g["id"] == "G1")
+    criteria = {c["id"]: c["passed"] for c in eligibility["criteria"]}
+    assert criteria["G1.mandatory_exclusions"] and not criteria["G1.discretionary_exclusions"]
+    assert eligibility["outcome"] == "conditional"

@@ -36,6 +36,7 @@ EXPECTED_TABLES = {
     "review_recommendation",
     "decision_publication",
     "representation",
+    "round_answer",
 }
 
 
@@ -50,6 +51,10 @@ def _round_trip(url, tmp_path):
 
         upgrade()
         assert _tables(db.engine) >= EXPECTED_TABLES
+        # 0008: a clarification carries the date the provider is asked to reply by.
+        assert "reply_by" in {column["name"] for column in sa.inspect(db.engine).get_columns("clarification")}
+        downgrade(revision="0007")
+        assert "reply_by" not in {column["name"] for column in sa.inspect(db.engine).get_columns("clarification")}
         downgrade(revision="base")
         assert _tables(db.engine) == set()
         upgrade()

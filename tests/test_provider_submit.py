@@ -20,6 +20,7 @@ from tests.provider_helpers import (
     page_form,
     post_page,
     question_box,
+    required_before_any_answer,
     set_status,
     submission_id,
 )
@@ -37,7 +38,9 @@ def test_unanswered_questions_link_to_their_fields_and_block_submission(demo, da
     summary = page[page.index('class="error-summary"') : page.index("</ul>")]
     links = re.findall(r'href="([^"]+)"', summary)
     # Declarations each member organisation makes for itself are not joint questions of this list.
-    expected = [q.id for d in QUESTIONNAIRE.joint_domains() for q in d.questions if q.required and q.show_if is None]
+    # Nor are the round's contract parameters or the applicant type; Eastbrook, a single organisation,
+    # is asked about its subcontractors rather than partners.
+    expected = [q.id for d in QUESTIONNAIRE.joint_domains() for q in required_before_any_answer(d)]
     assert [urlsplit(html_lib.unescape(link)).fragment for link in links] == ["q-" + qid for qid in expected]
 
     # Every link lands on a field that exists, and is showing, on its domain page.
@@ -89,7 +92,7 @@ def test_printable_view_and_history_are_written_for_people(demo, data, browser, 
     sid = submission_id(data, EASTBROOK)
     browser.login("lead@eastbrook.example")
     strategy = DOMAINS["strategy"]
-    vision = strategy.questions[0]
+    vision = next(q for q in strategy.questions if q.id == "strategy.vision")
     follow_up = next(q for q in strategy.questions if q.show_if)
     url = f"/provider/submissions/{sid}/sections/strategy"
     post_page(browser.client, url, browser.get(url).get_data(as_text=True), {"q-" + vision.id: "0"})

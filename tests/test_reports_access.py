@@ -9,6 +9,7 @@ from assessor.models import AuditEvent, EvaluatorScore, Round, Submission, User
 from assessor.services import decisions, standstill
 from scoring import RECOMMENDATION_LABELS
 from tests.reports_helpers import pdf_pages, squash, submission_named
+from tests.review_helpers import page_text
 
 ALLIANCE = "Northshire Care Alliance"
 GP_FEDERATION = "Southvale GP Federation"
@@ -59,15 +60,22 @@ def test_providers_get_only_their_own_feedback_and_never_a_panel_report(demo, da
         assert southvale.get(url).status_code == 403, url
     assert southvale.get(f"/provider/submissions/{ids[ALLIANCE]}/feedback.pdf").status_code == 404
     assert southvale.get(f"/provider/submissions/{ids[RIVERSIDE]}/feedback.pdf").status_code == 404
-    # Its own feedback waits for the panel's decision or the round's close.
-    early = southvale.get(f"/provider/submissions/{ids[GP_FEDERATION]}/feedback.pdf")
-    assert early.status_code == 409
-    assert "is published or the round has closed" in early.get_data(as_text=True)
+    # Its own feedback waits for its answers to be evaluated and the panel's decision to be published:
+    # the provider is told so on its overview, not shown an error page.
+    early = southvale.get(f"/provider/submissions/{ids[GP_FEDERATION]}/feedback.pdf", follow_redirects=True)
+    assert early.status_code == 200 and early.mimetype == "text/html"
+    with data() as session:
+        waiting = session.get_one(Submission, ids[GP_FEDERATION]).awaiting_count
+    assert waiting > 1
+    assert (
+        f"Your feedback report is not available yet: {waiting} answers are still being evaluated; "
+        "the panel's decision has not been published."
+    ) in page_text(early)
 
     riverside = make_browser()
     riverside.login("lead@riverside-icp.example")
     # Riverside's decision is recorded but not yet published: the applicant must not learn it early.
-    assert riverside.get(f"/provider/submissions/{ids[RIVERSIDE]}/feedback.pdf").status_code == 409
+    assert riverside.get(f"/provider/submissions/{ids[RIVERSIDE]}/feedback.pdf").status_code == 302
     _publish(data, ids[RIVERSIDE])
     response = riverside.get(f"/provider/submissions/{ids[RIVERSIDE]}/feedback.pdf")
     assert response.status_code == 200 and response.mimetype == "application/pdf"
@@ -89,17 +97,17 @@ def test_providers_get_only_their_own_feedback_and_never_a_panel_report(demo, da
     ):
         assert other not in text, other
 
-    # Closing the round publishes feedback to every applicant, still only to its own members.
+    # Closing the round issues no feedback of itself: only a published decision does.
     with data() as session:
         session.get(Round, ids["round"]).status = "closed"
         session.commit()
-    assert southvale.get(f"/provider/submissions/{ids[GP_FEDERATION]}/feedback.pdf").status_code == 200
+    assert southvale.get(f"/provider/submissions/{ids[GP_FEDERATION]}/feedback.pdf").status_code == 302
     assert southvale.get(f"/provider/submissions/{ids[ALLIANCE]}/feedback.pdf").status_code == 404
     partner = make_browser()
     partner.login("gp@northshire-pcc.example")
-    assert partner.get(f"/provider/submissions/{ids[ALLIANCE]}/feedback.pdf").status_code == 200
+    assert partner.get(f"/provider/submissions/{ids[ALLIANCE]}/feedback.pdf").status_code == 302
     with data() as session:
-        assert session.query(AuditEvent).filter_by(action="report.feedback_generated").count() == 3
+        assert session.query(AuditEvent).filter_by(action="report.feedback_generated").count() == 1
 
 
 def test_commissioners_download_the_programme_summary_and_the_panel_pack(demo, data, make_browser):
@@ -139,7 +147,7 @@ def test_commissioners_download_the_programme_summary_and_the_panel_pack(demo, d
     pack = pdf_pages(response.data)
     cover = squash(pack[0])
     assert "GATEWAY PANEL PACK" in cover
-    assert "Programme summary" in cover and f"Panel report (final) {RIVERSIDE}" in cover
+    assert "Programme summary" in cover and f"Panel report: Decided (version 1) {RIVERSIDE}" in cover
     panel_pages = [p for p in pack if f"Gateway panel report: {RIVERSIDE}" in squash(p)]
     assert panel_pages and not any(f"Gateway panel report: {ALLIANCE}" in squash(p) for p in pack)
     # The contents give each part's pages in the pack, and each part keeps its own numbering.

@@ -105,7 +105,10 @@ def test_the_dashboard_filters_sorts_and_pages_on_the_stored_summaries(app, data
     browser = signed_in(make_browser, COMMISSIONERS["evaluator"])
     url = f"/review/rounds/{world.round_id}"
 
-    by_overall = [r["id"] for r in sorted(everyone, key=lambda r: (-r["overall"], r["id"]))]
+    # Drafts have no outcome yet: they show "Not submitted" and come after every submitted row.
+    submitted = [r for r in everyone if r["status"] != "draft"]
+    drafts = sorted(r["id"] for r in everyone if r["status"] == "draft")
+    by_overall = [r["id"] for r in sorted(submitted, key=lambda r: (-r["overall"], r["id"]))] + drafts
     first = page_text(browser.get(url))
     assert _listed_ids(first) == by_overall[:50]
     assert "62 submissions match; page 1 of 2" in first
@@ -114,7 +117,10 @@ def test_the_dashboard_filters_sorts_and_pages_on_the_stored_summaries(app, data
     assert f"{made[0]['overall']:.1f}" in (first + second)
 
     ascending = page_text(browser.get(f"{url}?sort=overall&order=asc"))
-    assert _listed_ids(ascending) == list(reversed(by_overall))[:50]
+    assert (
+        _listed_ids(ascending)
+        == ([r["id"] for r in sorted(submitted, key=lambda r: (r["overall"], r["id"]))] + drafts)[:50]
+    )
     by_name = page_text(browser.get(f"{url}?sort=applicant"))
     assert _listed_ids(by_name) == [r["id"] for r in sorted(everyone, key=lambda r: (r["name"], r["id"]))][:50]
 
@@ -128,9 +134,17 @@ def test_the_dashboard_filters_sorts_and_pages_on_the_stored_summaries(app, data
     # An unknown filter value is ignored rather than failing the page.
     assert len(_listed_ids(page_text(browser.get(f"{url}?status=lost&rag=Purple&sort=nonsense")))) == 50
     # Gate outcomes come from the stored result, and viewing never rescored anything.
-    shown = made[0] if made[0]["id"] in by_overall[:50] else next(m for m in made if m["id"] in by_overall[:50])
+    shown = next(m for m in made if m["id"] in by_overall[:50] and m["status"] != "draft")
     row = re.search(rf'href="/review/submissions/{shown["id"]}".*?</tr>', first, re.S).group(0)
     assert f"A: {shown['gates'][0]['outcome']}" in row and "B: pass" in row
+    # A draft's row says it is not submitted, with no score, rating, gates or recommendation.
+    draft = next(m for m in made if m["status"] == "draft")
+    row = re.search(rf'href="/review/submissions/{draft["id"]}".*?</tr>', first + second, re.S).group(0)
+    assert row.count("Not submitted") == 2 and f"{draft['overall']:.1f}" not in row
+    assert "gate-" not in row and not any(label in row for label in ("Proceed", "Default to open"))
+    # Filtering by recommendation or rating lists submitted assessments only.
+    proceeding = page_text(browser.get(f"{url}?recommendation=proceed"))
+    assert sorted(_listed_ids(proceeding)) == sorted(r["id"] for r in submitted if r["recommendation"] == "proceed")
     assert _stored(data, made[0]["id"]) == before
 
 

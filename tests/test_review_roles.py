@@ -31,6 +31,7 @@ EXPECTED = {
     "review.manage_round": only("round_admin"),
     "review.invite_provider": only("round_admin"),
     "review.add_round_applicant": only("round_admin"),
+    "review.set_contract_parameters": only("round_admin"),
     "review.submission": EVERY_COMMISSIONER,
     "review.question": EVERY_COMMISSIONER,
     "review.evaluate_question": only("evaluator"),

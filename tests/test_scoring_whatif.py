@@ -460,3 +460,12 @@ def test_what_if_is_fast_on_the_shipped_questionnaire():
             assert 1 <= len(found.changes) <= 4
     timings.sort()
     assert timings[len(timings) // 2] < 1.0, timings
+
+
+def test_a_fixed_answer_is_never_changed():
+    # The only way to the next recommendation is the reserves answer; when it is a fact (set by the
+    # commissioner, say) there is no suggestion, as for members' declarations.
+    q, f = build([FIN], [{"id": "G.r", "type": "question_min", "question": "fin.reserves", "min": 1}])
+    answers = {"fin.risk_share": 4, "fin.reserves": False}
+    assert [c.question_id for c in what_if(q, f, answers).changes] == ["fin.reserves"]
+    assert what_if(q, f, answers, fixed=frozenset({"fin.reserves"})) is None

@@ -33,6 +33,7 @@ EXEMPT = {
     "review.manage_round": "changes the round's settings and deadlines",
     "review.invite_provider": "invites an organisation's people to the round",
     "review.add_round_applicant": "adds an applicant to the round before anything is submitted",
+    "review.set_contract_parameters": "sets the contract parameters every applicant of the round sees alike",
     "review.start_checkpoint": "starts the next checkpoint round for every applicant",
     # The calendar the standstill periods are counted on, shared by every round.
     "review.bank_holidays": "adds a bank holiday",

@@ -140,10 +140,12 @@ def test_feedback_waits_for_publication_and_shows_only_the_published_decision(ap
     lead = signed_in(make_browser, PROVIDER_LEAD)
     feedback = f"/provider/submissions/{world.submission_id}/feedback.pdf"
 
-    # Recorded but not published: the provider learns nothing of it.
+    # Recorded but not published: the provider learns nothing of it, and is told what the feedback waits for.
     response = lead.get(feedback)
-    assert response.status_code == 409
-    assert "on your submission is published or the round has closed" in response.get_data(as_text=True)
+    assert response.status_code == 302 and response.headers["Location"].endswith("#feedback")
+    page = page_text(lead.get(response.headers["Location"]))
+    assert "Your feedback report is not available yet: the panel's decision has not been published." in page
+    assert "Proceed" not in page
     assert _feedback(app, world.submission_id) == (False, None)
 
     publish(make_browser, world.submission_id)
@@ -160,10 +162,13 @@ def test_feedback_waits_for_publication_and_shows_only_the_published_decision(ap
     assert decision is not None and decision.outcome == "open_procurement"
 
 
-def test_feedback_after_the_round_closes_shows_no_unpublished_decision(app, data, make_browser):
+def test_closing_the_round_issues_no_feedback_without_a_published_decision(app, data, make_browser):
     world = decided_world(data, make_browser)
     with data() as session:
         session.get_one(Round, world.round_id).status = "closed"
         session.commit()
     available, decision = _feedback(app, world.submission_id)
-    assert available and decision is None
+    assert not available and decision is None
+    lead = signed_in(make_browser, PROVIDER_LEAD)
+    response = lead.get(f"/provider/submissions/{world.submission_id}/feedback.pdf", follow_redirects=True)
+    assert "the panel's decision has not been published" in page_text(response)

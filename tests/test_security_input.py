@@ -16,13 +16,18 @@ from werkzeug.http import parse_options_header
 
 from assessor.extensions import db
 from assessor.models import Answer, AuditEvent, Evidence, Submission
-from questionnaires import DEFAULT_QUESTIONNAIRE_PATH, load_questionnaire
+from questionnaires import DEFAULT_QUESTIONNAIRE_PATH, QUESTION_TYPES, load_questionnaire
 from tests.provider_helpers import domain_form_data, minimal_pdf
 from tests.web_client import csrf_token
 
 QUESTIONNAIRE = load_questionnaire(DEFAULT_QUESTIONNAIRE_PATH)
-STRATEGY = QUESTIONNAIRE.domains[0]
-QUESTIONS = {q.type: q for q in reversed(STRATEGY.questions) if not q.show_if}
+# The first domain with a question of every type a provider answers.
+DOMAIN = next(
+    d
+    for d in QUESTIONNAIRE.joint_domains()
+    if {q.type for q in d.questions if q.answered_by == "provider" and not q.show_if} >= set(QUESTION_TYPES)
+)
+QUESTIONS = {q.type: q for q in reversed(DOMAIN.questions) if not q.show_if and q.answered_by == "provider"}
 TEXT = QUESTIONS["text"]
 NUMBER = QUESTIONS["number"]
 OTHER_TEXT_VALUE = "Our partner boards agreed the case for change in March."
@@ -50,7 +55,8 @@ def _stored(data, submission_id) -> tuple:
 
 
 def _valid_answers() -> dict:
-    answers = {k: v for k, v in domain_form_data(STRATEGY).items() if k != "q-" + EVIDENCE.id}
+    evidence = {"q-" + q.id for q in DOMAIN.questions if q.type == "evidence"}
+    answers = {k: v for k, v in domain_form_data(DOMAIN).items() if k not in evidence}
     answers["q-" + TEXT.id] = OTHER_TEXT_VALUE
     answers["q-" + NUMBER.id] = OTHER_NUMBER_VALUE
     return answers
@@ -78,7 +84,7 @@ HOSTILE_VALUES = [
 
 def test_every_kind_of_bad_field_value_is_refused_with_a_message_and_nothing_is_stored(demo, data, browser):
     ids = _ids(data)
-    url = f"/provider/submissions/{ids['draft']}/sections/{STRATEGY.id}"
+    url = f"/provider/submissions/{ids['draft']}/sections/{DOMAIN.id}"
     browser.login(PROVIDER)
     before = _stored(data, ids["draft"])
     token = csrf_token(browser.get(url).get_data(as_text=True))
@@ -131,7 +137,7 @@ MARKUP = '<script>alert("x")</script><img src=x onerror=alert(1)>"><svg onload=a
 
 def test_markup_in_answers_and_file_names_is_stored_as_typed_and_shown_escaped(demo, data, browser, make_browser):
     ids = _ids(data)
-    url = f"/provider/submissions/{ids['draft']}/sections/{STRATEGY.id}"
+    url = f"/provider/submissions/{ids['draft']}/sections/{DOMAIN.id}"
     browser.login(PROVIDER)
     evil_name = "<img src=x onerror=alert(3)>.pdf"
     response = browser.post(
@@ -201,7 +207,7 @@ PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 )
 def test_bad_uploads_are_refused_and_nothing_on_the_page_is_stored(demo, data, browser, name, content, message):
     ids = _ids(data)
-    url = f"/provider/submissions/{ids['draft']}/sections/{STRATEGY.id}"
+    url = f"/provider/submissions/{ids['draft']}/sections/{DOMAIN.id}"
     browser.login(PROVIDER)
     before = _stored(data, ids["draft"])
     response = _upload(browser, url, name, content)
@@ -213,7 +219,7 @@ def test_bad_uploads_are_refused_and_nothing_on_the_page_is_stored(demo, data, b
 
 def test_oversize_uploads_are_refused_per_file_and_per_request(demo, data, browser):
     ids = _ids(data)
-    url = f"/provider/submissions/{ids['draft']}/sections/{STRATEGY.id}"
+    url = f"/provider/submissions/{ids['draft']}/sections/{DOMAIN.id}"
     browser.login(PROVIDER)
     before = _stored(data, ids["draft"])
     demo.config["MAX_UPLOAD_BYTES"] = 4096
@@ -233,7 +239,7 @@ def test_oversize_uploads_are_refused_per_file_and_per_request(demo, data, brows
 
 def test_path_traversal_file_names_cannot_escape_the_upload_folder(demo, data, browser, tmp_path):
     ids = _ids(data)
-    url = f"/provider/submissions/{ids['draft']}/sections/{STRATEGY.id}"
+    url = f"/provider/submissions/{ids['draft']}/sections/{DOMAIN.id}"
     upload_root = Path(demo.config["UPLOAD_FOLDER"]).resolve()
     browser.login(PROVIDER)
     names = [
@@ -258,7 +264,7 @@ def test_path_traversal_file_names_cannot_escape_the_upload_folder(demo, data, b
 
 def test_a_domain_form_cannot_remove_another_applicants_evidence(demo, data, browser):
     ids = _ids(data)
-    url = f"/provider/submissions/{ids['draft']}/sections/{STRATEGY.id}"
+    url = f"/provider/submissions/{ids['draft']}/sections/{DOMAIN.id}"
     browser.login(PROVIDER)
     response = browser.post(
         url, {**_valid_answers(), "action": "save", "remove-evidence": str(ids["foreign_evidence"])}

@@ -11,6 +11,7 @@ from ..extensions import db
 from ..ids import parse_id
 from ..refusals import error_summary
 from ..services import clarifications as clarification_service
+from ..services import standstill
 from ..services.definitions import questionnaire_for
 from ..services.errors import Refused
 from . import bp
@@ -47,6 +48,7 @@ def clarifications(submission_id: int) -> Response | str:
         submission=submission,
         questionnaire=questionnaire_for(submission.round),
         clarifications=clarification_service.for_submission(submission),
+        today=standstill.today(),
         problems=problems,
         drafts=drafts,
         form=FlaskForm(formdata=None),

@@ -20,7 +20,15 @@ from ..ids import parse_id
 from ..models import Evidence, Submission, User
 from ..report_downloads import evidence_download
 from ..services import access, confirmations
-from ..services.answers import Conflict, Saved, StoredAnswer, answer_rows, evidence_rows, save_answer
+from ..services.answers import (
+    Conflict,
+    Saved,
+    StoredAnswer,
+    answer_rows,
+    answered_by_provider,
+    evidence_rows,
+    save_answer,
+)
 from ..services.assignments import assign_domain, assignable_people, assignments_for, can_assign, domain_assignee
 from ..services.definitions import questionnaire_for
 from ..services.errors import Refused
@@ -41,14 +49,17 @@ from .forms import NOBODY, assignment_form_class
 
 
 class DomainPage(AnswerPage):
-    """A joint domain: its answers, and the evidence files attached to or removed from it on the same page."""
+    """A joint domain: its answers, and the evidence files attached to or removed from it on the same page.
+
+    Questions the provider does not answer (the round's contract parameters, the applicant type) are
+    shown on the page, read-only, but are not part of its form: nothing posted can change them."""
 
     def __init__(self, submission: Submission, questionnaire: Questionnaire, domain: Domain):
         self.submission = submission
         self.questionnaire = questionnaire
         self.domain = domain
         self.visible_before: set[str] = set()
-        super().__init__(domain.questions)
+        super().__init__([q for q in domain.questions if answered_by_provider(q)])
 
     rows: dict[str, StoredAnswer]
 
@@ -179,6 +190,7 @@ class DomainPage(AnswerPage):
             for q in domain.questions
             if q.id in visible_now
             and q.id not in self.visible_before
+            and answered_by_provider(q)
             and q.required
             and q.type != "evidence"
             and stored.get(q.id) is None
@@ -275,7 +287,12 @@ def autosave(submission_id: int, question_id: str) -> Response | tuple[Response,
         return jsonify(error=NOT_EDITABLE), 409
     questionnaire = questionnaire_for(submission.round)
     question: Question | None = questionnaire.question(question_id)
-    if question is None or question.type == "evidence" or questionnaire.is_per_member(question_id):
+    if (
+        question is None
+        or question.type == "evidence"
+        or questionnaire.is_per_member(question_id)
+        or not answered_by_provider(question)
+    ):
         abort(404)
     form = domain_form_class([question])(formdata=MultiDict(request.form))
     if not form.validate():

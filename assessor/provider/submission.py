@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import abort, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
@@ -17,12 +17,12 @@ from ..ids import parse_id
 from ..models import Submission, utcnow
 from ..refusals import carry_out
 from ..report_downloads import pdf_download
-from ..services import access, confirmations, member_declarations, standstill
+from ..services import access, clarifications, confirmations, member_declarations, standstill
 from ..services.answers import answer_rows, authors_by_domain, evidence_rows, last_changes
 from ..services.assignments import assignments_for, can_assign, domains_assigned_to
 from ..services.definitions import questionnaire_for
 from ..services.invitations import can_invite
-from ..services.reporting import feedback_available, feedback_report_pdf
+from ..services.reporting import feedback_not_available_message, feedback_report_pdf, feedback_waiting_for
 from ..services.scores import domain_progress, missing_required, score
 from ..services.submissions import change_history, submit
 from . import bp
@@ -60,6 +60,7 @@ def overview_page(
 ) -> tuple[str, int]:
     """The overview, also shown again (with ``representation_problems``) when a representation is refused."""
     inputs, result = score(submission)
+    feedback_waiting = feedback_waiting_for(submission, result)
     db.session.commit()
     rows = answer_rows(submission)
     carried = confirmations.unconfirmed(submission, inputs.questionnaire, rows)
@@ -78,6 +79,8 @@ def overview_page(
         publication_status=standstill.status(publication) if publication else "",
         final_since=standstill.final_since(publication) if publication else None,
         representation_problems=representation_problems or [],
+        feedback_waiting=feedback_waiting,
+        open_clarifications=clarifications.open_ones(submission),
         representation_text=representation_text,
         domains=domains(inputs.questionnaire),
         progress=domain_progress(inputs.questionnaire, result),
@@ -162,15 +165,14 @@ def _printable_declarations(submission: Submission, questionnaire: Questionnaire
 
 @bp.route("/submissions/<int:submission_id>/feedback.pdf")
 def feedback_report(submission_id: int) -> Response | tuple[str, int]:
+    """The feedback PDF once it can be issued; until then the overview, saying what it waits for."""
     submission = submission_for(submission_id)
-    if not feedback_available(submission):
-        abort(
-            409,
-            description=(
-                "Feedback is published once the panel's decision on your submission is published "
-                "or the round has closed."
-            ),
-        )
+    waiting = feedback_waiting_for(submission)
+    if waiting:
+        # Scoring may have refreshed the stored summary; nothing else was written.
+        db.session.commit()
+        flash(feedback_not_available_message(waiting))
+        return redirect(url_for(".overview", submission_id=submission.id, _anchor="feedback"))
     return pdf_download(
         lambda: feedback_report_pdf(submission, current_user), f"feedback-{submission.id}.pdf", "feedback report"
     )

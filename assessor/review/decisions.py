@@ -18,7 +18,7 @@ from ..forms import filled
 from ..ids import parse_id
 from ..models import DECISION_OUTCOMES, DecisionPublication, PanelDecision, Representation, Submission
 from ..refusals import carry_out_and_say, refused_summary
-from ..services import conflicts, decisions, standstill
+from ..services import conflicts, decisions, review_status, standstill
 from ..services.errors import Refused
 from ..services.scores import score
 from ..states import RepresentationOutcome, SubmissionStatus
@@ -81,6 +81,8 @@ def _decision_page(
         outcome_labels=OUTCOME_LABELS,
         decision_labels=DECISION_OUTCOMES,
         can_record=decisions.can_record(submission),
+        review=review_status.status(submission, result),
+        waiting_for=decisions.waiting_for(submission, result),
         can_change=standstill.decision_can_change(submission),
         conflict=conflicts.blocking(submission, current_user),
         follow_up_needed=decisions.needs_follow_up(result.rag),

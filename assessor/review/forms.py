@@ -211,6 +211,8 @@ class ClarificationForm(CleanTextForm):
             Length(max=clarifications.QUESTION_MAX_LENGTH, message="Shorten the question to 2,000 characters or fewer"),
         ],
     )
+    # Empty: five working days from today (the service's default, shown in the field).
+    reply_by = DateField("Reply by", validators=[Optional()])
 
 
 class ReopenForm(CleanTextForm):

@@ -1,5 +1,5 @@
-"""Rounds and their administration: the list of rounds, a new round or checkpoint, a round's settings,
-its applicants, inviting a provider's first people and starting a checkpoint's drafts."""
+"""Rounds and their administration: the list of rounds, a new round or checkpoint, a round's settings and
+contract parameters, its applicants, inviting a provider's first people and starting a checkpoint's drafts."""
 
 from __future__ import annotations
 
@@ -10,12 +10,17 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]  # new in WTForms 3.3; the stubs predate it
 
+from scoring import visible_question_ids
+
 from ..extensions import db, limiter
-from ..forms import choice_list, filled
+from ..forms import choice_list, field_name, filled
 from ..models import ORGANISATION_KINDS, Applicant, Definition, Organisation, Round, Submission
+from ..provider.answer_page import AnswerOutcome, AnswerPage
 from ..ratelimits import check_limits, invitation_rate, per_user_key
 from ..refusals import carry_out_and_say, refused_summary
-from ..services import checkpoints
+from ..services import checkpoints, round_answers
+from ..services.answers import StoredAnswer
+from ..services.definitions import questionnaire_for
 from ..services.errors import Refused
 from ..services.invitations import create_invitation, invitation_link
 from ..services.rounds import add_applicant, create_round, update_round
@@ -102,12 +107,106 @@ def new_round() -> ResponseReturnValue:
                     f"Checkpoint ‘{round_.name}’ created: every applicant of the earlier round has a draft "
                     "with its answers carried forward to confirm or update."
                 )
+            elif round_answers.round_questions(questionnaire_for(round_)):
+                flash(f"Round ‘{round_.name}’ created. Set its contract parameters and add the applicants next.")
             else:
                 flash(f"Round ‘{round_.name}’ created. Add the applicants next.")
             return redirect(url_for(".manage_round", round_id=round_.id))
     elif request.method == "POST":
         problems = form_problems(form)
     return render_template("review/round_new.html", form=form, problems=problems)
+
+
+class ContractParametersPage(AnswerPage):
+    """The round's contract parameters: its answers to the questions marked ``answered_by: round``,
+    typed in once for every applicant and checked exactly as a provider's answers to such questions."""
+
+    def __init__(self, round_: Round):
+        self.round = round_
+        self.questionnaire = questionnaire_for(round_)
+        super().__init__(round_answers.round_questions(self.questionnaire))
+
+    rows: dict[str, StoredAnswer]
+
+    def load_rows(self) -> dict[str, StoredAnswer]:
+        return round_answers.rows(self.round)
+
+    def visible(self, answers: dict[str, Any]) -> set[str]:
+        # A contract parameter can only depend on another one (the loader sees to it).
+        return visible_question_ids(self.questionnaire, answers) & {q.id for q in self.questions}
+
+    def save_answer(
+        self, question_id: str, value: Any, base_version: int, base_fingerprint: str | None
+    ) -> AnswerOutcome:
+        return round_answers.save_round_answer(
+            self.round,
+            question_id,
+            value,
+            base_version=base_version,
+            base_fingerprint=base_fingerprint,
+            user=current_user,
+        )
+
+    def problems(self) -> list[tuple[str, str]]:
+        """(field, message) for the error summary: a value that is not a valid answer, or a clash with a colleague."""
+        found = []
+        for question in self.questions:
+            about = question.text + (" – " if question.text.endswith("?") else ": ")
+            errors = self.form[field_name(question.id)].errors
+            if errors:
+                found.append((field_name(question.id), about + errors[0]))
+            if question.id in self.conflicts:
+                found.append(
+                    (
+                        f"resolve-{question.id}-theirs",
+                        about + f"{self.conflicts[question.id].by} changed this answer while you were editing. "
+                        "Choose which answer to keep",
+                    )
+                )
+        return found
+
+
+def _manage_page(
+    round_: Round,
+    settings: RoundSettingsForm,
+    applicant_form: ApplicantForm,
+    problems: list[tuple[str, str]],
+    applicant_problems: list[tuple[str, str]],
+    contract: ContractParametersPage | None = None,
+    status: int = 200,
+) -> ResponseReturnValue:
+    contract = contract or ContractParametersPage(round_)
+    return render_template(
+        "review/round_manage.html",
+        **contract.context(),
+        round=round_,
+        settings=settings,
+        applicant_form=applicant_form,
+        problems=problems,
+        applicant_problems=applicant_problems,
+        contract_questions=contract.questions,
+        contract_problems=contract.problems(),
+        contract_locked=round_answers.locked_reason(round_) if contract.questions else None,
+        contract_missing=round_answers.missing(round_) if contract.questions else [],
+    ), status
+
+
+@bp.route("/rounds/<int:round_id>/contract", methods=["POST"])
+@allow("round_admin")
+def set_contract_parameters(round_id: int) -> ResponseReturnValue:
+    """Save the round's contract parameters; on a problem the manage page comes back with the values as typed."""
+    round_ = round_or_404(round_id)
+    page = ContractParametersPage(round_)
+    try:
+        if page.handle_post(request.form, request.files):
+            flash("Contract parameters saved. Every applicant in the round is scored with them.")
+            return redirect(url_for(".manage_round", round_id=round_.id, _anchor="contract-parameters"))
+    except Refused as refusal:
+        db.session.rollback()
+        flash(refusal.message, "error")
+        return redirect(url_for(".manage_round", round_id=round_.id, _anchor="contract-parameters"))
+    settings = RoundSettingsForm(formdata=None, data=_settings_data(round_))
+    return _manage_page(round_, settings, _applicant_form(), [], [], page)
 
 
 @bp.route("/rounds/<int:round_id>/manage", methods=["GET", "POST"])
@@ -137,14 +236,7 @@ def manage_round(round_id: int) -> ResponseReturnValue:
                 return redirect(url_for(".manage_round", round_id=round_.id))
         else:
             problems = form_problems(settings, {"status": "status-open"})
-    return render_template(
-        "review/round_manage.html",
-        round=round_,
-        settings=settings,
-        applicant_form=applicant_form,
-        problems=problems,
-        applicant_problems=[],
-    )
+    return _manage_page(round_, settings, applicant_form, problems, [])
 
 
 def _round_organisations(round_: Round) -> list[Organisation]:
@@ -227,14 +319,7 @@ def add_round_applicant(round_id: int) -> ResponseReturnValue:
     else:
         problems = form_problems(form)
     settings = RoundSettingsForm(formdata=None, data=_settings_data(round_))
-    return render_template(
-        "review/round_manage.html",
-        round=round_,
-        settings=settings,
-        applicant_form=form,
-        problems=[],
-        applicant_problems=problems,
-    )
+    return _manage_page(round_, settings, form, [], problems)
 
 
 @bp.route("/rounds/<int:round_id>/checkpoint/start", methods=["POST"])

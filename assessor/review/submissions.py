@@ -15,8 +15,17 @@ from scoring import CriterionResult, GateResult, ScoreResult
 from ..extensions import db
 from ..forms import filled, messages_for
 from ..models import ACTION_URGENCIES, ROLE_LABELS, Submission
-from ..refusals import carry_out
-from ..services import actions, checkpoints, clarifications, conflicts, decisions, evaluation, verification
+from ..refusals import carry_out, refused_summary
+from ..services import (
+    actions,
+    checkpoints,
+    clarifications,
+    conflicts,
+    decisions,
+    evaluation,
+    review_status,
+    verification,
+)
 from ..services.answers import answer_rows, evidence_rows
 from ..services.audit import describe_event, history
 from ..services.errors import Refused
@@ -76,7 +85,10 @@ def submission_page(
         else [],
         improvement=improvement,
         clarifications=clarifications.by_question(asked),
-        open_clarifications=sum(1 for c in asked if c.reply_text is None),
+        review=review_status.status(submission, result),
+        open_clarifications=clarifications.open_ones(submission),
+        unanswered_clarifications=[c for c in asked if clarifications.went_unanswered(c)],
+        default_reply_by=clarifications.default_reply_by(),
         decision=decisions.current(submission),
         failed=_failed_criteria(result),
         clarification_form=ClarificationForm(formdata=None),
@@ -190,6 +202,7 @@ def question_page(
         consensus_fields=CONSENSUS_FIELDS,
         errors_for=errors_for,
         clarification_form=clarification_form or ClarificationForm(formdata=None),
+        default_reply_by=clarifications.default_reply_by(),
         asked=asked,
         scoring_open=scoring_closed_reason is None,
         scoring_closed_reason=scoring_closed_reason or "",
@@ -213,15 +226,23 @@ def ask_clarification(submission_id: int) -> ResponseReturnValue:
     submission = submission_for_review(submission_id)
     form = ClarificationForm()
     about = form.about.data or None
-    if form.validate_on_submit() and carry_out(
-        lambda: clarifications.ask(submission, about, filled(form.clarification.data), current_user),
-        "Your question has been sent to the provider.",
-    ):
-        if about:
-            return back_to_question(submission, about)
-        return redirect(url_for(".submission", submission_id=submission.id, _anchor="clarifications"))
-    # A refusal has been flashed already; a form error is shown on the question's page, or flashed.
-    problems = form_problems(form, {"clarification": "clarification"})
+    anchors = {"clarification": "clarification", "reply_by": "reply_by"}
+    if form.validate_on_submit():
+        try:
+            asked = clarifications.ask(
+                submission, about, filled(form.clarification.data), current_user, form.reply_by.data
+            )
+        except Refused as refusal:
+            problems = refused_summary(refusal, anchors, default="clarification")
+        else:
+            db.session.commit()
+            flash(f"Your question has been sent to the provider, with a reply-by date of {asked.reply_by:%-d %B %Y}.")
+            if about:
+                return back_to_question(submission, about)
+            return redirect(url_for(".submission", submission_id=submission.id, _anchor="clarifications"))
+    else:
+        problems = form_problems(form, anchors)
+    # A refused question is shown again on the question's page with what was typed, or flashed.
     if about:
         return question_page(submission, about, clarification_form=form, problems=problems)
     flash(problems[0][1] if problems else "Your question could not be sent.", "error")

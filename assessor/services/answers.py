@@ -1,4 +1,11 @@
-"""Saving answers without ever losing one: optimistic locking on a per-answer version."""
+"""Saving answers without ever losing one (optimistic locking on a per-answer version), and reading them.
+
+A submission's answers are the provider's own plus the answers nobody in the applicant gives: the
+contract parameters the round administrator sets once for the round (``answered_by: round``) and the
+applicant's type, filled in from the applicant record (``answered_by: applicant``).  ``answer_rows``
+and ``engine_answers`` are where the two are put together, so every page, export and score sees the
+same answers; a provider's stored answer to such a question is never read.
+"""
 
 from __future__ import annotations
 
@@ -10,14 +17,16 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, update
+from sqlalchemy import bindparam, func, update
 from sqlalchemy.exc import IntegrityError
 
-from questionnaires import Questionnaire
+from questionnaires import Question, Questionnaire
 
 from ..extensions import db
-from ..models import Answer, Evidence, MemberAnswer, Submission, User, utcnow
+from ..models import Answer, ApplicantMember, Evidence, MemberAnswer, RoundAnswer, Submission, User, utcnow
 from .audit import record
+from .definitions import questionnaire_for
+from .errors import NotAllowed
 from .rows import changed_rows, plain_rows
 
 
@@ -80,11 +89,24 @@ _STORED_ANSWERS = (
 )
 
 
+def answered_by_provider(question: Question) -> bool:
+    """Whether the provider gives this answer; otherwise the round or the applicant record does."""
+    return question.answered_by == "provider"
+
+
+def questions_given_elsewhere(questionnaire: Questionnaire) -> frozenset[str]:
+    """Ids of the questions the provider does not answer."""
+    return frozenset(q.id for q in questionnaire.questions() if not answered_by_provider(q))
+
+
 def answer_rows(submission: Submission) -> dict[str, StoredAnswer]:
+    """Every answer of the submission as it stands: the provider's, the round's and the applicant type."""
     # Plain columns, each value decoded once: building ORM objects for every answer of a submission
     # was a large share of a domain page's time.
+    questionnaire = questionnaire_for(submission.round)
+    elsewhere = questions_given_elsewhere(questionnaire)
     rows = plain_rows(_STORED_ANSWERS, submission_id=submission.id)
-    return {
+    answers = {
         question_id: StoredAnswer(
             question_id,
             json.loads(raw),
@@ -94,15 +116,64 @@ def answer_rows(submission: Submission) -> dict[str, StoredAnswer]:
             carried_from,
         )
         for question_id, raw, version, updated_at, carried_from, author in rows
+        if question_id not in elsewhere
+    }
+    if elsewhere:
+        answers.update(given_elsewhere(submission, questionnaire))
+    return answers
+
+
+_ROUND_ANSWERS = (
+    db.select(RoundAnswer.question_id, RoundAnswer.value_json, RoundAnswer.version, RoundAnswer.updated_at, User.name)
+    .outerjoin(User, User.id == RoundAnswer.updated_by_id)
+    .where(RoundAnswer.round_id == bindparam("round_id"))
+)
+_MEMBER_COUNT = db.select(func.count(ApplicantMember.id)).where(
+    ApplicantMember.applicant_id == bindparam("applicant_id")
+)
+
+
+def round_answer_rows(round_id: int, questionnaire: Questionnaire) -> dict[str, StoredAnswer]:
+    """The round administrator's answers to the round's ``answered_by: round`` questions."""
+    wanted = {q.id for q in questionnaire.questions() if q.answered_by == "round"}
+    if not wanted:
+        return {}
+    return {
+        question_id: StoredAnswer(
+            question_id, value, version, updated_at, Author(author) if author is not None else None, None
+        )
+        for question_id, raw, version, updated_at, author in plain_rows(_ROUND_ANSWERS, round_id=round_id)
+        if question_id in wanted and (value := json.loads(raw)) is not None
     }
 
 
+def applicant_type(submission: Submission) -> str:
+    """'alliance' for an applicant with more than one member organisation, else 'single'.
+
+    The same rule as ``Applicant.is_alliance``, counted in the database rather than by loading members."""
+    members = plain_rows(_MEMBER_COUNT, applicant_id=submission.applicant_id).scalar_one()
+    return "alliance" if members > 1 else "single"
+
+
+def given_elsewhere(submission: Submission, questionnaire: Questionnaire) -> dict[str, StoredAnswer]:
+    """The answers the provider does not give: the round's contract parameters and the applicant type."""
+    answers = round_answer_rows(submission.round_id, questionnaire)
+    applicant_questions = [q.id for q in questionnaire.questions() if q.answered_by == "applicant"]
+    if applicant_questions:
+        kind = applicant_type(submission)
+        for question_id in applicant_questions:
+            answers[question_id] = StoredAnswer(question_id, kind, 0, submission.created_at, None, None)
+    return answers
+
+
 def authors_by_domain(questionnaire: Questionnaire, rows: dict[str, StoredAnswer]) -> dict[str, list[tuple[str, int]]]:
-    """Per domain, who gave the answers as they stand now and how many each, most first."""
+    """Per domain, who in the applicant gave the answers as they stand now and how many each, most first."""
     authors: dict[str, list[tuple[str, int]]] = {}
     for domain in questionnaire.domains:
         counts = Counter(
-            author.name for q in domain.questions if q.id in rows and (author := rows[q.id].updated_by) is not None
+            author.name
+            for q in domain.questions
+            if q.id in rows and answered_by_provider(q) and (author := rows[q.id].updated_by) is not None
         )
         authors[domain.id] = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
     return authors
@@ -117,13 +188,13 @@ class LastChange:
 def last_changes(
     questionnaire: Questionnaire, rows: dict[str, StoredAnswer], evidence: dict[str, list[StoredEvidence]]
 ) -> dict[str, LastChange | None]:
-    """Per domain, the latest answer change or upload and who made it."""
+    """Per domain, the latest change the applicant made to an answer or upload, and who made it."""
     latest: dict[str, LastChange | None] = {}
     for domain in questionnaire.domains:
         changes = [
             LastChange(row.updated_at, row.updated_by.name if row.updated_by else None)
             for q in domain.questions
-            if (row := rows.get(q.id)) is not None
+            if answered_by_provider(q) and (row := rows.get(q.id)) is not None
         ]
         changes += [
             LastChange(f.uploaded_at, f.uploaded_by.name if f.uploaded_by else None)
@@ -190,16 +261,23 @@ _ENGINE_EVIDENCE = (
 def engine_answers(submission: Submission) -> dict[str, Any]:
     """Answers in the scoring engine's encoding; evidence questions list their attached files.
 
+    The one place the engine's answers are built: the provider's answers, with the round's contract
+    parameters and the applicant type merged in (``given_elsewhere``).
+
     Read as plain columns rather than ORM rows: every autosave rescores, and building a hundred
     objects only to read two fields of each was most of that cost.
     """
+    questionnaire = questionnaire_for(submission.round)
+    elsewhere = questions_given_elsewhere(questionnaire)
     stored = plain_rows(_ENGINE_ANSWERS, submission_id=submission.id)
-    answers = {qid: value for qid, raw in stored if (value := json.loads(raw)) is not None}
+    answers = {qid: value for qid, raw in stored if qid not in elsewhere and (value := json.loads(raw)) is not None}
     files = plain_rows(_ENGINE_EVIDENCE, submission_id=submission.id)
     attached: dict[str, list[str]] = {}
     for qid, name in files:
         attached.setdefault(qid, []).append(name)
     answers.update(attached)
+    if elsewhere:
+        answers.update({qid: row.value for qid, row in given_elsewhere(submission, questionnaire).items()})
     return answers
 
 
@@ -212,7 +290,14 @@ def save_answer(
     base_fingerprint: str | None,
     user: User,
 ) -> Saved | Unchanged | Conflict:
-    """Write ``value`` unless a colleague changed the answer since this user loaded version ``base_version``."""
+    """Write ``value`` unless a colleague changed the answer since this user loaded version ``base_version``.
+
+    Refused for a question the provider does not answer (a contract parameter set on the round, or
+    the applicant type): those are never the provider's to change."""
+    question = questionnaire_for(submission.round).question(question_id)
+    if question is not None and not answered_by_provider(question):
+        who = "the commissioner for the whole round" if question.answered_by == "round" else "the applicant record"
+        raise NotAllowed(f"This answer is set by {who}, so it cannot be changed here.", field=question_id, status=403)
     outcome, old = save_versioned(
         Answer,
         {"submission_id": submission.id, "question_id": question_id},
@@ -235,7 +320,7 @@ def save_answer(
 
 
 @functools.cache
-def _versioned_statements(model: type[Answer] | type[MemberAnswer], keys: tuple[str, ...]):
+def _versioned_statements(model: type[Answer] | type[MemberAnswer] | type[RoundAnswer], keys: tuple[str, ...]):
     """The read and the compare-and-set update for one versioned model, built once per model."""
     by_identity = (
         db.select(model)
@@ -257,7 +342,7 @@ def _versioned_statements(model: type[Answer] | type[MemberAnswer], keys: tuple[
 
 
 def save_versioned(
-    model: type[Answer] | type[MemberAnswer],
+    model: type[Answer] | type[MemberAnswer] | type[RoundAnswer],
     identity: dict[str, Any],
     value: Any,
     *,
@@ -265,7 +350,7 @@ def save_versioned(
     base_fingerprint: str | None,
     user: User,
 ) -> tuple[Saved | Unchanged | Conflict, Any]:
-    """Optimistic locking for one versioned answer row (joint answers and member declarations alike).
+    """Optimistic locking for one versioned answer row (joint answers, member declarations and round answers alike).
 
     ``identity`` names the row (its unique key). ``base_fingerprint`` is the digest of the value the
     user was shown: when the posted value still equals it the user did not touch the field, so a
@@ -314,7 +399,7 @@ def save_versioned(
     return Saved(question_id, base_version + 1), current_value
 
 
-def conflict_with(row: Answer | StoredAnswer | None, question_id: str, yours: Any) -> Conflict:
+def conflict_with(row: Answer | RoundAnswer | StoredAnswer | None, question_id: str, yours: Any) -> Conflict:
     """The colleague's stored answer set against what this user tried to save."""
     return Conflict(
         question_id=question_id,

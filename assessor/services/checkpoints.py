@@ -2,7 +2,10 @@
 
 Starting a checkpoint gives every applicant of the previous round a draft whose answers and evidence
 are copied from its earlier submission, for the provider to confirm or update.  Each copied answer
-remembers the round it came from until someone confirms or changes it.
+remembers the round it came from until someone confirms or changes it.  The round's contract
+parameters are copied too, for the round administrator to keep or change; a provider's earlier answer
+to a question the checkpoint's questionnaire gives to the round (or to the applicant record) is not
+copied, since it was never the commissioner's setting.
 """
 
 from __future__ import annotations
@@ -15,8 +18,9 @@ from scoring import OUTCOME_LABELS, ScoreResult
 from ..extensions import db
 from ..models import Answer, DecisionCondition, Evidence, Round, Submission, User
 from ..states import SubmissionStatus
-from . import decisions
+from . import decisions, round_answers
 from .audit import record
+from .definitions import questionnaire_for
 from .errors import RoundProblem
 from .rounds import create_round
 from .scores import score
@@ -52,6 +56,9 @@ def start_checkpoint(round_: Round, user: User) -> list[Submission]:
     """Drafts for the previous round's applicants that do not have one yet; returns the new drafts."""
     if round_.previous_round_id is None:
         raise RoundProblem(field="previous_round_id", message="This round does not follow an earlier round")
+    previous = db.session.get_one(Round, round_.previous_round_id)
+    round_answers.carry_forward(previous, round_, user)
+    not_the_providers = {q.id for q in questionnaire_for(round_).questions() if q.answered_by != "provider"}
     present = set(db.session.scalars(db.select(Submission.applicant_id).filter_by(round_id=round_.id)))
     earlier = db.session.scalars(
         db.select(Submission).filter_by(round_id=round_.previous_round_id).order_by(Submission.id)
@@ -63,7 +70,11 @@ def start_checkpoint(round_: Round, user: User) -> list[Submission]:
         new = Submission(round_id=round_.id, applicant_id=old.applicant_id, status=SubmissionStatus.DRAFT)
         db.session.add(new)
         db.session.flush()
-        answers = db.session.scalars(db.select(Answer).filter_by(submission_id=old.id)).all()
+        answers = [
+            answer
+            for answer in db.session.scalars(db.select(Answer).filter_by(submission_id=old.id))
+            if answer.question_id not in not_the_providers
+        ]
         for answer in answers:
             db.session.add(
                 Answer(

@@ -20,13 +20,15 @@ from scoring.results import OUTCOME_ORDER, RECOMMENDATION_ORDER
 from ..extensions import db
 from ..models import DECISION_OUTCOMES, DecisionCondition, PanelDecision, Submission, User
 from ..states import RAG_AMBER_RED, RAG_RED, DecisionOutcome, SubmissionStatus
-from . import conflicts, standstill, verification
+from . import clarifications, conflicts, standstill, verification
 from .audit import record
 from .definitions import framework_for
 from .errors import DecisionRefused, Problem
 from .scores import EngineInputs, score, what_if_inputs
 
 TEXT_MAX_LENGTH = 10_000
+# Who may record a decision (the decision page declares the same; this is checked again here).
+DECIDING_ROLES = frozenset({"panel", "site_admin"})
 
 
 @dataclass(frozen=True)
@@ -107,10 +109,32 @@ def can_record(submission: Submission) -> bool:
     return submission.status in (SubmissionStatus.SUBMITTED, SubmissionStatus.UNDER_REVIEW, SubmissionStatus.DECIDED)
 
 
+def waiting_for(submission: Submission, result: ScoreResult) -> list[str]:
+    """What the panel must wait for before recording a decision; empty when nothing.
+
+    Answers awaiting evaluation or not yet verified (``services.verification``), and clarifications
+    that are open (unanswered before their reply-by date).  One rule for the decision page, which
+    says why, and for ``record_decision``, which refuses.
+    """
+    reasons = []
+    unchecked = verification.status(result, framework_for(submission.round), submission.round).blocking_message()
+    if unchecked:
+        reasons.append(unchecked)
+    still_open = clarifications.open_ones(submission)
+    if still_open:
+        reasons.append(
+            f"{clarifications.describe_open(still_open)}: wait for the provider's reply, "
+            "or until the reply-by date has passed."
+        )
+    return reasons
+
+
 def _refuse_if_not_decidable(
     submission: Submission, data: DecisionInput, user: User, latest: PanelDecision | None, result: ScoreResult
 ) -> None:
     """Whether a decision can be recorded at all now, whatever the form says."""
+    if user.role not in DECIDING_ROLES:
+        raise DecisionRefused("Only a panel member can record the panel's decision.", field="outcome", status=403)
     if conflicts.blocking(submission, user) is not None:
         raise DecisionRefused(
             f"You declared a conflict of interest with {submission.applicant.name} "
@@ -126,9 +150,9 @@ def _refuse_if_not_decidable(
             "Read it below and correct it if it is wrong.",
             field="outcome",
         )
-    blocking = verification.status(result, framework_for(submission.round), submission.round).blocking_message()
-    if blocking:
-        raise DecisionRefused(blocking, field="outcome")
+    waiting = waiting_for(submission, result)
+    if waiting:
+        raise DecisionRefused(problems=[Problem("outcome", reason) for reason in waiting])
 
 
 def _outcome_problems(data: DecisionInput, gate_outcomes: dict[str, str]) -> list[Problem]:

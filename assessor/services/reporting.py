@@ -50,12 +50,12 @@ from ..models import (
     utcnow,
 )
 from ..states import ConditionStatus, RoundStatus, SubmissionStatus
-from . import actions, checkpoints, clarifications, conflicts, decisions, evaluation, standstill
+from . import actions, checkpoints, clarifications, conflicts, decisions, evaluation, review_status, standstill
 from .answers import evidence_rows
 from .audit import describe_event, record
 from .definitions import questionnaire_for
 from .errors import Refused
-from .scores import EngineInputs, score, score_inputs, what_if_inputs
+from .scores import EngineInputs, score, what_if_inputs
 
 # The what-if search is exact but grows quickly with the number of changes; four covers the cases a
 # panel can act on and keeps rendering well under a second.
@@ -88,11 +88,6 @@ def _provenance(round_: Round, inputs_hash: str | None) -> Provenance:
         inputs_hash=inputs_hash,
         generated_at=utcnow(),
     )
-
-
-def _self_assessed(inputs: EngineInputs):
-    # The applicant's own claim: the same answers through the same engine with no moderation.
-    return score_inputs(inputs, moderated=False)
 
 
 def _what_if(inputs: EngineInputs):
@@ -141,8 +136,21 @@ def _evaluator_notes(
 
 
 def _clarifications(submission: Submission) -> dict[str | None, list[ClarificationNote]]:
+    today = standstill.today()
     return {
-        qid: [ClarificationNote(row.question_text, row.asked_at, row.reply_text, row.replied_at) for row in rows]
+        qid: [
+            ClarificationNote(
+                row.question_text,
+                row.asked_at,
+                row.reply_text,
+                row.replied_at,
+                reply_by=row.reply_by,
+                open=clarifications.is_open(row, today),
+                went_unanswered=clarifications.went_unanswered(row, today),
+                late=clarifications.replied_late(row),
+            )
+            for row in rows
+        ]
         for qid, rows in clarifications.by_question(clarifications.for_submission(submission)).items()
     }
 
@@ -282,11 +290,10 @@ def panel_report(submission: Submission, viewer: User | None = None) -> PanelRep
         round_name=submission.round.name,
         applicant=_applicant(submission),
         submission_status=submission.status_label,
-        submitted=submission.status != SubmissionStatus.DRAFT,
+        status=review_status.status(submission, result),
         questionnaire=inputs.questionnaire,
         framework=inputs.framework,
         result=result,
-        self_result=_self_assessed(inputs),
         answers=inputs.answers,
         evidence=_evidence(submission),
         evaluations=notes,
@@ -322,20 +329,42 @@ def panel_report_pdf(submission: Submission, user: User | None) -> bytes:
     return pdf
 
 
-def feedback_available(submission: Submission) -> bool:
-    """Providers see feedback once the panel's decision is published to them or the round has closed.
+def feedback_waiting_for(submission: Submission, result: ScoreResult | None = None) -> list[str]:
+    """What the provider's feedback waits for, in words the provider reads; empty once it can be issued.
 
-    A recorded decision is not enough: until it is published the applicant must not learn it (the
-    standstill period is counted from publication), and the panel may still correct it.
+    Feedback goes out only with a decision published to the applicant (the standstill period is
+    counted from publication, and until then the panel may still correct it), and never while an
+    answer awaits evaluation or a clarification is open: its figures would still change.
     """
-    return standstill.publication_for(submission) is not None or submission.round.status == RoundStatus.CLOSED
+    if result is None:
+        _, result = score(submission)
+    status = review_status.status(submission, result)
+    reasons = []
+    if not status.submitted:
+        reasons.append("the assessment has not been submitted")
+    if status.awaiting:
+        reasons.append(f"{status.awaiting} answer{'s are' if status.awaiting != 1 else ' is'} still being evaluated")
+    if status.open_clarifications:
+        reasons.append(clarifications.describe_open(clarifications.open_ones(submission)))
+    if standstill.publication_for(submission) is None:
+        reasons.append("the panel's decision has not been published")
+    return reasons
+
+
+def feedback_available(submission: Submission) -> bool:
+    return not feedback_waiting_for(submission)
+
+
+def feedback_not_available_message(waiting: list[str]) -> str:
+    return "Your feedback report is not available yet: " + "; ".join(waiting) + "."
 
 
 def feedback_report(submission: Submission) -> FeedbackReport:
     """The provider's own results. Built only from this submission, and carries no commissioner's name.
 
-    The decision is the one published to the applicant, never merely the latest recorded: an
-    unpublished decision or correction is the commissioners' until they publish it.
+    The outcome is the decision published to the applicant, never merely the latest recorded and
+    never the engine's recommendation: an unpublished decision or correction is the commissioners'
+    until they publish it.
     """
     inputs, result = score(submission)
     publication = standstill.publication_for(submission)
@@ -347,7 +376,6 @@ def feedback_report(submission: Submission) -> FeedbackReport:
         questionnaire=inputs.questionnaire,
         framework=inputs.framework,
         result=result,
-        self_result=_self_assessed(inputs),
         moderation=_moderation_notes(submission),
         decision=None
         if decision is None
@@ -360,18 +388,28 @@ def feedback_report(submission: Submission) -> FeedbackReport:
         what_if=_what_if(inputs),
         what_if_limit=WHAT_IF_LIMIT,
         provenance=_provenance(submission.round, inputs.inputs_hash),
+        not_issued=tuple(feedback_waiting_for(submission, result)),
     )
 
 
 def feedback_report_pdf(submission: Submission, user: User | None, *, check_available: bool = True) -> bytes:
-    if check_available and not feedback_available(submission):
-        raise ReportNotAvailable(
-            "Feedback is published once the panel's decision is published or the round has closed."
-        )
+    """The feedback PDF; refused (``ReportNotAvailable``, saying what is awaited) until it can be issued.
+
+    ``check_available=False`` (the command line, for commissioners preparing feedback) renders it
+    anyway, marked on its cover as not for issue with the same reasons.
+    """
+    if check_available:
+        waiting = feedback_waiting_for(submission)
+        if waiting:
+            raise ReportNotAvailable(feedback_not_available_message(waiting), status=409)
     report = feedback_report(submission)
     pdf = render_feedback_pdf(report)
     record(
-        "report.feedback_generated", user=user, submission_id=submission.id, inputs_hash=report.provenance.inputs_hash
+        "report.feedback_generated",
+        user=user,
+        submission_id=submission.id,
+        inputs_hash=report.provenance.inputs_hash,
+        issued=not report.not_issued,
     )
     return pdf
 
@@ -381,22 +419,26 @@ def _round_submissions(round_: Round) -> list[Submission]:
 
 
 def programme_report(round_: Round) -> ProgrammeReport:
-    entries = []
-    for submission in sorted(_round_submissions(round_), key=lambda s: s.applicant.name.lower()):
-        decision = decisions.current(submission)
-        result = None
+    submissions = sorted(_round_submissions(round_), key=lambda s: s.applicant.name.lower())
+    results: dict[int, ScoreResult] = {}
+    for submission in submissions:
         if submission.status != SubmissionStatus.DRAFT:
-            _, result = score(submission)
+            _, results[submission.id] = score(submission)
+    # Scoring has brought every submitted summary up to date, so the stored statuses are current.
+    statuses = review_status.statuses(submissions)
+    entries = []
+    for submission in submissions:
+        decision = decisions.current(submission)
         entries.append(
             ProgrammeEntry(
                 submission_id=submission.id,
                 applicant=_applicant(submission),
-                status=submission.status_label,
-                result=result,
+                status=statuses[submission.id],
+                result=results.get(submission.id),
                 decision_label=decision.outcome_label if decision else None,
             )
         )
-    results = [e.result for e in entries if e.result is not None]
+    scored = [e.result for e in entries if e.result is not None]
     return ProgrammeReport(
         round_name=round_.name,
         round_description=round_.description,
@@ -404,8 +446,8 @@ def programme_report(round_: Round) -> ProgrammeReport:
         deadline=round_.deadline,
         entries=tuple(entries),
         domains=tuple((d.id, d.title) for d in questionnaire_for(round_).joint_domains()),
-        statistics=cohort_statistics(results),
-        outcome_counts=_outcome_counts(results),
+        statistics=cohort_statistics(scored),
+        outcome_counts=_outcome_counts(scored),
         provenance=_provenance(round_, None),
     )
 

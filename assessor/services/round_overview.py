@@ -24,7 +24,9 @@ from ..extensions import db
 from ..ids import parse_id
 from ..models import SUBMISSION_STATUSES, Applicant, ApplicantMember, Round, Submission
 from ..states import SubmissionStatus
+from . import review_status
 from .definitions import framework_for, questionnaire_for
+from .review_status import ReviewStatus
 from .scores import refresh_summaries
 
 if TYPE_CHECKING:
@@ -44,16 +46,23 @@ _RECOMMENDATION_RANK = case(
     {r: rank for rank, r in enumerate(RECOMMENDATION_ORDER)}, value=Submission.recommendation, else_=-1
 )
 _PROGRESS = Submission.answered_count * 1.0 / func.nullif(Submission.required_count, 0)
+_SUBMITTED = Submission.status != SubmissionStatus.DRAFT
+
+
+def _once_submitted(column):
+    """A draft has no outcome yet: it shows "Not submitted" and sorts after every submitted row."""
+    return case((_SUBMITTED, column), else_=None)
+
 
 # The RAG band is a function of the overall score, so sorting by either gives the same order.
 SORTS = {
     "applicant": Applicant.name,
     "status": _STATUS_RANK,
     "progress": _PROGRESS,
-    "overall": Submission.overall,
-    "rag": Submission.overall,
-    "recommendation": _RECOMMENDATION_RANK,
-    "awaiting": Submission.awaiting_count,
+    "overall": _once_submitted(Submission.overall),
+    "rag": _once_submitted(Submission.overall),
+    "recommendation": _once_submitted(_RECOMMENDATION_RANK),
+    "awaiting": _once_submitted(Submission.awaiting_count),
 }
 DEFAULT_ORDER = {"applicant": "asc", "status": "asc"}
 
@@ -137,7 +146,8 @@ class DashboardQuery(_SortableTable):
 @dataclass(frozen=True)
 class DashboardRow:
     submission: Submission
-    gates: list[tuple[str, str]]
+    gates: list[tuple[str, str]]  # none for a draft: it has no outcome yet
+    status: ReviewStatus
 
 
 @dataclass(frozen=True)
@@ -155,10 +165,11 @@ def dashboard(round_: Round, query: DashboardQuery) -> DashboardPage:
     filters = [Submission.round_id == round_.id]
     if query.status:
         filters.append(Submission.status == query.status)
+    # Only a submitted assessment has a recommendation and a rating to filter by.
     if query.recommendation:
-        filters.append(Submission.recommendation == query.recommendation)
+        filters += [_SUBMITTED, Submission.recommendation == query.recommendation]
     if query.rag:
-        filters.append(Submission.rag == query.rag)
+        filters += [_SUBMITTED, Submission.rag == query.rag]
 
     total = db.session.scalar(db.select(func.count(Submission.id)).where(*filters))
     pages = max(1, math.ceil(total / PAGE_SIZE))
@@ -186,7 +197,15 @@ def dashboard(round_: Round, query: DashboardQuery) -> DashboardPage:
             .group_by(Submission.status)
         ).all()
     )
-    rows = [DashboardRow(s, [(g["id"], g["outcome"]) for g in (s.result or {}).get("gates", [])]) for s in submissions]
+    statuses = review_status.statuses(submissions)
+    rows = [
+        DashboardRow(
+            s,
+            [(g["id"], g["outcome"]) for g in (s.result or {}).get("gates", [])] if statuses[s.id].submitted else [],
+            statuses[s.id],
+        )
+        for s in submissions
+    ]
     return DashboardPage(rows, total, page, pages, status_counts)
 
 

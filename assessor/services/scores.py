@@ -14,7 +14,8 @@ from scoring import ScoreResult, inputs_hash, score_submission, what_if
 
 from ..extensions import db
 from ..models import ApplicantMember, MemberAnswer, ModeratedScore, Organisation, Submission, utcnow
-from .answers import engine_answers
+from . import verification
+from .answers import answered_by_provider, engine_answers, questions_given_elsewhere
 from .definitions import framework_for, questionnaire_for
 from .moderation import consensus_value
 from .rows import plain_rows
@@ -73,6 +74,11 @@ def engine_inputs(submission: Submission) -> EngineInputs:
     framework = framework_for(submission.round)
     answers = engine_answers(submission)
     moderation = moderation_for(submission)
+    # The round's contract parameters and the applicant type are set by the commissioner and the
+    # applicant record, not claimed by the provider: the engine reads them as verified answers.
+    for question_id in questions_given_elsewhere(questionnaire):
+        if answers.get(question_id) is not None:
+            moderation[question_id] = {"answer": answers[question_id]}
     members = member_answers_for(submission, questionnaire)
     digest = inputs_hash(
         submission.round.questionnaire_hash,
@@ -96,6 +102,11 @@ def score_inputs(inputs: EngineInputs, *, moderated: bool = True) -> ScoreResult
 
 
 def what_if_inputs(inputs: EngineInputs, max_changes: int = 4):
+    """The engine's fewest changes to the next recommendation, or None.
+
+    Answers the provider does not give (a contract parameter the round sets, or the applicant type)
+    are facts about the contract and the applicant, not answers it could improve: the search never
+    changes them, as it never changes a member's declarations."""
     return what_if(
         inputs.questionnaire,
         inputs.framework,
@@ -103,6 +114,7 @@ def what_if_inputs(inputs: EngineInputs, max_changes: int = 4):
         inputs.moderation,
         max_changes=max_changes,
         member_answers=inputs.member_answers,
+        fixed=questions_given_elsewhere(inputs.questionnaire),
     )
 
 
@@ -163,6 +175,7 @@ def _store(submission: Submission, inputs: EngineInputs, result: ScoreResult) ->
         "rag": result.rag,
         "recommendation": result.recommendation,
         "awaiting_count": len(result.awaiting_evaluation),
+        "unverified_count": len(verification.status(result, inputs.framework, submission.round).unverified),
         "answered_count": sum(p.answered for p in progress.values()),
         "required_count": sum(p.required for p in progress.values()),
         "result_json": json.dumps(result.to_dict(), sort_keys=True),
@@ -187,6 +200,23 @@ def summary_out_of_date(submission: Submission) -> None:
     """
     plain_rows(_STORE_SUMMARY, stored_submission_id=submission.id, inputs_hash=None)
     set_committed_value(submission, "inputs_hash", None)
+
+
+_ROUND_SUMMARIES = (
+    update(_SUBMISSIONS)
+    .where(_SUBMISSIONS.c.round_id == bindparam("stale_round_id"))
+    .values(inputs_hash=None)
+    .execution_options(synchronize_session=False)
+)
+
+
+def round_summaries_out_of_date(round_id: int) -> None:
+    """Mark every stored summary of a round stale after its contract parameters changed: they are
+    part of every submission's answers, so each is rescored by the next reader (``refresh_summaries``)."""
+    plain_rows(_ROUND_SUMMARIES, stale_round_id=round_id)
+    for submission in db.session.identity_map.values():
+        if isinstance(submission, Submission) and submission.round_id == round_id:
+            set_committed_value(submission, "inputs_hash", None)
 
 
 _STALE_IN_ROUNDS = (
@@ -246,7 +276,7 @@ def domain_progress(questionnaire: Questionnaire, result: ScoreResult) -> dict[s
         answered = required = touched = 0
         for question in domain.questions:
             detail = details.get(question.id)
-            if detail is None or not detail.visible:
+            if detail is None or not detail.visible or not answered_by_provider(question):
                 continue
             touched += detail.answered
             if question.required:
@@ -263,7 +293,13 @@ def missing_required(questionnaire: Questionnaire, result: ScoreResult) -> list[
     for domain in questionnaire.domains:
         for question in domain.questions:
             detail = details.get(question.id)
-            if question.required and detail is not None and detail.visible and not detail.answered:
+            if (
+                question.required
+                and answered_by_provider(question)
+                and detail is not None
+                and detail.visible
+                and not detail.answered
+            ):
                 missing.append((domain.id, question.id, question.text))
     return missing
 

@@ -7,7 +7,7 @@ they meant.  Rounds gain the scope of verification required before a panel decis
 to every answer a gate criterion reads.
 
 Revision ID: 0010
-Revises: 0007
+Revises: 0009
 Create Date: 2026-12-05
 """
 
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0010"
-down_revision = "0007"
+down_revision = "0009"
 branch_labels = None
 depends_on = None
 
@@ -33,9 +33,15 @@ def upgrade() -> None:
         batch.add_column(
             sa.Column("verification_scope", sa.String(20), nullable=False, server_default="gate_answers")
         )
+    with op.batch_alter_table("submission") as batch:
+        batch.add_column(sa.Column("unverified_count", sa.Integer(), nullable=False, server_default="0"))
+    # Stored summaries predate verification: mark them out of date so they are scored again.
+    op.execute("UPDATE submission SET inputs_hash = NULL")
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("submission") as batch:
+        batch.drop_column("unverified_count")
     with op.batch_alter_table("round") as batch:
         batch.drop_column("verification_scope")
     with op.batch_alter_table("evaluator_score") as batch:
