@@ -1362,7 +1362,7 @@ def test_content_hash_changes_when_a_domain_becomes_per_member(member_questionna
 def test_shipped_definitions_split_member_declarations_into_mandatory_and_discretionary_grounds():
     questionnaire = load_questionnaire(DEFAULT_QUESTIONNAIRE_PATH)
     framework = load_framework(DEFAULT_FRAMEWORK_PATH, questionnaire)
-    assert questionnaire.version == "2026.3" and framework.version == "3"
+    assert questionnaire.version == "2026.3" and framework.version == "4"
     assert [d.id for d in questionnaire.member_domains()] == ["mandatory_exclusions", "discretionary_exclusions"]
     mandatory, discretionary = questionnaire.member_domains()
     for domain in (mandatory, discretionary):

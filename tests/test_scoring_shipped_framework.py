@@ -115,6 +115,12 @@ def without_criterion(framework: Framework, criterion_id: str) -> Framework:
     return framework.model_copy(update={"gates": gates})
 
 
+def without_limits(framework: Framework) -> Framework:
+    """The framework with no gate limiting its number of conditions."""
+    gates = [gate.model_copy(update={"max_conditional": None}) for gate in framework.gates]
+    return framework.model_copy(update={"gates": gates})
+
+
 def criterion(result, criterion_id: str):
     return next(c for g in result.gates for c in g.criteria if c.id == criterion_id)
 
@@ -133,9 +139,18 @@ def test_a_red_applicant_that_meets_every_other_must_have_defaults_to_open_procu
     # Nothing else a must-have asks for is missing: the Red rating alone decides.
     failed_must_haves = [c.id for g in result.gates for c in g.criteria if not c.passed and c.on_fail == "fail"]
     assert failed_must_haves == ["G2.not_red"]
-    # Without the Red criterion the same answers would have gone forward with conditions (review finding X2).
-    before = score_submission(QUESTIONNAIRE, without_criterion(FRAMEWORK, "G2.not_red"), answers, moderation, members)
+    # Without the Red criterion and the gates' limits on conditions, the same answers would have gone
+    # forward with conditions (review finding X2)...
+    before = score_submission(
+        QUESTIONNAIRE, without_criterion(without_limits(FRAMEWORK), "G2.not_red"), answers, moderation, members
+    )
     assert before.recommendation == "proceed_with_conditions"
+    # ...and either rule alone stops them: four capability shortfalls are more conditions than G2 allows.
+    limits_only = score_submission(
+        QUESTIONNAIRE, without_criterion(FRAMEWORK, "G2.not_red"), answers, moderation, members
+    )
+    assert limits_only.recommendation == "open_procurement"
+    assert "more than the 3 this gate allows" in limits_only.gate("G2").note
 
 
 def test_the_red_edge_is_the_framework_rag_band():
@@ -207,10 +222,11 @@ def test_random_applicants_reach_red_with_every_other_must_have_met():
     """The property above is not vacuous: its generator often makes an applicant that only the Red
     criterion stops."""
     stopped_only_by_red = 0
-    relaxed = without_criterion(FRAMEWORK, "G2.not_red")
+    unlimited = without_limits(FRAMEWORK)
+    relaxed = without_criterion(unlimited, "G2.not_red")
     for seed in range(300):
         answers, moderation, members = random_submission(seed)
-        result = score_submission(QUESTIONNAIRE, FRAMEWORK, answers, moderation, members)
+        result = score_submission(QUESTIONNAIRE, unlimited, answers, moderation, members)
         if result.rag != "Red" or result.recommendation != "open_procurement":
             continue
         if score_submission(QUESTIONNAIRE, relaxed, answers, moderation, members).recommendation != "open_procurement":
