@@ -405,7 +405,8 @@ def test_the_consensus_on_an_answer_replaces_the_providers_in_the_engine_until_i
 
 def _shipped_world(data) -> tuple[int, int]:
     """A submitted assessment in a round on the shipped questionnaire and framework, with a legal
-    entity claimed and audited accounts attached and nothing else; returns (round id, submission id)."""
+    entity and reserves claimed and audited accounts attached and nothing else; returns (round id,
+    submission id)."""
     from assessor.services.definitions import import_definition
     from assessor.services.scores import score
     from questionnaires import DEFAULT_FRAMEWORK_PATH, DEFAULT_QUESTIONNAIRE_PATH
@@ -443,8 +444,8 @@ def _shipped_world(data) -> tuple[int, int]:
         session.add(
             Answer(
                 submission_id=submission.id,
-                question_id="strategy.population",
-                value_json="250000",
+                question_id="finance.reserves_pct",
+                value_json="5.5",
                 version=1,
                 updated_by_id=world.users[EVALUATOR],
             )
@@ -514,10 +515,10 @@ def test_in_the_shipped_framework_unfit_accounts_fail_g3_and_a_legal_entity_veri
     assert _criterion(data, sid, "G1.legal_entity") == ("failed", "fail")
 
     # A number is adjusted in the provider's number input, and must be a number.
-    page = page_text(evaluator.get(_url(sid, "strategy.population")))
-    assert 'class="input input-number" id="adjusted"' in page
+    page = page_text(evaluator.get(_url(sid, "finance.reserves_pct")))
+    assert 'class="input input-number" id="adjusted"' in page and '<span class="input-suffix">%</span>' in page
     response = _evaluate(
-        evaluator, sid, "strategy.population", {"verdict": "adjust", "adjusted": "lots", "rationale": "ONS figures."}
+        evaluator, sid, "finance.reserves_pct", {"verdict": "adjust", "adjusted": "lots", "rationale": "Accounts."}
     )
     page = page_text(response)
     assert _field_error(page, "adjusted") == "Enter a number, like 540000"
@@ -525,11 +526,17 @@ def test_in_the_shipped_framework_unfit_accounts_fail_g3_and_a_legal_entity_veri
     response = _evaluate(
         evaluator,
         sid,
-        "strategy.population",
-        {"verdict": "adjust", "adjusted": "180,000", "rationale": "ONS mid-year estimate."},
+        "finance.reserves_pct",
+        {"verdict": "adjust", "adjusted": "1.5", "rationale": "The audited accounts show reserves of 1.5%."},
     )
     assert response.status_code == 302
-    assert _verdicts(data, sid)[("strategy.population", _user_id(data, EVALUATOR))]["answer"] == 180000
+    assert _verdicts(data, sid)[("finance.reserves_pct", _user_id(data, EVALUATOR))] == {
+        "score": 0.3,
+        "answer": 1.5,
+        "sufficiency": None,
+        "location": None,
+        "rationale": "The audited accounts show reserves of 1.5%.",
+    }
 
 
 def _user_id(data, email: str) -> int:
