@@ -9,6 +9,8 @@ question ``people.evidence``; the shipped framework is used for its must-have ga
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import re
 
@@ -309,6 +311,15 @@ def test_verdicts_and_the_consensus_stay_hidden_from_an_evaluator_until_they_giv
     assert "What the engine uses" not in page
     # The self-score is the provider's, not the score of the answer verified in its place.
     assert re.search(r"<dt>Self-score</dt><dd>1.00</dd>", page)
+
+    # Nor does the round's export: the self-score is the provider's, the score used is left blank.
+    export = second.get(f"/review/rounds/{world.round_id}/export/answers.csv").get_data(as_text=True)
+    [row] = [
+        r
+        for r in csv.DictReader(io.StringIO(export.lstrip("\ufeff")))
+        if r["question_id"] == "plan.maturity" and r["submission_id"] == str(sid)
+    ]
+    assert (row["self_score"], row["moderated_score"], row["score_used"]) == ("1.0", "", "")
 
     # Nor do the criteria that read a consensus the evaluator may not see yet tell it.
     moderate_as(data, sid, MODERATOR, "plan.board", {"answer": False})

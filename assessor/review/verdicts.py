@@ -10,7 +10,7 @@ from typing import Any
 
 from questionnaires import Question
 from reports.rendering import format_answer
-from scoring import QuestionScore, answer_score
+from scoring import QuestionScore
 
 from ..forms import to_field_value
 from ..models import EvaluatorScore, ModeratedScore
@@ -75,13 +75,6 @@ def first_verdict_words(row: EvaluatorScore, question: Question) -> str:
         verified_answer_json=row.original_verified_answer_json,
     )
     return evaluation.describe_verdict(first, question)
-
-
-def provider_self_score(question: Question, provider_answer: Any) -> float | None:
-    """The score the provider's own answer gives, whatever evaluators verified in its place."""
-    if provider_answer is None:
-        return None if question.type == "text" else 0.0
-    return answer_score(question, provider_answer)
 
 
 def answer_mark(detail: QuestionScore) -> str | None:
