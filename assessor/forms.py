@@ -173,7 +173,8 @@ def choice_inputs(question: Question, data: Any) -> Markup:
     return _choice_blocks.get((question,), chosen, render)
 
 
-def _field_for(question: Question) -> Field:
+def answer_field(question: Question) -> Field:
+    """The field a provider answers ``question`` with; evaluators give an adjusted answer in the same one."""
     label = question.text
     description = question.hint or ""
     if question.type in ("scale", "yesno", "choice"):
@@ -216,7 +217,7 @@ def domain_form_class(questions: list[Question]) -> type[DomainForm]:
     def build() -> type[DomainForm]:
         attrs: dict[str, Any] = {}
         for question in questions:
-            attrs[field_name(question.id)] = _field_for(question)
+            attrs[field_name(question.id)] = answer_field(question)
             attrs[base_name(question.id)] = HiddenField()
         return type("DomainForm", (DomainForm,), attrs)
 

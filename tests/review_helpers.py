@@ -270,17 +270,51 @@ def signed_in(make_browser, email: str):
     return browser
 
 
-def moderate_as(data, submission_id: int, moderator_email: str, question_id: str, score_value: float) -> None:
-    """Record a consensus score through the service, as the moderation page would."""
+def moderate_as(data, submission_id: int, moderator_email: str, question_id: str, consensus) -> None:
+    """Record a consensus through the service, as the moderation page would, in the engine's terms: a
+    score from 0 to 1 (a written answer), a judgement of evidence ("sufficient", "partly",
+    "not_sufficient"), or ``{"answer": value}``, the answer the evidence supports (any other answer)."""
     from assessor.services.moderation import moderate
     from assessor.services.scores import score
 
     with data() as session:
         submission = session.get(Submission, submission_id)
         user = session.scalar(db.select(User).filter_by(email=moderator_email))
-        moderate(submission, question_id, score_value, "Consensus reached at moderation.", user)
+        moderate(submission, question_id, consensus_verdict(submission, question_id, consensus), MODERATED, user)
         score(submission)
         session.commit()
+
+
+MODERATED = "Consensus reached at moderation."
+
+
+def consensus_verdict(submission, question_id: str, consensus):
+    """The verdict a consensus in the engine's terms stands for (see ``moderate_as``)."""
+    from assessor.services import evaluation
+    from assessor.services.answers import engine_answers
+    from assessor.services.definitions import questionnaire_for
+
+    if isinstance(consensus, str):
+        return evaluation.judged_verdict(consensus, "" if consensus == "not_sufficient" else "Section 2, page 3")
+    if isinstance(consensus, dict):
+        question = questionnaire_for(submission.round).question(question_id)
+        given = engine_answers(submission).get(question_id)
+        return evaluation.verified_verdict(question, given, consensus["answer"] == given, consensus["answer"])
+    return consensus
+
+
+# The one self-assessed answer a criterion of the review framework reads (A.board): by default a
+# round's panel cannot decide until it is verified.
+GATE_ANSWER = "plan.board"
+
+
+def verify_gate_answers(data, submission_id: int) -> None:
+    """The moderator confirms the boards' approval as the provider gave it, so the panel may decide."""
+    from assessor.services.answers import engine_answers
+
+    with data() as session:
+        given = engine_answers(session.get(Submission, submission_id)).get(GATE_ANSWER)
+    moderate_as(data, submission_id, COMMISSIONERS["moderator"], GATE_ANSWER, {"answer": given})
 
 
 def page_text(response) -> str:
@@ -307,9 +341,10 @@ def decide(make_browser, submission_id: int, **fields: str):
 
 
 def decided_world(data, make_browser, **fields: str) -> ReviewWorld:
-    """``build_world`` with the written answer moderated and the panel's decision recorded."""
+    """``build_world`` with the written answer moderated, the gate answer verified and the panel's decision recorded."""
     world = build_world(data)
     moderate_as(data, world.submission_id, COMMISSIONERS["moderator"], NARRATIVE, 0.75)
+    verify_gate_answers(data, world.submission_id)
     response = decide(make_browser, world.submission_id, **fields)
     assert response.status_code == 302, page_text(response)
     return world

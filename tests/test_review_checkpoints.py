@@ -7,11 +7,22 @@ from datetime import date
 from assessor.extensions import db
 from assessor.models import Answer, DecisionCondition, Evidence, Round, Submission
 from tests.provider_helpers import minimal_pdf
-from tests.review_helpers import COMMISSIONERS, NARRATIVE, build_world, moderate_as, page_text, signed_in
+from tests.review_helpers import (
+    COMMISSIONERS,
+    NARRATIVE,
+    build_world,
+    moderate_as,
+    page_text,
+    signed_in,
+    verify_gate_answers,
+)
 
 
 def _decide_with_conditions(data, make_browser, world) -> None:
     moderate_as(data, world.submission_id, COMMISSIONERS["moderator"], NARRATIVE, 0.75)
+    verify_gate_answers(data, world.submission_id)
+    # The workforce plan attached must be judged before the panel may decide.
+    moderate_as(data, world.submission_id, COMMISSIONERS["moderator"], "people.evidence", "sufficient")
     panel = signed_in(make_browser, COMMISSIONERS["panel"])
     decision = f"/review/submissions/{world.submission_id}/decision"
     assert (

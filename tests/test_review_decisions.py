@@ -18,6 +18,7 @@ from tests.review_helpers import (
     page_text,
     signed_in,
     stored_summary,
+    verify_gate_answers,
 )
 from tests.web_client import csrf_token, hidden_fields
 
@@ -41,6 +42,7 @@ def _ready_world(data):
     """A submission whose narrative has a Good consensus, so the engine recommends proceeding."""
     world = build_world(data)
     moderate_as(data, world.submission_id, COMMISSIONERS["moderator"], NARRATIVE, 0.75)
+    verify_gate_answers(data, world.submission_id)
     assert stored_summary(data, world.submission_id)["recommendation"] == "proceed"
     return world
 
@@ -236,13 +238,16 @@ def test_contradictory_or_incomplete_decisions_are_refused_and_the_input_is_kept
 def test_no_decision_while_answers_await_evaluation_or_on_a_stale_page_and_only_the_panel_decides(
     app, data, make_browser
 ):
-    world = build_world(data)  # the narrative has no consensus score yet
+    world = build_world(data)  # the narrative has no consensus score, nor is the boards' approval verified
     panel = signed_in(make_browser, COMMISSIONERS["panel"])
     url = f"/review/submissions/{world.submission_id}/decision"
     response = panel.post(url, _decision_form(**{"gate-A": "fail", "outcome": "open_procurement"}), page=url)
-    assert "1 answer still needs a consensus score" in page_text(response)
+    assert "1 answer awaits evaluation and 1 self-assessed answer is not yet verified" in page_text(response)
 
     moderate_as(data, world.submission_id, COMMISSIONERS["moderator"], NARRATIVE, 0.75)
+    response = panel.post(url, _decision_form(), page=url)
+    assert "1 self-assessed answer is not yet verified" in page_text(response)
+    verify_gate_answers(data, world.submission_id)
     for role in ("evaluator", "moderator", "round_admin"):
         browser = signed_in(make_browser, COMMISSIONERS[role])
         assert browser.get(url).status_code == 200

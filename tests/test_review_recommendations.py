@@ -17,6 +17,7 @@ from tests.review_helpers import (
     page_text,
     signed_in,
     stored_summary,
+    verify_gate_answers,
 )
 
 # Every answer at its worst: the overall score is 0, which the fixture framework rates Red.
@@ -110,6 +111,7 @@ def test_reviewers_record_actions_by_urgency_and_close_them_with_a_note(app, dat
 def test_conditions_of_a_decision_are_closed_with_evidence_by_the_panel(app, data, make_browser):
     world = build_world(data)
     moderate_as(data, world.submission_id, COMMISSIONERS["moderator"], NARRATIVE, 0.75)
+    verify_gate_answers(data, world.submission_id)
     panel = signed_in(make_browser, COMMISSIONERS["panel"])
     decision = f"/review/submissions/{world.submission_id}/decision"
     response = panel.post(
@@ -153,6 +155,7 @@ def test_conditions_of_a_decision_are_closed_with_evidence_by_the_panel(app, dat
 def test_a_red_rating_proposes_a_follow_up_review_six_months_after_the_decision(app, data, make_browser):
     world = build_world(data, answers=WORST_ANSWERS)
     moderate_as(data, world.submission_id, COMMISSIONERS["moderator"], NARRATIVE, 0.0)
+    verify_gate_answers(data, world.submission_id)
     assert stored_summary(data, world.submission_id)["rag"] == "Red"
     panel = signed_in(make_browser, COMMISSIONERS["panel"])
     decision = f"/review/submissions/{world.submission_id}/decision"

@@ -26,6 +26,7 @@ from tests.review_helpers import (
     page_text,
     publish,
     signed_in,
+    verify_gate_answers,
 )
 
 QUESTION = "Which partner carries the first loss in the shadow year?"
@@ -82,6 +83,7 @@ def _reply(make_browser, data, submission_id: int, text: str = "The acute trust,
 
 def test_one_status_follows_the_submission_from_draft_to_decision_everywhere(app, data, make_browser):
     world = build_world(data)
+    verify_gate_answers(data, world.submission_id)  # leaves the written answer awaiting evaluation
     panel = signed_in(make_browser, COMMISSIONERS["panel"])
     summary = f"/review/submissions/{world.submission_id}"
     decision = f"{summary}/decision"
@@ -175,6 +177,7 @@ def test_an_open_clarification_blocks_the_decision_until_answered_or_past_its_re
     app, data, make_browser, monkeypatch
 ):
     world = build_world(data)
+    verify_gate_answers(data, world.submission_id)  # leaves the written answer awaiting evaluation
     _ask(make_browser, world.submission_id)
     [(_, reply_by, _)] = _clarifications(data, world.submission_id)
     panel = signed_in(make_browser, COMMISSIONERS["panel"])
@@ -187,15 +190,13 @@ def test_an_open_clarification_blocks_the_decision_until_answered_or_past_its_re
     # The existing rule still holds alongside the new one: both reasons are given, on the page and on refusal.
     page = page_text(panel.get(url))
     assert "A decision cannot be recorded yet." in page
-    assert "1 answer still needs a consensus score" in page and waiting in page
+    assert "1 answer awaits evaluation" in page and waiting in page
     refused = page_text(decide(make_browser, world.submission_id, **{"gate-A": "fail", "outcome": "open_procurement"}))
-    assert (
-        "There is a problem" in refused and "1 answer still needs a consensus score" in refused and waiting in refused
-    )
+    assert "There is a problem" in refused and "1 answer awaits evaluation" in refused and waiting in refused
 
     moderate_as(data, world.submission_id, COMMISSIONERS["moderator"], NARRATIVE, 0.75)
     refused = page_text(decide(make_browser, world.submission_id))
-    assert waiting in refused and "answer still needs a consensus score" not in refused
+    assert waiting in refused and "awaits evaluation" not in refused
     # The service refuses on its own, whoever calls it.
     with app.app_context():
         submission = db.session.get_one(Submission, world.submission_id)
@@ -226,9 +227,9 @@ def test_an_open_clarification_blocks_the_decision_until_answered_or_past_its_re
 def test_self_assessed_and_moderated_are_compared_over_the_same_answers(app, data, make_browser):
     world = build_world(data)
     # The written answer (weight 2) has no self-score; the board answer (1.0) stands; the scale answer is
-    # self-scored at its top level (1.0) and moderated down to Poor (0.25).
+    # self-scored at its top level (1.0) and verified at level 2 of 5 (0.25).
     moderate_as(data, world.submission_id, COMMISSIONERS["moderator"], NARRATIVE, 0.75)
-    moderate_as(data, world.submission_id, COMMISSIONERS["moderator"], "plan.maturity", 0.25)
+    moderate_as(data, world.submission_id, COMMISSIONERS["moderator"], "plan.maturity", {"answer": 1})
     panel = signed_in(make_browser, COMMISSIONERS["panel"])
     report = _report(panel, world.submission_id)
 
@@ -277,6 +278,7 @@ def test_feedback_is_issued_only_with_a_published_decision_and_nothing_awaited(a
     assert "Proceed" not in cover and "open procurement" not in cover
 
     moderate_as(data, world.submission_id, COMMISSIONERS["moderator"], NARRATIVE, 0.75)
+    verify_gate_answers(data, world.submission_id)
     _reply(make_browser, data, world.submission_id)
     # The engine recommends proceeding; the panel decides otherwise, and only its decision is the outcome.
     response = decide(

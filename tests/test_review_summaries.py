@@ -12,7 +12,7 @@ import pytest
 
 from assessor.extensions import db
 from assessor.models import Answer, Submission, User
-from tests.review_helpers import COMMISSIONERS, OUTSIDER, build_world, page_text, signed_in
+from tests.review_helpers import COMMISSIONERS, OUTSIDER, build_world, consensus_verdict, page_text, signed_in
 from tests.web_client import csrf_token
 
 QUESTION = "plan.maturity"  # a five-level scale in the review fixture questionnaire
@@ -154,14 +154,15 @@ def test_two_moderators_scoring_one_submission_at_once_leave_a_summary_with_both
     first_scored = threading.Event()
     failures: list[BaseException] = []
 
-    def moderator(question_id: str, value: float, wait_for=None, hold_open=0.0):
+    def moderator(question_id: str, value, wait_for=None, hold_open=0.0):
         try:
             if wait_for is not None:
                 wait_for.wait(10)
             with data() as session:
                 submission = session.get(Submission, world.submission_id)
                 user = session.scalar(db.select(User).filter_by(email=COMMISSIONERS["moderator"]))
-                moderate(submission, question_id, value, "Agreed at the moderation meeting.", user)
+                verdict = consensus_verdict(submission, question_id, value)
+                moderate(submission, question_id, verdict, "Agreed at the moderation meeting.", user)
                 score(submission)
                 if wait_for is None:
                     first_scored.set()
@@ -173,14 +174,14 @@ def test_two_moderators_scoring_one_submission_at_once_leave_a_summary_with_both
 
     _run_at_once(
         lambda: moderator("plan.narrative", 0.75, hold_open=0.5),
-        lambda: moderator("plan.maturity", 0.25, wait_for=first_scored),
+        lambda: moderator("plan.maturity", {"answer": 1}, wait_for=first_scored),
         failures=failures,
     )
 
     with data() as session:
         submission = session.get(Submission, world.submission_id)
         fresh = engine_inputs(submission)
-        assert fresh.moderation == {"plan.narrative": 0.75, "plan.maturity": 0.25}
+        assert fresh.moderation == {"plan.narrative": 0.75, "plan.maturity": {"answer": 1}}
         assert submission.inputs_hash == fresh.inputs_hash, "the stored summary misses a moderated score"
 
 

@@ -4,7 +4,7 @@ inviting providers, panel decisions with their conditions, actions for the appli
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, ClassVar
 
 from wtforms import (
     DateField,
@@ -20,13 +20,13 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from questionnaires import Gate
+from questionnaires import SUFFICIENCY_LABELS, Gate, Question
 from scoring import OUTCOME_LABELS
 
-from ..forms import CleanTextForm, CleanTextSubform, InvitationForm, choice_list
+from ..forms import CleanTextForm, CleanTextSubform, InvitationForm, answer_field, canonical_value, choice_list
 from ..models import ACTION_URGENCIES, DECISION_OUTCOMES
 from ..services import clarifications, decisions, evaluation
-from ..states import RoundStatus
+from ..states import VERIFICATION_SCOPE_LABELS, RoundStatus
 
 SCALE_CHOICES = choice_list((str(s.step), f"{s.label} ({s.step})") for s in evaluation.SCALE)
 
@@ -34,40 +34,172 @@ SCALE_CHOICES = choice_list((str(s.step), f"{s.label} ({s.step})") for s in eval
 # Scoring, moderation, clarifications and reopening
 
 
-class EvaluationForm(CleanTextForm):
-    score = RadioField(
-        "Your score",
-        choices=SCALE_CHOICES,
-        validators=[InputRequired("Choose a score from Unacceptable (0) to Excellent (4)")],
-    )
-    rationale = TextAreaField(
-        "Your rationale",
-        validators=[
-            DataRequired("Explain your score"),
-            Length(max=evaluation.RATIONALE_MAX_LENGTH, message="Shorten the rationale to 5,000 characters or fewer"),
-        ],
-    )
-    # Needed only for a change after other evaluators' scores could be read; the service decides.
-    change_reason = TextAreaField(
-        "Why are you changing your score?",
-        validators=[
-            Optional(),
-            Length(max=evaluation.RATIONALE_MAX_LENGTH, message="Shorten the reason to 5,000 characters or fewer"),
-        ],
-    )
+class VerdictFields:
+    """The names of one verdict form's controls: an evaluator's own verdict, or the moderator's consensus.
+
+    Both forms can be on one page, so the consensus form's controls carry their own names.
+    """
+
+    def __init__(self, prefix: str, score: str):
+        self.consensus = bool(prefix)
+        self.score = score
+        self.sufficiency = prefix + "sufficiency"
+        self.location = prefix + "location"
+        self.verdict = prefix + "verdict"
+        self.adjusted = prefix + "adjusted"
+        self.rationale = prefix + "rationale"
+
+    def first_control(self, kind: str) -> str:
+        """The id of the first control of the form's main question, which the error summary links to."""
+        if kind == evaluation.JUDGEMENT:
+            return f"{self.sufficiency}-{SUFFICIENCY_ORDER[0]}"
+        if kind == evaluation.VERIFICATION:
+            return f"{self.verdict}-{CONFIRM}"
+        return f"{self.score}-0"
+
+    def anchors(self, kind: str) -> dict[str, str]:
+        """Field names (the form's, and those a service's refusal names) -> the ids of their controls."""
+        main = {evaluation.SCORE: self.score, evaluation.JUDGEMENT: self.sufficiency}.get(kind, self.verdict)
+        return {
+            main: self.first_control(kind),
+            "location": self.location,
+            "adjusted": self.adjusted,
+            "rationale": self.rationale,
+            "change_reason": "change_reason",
+        }
 
 
-class ModerationForm(CleanTextForm):
-    consensus = RadioField(
-        "Consensus score", choices=SCALE_CHOICES, validators=[InputRequired("Choose the consensus score")]
-    )
-    consensus_rationale = TextAreaField(
-        "Rationale for the consensus score",
-        validators=[
-            DataRequired("Explain the consensus score"),
-            Length(max=evaluation.RATIONALE_MAX_LENGTH, message="Shorten the rationale to 5,000 characters or fewer"),
-        ],
-    )
+EVALUATOR_FIELDS = VerdictFields("", score="score")
+CONSENSUS_FIELDS = VerdictFields("consensus_", score="consensus")
+
+SUFFICIENCY_ORDER = ("sufficient", "partly", "not_sufficient")
+SUFFICIENCY_CHOICES = choice_list((value, SUFFICIENCY_LABELS[value]) for value in SUFFICIENCY_ORDER)
+CONFIRM, ADJUST = "confirm", "adjust"
+VERIFICATION_CHOICES = choice_list(
+    [
+        (CONFIRM, "Confirm: the evidence supports the answer the provider gave"),
+        (ADJUST, "Adjust: the evidence supports a different answer"),
+    ]
+)
+_CHOOSE_SCORE = "Choose a score from Unacceptable (0) to Excellent (4)"
+_CHOOSE_SUFFICIENCY = "Choose whether the evidence is sufficient, partly sufficient or not sufficient"
+_RATIONALE_LENGTH = Length(
+    max=evaluation.RATIONALE_MAX_LENGTH, message="Shorten the rationale to 5,000 characters or fewer"
+)
+
+
+class VerdictForm(CleanTextForm):
+    """An evaluator's verdict or the moderator's consensus on one answer, in the form its question needs
+    (``evaluation.verdict_kind``); built for each question by ``verdict_form_class``.
+
+    Checks that depend on another field (where in the evidence, the adjusted answer, a rationale
+    when adjusting) are made here too, so that every problem is shown at once; the services make
+    them again for any other caller.
+    """
+
+    # Methods and attributes must not share a name with a field: "verdict" and "rationale" are fields.
+    kind: ClassVar[str]
+    names: ClassVar[VerdictFields]
+    question: ClassVar[Question]
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        super().validate(extra_validators)
+        names = self.names
+        if self.kind == evaluation.VERIFICATION:
+            adjusted = self[names.adjusted]
+            if self[names.verdict].data != ADJUST:
+                # The adjusted answer is read only when adjusting, as its revealed field suggests.
+                adjusted.errors = []
+            elif adjusted.errors and self.question.type != "number":
+                adjusted.errors = ["Choose the answer the evidence supports from those listed"]
+            elif not adjusted.errors and self.adjusted_answer() is None:
+                adjusted.errors = ["Give the answer the evidence supports"]
+        if self.kind == evaluation.JUDGEMENT:
+            location = self[names.location]
+            judged = self[names.sufficiency].data
+            if judged in SUFFICIENCY_ORDER[:2] and not (location.data or "").strip() and not location.errors:
+                location.errors = ["Say where in the evidence you relied on, such as a page or section"]
+        rationale = self[names.rationale]
+        if not rationale.errors and not (rationale.data or "").strip() and self.rationale_required():
+            rationale.errors = [self.rationale_message()]
+        return not self.errors
+
+    def rationale_required(self) -> bool:
+        """Always for the consensus; an evaluator may confirm an answer without one."""
+        return self.names.consensus or self.kind != evaluation.VERIFICATION or self[self.names.verdict].data != CONFIRM
+
+    def rationale_message(self) -> str:
+        if self.names.consensus:
+            return "Explain the consensus score" if self.kind == evaluation.SCORE else "Explain the consensus"
+        return {
+            evaluation.SCORE: "Explain your score",
+            evaluation.JUDGEMENT: "Explain your judgement of the evidence",
+        }.get(self.kind, "Explain why the evidence supports a different answer")
+
+    def adjusted_answer(self) -> Any:
+        """The adjusted answer in the engine's terms (None: none given), read as the provider's is."""
+        return canonical_value(self.question, self[self.names.adjusted].data)
+
+    def given_verdict(self, provider_answer: Any) -> evaluation.Verdict:
+        """The verdict the validated form gives; the builders refuse what the services would."""
+        names = self.names
+        if self.kind == evaluation.JUDGEMENT:
+            return evaluation.judged_verdict(self[names.sufficiency].data or "", self[names.location].data or "")
+        if self.kind == evaluation.VERIFICATION:
+            confirmed = self[names.verdict].data == CONFIRM
+            adjusted = None if confirmed else self.adjusted_answer()
+            return evaluation.verified_verdict(self.question, provider_answer, confirmed, adjusted)
+        return evaluation.scored_verdict(int(self[names.score].data or -1))
+
+    def rationale_text(self) -> str:
+        return self[self.names.rationale].data or ""
+
+
+def verdict_form_class(question: Question, names: VerdictFields) -> type[VerdictForm]:
+    """The evaluator's (``EVALUATOR_FIELDS``) or moderator's (``CONSENSUS_FIELDS``) form for ``question``."""
+    kind = evaluation.verdict_kind(question)
+    consensus = names.consensus
+    attrs: dict[str, Any] = {"kind": kind, "names": names, "question": question}
+    if kind == evaluation.SCORE:
+        attrs[names.score] = RadioField(
+            "Consensus score" if consensus else "Your score",
+            choices=SCALE_CHOICES,
+            validators=[InputRequired("Choose the consensus score" if consensus else _CHOOSE_SCORE)],
+        )
+    elif kind == evaluation.JUDGEMENT:
+        attrs[names.sufficiency] = RadioField(
+            "Is the evidence sufficient?",
+            choices=SUFFICIENCY_CHOICES,
+            validators=[InputRequired(_CHOOSE_SUFFICIENCY)],
+        )
+        attrs[names.location] = StringField(
+            "Where in the evidence you relied on",
+            validators=[
+                Length(
+                    max=evaluation.LOCATION_MAX_LENGTH,
+                    message=f"Shorten the location to {evaluation.LOCATION_MAX_LENGTH} characters or fewer",
+                )
+            ],
+        )
+    else:
+        attrs[names.verdict] = RadioField(
+            "Does the evidence support the provider's answer?",
+            choices=VERIFICATION_CHOICES,
+            validators=[InputRequired("Choose whether to confirm the provider's answer or adjust it")],
+        )
+        # The provider's own input for the question: it looks and parses exactly as theirs does.
+        attrs[names.adjusted] = answer_field(question)
+    attrs[names.rationale] = TextAreaField("Rationale", validators=[_RATIONALE_LENGTH])
+    if not consensus:
+        # Needed only for a change after other evaluators' verdicts could be read; the service decides.
+        attrs["change_reason"] = TextAreaField(
+            "Why are you changing your verdict?",
+            validators=[
+                Optional(),
+                Length(max=evaluation.RATIONALE_MAX_LENGTH, message="Shorten the reason to 5,000 characters or fewer"),
+            ],
+        )
+    return type("QuestionVerdictForm", (VerdictForm,), attrs)
 
 
 class ClarificationForm(CleanTextForm):
@@ -127,6 +259,13 @@ class RoundSettingsForm(CleanTextForm):
     further_period_days = IntegerField(
         "Further period after a review (working days)",
         validators=[Optional(), NumberRange(min=0, max=60, message="Enter a number of working days from 0 to 60")],
+    )
+    # Left unchosen, the round keeps its scope.
+    verification_scope = RadioField(  # type: ignore[call-arg]  # invalid_choice_message is newer than the stubs
+        "What evaluators must verify before the panel decides",
+        choices=choice_list(VERIFICATION_SCOPE_LABELS.items()),
+        validators=[Optional()],
+        invalid_choice_message="Choose what evaluators must verify",
     )
 
 

@@ -42,6 +42,7 @@ def _settings_data(round_: Round) -> dict[str, Any]:
         "status": round_.status,
         "standstill_days": round_.standstill_days,
         "further_period_days": round_.further_period_days,
+        "verification_scope": round_.verification_scope,
     }
 
 
@@ -225,6 +226,7 @@ def manage_round(round_id: int) -> ResponseReturnValue:
                     current_user,
                     settings.standstill_days.data,
                     settings.further_period_days.data,
+                    settings.verification_scope.data or None,
                 )
             except Refused as refusal:
                 problems = refused_summary(refusal)

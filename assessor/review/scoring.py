@@ -1,21 +1,29 @@
-"""Scoring an answer: an evaluator's score and the moderator's consensus score."""
+"""Giving a verdict on an answer: an evaluator's own, and the moderator's consensus.
+
+A written answer is scored, evidence judged and any other scored answer verified
+(``evaluation.verdict_kind``); the forms for each are ``forms.verdict_form_class``.
+"""
 
 from __future__ import annotations
 
-from flask import flash
+from flask import abort, flash
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
+from questionnaires import Question
+
 from ..extensions import db
-from ..forms import filled
+from ..models import Submission
 from ..refusals import refused_summary
 from ..services import evaluation
+from ..services.answers import engine_answers
+from ..services.definitions import questionnaire_for
 from ..services.errors import Refused
 from ..services.moderation import moderate
 from ..services.scores import score
-from . import allow, bp
+from . import allow, bp, verdicts
 from .common import form_problems, submission_for_review
-from .forms import EvaluationForm, ModerationForm
+from .forms import CONSENSUS_FIELDS, EVALUATOR_FIELDS, verdict_form_class
 from .submissions import back_to_question, question_page
 
 # The form has checked what was typed, so a refusal is about the submission's state (decided, a draft,
@@ -23,29 +31,50 @@ from .submissions import back_to_question, question_page
 CONFLICT = 409
 
 
+def _question(submission: Submission, question_id: str) -> Question:
+    question = questionnaire_for(submission.round).question(question_id)
+    if question is None:
+        abort(404)
+    return question
+
+
+def _closed(submission: Submission, question: Question, anchor: str) -> list[tuple[str, str]]:
+    """Why no verdict can be given on this answer now (a draft, decided, not applicable), before reading the form."""
+    try:
+        evaluation.check_can_score(submission, question.id)
+    except Refused as refusal:
+        return refused_summary(refusal, default=anchor)
+    return []
+
+
 @bp.route("/submissions/<int:submission_id>/questions/<question_id>/evaluate", methods=["POST"])
 @allow("evaluator")
 def evaluate_question(submission_id: int, question_id: str) -> ResponseReturnValue:
     submission = submission_for_review(submission_id)
-    form = EvaluationForm()
+    question = _question(submission, question_id)
+    kind = evaluation.verdict_kind(question)
+    form = verdict_form_class(question, EVALUATOR_FIELDS)()
+    anchors = EVALUATOR_FIELDS.anchors(kind)
+    closed = _closed(submission, question, EVALUATOR_FIELDS.first_control(kind))
+    if closed:
+        return question_page(submission, question_id, evaluation_form=form, problems=closed, status=CONFLICT)
     if not form.validate_on_submit():
-        return question_page(
-            submission, question_id, evaluation_form=form, problems=form_problems(form, {"score": "score-0"})
-        )
+        return question_page(submission, question_id, evaluation_form=form, problems=form_problems(form, anchors))
     try:
-        evaluation.record_score(
+        evaluation.record_verdict(
             submission,
             question_id,
-            int(filled(form.score.data)),
-            filled(form.rationale.data),
+            form.given_verdict(engine_answers(submission).get(question_id)),
+            form.rationale_text(),
             current_user,
-            form.change_reason.data or "",
+            form["change_reason"].data or "",
         )
     except Refused as refusal:
-        problems = refused_summary(refusal, {"change_reason": "change_reason"}, default="score-0")
+        problems = refused_summary(refusal, anchors, default=EVALUATOR_FIELDS.first_control(kind))
         return question_page(submission, question_id, evaluation_form=form, problems=problems, status=CONFLICT)
     db.session.commit()
-    flash("Your score has been saved. Other evaluators' scores for this answer are now shown.")
+    word = "score" if kind == evaluation.SCORE else "verdict"
+    flash(f"Your {word} has been saved. Other evaluators' {word}s for this answer are now shown.")
     return back_to_question(submission, question_id)
 
 
@@ -53,22 +82,31 @@ def evaluate_question(submission_id: int, question_id: str) -> ResponseReturnVal
 @allow("moderator")
 def moderate_question(submission_id: int, question_id: str) -> ResponseReturnValue:
     submission = submission_for_review(submission_id)
-    form = ModerationForm()
+    question = _question(submission, question_id)
+    kind = evaluation.verdict_kind(question)
+    form = verdict_form_class(question, CONSENSUS_FIELDS)()
+    anchors = CONSENSUS_FIELDS.anchors(kind)
+    closed = _closed(submission, question, CONSENSUS_FIELDS.first_control(kind))
+    if closed:
+        return question_page(submission, question_id, moderation_form=form, problems=closed, status=CONFLICT)
     if not form.validate_on_submit():
-        return question_page(
-            submission, question_id, moderation_form=form, problems=form_problems(form, {"consensus": "consensus-0"})
-        )
-    step = evaluation.SCALE[int(form.consensus.data)]
+        return question_page(submission, question_id, moderation_form=form, problems=form_problems(form, anchors))
     before = submission.recommendation
+    provider_answer = engine_answers(submission).get(question_id)
     try:
-        moderate(submission, question_id, step.score, filled(form.consensus_rationale.data), current_user)
+        row = moderate(
+            submission, question_id, form.given_verdict(provider_answer), form.rationale_text(), current_user
+        )
     except Refused as refusal:
-        problems = refused_summary(refusal, default="consensus-0")
+        problems = refused_summary(refusal, anchors, default=CONSENSUS_FIELDS.first_control(kind))
         return question_page(submission, question_id, moderation_form=form, problems=problems, status=CONFLICT)
     # The consensus changes the result: the rescore is saved with it.
     _, result = score(submission)
     db.session.commit()
-    message = f"Consensus score recorded: {step.label} ({step.step})."
+    if kind == evaluation.SCORE:
+        message = f"Consensus score recorded: {evaluation.describe(row.score)}."
+    else:
+        message = f"Consensus recorded: {verdicts.verdict_words(row, question, provider_answer)}."
     if result.recommendation != before:
         message += f" The recommendation is now ‘{result.recommendation_label}’."
     flash(message)

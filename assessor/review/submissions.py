@@ -13,19 +13,29 @@ from werkzeug.wrappers import Response
 from scoring import CriterionResult, GateResult, ScoreResult
 
 from ..extensions import db
-from ..forms import filled
-from ..models import ACTION_URGENCIES, ROLE_LABELS, ModeratedScore, Submission
+from ..forms import filled, messages_for
+from ..models import ACTION_URGENCIES, ROLE_LABELS, Submission
 from ..refusals import carry_out, refused_summary
-from ..services import actions, checkpoints, clarifications, conflicts, decisions, evaluation, review_status
+from ..services import (
+    actions,
+    checkpoints,
+    clarifications,
+    conflicts,
+    decisions,
+    evaluation,
+    review_status,
+    verification,
+)
 from ..services.answers import answer_rows, evidence_rows
 from ..services.audit import describe_event, history
 from ..services.errors import Refused
 from ..services.moderation import moderated_rows
 from ..services.scores import score
 from ..services.submissions import reopen
-from . import COMMISSIONERS, allow, bp
+from ..states import VERIFICATION_SCOPE_LABELS
+from . import COMMISSIONERS, allow, bp, verdicts
 from .common import form_problems, submission_for_review
-from .forms import ActionForm, ClarificationForm, EvaluationForm, ModerationForm, ReopenForm
+from .forms import CONSENSUS_FIELDS, EVALUATOR_FIELDS, ActionForm, ClarificationForm, ReopenForm, VerdictForm
 
 Problems = list[tuple[str, str]]
 
@@ -48,6 +58,11 @@ def submission_page(
     asked = clarifications.for_submission(submission)
     moderated = moderated_rows(submission)
     hidden = evaluation.consensus_hidden(submission, current_user, moderated)
+    provided = inputs.answers
+    # A criterion reading an answer whose consensus is hidden would tell it (a judgement, a verified answer).
+    hidden_reads = {
+        c.id: c.question for g in inputs.framework.gates for c in g.criteria if c.question and c.question in hidden
+    }
     return render_template(
         "review/submission.html",
         submission=submission,
@@ -59,6 +74,11 @@ def submission_page(
         # An evaluator sees the consensus on an answer (and the score built on it) only once they scored it.
         moderated={qid: row for qid, row in moderated.items() if qid not in hidden},
         consensus_hidden=hidden,
+        hidden_criteria=hidden_reads,
+        hidden_note=lambda criterion_id: (
+            f"Shown once you have given your own verdict on {hidden_reads[criterion_id]}, "
+            "since it reads the consensus on that answer."
+        ),
         evaluations=evaluation.evaluations_for(submission, current_user),
         divergent=evaluation.divergent_questions(submission)
         if current_user.role in evaluation.ROLES_SEEING_ALL_SCORES
@@ -74,6 +94,14 @@ def submission_page(
         clarification_form=ClarificationForm(formdata=None),
         reopen_form=ReopenForm(formdata=None),
         checkpoint=checkpoints.compare(submission, result),
+        verification=verification.status(result, inputs.framework, submission.round),
+        scope_label=VERIFICATION_SCOPE_LABELS.get(submission.round.verification_scope, ""),
+        answer_mark=verdicts.answer_mark,
+        kind_of=evaluation.verdict_kind,
+        # The provider's own answers score thus, whatever evaluators verified in their place.
+        provider_self_score=lambda q: evaluation.provider_self_score(q, provided.get(q.id)),
+        verdict_words=lambda row, q: verdicts.verdict_words(row, q, provided.get(q.id)),
+        first_verdict_words=verdicts.first_verdict_words,
         **_tracking(submission, action_form, problems),
     )
 
@@ -97,25 +125,6 @@ def _failed_criteria(result: ScoreResult) -> list[tuple[GateResult, CriterionRes
     return [(gate, criterion) for gate in result.gates for criterion in gate.criteria if not criterion.passed]
 
 
-def _own_score_form(view: evaluation.QuestionEvaluations) -> EvaluationForm:
-    """The evaluator's form, holding the score and rationale they gave before, if any."""
-    own = view.own
-    own_step = evaluation.step_for(own.score) if own else None
-    return EvaluationForm(
-        formdata=None,
-        data={"score": str(own_step.step) if own_step else None, "rationale": own.rationale if own else ""},
-    )
-
-
-def _consensus_form(moderated: ModeratedScore | None) -> ModerationForm:
-    """The moderator's form, on the consensus score recorded so far; the rationale is written afresh."""
-    current_step = evaluation.step_for(moderated.score) if moderated else None
-    return ModerationForm(
-        formdata=None,
-        data={"consensus": str(current_step.step) if current_step else None, "consensus_rationale": ""},
-    )
-
-
 def _scoring_closed_reason(submission: Submission, question_id: str) -> str | None:
     """Why this user may not score the question now; None if they may."""
     try:
@@ -130,13 +139,13 @@ def question_page(
     submission: Submission,
     question_id: str,
     *,
-    evaluation_form: EvaluationForm | None = None,
-    moderation_form: ModerationForm | None = None,
+    evaluation_form: VerdictForm | None = None,
+    moderation_form: VerdictForm | None = None,
     clarification_form: ClarificationForm | None = None,
     problems: Problems | None = None,
     status: int = 200,
 ) -> tuple[str, int]:
-    """One question's page; a refused score, consensus or clarification is shown again with its form."""
+    """One question's page; a refused verdict, consensus or clarification is shown again with its form."""
     inputs, result = score(submission)
     question = inputs.questionnaire.question(question_id)
     if question is None:
@@ -145,10 +154,11 @@ def question_page(
     view = views.get(question_id, evaluation.QuestionEvaluations(None, (), 0))
     moderated = moderated_rows(submission).get(question_id)
     consensus_hidden = bool(evaluation.consensus_hidden(submission, current_user, [question_id] if moderated else []))
+    provider_answer = inputs.answers.get(question_id)
     if evaluation_form is None:
-        evaluation_form = _own_score_form(view)
+        evaluation_form = verdicts.own_verdict_form(view.own, question, provider_answer)
     if moderation_form is None:
-        moderation_form = _consensus_form(moderated)
+        moderation_form = verdicts.consensus_form(moderated, question, provider_answer)
     criteria = [
         (gate, criterion, result.gate(gate.id).criteria[index])
         for gate in inputs.framework.gates
@@ -158,29 +168,45 @@ def question_page(
     scoring_closed_reason = _scoring_closed_reason(submission, question_id)
     db.session.commit()
     asked = [c for c in clarifications.for_submission(submission) if c.question_id == question_id]
+    detail = result.question(question_id)
+    shown_problems = problems or []
+
+    def errors_for(form: VerdictForm, name: str, anchor: str | None = None) -> list[str]:
+        """A field's message: the form's own, or a refusal's about it (which the error summary links to)."""
+        return list(form[name].errors[:1]) or messages_for(shown_problems, anchor or name)[:1]
+
     return render_template(
         "review/question.html",
         submission=submission,
         question=question,
-        detail=result.question(question_id),
+        kind=evaluation.verdict_kind(question),
+        detail=detail,
         result=result,
         domain=inputs.questionnaire.domain_of(question_id),
         answer=answer_rows(submission).get(question_id),
+        provider_answer=provider_answer,
+        provider_self_score=evaluation.provider_self_score(question, provider_answer),
         evidence=evidence_rows(submission).get(question_id, []),
         view=view,
-        # An evaluator who has not scored this answer sees no consensus (nor the score built on it).
+        verdict_words=lambda row, about: verdicts.verdict_words(row, about, provider_answer),
+        first_verdict_words=verdicts.first_verdict_words,
+        # An evaluator who has not given a verdict on this answer sees no consensus (nor what it decides).
         moderated=None if consensus_hidden else moderated,
         consensus_hidden=consensus_hidden,
+        reading=None if consensus_hidden else verdicts.engine_reading(question, detail, moderated, provider_answer),
         reason_needed=view.own is not None and evaluation.others_scored(submission, question_id, current_user),
         criteria=criteria,
         evaluation_form=evaluation_form,
         moderation_form=moderation_form,
+        evaluator_fields=EVALUATOR_FIELDS,
+        consensus_fields=CONSENSUS_FIELDS,
+        errors_for=errors_for,
         clarification_form=clarification_form or ClarificationForm(formdata=None),
         default_reply_by=clarifications.default_reply_by(),
         asked=asked,
         scoring_open=scoring_closed_reason is None,
         scoring_closed_reason=scoring_closed_reason or "",
-        problems=problems or [],
+        problems=shown_problems,
     ), status
 
 

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from typing import Any, TypeGuard
 
 from questionnaires import SUFFICIENCY_LABELS, SUFFICIENCY_SCORES, Question
+from reports.rendering import format_answer
 from scoring import answer_score, consensus_problem, visible_question_ids
 
 from ..extensions import db
@@ -144,24 +145,18 @@ def describe_verdict(row: Any, question: Question | None = None) -> str:
         location = getattr(row, "evidence_location", None)
         return f"{text} (relied on: {location})" if location else text
     if getattr(row, "verified_answer_json", None) is not None:
-        shown = _answer_words(question, verified_answer(row)) if question is not None else row.verified_answer_json
+        # In the words the provider's answer is shown in, so the two read alike side by side.
+        shown = format_answer(verified_answer(row), question) if question is not None else row.verified_answer_json
         return f"Verified answer: {shown}"
     return describe(row.score)
 
 
-def _answer_words(question: Question, value: Any) -> str:
-    if question.type == "yesno":
-        return "Yes" if value else "No"
-    if question.type == "scale":
-        levels = question.levels or ()
-        return f"{levels[value]} (level {value})" if isinstance(value, int) and 0 <= value < len(levels) else str(value)
-    if question.type == "choice":
-        option = question.option(value)
-        return option.label if option else str(value)
-    if question.type == "multichoice":
-        labels = [option.label if (option := question.option(v)) else str(v) for v in value]
-        return ", ".join(labels) or "None chosen"
-    return str(value)
+def provider_self_score(question: Question, provider_answer: Any) -> float | None:
+    """The score the provider's own answer gives, whatever evaluators verified in its place (the
+    engine's ``self_score`` of a verified answer is the verified answer's)."""
+    if provider_answer is None:
+        return None if question.type == "text" else 0.0
+    return answer_score(question, provider_answer)
 
 
 def step_for(score: float | None) -> ScaleStep | None:

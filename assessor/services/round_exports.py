@@ -108,16 +108,22 @@ def answer_table(round_: Round, viewer: User | None = None) -> pd.DataFrame:
         _, result = score(submission)
         answers = answer_rows(submission)
         evidence = evidence_rows(submission)
-        moderated = {d.id for domain in result.domains for d in domain.questions if d.moderated is not None}
+        # A verified answer is a consensus too, though it carries no moderated score.
+        moderated = {
+            d.id for domain in result.domains for d in domain.questions if d.moderated is not None or d.verified
+        }
         hidden = evaluation.consensus_hidden(submission, viewer, moderated) if viewer is not None else frozenset()
         for domain in result.domains:
             for detail in domain.questions:
                 question = questionnaire.question_index[detail.id]
+                self_score = detail.self_score
                 if question.type == "evidence":
                     answer_text = "; ".join(f.original_name for f in evidence.get(question.id, []))
                 else:
                     row = answers.get(question.id)
                     answer_text = format_answer(row.value if row else None, question)
+                    # The provider's own answer's score, not that of the answer evaluators verified in its place.
+                    self_score = evaluation.provider_self_score(question, row.value if row else None)
                 records.append(
                     {
                         "submission_id": submission.id,
@@ -127,7 +133,7 @@ def answer_table(round_: Round, viewer: User | None = None) -> pd.DataFrame:
                         "question": question.text,
                         "applies": "yes" if detail.visible else "no",
                         "answer": answer_text,
-                        "self_score": detail.self_score,
+                        "self_score": self_score if detail.visible else detail.self_score,
                         "moderated_score": None if detail.id in hidden else detail.moderated,
                         "score_used": None if detail.id in hidden else detail.score,
                         "weight": detail.weight,

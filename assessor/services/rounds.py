@@ -8,7 +8,7 @@ from questionnaires import DefinitionError, parse_framework, parse_questionnaire
 
 from ..extensions import db
 from ..models import ORGANISATION_KINDS, Applicant, ApplicantMember, Definition, Organisation, Round, Submission, User
-from ..states import RoundStatus, SubmissionStatus
+from ..states import RoundStatus, SubmissionStatus, VerificationScope
 from ..text import has_control_characters
 from .audit import record
 from .errors import RoundProblem
@@ -80,8 +80,9 @@ def update_round(
     user: User,
     standstill_days: int | None = None,
     further_period_days: int | None = None,
+    verification_scope: str | None = None,
 ) -> None:
-    """Save the round's settings; periods left as None keep their current length."""
+    """Save the round's settings; periods and the verification scope left as None stay as they are."""
     if status not in (RoundStatus.OPEN, RoundStatus.CLOSED):
         raise RoundProblem(field="status", message="Choose whether the round is open or closed")
     standstill_days = round_.standstill_days if standstill_days is None else standstill_days
@@ -89,20 +90,26 @@ def update_round(
     for field, value in (("standstill_days", standstill_days), ("further_period_days", further_period_days)):
         if not 0 <= value <= MAX_PERIOD_DAYS:
             raise RoundProblem(field=field, message=f"Enter a number of working days from 0 to {MAX_PERIOD_DAYS}")
+    verification_scope = round_.verification_scope if verification_scope is None else verification_scope
+    if verification_scope not in tuple(VerificationScope):
+        raise RoundProblem(field="verification_scope", message="Choose what evaluators must verify")
     old = {
         "deadline": round_.deadline,
         "status": round_.status,
         "standstill_days": round_.standstill_days,
         "further_period_days": round_.further_period_days,
+        "verification_scope": round_.verification_scope,
     }
     new = {
         "deadline": deadline,
         "status": status,
         "standstill_days": standstill_days,
         "further_period_days": further_period_days,
+        "verification_scope": verification_scope,
     }
     round_.deadline, round_.status = deadline, status
     round_.standstill_days, round_.further_period_days = standstill_days, further_period_days
+    round_.verification_scope = verification_scope
     record("round.updated", user=user, round=round_.id, old=old, new=new)
 
 
