@@ -166,6 +166,8 @@ class EvaluatorNote:
 class ModerationNote:
     score: float
     rationale: str
+    # The consensus in words: a score, a judgement of evidence or the verified answer.
+    words: str = ""
 
 
 @dataclass(frozen=True)
@@ -362,12 +364,13 @@ def moderation_changes(result: ScoreResult, questionnaire: Questionnaire) -> lis
     changed = []
     for domain in scored_domains(result):
         for qs in domain.questions:
-            if not qs.visible or qs.self_score is None or qs.moderated is None:
+            # Any consensus counts: a score, a judgement of evidence or a verified answer.
+            if not qs.visible or qs.self_score is None or not qs.verified or qs.score is None:
                 continue
-            if abs(qs.moderated - qs.self_score) > 1e-9:
+            if abs(qs.score - qs.self_score) > 1e-9:
                 changed.append(RankedQuestion(qs, questionnaire.question_index[qs.id], domain.title))
     order = {q.id: i for i, q in enumerate(questionnaire.questions())}
     return sorted(
         changed,
-        key=lambda r: (-abs((r.score.moderated or 0.0) - (r.score.self_score or 0.0)), order[r.score.id]),
+        key=lambda r: (-abs((r.score.score or 0.0) - (r.score.self_score or 0.0)), order[r.score.id]),
     )

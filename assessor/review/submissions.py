@@ -98,8 +98,6 @@ def submission_page(
         scope_label=VERIFICATION_SCOPE_LABELS.get(submission.round.verification_scope, ""),
         answer_mark=verdicts.answer_mark,
         kind_of=evaluation.verdict_kind,
-        # The provider's own answers score thus, whatever evaluators verified in their place.
-        provider_self_score=lambda q: evaluation.provider_self_score(q, provided.get(q.id)),
         verdict_words=lambda row, q: verdicts.verdict_words(row, q, provided.get(q.id)),
         first_verdict_words=verdicts.first_verdict_words,
         **_tracking(submission, action_form, problems),
@@ -185,7 +183,8 @@ def question_page(
         domain=inputs.questionnaire.domain_of(question_id),
         answer=answer_rows(submission).get(question_id),
         provider_answer=provider_answer,
-        provider_self_score=evaluation.provider_self_score(question, provider_answer),
+        # The engine's self-score is the provider's own answer's, whatever evaluators verified.
+        provider_self_score=detail.self_score,
         evidence=evidence_rows(submission).get(question_id, []),
         view=view,
         verdict_words=lambda row, about: verdicts.verdict_words(row, about, provider_answer),

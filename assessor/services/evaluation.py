@@ -151,14 +151,6 @@ def describe_verdict(row: Any, question: Question | None = None) -> str:
     return describe(row.score)
 
 
-def provider_self_score(question: Question, provider_answer: Any) -> float | None:
-    """The score the provider's own answer gives, whatever evaluators verified in its place (the
-    engine's ``self_score`` of a verified answer is the verified answer's)."""
-    if provider_answer is None:
-        return None if question.type == "text" else 0.0
-    return answer_score(question, provider_answer)
-
-
 def step_for(score: float | None) -> ScaleStep | None:
     """The scale step a stored score sits on, or None for a score between steps (older data)."""
     if score is None:

@@ -105,7 +105,12 @@ def _moderation_notes(submission: Submission, viewer: User | None = None) -> dic
         for row in db.session.scalars(db.select(ModeratedScore).filter_by(submission_id=submission.id))
     }
     hidden = evaluation.consensus_hidden(submission, viewer, rows) if viewer is not None else frozenset()
-    return {qid: ModerationNote(row.score, row.rationale) for qid, row in rows.items() if qid not in hidden}
+    questionnaire = questionnaire_for(submission.round)
+    return {
+        qid: ModerationNote(row.score, row.rationale, evaluation.describe_verdict(row, questionnaire.question(qid)))
+        for qid, row in rows.items()
+        if qid not in hidden
+    }
 
 
 def _evaluator_notes(
@@ -123,9 +128,15 @@ def _evaluator_notes(
             qid: (view.visible, view.hidden_count)
             for qid, view in evaluation.evaluations_for(submission, viewer).items()
         }
+    questionnaire = questionnaire_for(submission.round)
     notes = {
         qid: [
-            EvaluatorNote(row.evaluator.name, row.score, evaluation.describe(row.score), row.rationale)
+            EvaluatorNote(
+                row.evaluator.name,
+                row.score,
+                evaluation.describe_verdict(row, questionnaire.question(qid)),
+                row.rationale,
+            )
             for row in sorted(rows, key=lambda r: (r.evaluator.name, r.id))
         ]
         for qid, (rows, _) in readable.items()

@@ -122,8 +122,6 @@ def answer_table(round_: Round, viewer: User | None = None) -> pd.DataFrame:
                 else:
                     row = answers.get(question.id)
                     answer_text = format_answer(row.value if row else None, question)
-                    # The provider's own answer's score, not that of the answer evaluators verified in its place.
-                    self_score = evaluation.provider_self_score(question, row.value if row else None)
                 records.append(
                     {
                         "submission_id": submission.id,
