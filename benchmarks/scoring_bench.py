@@ -82,11 +82,17 @@ def what_if_timings(count: int, seed: int) -> int:
         load_questionnaire,
     )
     from scoring import what_if
-    from scoring.synthetic import random_answers, random_moderation
+    from scoring.synthetic import clear_answer, random_answers, random_moderation
 
     questionnaire = load_questionnaire(DEFAULT_QUESTIONNAIRE_PATH)
     framework = load_framework(DEFAULT_FRAMEWORK_PATH, questionnaire)
     rng = random.Random(seed)
+    # Two member organisations with clear declarations, as most applicants have: without them every
+    # member_declarations criterion fails and no what-if is possible at all.
+    declarations = {q.id: clear_answer(q) for d in questionnaire.member_domains() for q in d.declaration_questions()}
+    members = {"Member A": declarations, "Member B": declarations}
+    # The round's contract parameters and the applicant type are facts the search must not change.
+    fixed = frozenset(q.id for q in questionnaire.questions() if q.answered_by != "provider")
     timings, sizes = [], {}
     for i in range(count):
         answers = random_answers(rng, questionnaire, answer_rate=rng.choice([0.5, 0.9, 1.0]))
@@ -98,7 +104,7 @@ def what_if_timings(count: int, seed: int) -> int:
                     answers[question.id] = True
         moderation = random_moderation(rng, questionnaire, rate=0.5)
         started = time.perf_counter()
-        found = what_if(questionnaire, framework, answers, moderation)
+        found = what_if(questionnaire, framework, answers, moderation, member_answers=members, fixed=fixed)
         timings.append(time.perf_counter() - started)
         key = "none" if found is None else str(len(found.changes))
         sizes[key] = sizes.get(key, 0) + 1

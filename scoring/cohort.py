@@ -170,28 +170,37 @@ class _Consensus:
     answers: pd.DataFrame | None
 
 
-def _consensus_score(value: object) -> float:
-    if isinstance(value, str):
-        return SUFFICIENCY_SCORES.get(value, np.nan)
-    if isinstance(value, dict):
-        return np.nan
-    return float(value)  # type: ignore[arg-type]  # validated: a number when not text or a mapping
+def _consensus_values(values: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(score, is a verified answer, the verified answer) for each consensus value, column-wise.
+
+    A score is a number; a judgement of evidence becomes its score; ``{"answer": v}`` has no score
+    (NaN) and carries ``v``.  Anything else scores NaN, as the single path skips it."""
+    series = pd.Series(values, dtype=object)
+    kinds = series.map(type).to_numpy(dtype=object)
+    is_dict = kinds == dict
+    is_text = kinds == str
+    scores = pd.to_numeric(series.where(~(is_dict | is_text)), errors="coerce").to_numpy(dtype=float)
+    if is_text.any():
+        scores[is_text] = series[is_text].map(SUFFICIENCY_SCORES).to_numpy(dtype=float)
+    answers = np.full(len(values), None, dtype=object)
+    if is_dict.any():
+        answers[is_dict] = [value.get("answer") for value in values[is_dict]]
+    is_answer = is_dict & pd.notna(answers)
+    scores[is_dict] = np.nan
+    return scores, is_answer, answers
 
 
 def _consensus(plan: ScoringPlan, moderation: pd.DataFrame | None, index: pd.Index) -> _Consensus:
     if moderation is None or moderation.empty:
         return _Consensus({}, {}, None)
     score_column = "score" if "score" in moderation.columns else "value"
-    values = moderation[score_column].to_numpy(dtype=object)
-    is_answer = np.array([isinstance(v, dict) and v.get("answer") is not None for v in values], dtype=bool)
-    scores = np.array(
-        [np.nan if a else _consensus_score(v) for v, a in zip(values, is_answer, strict=True)], dtype=float
-    )
+    scores, is_answer, answer_values = _consensus_values(moderation[score_column].to_numpy(dtype=object))
     positions = index.get_indexer(pd.Index(moderation["submission"]))
     n = len(index)
     row_numbers = np.arange(len(moderation)).astype(object)
     out_scores: dict[str, np.ndarray] = {}
     out_verified: dict[str, np.ndarray] = {}
+    pieces = []
     for qid, rows in _rows_by_question(moderation["question"]).items():
         if qid not in plan.question_index:
             continue
@@ -201,23 +210,17 @@ def _consensus(plan: ScoringPlan, moderation: pd.DataFrame | None, index: pd.Ind
         column = np.full(n, np.nan)
         column[pos] = scores[kept]
         out_scores[qid] = column
-        if qid not in plan.member_question_ids:
+        if qid in plan.member_question_ids:
+            continue
+        chosen = is_answer[kept]
+        if chosen.any():
             flags = np.zeros(n, dtype=bool)
-            flags[pos] = is_answer[kept]
+            flags[pos[chosen]] = True
             out_verified[qid] = flags
-    chosen = [qid for qid, flags in out_verified.items() if flags.any()]
-    answers = None
-    if chosen:
-        pieces = [
-            pd.DataFrame({"submission": index[np.flatnonzero(out_verified[qid])], "question": qid}) for qid in chosen
-        ]
-        answers = pd.concat(pieces, ignore_index=True)
-        lookup = {
-            (sub, q): v["answer"]
-            for sub, q, v, a in zip(moderation["submission"], moderation["question"], values, is_answer, strict=True)
-            if a
-        }
-        answers["value"] = [lookup[(sub, q)] for sub, q in zip(answers["submission"], answers["question"], strict=True)]
+            pieces.append(
+                pd.DataFrame({"submission": index[pos[chosen]], "question": qid, "value": answer_values[kept[chosen]]})
+            )
+    answers = pd.concat(pieces, ignore_index=True) if pieces else None
     return _Consensus(out_scores, out_verified, answers)
 
 

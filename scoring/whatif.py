@@ -447,13 +447,22 @@ def what_if(
     # The remaining member_declarations criteria pass, and no change below can affect them.
     required = [c for c in required if c.type != "member_declarations"]
     best: tuple[tuple[int, float], tuple[Move, ...], _Search] | None = None
-    for extra in _conditions_to_meet(framework, target, passes):
+    limit = max_changes
+    options = _conditions_to_meet(framework, target, passes)
+    if options != [()] and not all(passes(c) for c in required):
+        # Every choice of conditions to meet includes the must-haves: when they alone cannot be met
+        # within the limit, no choice can, and the many choices need not be searched one by one.
+        if _Search(plan, read, scores, required, limit, (), declarations, fixed).run() is None:
+            return None
+    for extra in options:
+        if any(c.question in fixed for c in extra if c.question):
+            continue  # a condition on a fact cannot be met by changing it
         search = _Search(
             plan,
             read,
             scores,
             required + list(extra),
-            max_changes,
+            limit,
             _limited_gates(framework, target),
             declarations,
             fixed,
@@ -464,6 +473,8 @@ def what_if(
         key = (len(found), math.fsum(m.cost for m in found))
         if best is None or key[0] < best[0][0] or (key[0] == best[0][0] and key[1] < best[0][1] - COST_EPS):
             best = (key, found, search)
+            # No later choice needs to be searched beyond the fewest changes found so far.
+            limit = key[0]
     if best is None:
         return None
     _, found, search = best
