@@ -177,8 +177,9 @@ def _consensus_values(values: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.nd
     (NaN) and carries ``v``.  Anything else scores NaN, as the single path skips it."""
     series = pd.Series(values, dtype=object)
     kinds = series.map(type).to_numpy(dtype=object)
-    is_dict = kinds == dict
-    is_text = kinds == str
+    # Element-wise comparisons over the array of types, not a type check on one value.
+    is_dict = kinds == dict  # noqa: E721
+    is_text = kinds == str  # noqa: E721
     scores = pd.to_numeric(series.where(~(is_dict | is_text)), errors="coerce").to_numpy(dtype=float)
     if is_text.any():
         scores[is_text] = series[is_text].map(SUFFICIENCY_SCORES).to_numpy(dtype=float)

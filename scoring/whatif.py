@@ -449,11 +449,14 @@ def what_if(
     best: tuple[tuple[int, float], tuple[Move, ...], _Search] | None = None
     limit = max_changes
     options = _conditions_to_meet(framework, target, passes)
-    if options != [()] and not all(passes(c) for c in required):
-        # Every choice of conditions to meet includes the must-haves: when they alone cannot be met
-        # within the limit, no choice can, and the many choices need not be searched one by one.
-        if _Search(plan, read, scores, required, limit, (), declarations, fixed).run() is None:
-            return None
+    # Every choice of conditions to meet includes the must-haves: when they alone cannot be met within
+    # the limit, no choice can, and the many choices need not be searched one by one.
+    if (
+        options != [()]
+        and not all(passes(c) for c in required)
+        and _Search(plan, read, scores, required, limit, (), declarations, fixed).run() is None
+    ):
+        return None
     for extra in options:
         if any(c.question in fixed for c in extra if c.question):
             continue  # a condition on a fact cannot be met by changing it
