@@ -327,7 +327,7 @@ class _Sums:
     domain_num: dict[str, np.ndarray]  # Σ w·value as shown
     settled_num: dict[str, np.ndarray]  # Σ w·value, answers awaiting evaluation counting 0
     domain_den: dict[str, np.ndarray]  # Σ w over questions shown
-    checked_weight: dict[str, np.ndarray]  # Σ w over verified (or unanswered) questions shown
+    checked_weight: dict[str, np.ndarray]  # Σ w over verified questions shown, or ones claiming nothing
     domain_awaits: dict[str, np.ndarray]  # domain id -> bool[n], some answer in it is awaited
     awaiting: np.ndarray  # int[n], answers awaiting evaluation
 
@@ -368,7 +368,8 @@ def _question_sums(
             sums.domain_num[domain_id] += question.weight * np.where(shown, effective, 0.0)
             sums.settled_num[domain_id] += question.weight * np.where(shown, settled, 0.0)
             sums.domain_den[domain_id] += question.weight * shown
-            sums.checked_weight[domain_id] += question.weight * (shown & (verified | ~column.answered))
+            claims = column.answered if column.files is None else column.files > 0
+            sums.checked_weight[domain_id] += question.weight * (shown & (verified | ~claims))
     return sums
 
 

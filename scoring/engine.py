@@ -227,8 +227,9 @@ def verified_share(plan: ScoringPlan, evaluation: Evaluation) -> float | None:
     """The fraction of the weighted overall score that rests on answers evaluators have verified.
 
     Each joint domain with a score contributes its share of the overall weight times the share of
-    its question weight that is verified.  An unanswered question counts as verified: it scores 0
-    and claims nothing anyone could check.  None when there is no overall score.
+    its question weight that is verified.  An unanswered question (or one with no file attached)
+    counts as verified: it scores 0 and claims nothing anyone could check.  None when there is no
+    overall score.
     """
     scored = [d for d in plan.joint_domains if evaluation.domain_scores[d.id] is not None]
     total = math.fsum(d.weight for d in scored)
@@ -239,18 +240,18 @@ def verified_share(plan: ScoringPlan, evaluation: Evaluation) -> float | None:
         weights = [(q.weight, evaluation.states[q.id]) for q in domain.questions]
         counted = [(w, s) for w, s in weights if s.domain_value is not None]
         domain_weight = math.fsum(w for w, _ in counted)
-        checked = math.fsum(w for w, s in counted if s.verified or not s.answered)
+        checked = math.fsum(w for w, s in counted if s.verified or not s.claims)
         parts.append(domain.weight * checked / domain_weight)
     return min(1.0, math.fsum(parts) / total)
 
 
 def unverified_gate_answers(plan: ScoringPlan, states: Mapping[str, QuestionState]) -> tuple[str, ...]:
-    """Answered questions a criterion reads directly whose answer no evaluator has verified, in order."""
+    """Questions a criterion reads directly whose answer (or files) no evaluator has verified, in order."""
     read = {c.question for c in plan.criteria if c.type in QUESTION_CRITERIA and c.question}
     return tuple(
         q.id
         for q in plan.questions
-        if q.id in read and states[q.id].visible and states[q.id].answered and not states[q.id].verified
+        if q.id in read and states[q.id].visible and states[q.id].claims and not states[q.id].verified
     )
 
 
@@ -424,6 +425,7 @@ def build_result(plan: ScoringPlan, evaluation: Evaluation) -> ScoreResult:
                     awaiting_evaluation=state.awaiting,
                     verified=state.verified,
                     sufficiency=state.sufficiency,
+                    claimed=state.claims,
                 )
             )
         domains.append(

@@ -49,9 +49,12 @@ class QuestionScore:
     verified: bool = False
     # Evidence questions: the consensus judgement of the files (SUFFICIENCY_SCORES), when agreed.
     sufficiency: str | None = None
+    # The provider claims something here that could be checked: an answer, or at least one file.
+    claimed: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         return {
+            "claimed": self.claimed,
             "verified": self.verified,
             "sufficiency": self.sufficiency,
             "id": self.id,

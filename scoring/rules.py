@@ -222,6 +222,11 @@ class QuestionState:
     verified: bool = False
 
     @property
+    def claims(self) -> bool:
+        """The provider claims something here that could be checked: an answer, or at least one file."""
+        return self.answered and (self.file_count is None or self.file_count > 0)
+
+    @property
     def settled_value(self) -> float | None:
         """The domain value counting an answer awaiting evaluation as 0: what it is sure to give."""
         if self.domain_value is None or not self.awaiting:

@@ -227,3 +227,14 @@ def test_the_self_score_stays_the_providers_claim_when_an_answer_is_verified():
     assert board.self_score == pytest.approx(1.0)  # the provider claimed the top level
     assert board.score == pytest.approx(0.25)  # the evidence supports level 1
     assert board.verified
+
+
+def test_an_evidence_question_with_no_file_claims_nothing_to_verify():
+    q, f = build([ACCOUNTS])
+    no_files = dict(ANSWERS, **{"fin.accounts": []})
+    result = score_submission(q, f, no_files, {"gov.entity": {"answer": True}, "gov.board": {"answer": 4}})
+    assert "fin.accounts" not in result.unverified_gate_answers
+    assert not result.question("fin.accounts").claimed
+    # Finance: accounts (no file, nothing claimed) counts as checked; reserves (1 of 2) does not.
+    assert result.verified_share == pytest.approx((1.0 + 1 / 2) / 2)
+    assert result.gates[0].criteria[0].status == "failed"

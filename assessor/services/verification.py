@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from questionnaires import Framework
-from scoring import QuestionScore, ScoreResult
+from scoring import ScoreResult
 
 from ..models import Round
 from ..states import VerificationScope
@@ -45,18 +45,6 @@ class VerificationStatus:
         return " and ".join(parts) + ": the recommendation is not final until evaluators have checked them."
 
 
-def _self_assessed(result: ScoreResult) -> list[QuestionScore]:
-    """Visible, answered, weighted questions scored by the provider's own answer (not text or files)."""
-    awaiting = set(result.awaiting_evaluation)
-    return [
-        q
-        for d in result.domains
-        if not d.per_member
-        for q in d.questions
-        if q.visible and q.answered and q.weight > 0 and q.self_score is not None and q.id not in awaiting
-    ]
-
-
 def gate_questions(framework: Framework) -> frozenset[str]:
     """The questions a criterion reads directly (question_min, number_min, evidence_required)."""
     return frozenset(
@@ -69,24 +57,19 @@ def gate_questions(framework: Framework) -> frozenset[str]:
 
 def status(result: ScoreResult, framework: Framework, verification_round: Round) -> VerificationStatus:
     awaiting = tuple(result.awaiting_evaluation)
-    weighted = _self_assessed(result)
+    questions = [q for d in result.domains if not d.per_member for q in d.questions]
+    # Claims evaluators could check that do not wait for them: answers and files, not written answers.
+    checkable = [q for q in questions if q.visible and q.claimed and q.id not in awaiting]
+    gate_read = gate_questions(framework)
     if verification_round.verification_scope == VerificationScope.ALL_WEIGHTED:
-        in_scope = {q.id for q in weighted}
+        in_scope = {q.id for q in checkable if q.weight > 0 or q.id in gate_read}
     else:
-        read = gate_questions(framework)
-        in_scope = {q.id for q in weighted if q.id in read}
-    # Gate answers the engine found unverified are in scope whatever their weight (a weight-0 must-have).
-    in_scope |= set(result.unverified_gate_answers) - set(awaiting)
-    verified = {q.id for q in weighted if q.verified}
-    order = [q.id for d in result.domains for q in d.questions]
+        in_scope = {q.id for q in checkable if q.id in gate_read}
+    verified = {q.id for q in checkable if q.verified}
     return VerificationStatus(
         share=result.verified_share,
         awaiting=awaiting,
-        unverified=tuple(qid for qid in order if qid in in_scope and qid not in _verified_any(result)),
+        unverified=tuple(q.id for q in checkable if q.id in in_scope and q.id not in verified),
         required=len(in_scope),
-        sampled=len(verified - in_scope),
+        sampled=len({q.id for q in checkable if q.weight > 0} & verified - in_scope),
     )
-
-
-def _verified_any(result: ScoreResult) -> set[str]:
-    return {q.id for d in result.domains for q in d.questions if q.verified}
