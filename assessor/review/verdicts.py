@@ -85,7 +85,8 @@ def answer_mark(detail: QuestionScore) -> str | None:
         return AWAITING
     if detail.verified:
         return VERIFIED
-    return NOT_VERIFIED if detail.answered else None
+    # An evidence answer with no file claims nothing to check, like an unanswered question.
+    return NOT_VERIFIED if detail.claimed else None
 
 
 @dataclass(frozen=True)
