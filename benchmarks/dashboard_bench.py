@@ -78,6 +78,48 @@ def _best_answer(question):
     return "A full answer with named owners, dates and evidence of delivery."
 
 
+def _consensus_row(submission, question, moderator, score: float, **verdict) -> dict:
+    """One consensus row; every row carries every verdict column so they insert as one batch."""
+    return {
+        "submission_id": submission.id,
+        "question_id": question.id,
+        "score": score,
+        "rationale": "Benchmark consensus",
+        "moderator_id": moderator.id,
+        "verified_answer_json": verdict.get("verified_answer_json"),
+        "sufficiency": verdict.get("sufficiency"),
+        "evidence_location": "Section 1" if verdict.get("sufficiency") else None,
+    }
+
+
+def _evidence(rng, submission, evidence, quality: float, moderator) -> tuple[list[dict], list[dict]]:
+    """The files a submission attaches (more, the stronger it is) and the consensus judging most of
+    them: sufficient, likelier the stronger the applicant."""
+    from questionnaires import SUFFICIENCY_SCORES
+
+    attached = [q for q in evidence if rng.random() < quality]
+    files = [
+        {
+            "submission_id": submission.id,
+            "question_id": q.id,
+            "original_name": f"{q.id}.pdf",
+            "stored_name": secrets.token_hex(16),
+            "content_type": "application/pdf",
+            "size": 1,
+            "sha256": "0" * 64,
+        }
+        for q in attached
+    ]
+    judged = []
+    for question in attached:
+        if rng.random() < 0.9:
+            judgement = "sufficient" if rng.random() < quality else rng.choice(("partly", "not_sufficient"))
+            judged.append(
+                _consensus_row(submission, question, moderator, SUFFICIENCY_SCORES[judgement], sufficiency=judgement)
+            )
+    return files, judged
+
+
 def build_round(app, count: int, seed: int = 2026) -> int:
     """A round with ``count`` scored submissions; returns the round id."""
     from assessor.extensions import db
@@ -97,9 +139,10 @@ def build_round(app, count: int, seed: int = 2026) -> int:
         utcnow,
     )
     from assessor.passwords import hash_password
-    from assessor.services.definitions import import_definition, questionnaire_for
+    from assessor.services.definitions import framework_for, import_definition, questionnaire_for
     from assessor.services.member_declarations import declaration_questions, visible_declarations
     from assessor.services.scores import score
+    from assessor.services.verification import gate_questions
     from questionnaires import DEFAULT_FRAMEWORK_PATH, DEFAULT_QUESTIONNAIRE_PATH
     from scoring.synthetic import clear_answer, random_answer, random_answers
 
@@ -127,6 +170,7 @@ def build_round(app, count: int, seed: int = 2026) -> int:
         questionnaire = questionnaire_for(round_)
         answerable = [q for q in questionnaire.questions() if q.type != "evidence"]
         evidence = [q for q in questionnaire.questions() if q.type == "evidence"]
+        gate_read = gate_questions(framework_for(round_))
         declared = declaration_questions(questionnaire)
         # The joint form never asks the per-member questions, so no joint answer to them is stored, nor
         # the round's contract parameters or the applicant type, which the provider does not answer.
@@ -180,27 +224,21 @@ def build_round(app, count: int, seed: int = 2026) -> int:
                     )
                 if question.type == "text" and rng.random() < 0.9:
                     consensus.append(
-                        {
-                            "submission_id": submission.id,
-                            "question_id": question.id,
-                            "score": min(1.0, round(quality * 4 + rng.choice((-1, 0, 0, 1))) / 4),
-                            "rationale": "Benchmark consensus",
-                            "moderator_id": moderator.id,
-                        }
+                        _consensus_row(
+                            submission,
+                            question,
+                            moderator,
+                            min(1.0, round(quality * 4 + rng.choice((-1, 0, 0, 1))) / 4),
+                        )
                     )
-            files.extend(
-                {
-                    "submission_id": submission.id,
-                    "question_id": q.id,
-                    "original_name": f"{q.id}.pdf",
-                    "stored_name": secrets.token_hex(16),
-                    "content_type": "application/pdf",
-                    "size": 1,
-                    "sha256": "0" * 64,
-                }
-                for q in evidence
-                if rng.random() < quality
-            )
+                elif question.id in gate_read and value is not None and rng.random() < 0.9:
+                    # Evaluators verified most answers the gates read, confirming them as given.
+                    consensus.append(
+                        _consensus_row(submission, question, moderator, 1.0, verified_answer_json=json.dumps(value))
+                    )
+            attached, judged = _evidence(rng, submission, evidence, quality, moderator)
+            files.extend(attached)
+            consensus.extend(judged)
             # Every member organisation, a single provider's lead included, answers the per-member
             # domain for itself; without it the eligibility gate fails and every submission would be
             # sent to open procurement.  An adverse declaration is the exception, likelier the weaker
